@@ -1,0 +1,46 @@
+# Two commands for a fresh machine: `make run` and `make test`. See README.md.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAY := $(BIN)/stay
+export STAY_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test lint bench-ingest messages clean
+
+# Re-install only when the dependencies change, so a second `make run` starts in seconds.
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (e.g. apt-get install -y python3.11 python3.11-venv)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(STAY) migrate --noinput -v0
+	$(STAY) demo --if-empty
+	$(STAY) ensureadmin
+	$(STAY) serve
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m stay.core.testenv
+	$(BIN)/pytest --create-db $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check stay bench
+	$(BIN)/mypy stay
+	$(BIN)/lint-imports
+
+messages: $(VENV)/.installed-dev
+	cd stay && ../$(STAY) compilemessages -l ko
+
+bench-ingest: $(VENV)/.installed-dev
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) var

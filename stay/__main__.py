@@ -1,0 +1,3 @@
+from stay.cli import main
+
+main()

@@ -1,0 +1,23 @@
+"""The HTTP API: one NinjaAPI composing each app's router under /api/v1."""
+
+from django.utils.translation import gettext_lazy as _
+from ninja import NinjaAPI
+
+from stay.catalog.api import router as products_router
+from stay.core.api import install_error_handlers
+from stay.core.auth import ApiTokenAuth
+from stay.orders.api import customers_router, orders_router
+
+api = NinjaAPI(
+    title="Stay API",
+    version="1",
+    description=str(_("Customers, orders and products of the connected store. "
+                      "Authenticate with `Authorization: Bearer <token>` (create one with `stay token`).")),
+    auth=ApiTokenAuth(),
+    urls_namespace="api",
+    docs_url="/docs",
+)
+install_error_handlers(api)
+api.add_router("/v1/customers", customers_router)
+api.add_router("/v1/orders", orders_router)
+api.add_router("/v1/products", products_router)

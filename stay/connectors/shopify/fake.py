@@ -1,0 +1,152 @@
+"""A small stand-in for a Shopify store, over real HTTP on 127.0.0.1.
+
+- ``FakeShopify`` serves the Admin REST endpoints :mod:`.client` calls (refunds, cancel,
+  create order, adjust inventory), checks the access token, keeps what it was asked in
+  memory and answers in Shopify's shapes.
+- ``send_webhook`` posts a payload to Stay the way Shopify does: signed body and headers.
+"""
+
+import itertools
+import json
+import threading
+import uuid
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+
+from .signing import sign
+
+
+class FakeShopify:
+    def __init__(self, *, token: str = "shpat_test", api_version: str = "2025-01"):
+        self.token, self.api_version = token, api_version
+        self.requests: list[tuple[str, str, Any]] = []
+        self.orders: dict[str, dict[str, Any]] = {}
+        self.levels: dict[tuple[str, str], int] = {}
+        self._ids = itertools.count(9_000_000_000)
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def __enter__(self) -> "FakeShopify":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _now(self) -> str:
+        return datetime.now(UTC).isoformat(timespec="seconds")
+
+    def handle(self, method: str, path: str, body: Any) -> tuple[int, dict[str, Any]]:
+        prefix = f"/admin/api/{self.api_version}"
+        if not path.startswith(prefix):
+            return 404, {"errors": "Not Found"}
+        path = path[len(prefix):]
+        with self._lock:
+            self.requests.append((method, path, body))
+            parts = path.strip("/").removesuffix(".json").split("/")
+            if method == "POST" and parts == ["orders"]:
+                return self._create_order(body)
+            if method == "POST" and len(parts) == 3 and parts[0] == "orders" and parts[2] == "cancel":
+                return self._cancel(parts[1])
+            if method == "POST" and len(parts) == 3 and parts[0] == "orders" and parts[2] == "refunds":
+                return self._refund(parts[1], body)
+            if method == "POST" and parts == ["inventory_levels", "adjust"]:
+                return self._adjust(body)
+        return 404, {"errors": "Not Found"}
+
+    def _create_order(self, body: Any) -> tuple[int, dict[str, Any]]:
+        order = (body or {}).get("order")
+        if not order or not order.get("line_items"):
+            return 422, {"errors": {"line_items": ["can't be blank"]}}
+        order_id = str(next(self._ids))
+        number = 5000 + len(self.orders)
+        stored = {**order, "id": int(order_id), "name": f"#{number}", "order_number": number,
+                  "created_at": self._now(), "updated_at": self._now(), "cancelled_at": None}
+        self.orders[order_id] = stored
+        return 201, {"order": stored}
+
+    def _cancel(self, order_id: str) -> tuple[int, dict[str, Any]]:
+        order = self.orders.setdefault(order_id, {"id": int(order_id) if order_id.isdigit() else order_id})
+        if order.get("cancelled_at"):
+            return 422, {"error": "Order has already been cancelled"}
+        order["cancelled_at"] = order["updated_at"] = self._now()
+        return 200, {"order": order}
+
+    def _refund(self, order_id: str, body: Any) -> tuple[int, dict[str, Any]]:
+        refund = (body or {}).get("refund")
+        if refund is None:
+            return 400, {"errors": {"refund": "Required parameter missing or invalid"}}
+        stored = {**refund, "id": next(self._ids), "order_id": int(order_id) if order_id.isdigit() else order_id,
+                  "created_at": self._now(),
+                  "transactions": [{**t, "kind": "refund", "status": "success"} for t in refund.get("transactions", [])]}
+        self.orders.setdefault(order_id, {}).setdefault("refunds", []).append(stored)
+        return 201, {"refund": stored}
+
+    def _adjust(self, body: Any) -> tuple[int, dict[str, Any]]:
+        try:
+            key = (str(body["inventory_item_id"]), str(body["location_id"]))
+            delta = int(body["available_adjustment"])
+        except (KeyError, TypeError, ValueError):
+            return 422, {"errors": "inventory_item_id, location_id and available_adjustment are required"}
+        self.levels[key] = self.levels.get(key, 0) + delta
+        return 200, {"inventory_level": {"inventory_item_id": body["inventory_item_id"],
+                                         "location_id": body["location_id"], "available": self.levels[key],
+                                         "updated_at": self._now()}}
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                if self.headers.get("X-Shopify-Access-Token") != fake.token:
+                    return self._reply(401, {"errors": "[API] Invalid API key or access token"})
+                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    body = json.loads(self.rfile.read(length) or b"null")
+                except ValueError:
+                    return self._reply(400, {"errors": "invalid JSON"})
+                self._reply(*fake.handle("POST", self.path, body))
+
+            def _reply(self, status: int, body: dict[str, Any]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+def webhook_headers(body: bytes, *, topic: str, secret: str, webhook_id: str | None = None,
+                    shop: str = "demo.myshopify.com") -> dict[str, str]:
+    """The headers Shopify sends with a webhook."""
+    return {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Hmac-Sha256": sign(body, secret),
+        "X-Shopify-Shop-Domain": shop,
+        "X-Shopify-API-Version": "2025-01",
+        "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
+        "X-Shopify-Triggered-At": datetime.now(UTC).isoformat(),
+    }
+
+
+def send_webhook(url: str, payload: dict[str, Any], *, topic: str, secret: str,
+                 webhook_id: str | None = None) -> httpx.Response:
+    body = json.dumps(payload).encode()
+    return httpx.post(url, content=body, headers=webhook_headers(body, topic=topic, secret=secret,
+                                                                  webhook_id=webhook_id))

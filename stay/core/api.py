@@ -1,0 +1,36 @@
+"""What every API router shares: which store a request reads, and errors as clear JSON."""
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+
+from .errors import Conflict, InvalidInput, NotFound
+from .models import ApiToken, Store
+
+
+def request_store(request: HttpRequest, slug: str | None) -> Store:
+    """The store a request is about: the token's own store, or ``?store=<slug>`` for a token
+    that may read every store (optional when only one store exists)."""
+    token: ApiToken = request.auth  # type: ignore[attr-defined]
+    if token.store_id is not None:
+        if slug and slug != token.store.slug:
+            raise NotFound(f"this token cannot read store {slug!r}")
+        return token.store  # type: ignore[return-value]
+    if slug:
+        store = Store.objects.filter(slug=slug).first()
+        if store is None:
+            raise NotFound(f"no store {slug!r}")
+        return store
+    stores = list(Store.objects.all()[:2])
+    if len(stores) == 1:
+        return stores[0]
+    if not stores:
+        raise NotFound("no store is connected yet; create one with `stay createstore`")
+    raise InvalidInput("several stores are connected: name one with ?store=<slug>")
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    for error, status in ((InvalidInput, 400), (NotFound, 404), (Conflict, 409)):
+        def handler(request: HttpRequest, exc: Exception, status: int = status) -> HttpResponse:
+            return api.create_response(request, {"detail": str(exc)}, status=status)
+
+        api.add_exception_handler(error, handler)

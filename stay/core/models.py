@@ -1,0 +1,97 @@
+"""The shared kernel's tables: the connected storefronts, API tokens, and the event-row base."""
+
+import hashlib
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(value)s is not an IANA time zone (e.g. Asia/Seoul)."), params={"value": value})
+
+
+class Platform(models.TextChoices):
+    SHOPIFY = "shopify", "Shopify"
+
+
+class Store(models.Model):
+    """A storefront connected to Stay. Everything the store owns hangs off this row."""
+
+    slug = models.SlugField(_("slug"), max_length=60, unique=True, help_text=_("Used in webhook URLs."))
+    name = models.CharField(_("name"), max_length=200)
+    platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices, default=Platform.SHOPIFY)
+    currency = models.CharField(
+        _("currency"), max_length=3, default="USD", validators=[RegexValidator(r"^[A-Z]{3}$")]
+    )
+    timezone = models.CharField(_("time zone"), max_length=64, default="UTC", validators=[validate_timezone])
+    default_locale = models.CharField(_("default locale"), max_length=10, default="en")
+    country = models.CharField(
+        _("country"), max_length=2, default="US", help_text=_("ISO code; the default region for phone numbers.")
+    )
+    # The shared secret the platform signs webhooks with. Kept in the database because every
+    # webhook needs it to check the signature; never shown in lists or logs.
+    webhook_secret = models.CharField(_("webhook secret"), max_length=200)
+    api_base_url = models.URLField(_("API base URL"), blank=True, help_text=_("For calls back to the platform."))
+    api_token = models.CharField(_("API access token"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def hash_token(raw: str) -> str:
+    # API tokens are 256-bit random strings: a plain SHA-256 is enough (no dictionary to
+    # attack) and lets a request find its token with one indexed lookup.
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for the HTTP API. Only its hash is stored; the raw token is shown once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    store = models.ForeignKey(
+        Store, null=True, blank=True, on_delete=models.CASCADE, related_name="api_tokens",
+        help_text=_("The store this token reads; blank for every store (then name it with ?store=)."),
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=12, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+
+class EventBase(models.Model):
+    """What happened, by whom, when. Each domain's ``<Entity>Event`` extends this.
+
+    ``actor`` names who did it: ``user:<username>``, ``shopify:webhook``, ``import``, ``demo``,
+    ``system``. Rows are appended, never edited: they feed the customer's timeline.
+    """
+
+    kind = models.CharField(_("what"), max_length=60)
+    actor = models.CharField(_("by"), max_length=120, default="system")
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.actor}"

@@ -1,0 +1,58 @@
+"""The one small module every app's background jobs go through.
+
+Huey loses a task whose worker is killed mid-run, so a job never holds the truth: the app's
+own rows do (an outbound call stays ``queued`` until it is sent). Each app registers a
+*sweeper* that finds rows left waiting too long and enqueues their job again; the periodic
+``sweep`` task runs every sweeper once a minute. Jobs must therefore be idempotent.
+
+Enqueue with :func:`enqueue_on_commit` so a job never runs against rows that were rolled back.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
+
+log = logging.getLogger(__name__)
+
+task = db_task
+periodic_task = db_periodic_task
+queue = HUEY
+
+Sweeper = Callable[[datetime], int]
+_sweepers: dict[str, Sweeper] = {}
+
+
+def enqueue_on_commit(job: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Enqueue ``job(*args, **kwargs)`` once the current transaction commits (now if none)."""
+    transaction.on_commit(lambda: job(*args, **kwargs))
+
+
+def register_sweeper(name: str, sweeper: Sweeper) -> None:
+    """``sweeper(stale_before)`` re-enqueues work queued before ``stale_before``; returns a count."""
+    _sweepers[name] = sweeper
+
+
+def sweep_now() -> dict[str, int]:
+    stale_before = timezone.now() - timedelta(seconds=settings.SWEEP_STALE_AFTER_SECONDS)
+    counts = {}
+    for name, sweeper in _sweepers.items():
+        try:
+            counts[name] = sweeper(stale_before)
+        except Exception:
+            log.exception("sweeper %s failed", name)
+            counts[name] = -1
+    if any(counts.values()):
+        log.info("sweep re-enqueued %s", counts)
+    return counts
+
+
+@periodic_task(crontab(minute="*"))
+def sweep() -> dict[str, int]:
+    return sweep_now()

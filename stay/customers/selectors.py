@@ -1,0 +1,51 @@
+"""Reads for customers."""
+
+from django.db.models import Q, QuerySet
+
+from stay.core.errors import InvalidInput, NotFound
+from stay.core.models import Store
+
+from .identities import normalise_email, normalise_phone
+from .models import ConsentRecord, Customer, Identity, IdentityKind
+
+
+def customer_get(*, store: Store, customer_id: int) -> Customer:
+    try:
+        return Customer.objects.get(store=store, pk=customer_id)
+    except Customer.DoesNotExist:
+        raise NotFound(f"no customer {customer_id}") from None
+
+
+def customer_by_identity(*, store: Store, kind: str, value: str) -> Customer | None:
+    identity = Identity.objects.filter(store=store, kind=kind, value=value).select_related("customer").first()
+    return identity.customer if identity else None
+
+
+def customer_list(*, store: Store) -> QuerySet[Customer]:
+    return Customer.objects.filter(store=store, merged_into__isnull=True).order_by("-last_order_at", "-id")
+
+
+def customer_match(*, store: Store, q: str) -> Q:
+    """A filter for customers whose email, phone or name matches ``q``."""
+    q = q.strip()
+    condition = Q(name__icontains=q)
+    if "@" in q:
+        try:
+            condition |= Q(identities__kind=IdentityKind.EMAIL, identities__value=normalise_email(q))
+        except InvalidInput:
+            condition |= Q(identities__kind=IdentityKind.EMAIL, identities__value__icontains=q.lower())
+    elif sum(ch.isdigit() for ch in q) >= 6:
+        try:
+            phone = normalise_phone(q, region=store.country)
+            condition |= Q(identities__kind__in=[IdentityKind.PHONE, IdentityKind.WHATSAPP], identities__value=phone)
+        except InvalidInput:
+            pass
+    return condition
+
+
+def consent_current(customer: Customer) -> dict[str, ConsentRecord]:
+    """The state on each channel: the record that occurred last."""
+    current: dict[str, ConsentRecord] = {}
+    for record in ConsentRecord.objects.filter(customer=customer).order_by("-occurred_at", "-id"):
+        current.setdefault(record.channel, record)
+    return current

@@ -1,0 +1,197 @@
+"""Writes for customers: recognising a person, consent evidence, and merging duplicates."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from stay.core.errors import Conflict, InvalidInput
+from stay.core.events import publish
+from stay.core.models import Store
+
+from .identities import normalise_identity
+from .inputs import ConsentInput, CustomerInput
+from .models import ConsentRecord, Customer, CustomerEvent, CustomerMerge, Identity, IdentityKind
+
+# When the identities given for one person point at several stored customers, the
+# strongest one decides who it is; the others are left alone (an agent merges, not a guess).
+_STRENGTH = [IdentityKind.PLATFORM, IdentityKind.EMAIL, IdentityKind.PHONE, IdentityKind.WHATSAPP, IdentityKind.CHAT]
+
+
+def _identities_of(store: Store, data: CustomerInput) -> list[tuple[str, str]]:
+    wanted: list[tuple[str, str]] = []
+    if data.platform_id:
+        wanted.append((IdentityKind.PLATFORM, normalise_identity(IdentityKind.PLATFORM, data.platform_id)))
+    if data.email:
+        wanted.append((IdentityKind.EMAIL, normalise_identity(IdentityKind.EMAIL, data.email)))
+    if data.phone:
+        try:
+            wanted.append((IdentityKind.PHONE, normalise_identity(IdentityKind.PHONE, data.phone, region=store.country)))
+        except InvalidInput:
+            pass  # platforms hold plenty of junk phone numbers; a bad one must not lose the order
+    return wanted
+
+
+@transaction.atomic
+def customer_resolve(*, store: Store, data: CustomerInput, actor: str) -> Customer:
+    """Find the customer these details describe, or create one; attach identities not yet known.
+
+    Newer profile details (by ``data.updated_at``) overwrite older ones; consent is appended
+    as evidence, never overwritten.
+    """
+    wanted = _identities_of(store, data)
+    if not wanted:
+        raise InvalidInput("a customer needs at least a platform id, an email or a phone number")
+    query = Q()
+    for kind, value in wanted:
+        query |= Q(kind=kind, value=value)
+    known = {(i.kind, i.value): i for i in Identity.objects.filter(query, store=store).select_related("customer")}
+    customer = next(
+        (known[k].customer for kind in _STRENGTH for k in wanted if k[0] == kind and k in known),
+        None,
+    )
+    created = customer is None
+    if customer is None:
+        customer = Customer.objects.create(store=store, name=data.name, locale=data.locale, timezone=data.timezone,
+                                           tags=list(data.tags), note=data.note,
+                                           platform_updated_at=data.updated_at)
+        CustomerEvent.objects.create(customer=customer, kind="created", actor=actor)
+    else:
+        while customer.merged_into_id:  # an identity left on a tombstone (should not happen)
+            customer = Customer.objects.get(pk=customer.merged_into_id)
+        _update_profile(customer, data)
+    new = [Identity(store=store, customer=customer, kind=k, value=v) for k, v in wanted if (k, v) not in known]
+    if new:
+        Identity.objects.bulk_create(new)
+        if not created:
+            CustomerEvent.objects.create(customer=customer, kind="identities_added", actor=actor,
+                                         data={"identities": [str(i) for i in new]})
+    for consent in data.consents:
+        consent_record(customer=customer, consent=consent, actor=actor)
+    return customer
+
+
+def _update_profile(customer: Customer, data: CustomerInput) -> None:
+    if data.updated_at and customer.platform_updated_at and data.updated_at < customer.platform_updated_at:
+        return  # an older copy of the profile arrived late: keep what we have
+    changed = []
+    for field in ("name", "locale", "timezone", "note"):
+        value = getattr(data, field)
+        if value and value != getattr(customer, field):
+            setattr(customer, field, value)
+            changed.append(field)
+    if data.tags and list(data.tags) != customer.tags:
+        customer.tags = list(data.tags)
+        changed.append("tags")
+    if data.updated_at and data.updated_at != customer.platform_updated_at:
+        customer.platform_updated_at = data.updated_at
+        changed.append("platform_updated_at")
+    if changed:
+        customer.save(update_fields=[*changed, "updated_at"])
+
+
+@transaction.atomic
+def identity_attach(*, customer: Customer, kind: str, value: str, verified: bool = False, actor: str) -> Identity:
+    """Recognise ``customer`` by ``kind:value`` from now on. An identity owned by someone else
+    is a conflict: merging the two customers is an explicit decision."""
+    normalised = normalise_identity(kind, value, region=customer.store.country)
+    existing = Identity.objects.filter(store_id=customer.store_id, kind=kind, value=normalised).first()
+    if existing and existing.customer_id != customer.pk:
+        raise Conflict(f"{kind} {normalised} belongs to customer {existing.customer_id}; merge the customers instead")
+    if existing:
+        if verified and not existing.verified:
+            existing.verified = True
+            existing.save(update_fields=["verified"])
+        return existing
+    identity = Identity.objects.create(store_id=customer.store_id, customer=customer, kind=kind,
+                                       value=normalised, verified=verified)
+    CustomerEvent.objects.create(customer=customer, kind="identity_added", actor=actor,
+                                 data={"identity": str(identity), "verified": verified})
+    return identity
+
+
+@transaction.atomic
+def consent_record(*, customer: Customer, consent: ConsentInput, actor: str) -> ConsentRecord | None:
+    """Append a piece of consent evidence. Nothing is overwritten: the current state is the
+    record that occurred last. A repeat of the current state adds nothing."""
+    current = ConsentRecord.objects.filter(customer=customer, channel=consent.channel).first()
+    if current and current.state == consent.state and current.occurred_at <= consent.occurred_at:
+        return None
+    if ConsentRecord.objects.filter(customer=customer, channel=consent.channel, state=consent.state,
+                                    occurred_at=consent.occurred_at).exists():
+        return None
+    record = ConsentRecord.objects.create(customer=customer, channel=consent.channel, state=consent.state,
+                                          occurred_at=consent.occurred_at, source=consent.source,
+                                          evidence=consent.evidence)
+    if current is None or consent.occurred_at >= current.occurred_at:
+        CustomerEvent.objects.create(customer=customer, kind="consent_changed", actor=actor,
+                                     data={"channel": consent.channel, "state": consent.state,
+                                           "source": consent.source})
+    return record
+
+
+def customer_set_order_stats(
+    *, customer: Customer, first_order_at: datetime | None, last_order_at: datetime | None,
+    orders_count: int, total_spent: Decimal,
+) -> None:
+    """Called by the orders domain, which owns the figures, whenever a customer's orders change."""
+    Customer.objects.filter(pk=customer.pk).update(
+        first_order_at=first_order_at, last_order_at=last_order_at,
+        orders_count=orders_count, total_spent=total_spent,
+    )
+
+
+@transaction.atomic
+def customer_merge(*, survivor: Customer, merged: Customer, actor: str) -> Customer:
+    """Merge ``merged`` into ``survivor``: every row that points at ``merged`` (identities,
+    consent, events, orders and whatever later apps add) moves to ``survivor``; ``merged``
+    stays as a tombstone pointing at the survivor. A model with a one-to-one link to a
+    customer must subscribe to ``customer.merged`` and reconcile itself first.
+    """
+    if survivor.pk == merged.pk:
+        raise InvalidInput("cannot merge a customer into itself")
+    if survivor.store_id != merged.store_id:
+        raise InvalidInput("customers of different stores cannot be merged")
+    # Lock both rows in primary-key order so two merges of the same pair cannot deadlock.
+    locked = {c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[survivor.pk, merged.pk]).order_by("pk")}
+    survivor, merged = locked[survivor.pk], locked[merged.pk]
+    if merged.merged_into_id or survivor.merged_into_id:
+        raise Conflict("one of these customers was already merged into another")
+
+    snapshot = {
+        "name": merged.name, "locale": merged.locale, "tags": merged.tags, "note": merged.note,
+        "orders_count": merged.orders_count, "total_spent": str(merged.total_spent),
+        "identities": [str(i) for i in merged.identities.all()],
+    }
+    for relation in Customer._meta.related_objects:
+        if relation.one_to_many and relation.related_model is not Customer:
+            try:
+                relation.related_model._default_manager.filter(**{relation.field.name: merged}).update(
+                    **{relation.field.name: survivor}
+                )
+            except IntegrityError as exc:
+                raise Conflict(f"cannot move {relation.related_model.__name__} rows: {exc}") from exc
+
+    firsts = [d for d in (survivor.first_order_at, merged.first_order_at) if d]
+    lasts = [d for d in (survivor.last_order_at, merged.last_order_at) if d]
+    survivor.first_order_at = min(firsts) if firsts else None
+    survivor.last_order_at = max(lasts) if lasts else None
+    survivor.orders_count += merged.orders_count
+    survivor.total_spent += merged.total_spent
+    survivor.tags = sorted(set(survivor.tags) | set(merged.tags))
+    survivor.name = survivor.name or merged.name
+    survivor.locale = survivor.locale or merged.locale
+    survivor.timezone = survivor.timezone or merged.timezone
+    if merged.note:
+        survivor.note = f"{survivor.note}\n{merged.note}".strip()
+    survivor.save()
+    merged.merged_into = survivor
+    merged.orders_count, merged.total_spent = 0, Decimal("0")
+    merged.save(update_fields=["merged_into", "orders_count", "total_spent", "updated_at"])
+    CustomerMerge.objects.create(survivor=survivor, merged=merged, snapshot=snapshot, merged_by=actor)
+    CustomerEvent.objects.create(customer=survivor, kind="merged", actor=actor,
+                                 data={"merged_customer": merged.pk, **snapshot})
+    publish("customer.merged", survivor_id=survivor.pk, merged_id=merged.pk)
+    return survivor
+

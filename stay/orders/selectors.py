@@ -1,0 +1,52 @@
+"""Reads for orders, and for customers as seen with their orders."""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from stay.core.errors import NotFound
+from stay.core.models import Store
+from stay.customers.models import Customer
+from stay.customers.selectors import customer_list, customer_match
+
+from .models import Fulfilment, Order
+
+
+def _order_number(q: str) -> str:
+    return q.strip().lstrip("#")
+
+
+def order_list(*, store: Store, customer_id: int | None = None, q: str = "") -> QuerySet[Order]:
+    orders = Order.objects.filter(store=store).select_related("customer")
+    if customer_id is not None:
+        orders = orders.filter(customer_id=customer_id)
+    if q:
+        number = _order_number(q)
+        orders = orders.filter(Q(number=number) | Q(name=q.strip()) | Q(name=f"#{number}") | Q(email=q.strip().lower()))
+    return orders.order_by("-placed_at", "-id")
+
+
+def order_get(*, store: Store, order_id: int) -> Order:
+    try:
+        return (
+            Order.objects.select_related("customer")
+            .prefetch_related("lines", Prefetch("fulfilments", queryset=Fulfilment.objects.prefetch_related("events")),
+                              "refunds")
+            .get(store=store, pk=order_id)
+        )
+    except Order.DoesNotExist:
+        raise NotFound(f"no order {order_id}") from None
+
+
+def customer_search(*, store: Store, q: str = "") -> QuerySet[Customer]:
+    """Customers by email, phone, name or one of their order numbers."""
+    customers = customer_list(store=store)
+    if not q.strip():
+        return customers
+    number = _order_number(q)
+    by_order = Order.objects.filter(store=store).filter(Q(number=number) | Q(name=q.strip())).values("customer_id")
+    return customers.filter(customer_match(store=store, q=q) | Q(pk__in=by_order)).distinct()
+
+
+def orders_of_customer(*, customer: Customer, limit: int = 20) -> list[Order]:
+    return list(
+        Order.objects.filter(customer=customer).prefetch_related("lines", "fulfilments").order_by("-placed_at")[:limit]
+    )

@@ -1,0 +1,163 @@
+"""Stay's one settings module. Secrets and the database come from the environment.
+
+Environment:
+- ``DATABASE_URL``: ``postgres://user@host:5432/db``; unset means the embedded SQLite file.
+- ``STAY_DATA_DIR``: where the embedded database, the job queue and the generated secret
+  key live (default ``./var``).
+- ``STAY_SECRET_KEY``: Django's secret key; unset means one generated once into the data dir.
+- ``STAY_QUEUE``: ``sqlite`` (default, durable, no server), ``postgres`` or ``redis``.
+- ``STAY_REDIS_URL``: for ``STAY_QUEUE=redis`` (default ``redis://127.0.0.1:6379/0``).
+- ``STAY_PUBLIC_URL``: the address shoppers and platforms reach Stay at (webhook URLs).
+- ``STAY_DEBUG``: ``1`` for development.
+"""
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("STAY_DATA_DIR", Path.cwd() / "var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    if key := os.environ.get("STAY_SECRET_KEY"):
+        return key
+    # Generated once per installation and kept beside the database, never in the repository.
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = os.environ.get("STAY_DEBUG", "") == "1"
+ALLOWED_HOSTS = [h for h in os.environ.get("STAY_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+PUBLIC_URL = os.environ.get("STAY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ninja",
+    "huey.contrib.djhuey",
+    "stay.core",
+    "stay.customers",
+    "stay.catalog",
+    "stay.orders",
+    "stay.connectors.shopify",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "stay.urls"
+WSGI_APPLICATION = "stay.wsgi.application"
+ASGI_APPLICATION = "stay.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ]
+        },
+    }
+]
+
+# --- Database -----------------------------------------------------------------------------
+# SQLite in WAL mode holds up under a web process plus a worker: readers never block the
+# writer, IMMEDIATE transactions take the write lock up front (no deadlock on upgrade), and
+# a busy timeout makes a second writer wait instead of failing.
+SQLITE_OPTIONS: dict[str, Any] = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+}
+CONN_MAX_AGE = int(os.environ.get("STAY_CONN_MAX_AGE", "60"))
+
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=CONN_MAX_AGE)}
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "stay.sqlite3",
+            "OPTIONS": SQLITE_OPTIONS,
+            "CONN_MAX_AGE": CONN_MAX_AGE,
+        }
+    }
+IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Background jobs ----------------------------------------------------------------------
+QUEUE_BACKEND = os.environ.get("STAY_QUEUE", "sqlite")
+_HUEY_COMMON: dict[str, Any] = {
+    "name": "stay",
+    "immediate": False,  # tests switch this on; outside them jobs always go through the queue
+    "utc": True,
+    "consumer": {"workers": 1, "worker_type": "thread", "periodic": True, "check_worker_health": True},
+}
+if QUEUE_BACKEND == "redis":
+    HUEY = {
+        **_HUEY_COMMON,
+        "huey_class": "huey.PriorityRedisHuey",
+        "url": os.environ.get("STAY_REDIS_URL", "redis://127.0.0.1:6379/0"),
+    }
+elif QUEUE_BACKEND == "postgres":
+    HUEY = {
+        **_HUEY_COMMON,
+        "huey_class": "huey.PostgresHuey",
+        "dsn": os.environ.get("STAY_QUEUE_URL", os.environ.get("DATABASE_URL", "")),
+    }
+else:
+    HUEY = {**_HUEY_COMMON, "huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "queue.sqlite3")}
+
+# --- Auth, i18n, static -------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("ko", _("Korean"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"stay": {"handlers": ["console"], "level": os.environ.get("STAY_LOG_LEVEL", "INFO")}},
+}
+
+# How long a queued job may wait before the sweep assumes its worker died and re-enqueues it.
+SWEEP_STALE_AFTER_SECONDS = 120

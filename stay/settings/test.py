@@ -1,0 +1,13 @@
+"""Test settings: the same as production but jobs run inline and hashing is fast."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import DATABASES, HUEY
+
+HUEY = {**HUEY, "immediate": True}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+if not os.environ.get("DATABASE_URL"):
+    # A file, not :memory:, so that servers started by tests (benchmarks, live servers) and
+    # threads see the same database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATABASES["default"]["NAME"]).replace(".sqlite3", "-test.sqlite3")}
