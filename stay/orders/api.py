@@ -132,7 +132,7 @@ class CustomerOut(CustomerSummary):
     note: str
     identities: list[IdentityOut]
     consent: list[ConsentOut]
-    orders: list[OrderSummary]
+    recent_orders: list[OrderSummary]
 
 
 class MergeIn(Schema):
@@ -160,16 +160,10 @@ def list_customers(request: HttpRequest, q: str = "", store: str | None = None):
     return selectors.customer_search(store=request_store(request, store), q=q).prefetch_related("identities")
 
 
-def _customer_out(customer: Customer) -> dict[str, Any]:
-    return {
-        **{f: getattr(customer, f) for f in ("id", "name", "locale", "tags", "orders_count", "total_spent",
-                                             "first_order_at", "last_order_at", "timezone", "note")},
-        "email": CustomerSummary.resolve_email(customer),
-        "phone": CustomerSummary.resolve_phone(customer),
-        "identities": list(customer.identities.all()),
-        "consent": list(consent_current(customer).values()),
-        "orders": selectors.orders_of_customer(customer=customer),
-    }
+def _customer_out(customer: Customer) -> Customer:
+    customer.consent = list(consent_current(customer).values())  # type: ignore[attr-defined]
+    customer.recent_orders = selectors.orders_of_customer(customer=customer)  # type: ignore[attr-defined]
+    return customer
 
 
 @customers_router.get("/{customer_id}", response=CustomerOut, summary="A customer with identities, consent and orders")
