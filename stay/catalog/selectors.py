@@ -27,4 +27,5 @@ def product_get(*, store: Store, product_id: int) -> Product:
 def variants_by_platform_id(*, store: Store, platform_ids: set[str]) -> dict[str, Variant]:
     if not platform_ids:
         return {}
-    return {v.platform_id: v for v in Variant.objects.filter(store=store, platform_id__in=platform_ids)}
+    variants = Variant.objects.filter(store=store, platform_id__in=platform_ids).only("id", "platform_id")
+    return {v.platform_id: v for v in variants.order_by()}

@@ -37,8 +37,12 @@ def product_upsert(*, store: Store, data: ProductInput, actor: str) -> tuple[Pro
             setattr(product, name, value)
         product.save()
 
-    existing = {v.platform_id: v for v in Variant.objects.select_for_update().filter(store=store, product=product)}
-    seen = set()
+    existing = {} if created else {
+        v.platform_id: v for v in Variant.objects.select_for_update().filter(store=store, product=product)}
+    missing = [item.platform_id for item in data.variants if item.platform_id not in existing]
+    # A variant the platform moved here from another product keeps its row (order lines point at it).
+    moved = {v.platform_id: v for v in Variant.objects.filter(store=store, platform_id__in=missing)} if missing else {}
+    seen, new = set(), []
     for item in data.variants:
         seen.add(item.platform_id)
         variant = existing.get(item.platform_id)
@@ -48,22 +52,24 @@ def product_upsert(*, store: Store, data: ProductInput, actor: str) -> tuple[Pro
             "inventory_item_id": item.inventory_item_id, "inventory_tracked": item.inventory_tracked,
             "position": item.position, "deleted_at": None,
         }
+        if variant is None and item.platform_id in moved:
+            variant = moved[item.platform_id]
+            variant.product = product
         if variant is None:
-            variant = Variant.objects.filter(store=store, platform_id=item.platform_id).first()
-            if variant is not None:  # moved from another product on the platform
-                variant.product = product
-        if variant is None:
-            variant = Variant.objects.create(store=store, product=product, platform_id=item.platform_id,
-                                             inventory_quantity=item.inventory_quantity or 0, **values)
-            if item.inventory_quantity:
-                InventoryChange.objects.create(variant=variant, delta=item.inventory_quantity,
-                                               quantity_after=item.inventory_quantity, reason="initial", actor=actor)
+            new.append(Variant(store=store, product=product, platform_id=item.platform_id,
+                               inventory_quantity=item.inventory_quantity or 0, **values))
             continue
         for name, value in values.items():
             setattr(variant, name, value)
         variant.save()
         if item.inventory_quantity is not None and item.inventory_quantity != variant.inventory_quantity:
             inventory_set(variant=variant, quantity=item.inventory_quantity, reason="platform", actor=actor)
+    Variant.objects.bulk_create(new)
+    InventoryChange.objects.bulk_create(
+        InventoryChange(variant=v, delta=v.inventory_quantity, quantity_after=v.inventory_quantity, reason="initial",
+                        actor=actor)
+        for v in new if v.inventory_quantity
+    )
     gone = [v.pk for pid, v in existing.items() if pid not in seen and v.deleted_at is None]
     if gone:
         Variant.objects.filter(pk__in=gone).update(deleted_at=timezone.now())

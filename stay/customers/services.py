@@ -43,10 +43,12 @@ def customer_resolve(*, store: Store, data: CustomerInput, actor: str) -> Custom
     wanted = _identities_of(store, data)
     if not wanted:
         raise InvalidInput("a customer needs at least a platform id, an email or a phone number")
+    # The store goes inside each term so that every term is an exact probe of the unique
+    # (store, kind, value) index; outside the OR, SQLite scans all of the store's identities.
     query = Q()
     for kind, value in wanted:
-        query |= Q(kind=kind, value=value)
-    known = {(i.kind, i.value): i for i in Identity.objects.filter(query, store=store).select_related("customer")}
+        query |= Q(store=store, kind=kind, value=value)
+    known = {(i.kind, i.value): i for i in Identity.objects.filter(query).select_related("customer")}
     customer = next(
         (known[k].customer for kind in _STRENGTH for k in wanted if k[0] == kind and k in known),
         None,

@@ -92,11 +92,11 @@ def order_upsert(*, store: Store, data: OrderInput, actor: str) -> tuple[Order, 
             setattr(order, name, value)
         order.save()
 
-    _upsert_lines(store, order, data, created)
+    lines = _upsert_lines(store, order, data, created)
     for fulfilment in data.fulfilments:
-        _fulfilment_apply(order, fulfilment, actor)
+        _fulfilment_apply(order, fulfilment, actor, lines=lines, new_order=created)
     for refund in data.refunds:
-        _refund_apply(order, refund, actor)
+        _refund_apply(order, refund, actor, lines=lines, new_order=created)
 
     if created:
         OrderEvent.objects.create(order=order, kind="placed", actor=actor,
@@ -117,7 +117,8 @@ def order_upsert(*, store: Store, data: OrderInput, actor: str) -> tuple[Order, 
     return order, True
 
 
-def _upsert_lines(store: Store, order: Order, data: OrderInput, created: bool) -> None:
+def _upsert_lines(store: Store, order: Order, data: OrderInput, created: bool) -> dict[str, OrderLine]:
+    """Create or update the order's lines; returns every line by platform id."""
     variants = variants_by_platform_id(store=store, platform_ids={ln.variant_platform_id for ln in data.lines} - {""})
     existing = {} if created else {line.platform_id: line for line in order.lines.all()}
     new, changed = [], []
@@ -140,10 +141,13 @@ def _upsert_lines(store: Store, order: Order, data: OrderInput, created: bool) -
         OrderLine.objects.bulk_create(new)
     if changed:
         OrderLine.objects.bulk_update(changed, list(values))
+    return {**existing, **{line.platform_id: line for line in new}}
 
 
-def _fulfilment_apply(order: Order, data: FulfilmentInput, actor: str) -> Fulfilment:
-    fulfilment = Fulfilment.objects.select_for_update().filter(order=order, platform_id=data.platform_id).first()
+def _fulfilment_apply(order: Order, data: FulfilmentInput, actor: str, *, lines: dict[str, OrderLine] | None = None,
+                      new_order: bool = False) -> Fulfilment:
+    fulfilment = None if new_order else (
+        Fulfilment.objects.select_for_update().filter(order=order, platform_id=data.platform_id).first())
     if fulfilment and data.updated_at and fulfilment.platform_updated_at and data.updated_at < fulfilment.platform_updated_at:
         return fulfilment
     delivered_at = data.delivered_at
@@ -157,7 +161,7 @@ def _fulfilment_apply(order: Order, data: FulfilmentInput, actor: str) -> Fulfil
     previous_status = fulfilment.shipment_status if fulfilment else None
     if fulfilment is None:
         fulfilment = Fulfilment.objects.create(order=order, platform_id=data.platform_id, **values)
-        lines = {ln.platform_id: ln for ln in order.lines.all()}
+        lines = lines if lines is not None else {ln.platform_id: ln for ln in order.lines.all()}
         FulfilmentLine.objects.bulk_create(
             FulfilmentLine(fulfilment=fulfilment, line=lines[pid], quantity=qty) for pid, qty in data.lines if pid in lines
         )
@@ -180,15 +184,16 @@ def _fulfilment_apply(order: Order, data: FulfilmentInput, actor: str) -> Fulfil
     return fulfilment
 
 
-def _refund_apply(order: Order, data: RefundInput, actor: str) -> Refund:
-    refund = Refund.objects.filter(order=order, platform_id=data.platform_id).first()
+def _refund_apply(order: Order, data: RefundInput, actor: str, *, lines: dict[str, OrderLine] | None = None,
+                  new_order: bool = False) -> Refund:
+    refund = None if new_order else Refund.objects.filter(order=order, platform_id=data.platform_id).first()
     if refund is not None:
         return refund  # refunds never change on the platform once created
     if data.amount < 0:
         raise InvalidInput(f"refund {data.platform_id}: amount must not be negative")
     refund = Refund.objects.create(order=order, platform_id=data.platform_id, amount=data.amount,
                                    reason=data.reason, refunded_at=data.created_at)
-    lines = {ln.platform_id: ln for ln in order.lines.all()}
+    lines = lines if lines is not None else {ln.platform_id: ln for ln in order.lines.all()}
     RefundLine.objects.bulk_create(
         RefundLine(refund=refund, line=lines[item.line_platform_id], quantity=item.quantity,
                    subtotal=item.subtotal, restock_type=item.restock_type)

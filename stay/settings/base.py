@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "stay.catalog",
     "stay.orders",
     "stay.connectors.shopify",
+    "stay.demo",
 ]
 
 MIDDLEWARE = [

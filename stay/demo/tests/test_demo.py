@@ -1,0 +1,78 @@
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+
+from stay.catalog.models import Product, Variant
+from stay.core.models import Store
+from stay.customers.models import Customer
+from stay.demo.builder import DemoBuilder, DemoSize, day_weights
+from stay.orders.models import Checkout, Fulfilment, Order, OrderLine
+
+SMALL = DemoSize(products=40, customers=150, orders=600, carts=40)
+
+
+def fingerprint():
+    return (
+        list(Order.objects.order_by("platform_id").values_list("platform_id", "name", "total", "placed_at", "is_gift")),
+        list(Customer.objects.order_by("name", "id").values_list("name", "locale", "orders_count", "total_spent")),
+        list(Variant.objects.order_by("platform_id").values_list("sku", "price", "inventory_quantity")),
+    )
+
+
+@pytest.mark.django_db
+def test_the_same_seed_builds_the_same_store():
+    store, report = DemoBuilder(seed=7, size=SMALL).build()
+    first = fingerprint()
+    assert report.orders == 600 and Order.objects.count() == 600
+    Store.objects.all().delete()
+    DemoBuilder(seed=7, size=SMALL).build()
+    assert fingerprint() == first
+
+
+@pytest.mark.django_db
+def test_the_demo_store_looks_like_a_real_season():
+    store, report = DemoBuilder(seed=42, size=DemoSize(products=60, customers=400, orders=2000, carts=100)).build()
+    assert Product.objects.filter(is_gift_card=True).count() == 1
+    assert Variant.objects.filter(options__has_key="Size").exists() and Variant.objects.filter(options__has_key="Colour").exists()
+    locales = Counter(Customer.objects.values_list("locale", flat=True))
+    assert locales["ko"] > 100 and locales["en"] > 100
+    assert Customer.objects.filter(name__regex=r"^[가-힣]+$").exists()
+
+    per_month = Counter(d.month for d in Order.objects.values_list("placed_at", flat=True))
+    assert per_month[12] > per_month[10] and per_month[11] > per_month[10] and per_month[1] > 0
+    black_friday = Order.objects.filter(placed_at__date=date(2025, 11, 28)).count()
+    an_october_day = Order.objects.filter(placed_at__date=date(2025, 10, 15)).count()
+    assert black_friday > 4 * max(an_october_day, 1)
+
+    gifts = Order.objects.filter(is_gift=True)
+    assert gifts.count() > 50 and not gifts.filter(gift_message="").exists()
+    assert OrderLine.objects.filter(is_gift_card=True).count() == report.gift_card_orders > 0
+    problems = sum(report.problems.values())
+    assert 0.03 < problems / report.orders < 0.08
+    assert Fulfilment.objects.filter(shipment_status="failure").count() == report.problems["lost"]
+    assert Checkout.objects.filter(completed_at__isnull=True).count() == 100
+    # the figures on customers are the ones the orders service keeps
+    spent = Order.objects.filter(cancelled_at__isnull=True).aggregate(s=Sum("total"))["s"]
+    refunded = Order.objects.filter(cancelled_at__isnull=True).aggregate(s=Sum("total_refunded"))["s"]
+    # SQLite sums DECIMAL columns as floating point: compare to the cent
+    cent = Decimal("0.01")
+    assert Customer.objects.aggregate(s=Sum("total_spent"))["s"].quantize(cent) == (spent - refunded).quantize(cent)
+
+
+def test_black_friday_is_the_peak():
+    weights = dict(day_weights(2025))
+    assert max(weights, key=weights.get) in (date(2025, 11, 28), date(2025, 12, 1))
+
+
+@pytest.mark.django_db
+def test_demo_command(capsys):
+    call_command("demo", "--products", "20", "--customers", "50", "--orders", "120", "--carts", "10")
+    out = capsys.readouterr().out
+    assert "120 orders" in out and "/webhooks/shopify/summit" in out
+    call_command("demo", "--if-empty")
+    assert "exists: keeping it" in capsys.readouterr().out
+    assert Order.objects.count() == 120
