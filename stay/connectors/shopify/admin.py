@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import WebhookDelivery
+from .models import PlatformCall, WebhookDelivery
 
 
 @admin.register(WebhookDelivery)
@@ -8,3 +8,11 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_display = ["topic", "webhook_id", "store", "outcome", "received_at"]
     list_filter = ["topic", "outcome", "store"]
     search_fields = ["webhook_id"]
+
+
+@admin.register(PlatformCall)
+class PlatformCallAdmin(admin.ModelAdmin):
+    list_display = ["action", "store", "status", "attempts", "requested_by", "created_at", "updated_at"]
+    list_filter = ["status", "action"]
+    search_fields = ["idempotency_key"]
+    readonly_fields = ["response", "last_error", "attempts"]

@@ -25,6 +25,7 @@ class FakeShopify:
         self.requests: list[tuple[str, str, Any]] = []
         self.orders: dict[str, dict[str, Any]] = {}
         self.levels: dict[tuple[str, str], int] = {}
+        self.failures: list[int] = []  # statuses to answer the next calls with, e.g. [503]
         self._ids = itertools.count(9_000_000_000)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -53,6 +54,8 @@ class FakeShopify:
         path = path[len(prefix):]
         with self._lock:
             self.requests.append((method, path, body))
+            if self.failures:
+                return self.failures.pop(0), {"errors": "Internal Server Error"}
             parts = path.strip("/").removesuffix(".json").split("/")
             if method == "POST" and parts == ["orders"]:
                 return self._create_order(body)

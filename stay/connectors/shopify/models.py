@@ -20,3 +20,42 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} {self.webhook_id}"
+
+
+class CallStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    UNKNOWN = "unknown", _("Outcome unknown")
+
+
+class PlatformCall(models.Model):
+    """A call back to the platform (refund, cancel, create order, adjust stock) that must happen
+    once. The row is the truth: it stays ``queued`` until a worker sends it, so a worker that
+    dies loses nothing (the sweep enqueues it again). A call whose worker died mid-request is
+    marked ``unknown`` for a person to check, because these endpoints have no idempotency key
+    and sending twice could refund twice."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(_("action"), max_length=30)
+    params = models.JSONField(_("parameters"))
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100)
+    status = models.CharField(_("status"), max_length=10, choices=CallStatus.choices, default=CallStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    response = models.JSONField(_("response"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    requested_by = models.CharField(_("requested by"), max_length=120)
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("platform call")
+        verbose_name_plural = _("platform calls")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "idempotency_key"], name="platform_call_once"),
+        ]
+        indexes = [models.Index(fields=["status", "updated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} ({self.status})"

@@ -1,0 +1,150 @@
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+
+from stay.core import events
+from stay.core.models import ApiToken, Store, hash_token
+from stay.core.tasks import _sweepers, enqueue_on_commit, register_sweeper, sweep_now, task
+
+COMMANDS = ["serve", "demo", "import", "createstore", "token", "ensureadmin"]
+
+
+def stay(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "stay", *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})})
+
+
+def test_stay_help_lists_the_operator_commands():
+    result = stay("--help")
+    assert result.returncode == 0
+    for name in COMMANDS:
+        assert f"  {name}" in result.stdout
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_subcommand_has_help(name):
+    result = stay(name, "--help")
+    assert result.returncode == 0, result.stderr
+    assert f"usage: stay {name}" in result.stdout
+
+
+@pytest.mark.django_db
+def test_createstore_prints_the_webhook_url(capsys):
+    call_command("createstore", "--name", "Summit Outdoor KR", "--platform", "shopify", "--secret", "s3cret-value",
+                 "--currency", "krw", "--timezone", "Asia/Seoul", "--country", "kr")
+    out = capsys.readouterr().out
+    assert "Webhook URL: http://127.0.0.1:8000/webhooks/shopify/summit-outdoor-kr" in out
+    store = Store.objects.get()
+    assert (store.currency, store.country, store.timezone) == ("KRW", "KR", "Asia/Seoul")
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("createstore", "--name", "Summit Outdoor KR", "--secret", "another-secret")
+    with pytest.raises(CommandError, match="at least 8"):
+        call_command("createstore", "--name", "X", "--secret", "short")
+    with pytest.raises(CommandError, match="IANA time zone"):
+        call_command("createstore", "--name", "Y", "--secret", "long-enough", "--timezone", "Mars/Olympus")
+
+
+@pytest.mark.django_db
+def test_token_is_printed_once_and_stored_hashed(capsys, django_user_model):
+    django_user_model.objects.create_user(username="ops", password="x")
+    call_command("token", "--user", "ops", "--name", "storefront")
+    raw = capsys.readouterr().out.strip()
+    assert raw.startswith("stay_") and len(raw) > 40
+    token = ApiToken.objects.get()
+    assert token.key_hash == hash_token(raw) and raw not in (token.prefix + token.key_hash)
+    with pytest.raises(CommandError, match="no user named 'nobody'"):
+        call_command("token", "--user", "nobody")
+
+
+@pytest.mark.django_db
+def test_ensureadmin_creates_one_admin_and_prints_its_password(capsys, django_user_model, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    call_command("ensureadmin")
+    first = capsys.readouterr().out
+    password = first.split("password ")[1].strip()
+    assert django_user_model.objects.get(username="admin").check_password(password)
+    call_command("ensureadmin")
+    assert password in capsys.readouterr().out
+    assert django_user_model.objects.filter(is_superuser=True).count() == 1
+    assert oct((tmp_path / "admin_password").stat().st_mode)[-3:] == "600"
+
+
+@pytest.mark.django_db
+def test_events_are_delivered_only_after_commit(django_capture_on_commit_callbacks):
+    seen = []
+
+    def handler(**payload):
+        seen.append(payload)
+
+    events.subscribe("order.paid", handler)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            events.publish("order.paid", order_id=7)
+            assert seen == []
+        assert seen == [{"order_id": 7}]
+        try:
+            with transaction.atomic():
+                events.publish("order.paid", order_id=8)
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        assert seen == [{"order_id": 7}]
+    finally:
+        events.unsubscribe("order.paid", handler)
+
+
+ran = []
+
+
+@task()
+def remember(value):
+    ran.append(value)
+
+
+@pytest.mark.django_db
+def test_jobs_are_enqueued_on_commit(django_capture_on_commit_callbacks):
+    ran.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue_on_commit(remember, "after")
+        assert ran == []
+    assert ran == ["after"]
+
+
+def test_a_failing_sweeper_does_not_stop_the_others():
+    def broken(stale_before):
+        raise RuntimeError("boom")
+
+    register_sweeper("test.broken", broken)
+    register_sweeper("test.ok", lambda stale_before: 3)
+    try:
+        counts = sweep_now()
+    finally:
+        _sweepers.pop("test.broken"), _sweepers.pop("test.ok")
+    assert counts["test.broken"] == -1 and counts["test.ok"] == 3
+
+
+@pytest.mark.django_db
+def test_database_settings_hold_up_under_a_web_process_and_a_worker():
+    if connection.vendor == "postgresql":
+        assert connection.settings_dict["CONN_MAX_AGE"] > 0 and connection.settings_dict["CONN_HEALTH_CHECKS"]
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == 1  # NORMAL
+    assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_queue_backend_is_chosen_by_settings():
+    script = ("import django, os; os.environ['DJANGO_SETTINGS_MODULE']='stay.settings.base'; django.setup();"
+              "from huey.contrib.djhuey import HUEY; print(type(HUEY).__name__, HUEY.immediate)")
+    for queue, expected in (("sqlite", "SqliteHuey False"), ("redis", "PriorityRedisHuey False"),
+                            ("postgres", "PostgresHuey False")):
+        env = {**os.environ, "STAY_QUEUE": queue, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres"}
+        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+        assert result.stdout.strip() == expected, result.stderr
