@@ -11,8 +11,12 @@ from stay.orders.api import customers_router, orders_router
 api = NinjaAPI(
     title="Stay API",
     version="1",
-    description=str(_("Customers, orders and products of the connected store. "
-                      "Authenticate with `Authorization: Bearer <token>` (create one with `stay token`).")),
+    description=str(
+        _(
+            "Customers, orders and products of the connected store. "
+            "Authenticate with `Authorization: Bearer <token>` (create one with `stay token`)."
+        )
+    ),
     auth=ApiTokenAuth(),
     urls_namespace="api",
     docs_url="/docs",

@@ -20,14 +20,27 @@ def payload(name: str) -> dict[str, Any]:
 
 @pytest.fixture
 def store(db):
-    return store_create(name="Summit Outdoor", webhook_secret=SECRET, slug="summit", currency="USD",
-                        timezone="America/New_York", country="US")
+    return store_create(
+        name="Summit Outdoor",
+        webhook_secret=SECRET,
+        slug="summit",
+        currency="USD",
+        timezone="America/New_York",
+        country="US",
+    )
 
 
 @pytest.fixture
 def kr_store(db):
-    return store_create(name="서밋 아웃도어", webhook_secret=SECRET + "-kr", slug="summit-kr", currency="KRW",
-                        timezone="Asia/Seoul", default_locale="ko", country="KR")
+    return store_create(
+        name="서밋 아웃도어",
+        webhook_secret=SECRET + "-kr",
+        slug="summit-kr",
+        currency="KRW",
+        timezone="Asia/Seoul",
+        default_locale="ko",
+        country="KR",
+    )
 
 
 @pytest.fixture
@@ -46,13 +59,24 @@ class WebhookPoster:
     def __init__(self, client: Client, store):
         self.client, self.store = client, store
 
-    def __call__(self, topic: str, body: dict | bytes | str, *, webhook_id: str | None = None,
-                 secret: str | None = None, headers: dict | None = None):
+    def __call__(
+        self,
+        topic: str,
+        body: dict | bytes | str,
+        *,
+        webhook_id: str | None = None,
+        secret: str | None = None,
+        headers: dict | None = None,
+    ):
         raw = body if isinstance(body, bytes) else (body if isinstance(body, str) else json.dumps(body)).encode()
         sent = webhook_headers(raw, topic=topic, secret=secret or self.store.webhook_secret, webhook_id=webhook_id)
         sent.update(headers or {})
-        return self.client.post(f"/webhooks/shopify/{self.store.slug}", data=raw, content_type="application/json",
-                                headers={k: v for k, v in sent.items() if k != "Content-Type"})
+        return self.client.post(
+            f"/webhooks/shopify/{self.store.slug}",
+            data=raw,
+            content_type="application/json",
+            headers={k: v for k, v in sent.items() if k != "Content-Type"},
+        )
 
 
 @pytest.fixture

@@ -44,9 +44,13 @@ class Variant(models.Model):
     inventory_item_id = models.CharField(_("inventory item id"), max_length=64, blank=True, db_index=True)
     sku = models.CharField(_("SKU"), max_length=100, blank=True, db_index=True)
     title = models.CharField(_("title"), max_length=255, blank=True)
-    options = models.JSONField(_("options"), default=dict, blank=True, help_text=_('e.g. {"Size": "M", "Colour": "Red"}'))
+    options = models.JSONField(
+        _("options"), default=dict, blank=True, help_text=_('e.g. {"Size": "M", "Colour": "Red"}')
+    )
     price = models.DecimalField(_("price"), max_digits=14, decimal_places=2)
-    compare_at_price = models.DecimalField(_("compare-at price"), max_digits=14, decimal_places=2, null=True, blank=True)
+    compare_at_price = models.DecimalField(
+        _("compare-at price"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     barcode = models.CharField(_("barcode"), max_length=64, blank=True)
     inventory_quantity = models.IntegerField(_("in stock"), default=0)
     inventory_tracked = models.BooleanField(_("stock tracked"), default=True)

@@ -26,9 +26,16 @@ def product_upsert(*, store: Store, data: ProductInput, actor: str) -> tuple[Pro
         return product, False
     created = product is None
     fields = {
-        "title": data.title, "handle": data.handle, "vendor": data.vendor, "product_type": data.product_type,
-        "tags": list(data.tags), "option_names": list(data.option_names), "status": data.status,
-        "is_gift_card": data.is_gift_card, "platform_updated_at": data.updated_at, "deleted_at": None,
+        "title": data.title,
+        "handle": data.handle,
+        "vendor": data.vendor,
+        "product_type": data.product_type,
+        "tags": list(data.tags),
+        "option_names": list(data.option_names),
+        "status": data.status,
+        "is_gift_card": data.is_gift_card,
+        "platform_updated_at": data.updated_at,
+        "deleted_at": None,
     }
     if product is None:
         product = Product.objects.create(store=store, platform_id=data.platform_id, **fields)
@@ -37,8 +44,11 @@ def product_upsert(*, store: Store, data: ProductInput, actor: str) -> tuple[Pro
             setattr(product, name, value)
         product.save()
 
-    existing = {} if created else {
-        v.platform_id: v for v in Variant.objects.select_for_update().filter(store=store, product=product)}
+    existing = (
+        {}
+        if created
+        else {v.platform_id: v for v in Variant.objects.select_for_update().filter(store=store, product=product)}
+    )
     missing = [item.platform_id for item in data.variants if item.platform_id not in existing]
     # A variant the platform moved here from another product keeps its row (order lines point at it).
     moved = {v.platform_id: v for v in Variant.objects.filter(store=store, platform_id__in=missing)} if missing else {}
@@ -47,17 +57,30 @@ def product_upsert(*, store: Store, data: ProductInput, actor: str) -> tuple[Pro
         seen.add(item.platform_id)
         variant = existing.get(item.platform_id)
         values = {
-            "title": item.title, "sku": item.sku, "options": item.options or {}, "price": item.price,
-            "compare_at_price": item.compare_at_price, "barcode": item.barcode,
-            "inventory_item_id": item.inventory_item_id, "inventory_tracked": item.inventory_tracked,
-            "position": item.position, "deleted_at": None,
+            "title": item.title,
+            "sku": item.sku,
+            "options": item.options or {},
+            "price": item.price,
+            "compare_at_price": item.compare_at_price,
+            "barcode": item.barcode,
+            "inventory_item_id": item.inventory_item_id,
+            "inventory_tracked": item.inventory_tracked,
+            "position": item.position,
+            "deleted_at": None,
         }
         if variant is None and item.platform_id in moved:
             variant = moved[item.platform_id]
             variant.product = product
         if variant is None:
-            new.append(Variant(store=store, product=product, platform_id=item.platform_id,
-                               inventory_quantity=item.inventory_quantity or 0, **values))
+            new.append(
+                Variant(
+                    store=store,
+                    product=product,
+                    platform_id=item.platform_id,
+                    inventory_quantity=item.inventory_quantity or 0,
+                    **values,
+                )
+            )
             continue
         for name, value in values.items():
             setattr(variant, name, value)
@@ -66,9 +89,11 @@ def product_upsert(*, store: Store, data: ProductInput, actor: str) -> tuple[Pro
             inventory_set(variant=variant, quantity=item.inventory_quantity, reason="platform", actor=actor)
     Variant.objects.bulk_create(new)
     InventoryChange.objects.bulk_create(
-        InventoryChange(variant=v, delta=v.inventory_quantity, quantity_after=v.inventory_quantity, reason="initial",
-                        actor=actor)
-        for v in new if v.inventory_quantity
+        InventoryChange(
+            variant=v, delta=v.inventory_quantity, quantity_after=v.inventory_quantity, reason="initial", actor=actor
+        )
+        for v in new
+        if v.inventory_quantity
     )
     gone = [v.pk for pid, v in existing.items() if pid not in seen and v.deleted_at is None]
     if gone:
@@ -99,13 +124,20 @@ def inventory_set(*, variant: Variant, quantity: int, reason: str, actor: str) -
         return None
     Variant.objects.filter(pk=variant.pk).update(inventory_quantity=quantity)
     variant.inventory_quantity = quantity
-    return InventoryChange.objects.create(variant=variant, delta=delta, quantity_after=quantity, reason=reason, actor=actor)
+    return InventoryChange.objects.create(
+        variant=variant, delta=delta, quantity_after=quantity, reason=reason, actor=actor
+    )
 
 
 @transaction.atomic
 def inventory_level_set(
-    *, store: Store, inventory_item_id: str, location_id: str, available: int,
-    updated_at: datetime | None, actor: str,
+    *,
+    store: Store,
+    inventory_item_id: str,
+    location_id: str,
+    available: int,
+    updated_at: datetime | None,
+    actor: str,
 ) -> Variant | None:
     """Record the stock at one location; the variant's stock becomes the sum over locations.
     Returns ``None`` when no variant has this inventory item (not synced yet)."""
@@ -117,8 +149,9 @@ def inventory_level_set(
         return variant  # a late, older level: keep the newer one
     if level is None:
         # The first level we hear of: any stock not yet attributed to a location stays with it.
-        InventoryLevel.objects.create(variant=variant, location_id=location_id, available=available,
-                                      platform_updated_at=updated_at)
+        InventoryLevel.objects.create(
+            variant=variant, location_id=location_id, available=available, platform_updated_at=updated_at
+        )
     else:
         level.available, level.platform_updated_at = available, updated_at
         level.save(update_fields=["available", "platform_updated_at"])
@@ -141,6 +174,7 @@ def inventory_reserve(*, variant: Variant, quantity: int, reason: str, actor: st
     if not taken:
         return False
     variant.refresh_from_db(fields=["inventory_quantity"])
-    InventoryChange.objects.create(variant=variant, delta=-quantity, quantity_after=variant.inventory_quantity,
-                                   reason=reason, actor=actor)
+    InventoryChange.objects.create(
+        variant=variant, delta=-quantity, quantity_after=variant.inventory_quantity, reason=reason, actor=actor
+    )
     return True

@@ -1,5 +1,7 @@
 """What every API router shares: which store a request reads, and errors as clear JSON."""
 
+from functools import partial
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
@@ -12,9 +14,11 @@ def request_store(request: HttpRequest, slug: str | None) -> Store:
     that may read every store (optional when only one store exists)."""
     token: ApiToken = request.auth  # type: ignore[attr-defined]
     if token.store_id is not None:
-        if slug and slug != token.store.slug:
+        store = token.store
+        assert store is not None
+        if slug and slug != store.slug:
             raise NotFound(f"this token cannot read store {slug!r}")
-        return token.store  # type: ignore[return-value]
+        return store
     if slug:
         store = Store.objects.filter(slug=slug).first()
         if store is None:
@@ -28,9 +32,10 @@ def request_store(request: HttpRequest, slug: str | None) -> Store:
     raise InvalidInput("several stores are connected: name one with ?store=<slug>")
 
 
+def _error_response(api: NinjaAPI, status: int, request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=status)
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     for error, status in ((InvalidInput, 400), (NotFound, 404), (Conflict, 409)):
-        def handler(request: HttpRequest, exc: Exception, status: int = status) -> HttpResponse:
-            return api.create_response(request, {"detail": str(exc)}, status=status)
-
-        api.add_exception_handler(error, handler)
+        api.add_exception_handler(error, partial(_error_response, api, status))  # type: ignore[arg-type]

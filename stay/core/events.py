@@ -8,6 +8,7 @@ data that is later rolled back. No Django signals: the flow stays explicit and g
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -30,7 +31,7 @@ def unsubscribe(name: str, handler: Handler) -> None:
 def publish(name: str, **payload: Any) -> None:
     """Deliver ``payload`` to every subscriber of ``name`` once the current transaction commits."""
     for handler in list(_subscribers.get(name, ())):
-        transaction.on_commit(lambda h=handler: _deliver(name, h, payload))
+        transaction.on_commit(partial(_deliver, name, handler, payload))
 
 
 def _deliver(name: str, handler: Handler, payload: dict[str, Any]) -> None:

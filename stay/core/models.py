@@ -25,9 +25,7 @@ class Store(models.Model):
     slug = models.SlugField(_("slug"), max_length=60, unique=True, help_text=_("Used in webhook URLs."))
     name = models.CharField(_("name"), max_length=200)
     platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices, default=Platform.SHOPIFY)
-    currency = models.CharField(
-        _("currency"), max_length=3, default="USD", validators=[RegexValidator(r"^[A-Z]{3}$")]
-    )
+    currency = models.CharField(_("currency"), max_length=3, default="USD", validators=[RegexValidator(r"^[A-Z]{3}$")])
     timezone = models.CharField(_("time zone"), max_length=64, default="UTC", validators=[validate_timezone])
     default_locale = models.CharField(_("default locale"), max_length=10, default="en")
     country = models.CharField(
@@ -59,7 +57,11 @@ class ApiToken(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     store = models.ForeignKey(
-        Store, null=True, blank=True, on_delete=models.CASCADE, related_name="api_tokens",
+        Store,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
         help_text=_("The store this token reads; blank for every store (then name it with ?store=)."),
     )
     name = models.CharField(_("name"), max_length=100, blank=True)

@@ -3,7 +3,6 @@
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -60,7 +59,7 @@ def api_token_create(*, username: str, name: str = "", store: Store | None = Non
     """Create a token for ``username``; returns the row and the raw token (shown only once)."""
     user_model = get_user_model()
     try:
-        user: AbstractBaseUser = user_model.objects.get(username=username)
+        user = user_model.objects.get(username=username)
     except user_model.DoesNotExist:
         raise NotFound(f"no user named {username!r}; create one with `stay createsuperuser`") from None
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)

@@ -29,8 +29,15 @@ class CustomerAdmin(admin.ModelAdmin):
     list_display = ["name", "store", "locale", "orders_count", "total_spent", "last_order_at"]
     list_filter = ["store", "locale"]
     search_fields = ["name", "identities__value"]
-    readonly_fields = ["first_order_at", "last_order_at", "orders_count", "total_spent", "merged_into",
-                       "created_at", "updated_at"]
+    readonly_fields = [
+        "first_order_at",
+        "last_order_at",
+        "orders_count",
+        "total_spent",
+        "merged_into",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [IdentityInline, ConsentInline, EventInline]
 
 

@@ -1,5 +1,6 @@
 """Writes for customers: recognising a person, consent evidence, and merging duplicates."""
 
+from contextlib import suppress
 from datetime import datetime
 from decimal import Decimal
 
@@ -26,10 +27,11 @@ def _identities_of(store: Store, data: CustomerInput) -> list[tuple[str, str]]:
     if data.email:
         wanted.append((IdentityKind.EMAIL, normalise_identity(IdentityKind.EMAIL, data.email)))
     if data.phone:
-        try:
-            wanted.append((IdentityKind.PHONE, normalise_identity(IdentityKind.PHONE, data.phone, region=store.country)))
-        except InvalidInput:
-            pass  # platforms hold plenty of junk phone numbers; a bad one must not lose the order
+        # Platforms hold plenty of junk phone numbers; a bad one must not lose the order.
+        with suppress(InvalidInput):
+            wanted.append(
+                (IdentityKind.PHONE, normalise_identity(IdentityKind.PHONE, data.phone, region=store.country))
+            )
     return wanted
 
 
@@ -55,9 +57,15 @@ def customer_resolve(*, store: Store, data: CustomerInput, actor: str) -> Custom
     )
     created = customer is None
     if customer is None:
-        customer = Customer.objects.create(store=store, name=data.name, locale=data.locale, timezone=data.timezone,
-                                           tags=list(data.tags), note=data.note,
-                                           platform_updated_at=data.updated_at)
+        customer = Customer.objects.create(
+            store=store,
+            name=data.name,
+            locale=data.locale,
+            timezone=data.timezone,
+            tags=list(data.tags),
+            note=data.note,
+            platform_updated_at=data.updated_at,
+        )
         CustomerEvent.objects.create(customer=customer, kind="created", actor=actor)
     else:
         while customer.merged_into_id:  # an identity left on a tombstone (should not happen)
@@ -67,8 +75,9 @@ def customer_resolve(*, store: Store, data: CustomerInput, actor: str) -> Custom
     if new:
         Identity.objects.bulk_create(new)
         if not created:
-            CustomerEvent.objects.create(customer=customer, kind="identities_added", actor=actor,
-                                         data={"identities": [str(i) for i in new]})
+            CustomerEvent.objects.create(
+                customer=customer, kind="identities_added", actor=actor, data={"identities": [str(i) for i in new]}
+            )
     for consent in data.consents:
         consent_record(customer=customer, consent=consent, actor=actor)
     return customer
@@ -106,10 +115,12 @@ def identity_attach(*, customer: Customer, kind: str, value: str, verified: bool
             existing.verified = True
             existing.save(update_fields=["verified"])
         return existing
-    identity = Identity.objects.create(store_id=customer.store_id, customer=customer, kind=kind,
-                                       value=normalised, verified=verified)
-    CustomerEvent.objects.create(customer=customer, kind="identity_added", actor=actor,
-                                 data={"identity": str(identity), "verified": verified})
+    identity = Identity.objects.create(
+        store_id=customer.store_id, customer=customer, kind=kind, value=normalised, verified=verified
+    )
+    CustomerEvent.objects.create(
+        customer=customer, kind="identity_added", actor=actor, data={"identity": str(identity), "verified": verified}
+    )
     return identity
 
 
@@ -120,27 +131,42 @@ def consent_record(*, customer: Customer, consent: ConsentInput, actor: str) -> 
     current = ConsentRecord.objects.filter(customer=customer, channel=consent.channel).first()
     if current and current.state == consent.state and current.occurred_at <= consent.occurred_at:
         return None
-    if ConsentRecord.objects.filter(customer=customer, channel=consent.channel, state=consent.state,
-                                    occurred_at=consent.occurred_at).exists():
+    if ConsentRecord.objects.filter(
+        customer=customer, channel=consent.channel, state=consent.state, occurred_at=consent.occurred_at
+    ).exists():
         return None
-    record = ConsentRecord.objects.create(customer=customer, channel=consent.channel, state=consent.state,
-                                          occurred_at=consent.occurred_at, source=consent.source,
-                                          evidence=consent.evidence)
+    record = ConsentRecord.objects.create(
+        customer=customer,
+        channel=consent.channel,
+        state=consent.state,
+        occurred_at=consent.occurred_at,
+        source=consent.source,
+        evidence=consent.evidence,
+    )
     if current is None or consent.occurred_at >= current.occurred_at:
-        CustomerEvent.objects.create(customer=customer, kind="consent_changed", actor=actor,
-                                     data={"channel": consent.channel, "state": consent.state,
-                                           "source": consent.source})
+        CustomerEvent.objects.create(
+            customer=customer,
+            kind="consent_changed",
+            actor=actor,
+            data={"channel": consent.channel, "state": consent.state, "source": consent.source},
+        )
     return record
 
 
 def customer_set_order_stats(
-    *, customer: Customer, first_order_at: datetime | None, last_order_at: datetime | None,
-    orders_count: int, total_spent: Decimal,
+    *,
+    customer: Customer,
+    first_order_at: datetime | None,
+    last_order_at: datetime | None,
+    orders_count: int,
+    total_spent: Decimal,
 ) -> None:
     """Called by the orders domain, which owns the figures, whenever a customer's orders change."""
     Customer.objects.filter(pk=customer.pk).update(
-        first_order_at=first_order_at, last_order_at=last_order_at,
-        orders_count=orders_count, total_spent=total_spent,
+        first_order_at=first_order_at,
+        last_order_at=last_order_at,
+        orders_count=orders_count,
+        total_spent=total_spent,
     )
 
 
@@ -156,24 +182,29 @@ def customer_merge(*, survivor: Customer, merged: Customer, actor: str) -> Custo
     if survivor.store_id != merged.store_id:
         raise InvalidInput("customers of different stores cannot be merged")
     # Lock both rows in primary-key order so two merges of the same pair cannot deadlock.
-    locked = {c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[survivor.pk, merged.pk]).order_by("pk")}
+    locked = {
+        c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[survivor.pk, merged.pk]).order_by("pk")
+    }
     survivor, merged = locked[survivor.pk], locked[merged.pk]
     if merged.merged_into_id or survivor.merged_into_id:
         raise Conflict("one of these customers was already merged into another")
 
     snapshot = {
-        "name": merged.name, "locale": merged.locale, "tags": merged.tags, "note": merged.note,
-        "orders_count": merged.orders_count, "total_spent": str(merged.total_spent),
+        "name": merged.name,
+        "locale": merged.locale,
+        "tags": merged.tags,
+        "note": merged.note,
+        "orders_count": merged.orders_count,
+        "total_spent": str(merged.total_spent),
         "identities": [str(i) for i in merged.identities.all()],
     }
     for relation in Customer._meta.related_objects:
-        if relation.one_to_many and relation.related_model is not Customer:
+        model = relation.related_model
+        if relation.one_to_many and model is not Customer and not isinstance(model, str):
             try:
-                relation.related_model._default_manager.filter(**{relation.field.name: merged}).update(
-                    **{relation.field.name: survivor}
-                )
+                model._default_manager.filter(**{relation.field.name: merged}).update(**{relation.field.name: survivor})
             except IntegrityError as exc:
-                raise Conflict(f"cannot move {relation.related_model.__name__} rows: {exc}") from exc
+                raise Conflict(f"cannot move {model.__name__} rows: {exc}") from exc
 
     firsts = [d for d in (survivor.first_order_at, merged.first_order_at) if d]
     lasts = [d for d in (survivor.last_order_at, merged.last_order_at) if d]
@@ -192,8 +223,8 @@ def customer_merge(*, survivor: Customer, merged: Customer, actor: str) -> Custo
     merged.orders_count, merged.total_spent = 0, Decimal("0")
     merged.save(update_fields=["merged_into", "orders_count", "total_spent", "updated_at"])
     CustomerMerge.objects.create(survivor=survivor, merged=merged, snapshot=snapshot, merged_by=actor)
-    CustomerEvent.objects.create(customer=survivor, kind="merged", actor=actor,
-                                 data={"merged_customer": merged.pk, **snapshot})
+    CustomerEvent.objects.create(
+        customer=survivor, kind="merged", actor=actor, data={"merged_customer": merged.pk, **snapshot}
+    )
     publish("customer.merged", survivor_id=survivor.pk, merged_id=merged.pk)
     return survivor
-

@@ -96,8 +96,9 @@ def day_weights(season: int) -> list[tuple[date, float]]:
 
 
 class DemoBuilder:
-    def __init__(self, *, seed: int = 42, size: DemoSize | None = None,
-                 progress: Callable[[str, int], None] | None = None):
+    def __init__(
+        self, *, seed: int = 42, size: DemoSize | None = None, progress: Callable[[str, int], None] | None = None
+    ):
         self.rng = Random(seed)
         self.size = size or DemoSize()
         self.progress = progress or (lambda stage, n: None)
@@ -110,8 +111,13 @@ class DemoBuilder:
     # ------------------------------------------------------------------ store and catalog
     def build(self, *, store: Store | None = None) -> tuple[Store, Report]:
         store = store or store_create(
-            name="Summit Outdoor", slug="summit", webhook_secret=secrets.token_urlsafe(24), currency="USD",
-            timezone="Asia/Seoul", default_locale="en", country="KR",
+            name="Summit Outdoor",
+            slug="summit",
+            webhook_secret=secrets.token_urlsafe(24),
+            currency="USD",
+            timezone="Asia/Seoul",
+            default_locale="en",
+            country="KR",
         )
         with transaction.atomic():
             self._catalog(store)
@@ -129,24 +135,46 @@ class DemoBuilder:
             pid += 1
             price = Decimal(rng.randint(low, high)) - Decimal("0.01")
             colours = rng.sample(data.COLOURS, n_colours)
-            sizes = {"apparel": data.APPAREL_SIZES, "shoe": data.SHOE_SIZES}.get(sizing, [None])
-            option_names = (["Size"] if sizing in ("apparel", "shoe") else []) + (["Colour"] if sizing != "none" else [])
-            variants = []
-            for colour in colours if sizing != "none" else [None]:
+            sizes: list[str | None] = list({"apparel": data.APPAREL_SIZES, "shoe": data.SHOE_SIZES}.get(sizing, [None]))
+            option_names = (["Size"] if sizing in ("apparel", "shoe") else []) + (
+                ["Colour"] if sizing != "none" else []
+            )
+            variants: list[VariantInput] = []
+            for colour in colours if sizing != "none" else [None]:  # type: ignore[list-item]
                 for size in sizes:
                     vid += 1
                     options = {k: v for k, v in (("Size", size), ("Colour", colour)) if v}
-                    sku = "-".join([model[:3].upper(), kind.split()[-1][:4].upper(),
-                                    *(str(v)[:3].upper() for v in options.values())]) + f"-{vid % 10000:04}"
-                    variants.append(VariantInput(
-                        platform_id=str(vid), price=price, title=" / ".join(options.values()) or "Default",
-                        sku=sku, options=options, barcode=f"08451{vid % 10**7:07}",
-                        inventory_item_id=str(vid + 10**9), inventory_quantity=rng.randint(0, 60),
-                        position=len(variants) + 1,
-                    ))
+                    sku = (
+                        "-".join(
+                            [
+                                model[:3].upper(),
+                                kind.split()[-1][:4].upper(),
+                                *(str(v)[:3].upper() for v in options.values()),
+                            ]
+                        )
+                        + f"-{vid % 10000:04}"
+                    )
+                    variants.append(
+                        VariantInput(
+                            platform_id=str(vid),
+                            price=price,
+                            title=" / ".join(options.values()) or "Default",
+                            sku=sku,
+                            options=options,
+                            barcode=f"08451{vid % 10**7:07}",
+                            inventory_item_id=str(vid + 10**9),
+                            inventory_quantity=rng.randint(0, 60),
+                            position=len(variants) + 1,
+                        )
+                    )
             product = ProductInput(
-                platform_id=str(pid), title=f"{model} {kind}", handle=f"{model}-{kind}".lower().replace(" ", "-"),
-                vendor="Summit", product_type=kind, option_names=tuple(option_names), variants=tuple(variants),
+                platform_id=str(pid),
+                title=f"{model} {kind}",
+                handle=f"{model}-{kind}".lower().replace(" ", "-"),
+                vendor="Summit",
+                product_type=kind,
+                option_names=tuple(option_names),
+                variants=tuple(variants),
                 tags=("final-sale",) if rng.random() < 0.04 else (),
             )
             product_upsert(store=store, data=product, actor=ACTOR)
@@ -155,12 +183,26 @@ class DemoBuilder:
             self.report.variants += len(variants)
         pid += 1
         cards = tuple(
-            VariantInput(platform_id=str(vid + i + 1), price=Decimal(a), title=f"${a[:-3]}", sku=f"GIFT-{a[:-3]}",
-                         options={"Amount": f"${a[:-3]}"}, inventory_tracked=False, position=i + 1)
+            VariantInput(
+                platform_id=str(vid + i + 1),
+                price=Decimal(a),
+                title=f"${a[:-3]}",
+                sku=f"GIFT-{a[:-3]}",
+                options={"Amount": f"${a[:-3]}"},
+                inventory_tracked=False,
+                position=i + 1,
+            )
             for i, a in enumerate(data.GIFT_CARD_AMOUNTS)
         )
-        self.gift_card = ProductInput(platform_id=str(pid), title="Summit Gift Card", product_type="Gift Card",
-                                      vendor="Summit", option_names=("Amount",), variants=cards, is_gift_card=True)
+        self.gift_card = ProductInput(
+            platform_id=str(pid),
+            title="Summit Gift Card",
+            product_type="Gift Card",
+            vendor="Summit",
+            option_names=("Amount",),
+            variants=cards,
+            is_gift_card=True,
+        )
         product_upsert(store=store, data=self.gift_card, actor=ACTOR)
         self.report.products += 1
         self.report.variants += len(cards)
@@ -172,40 +214,71 @@ class DemoBuilder:
         weight = rng.paretovariate(1.6)  # a few loyal regulars, many one-time buyers
         if rng.random() < 0.45:
             (family, family_r), (given, given_r) = rng.choice(data.KO_FAMILY), rng.choice(data.KO_GIVEN)
-            return Person(platform_id=str(8_000_000_000 + n), name=f"{family}{given}",
-                          email=f"{given_r}.{family_r}{n}@example.net", locale="ko",
-                          phone=f"010-{rng.randint(2000, 9999)}-{rng.randint(1000, 9999)}",
-                          city=rng.choice(data.KO_CITIES), weight=weight)
+            return Person(
+                platform_id=str(8_000_000_000 + n),
+                name=f"{family}{given}",
+                email=f"{given_r}.{family_r}{n}@example.net",
+                locale="ko",
+                phone=f"010-{rng.randint(2000, 9999)}-{rng.randint(1000, 9999)}",
+                city=rng.choice(data.KO_CITIES),
+                weight=weight,
+            )
         first, last = rng.choice(data.EN_FIRST), rng.choice(data.EN_LAST)
-        return Person(platform_id=str(8_000_000_000 + n), name=f"{first} {last}",
-                      email=f"{first}.{last}{n}@example.com".lower(), locale="en",
-                      phone=f"+1 {rng.choice(['206', '303', '503', '720', '801', '617'])} 555 {rng.randint(1000, 9999)}",
-                      city=rng.choice(data.EN_CITIES), weight=weight)
+        return Person(
+            platform_id=str(8_000_000_000 + n),
+            name=f"{first} {last}",
+            email=f"{first}.{last}{n}@example.com".lower(),
+            locale="en",
+            phone=f"+1 {rng.choice(['206', '303', '503', '720', '801', '617'])} 555 {rng.randint(1000, 9999)}",
+            city=rng.choice(data.EN_CITIES),
+            weight=weight,
+        )
 
     def _customer_input(self, person: Person, at: datetime) -> CustomerInput:
-        consents = ()
+        consents: tuple[ConsentInput, ...] = ()
         if self.rng.random() < 0.55:
             consents = (ConsentInput(channel="email", state="subscribed", occurred_at=at, source="shopify:checkout"),)
-        return CustomerInput(platform_id=person.platform_id, email=person.email, phone=person.phone,
-                             name=person.name, locale=person.locale, updated_at=at, consents=consents)
+        return CustomerInput(
+            platform_id=person.platform_id,
+            email=person.email,
+            phone=person.phone,
+            name=person.name,
+            locale=person.locale,
+            updated_at=at,
+            consents=consents,
+        )
 
     def _customers(self, store: Store) -> None:
         self.people = [self._person(n) for n in range(1, self.size.customers + 1)]
         # Newsletter sign-ups who never ordered: created now; buyers are created by their first order.
         signup_at = datetime(self.size.season, 9, 15, tzinfo=UTC)
         with transaction.atomic():
-            for person in self.people[int(len(self.people) * 0.85):]:
+            for person in self.people[int(len(self.people) * 0.85) :]:
                 customer_resolve(store=store, data=self._customer_input(person, signup_at), actor=ACTOR)
 
     # ------------------------------------------------------------------ orders
     def _address(self, person: Person, name: str | None = None) -> dict:
         if person.locale == "ko":
             city, street, zip_code = person.city
-            return {"name": name or person.name, "address1": street, "city": city, "zip": zip_code,
-                    "country": "South Korea", "country_code": "KR", "phone": person.phone}
+            return {
+                "name": name or person.name,
+                "address1": street,
+                "city": city,
+                "zip": zip_code,
+                "country": "South Korea",
+                "country_code": "KR",
+                "phone": person.phone,
+            }
         city, province, zip_code = person.city
-        return {"name": name or person.name, "address1": f"{self.rng.randint(10, 9999)} Trail Ave", "city": city,
-                "province_code": province, "zip": zip_code, "country": "United States", "country_code": "US"}
+        return {
+            "name": name or person.name,
+            "address1": f"{self.rng.randint(10, 9999)} Trail Ave",
+            "city": city,
+            "province_code": province,
+            "zip": zip_code,
+            "country": "United States",
+            "country_code": "US",
+        }
 
     def _orders(self, store: Store) -> None:
         rng, size = self.rng, self.size
@@ -226,7 +299,7 @@ class DemoBuilder:
         batch = batch[: size.orders]
         for start in range(0, len(batch), 500):
             with transaction.atomic():
-                for day, number in batch[start:start + 500]:
+                for day, number in batch[start : start + 500]:
                     person = rng.choices(buyers, weights=buyer_weights)[0]
                     order_upsert(store=store, data=self._order(day, number, person), actor=ACTOR)
             self.progress("orders", min(start + 500, len(batch)))
@@ -238,18 +311,35 @@ class DemoBuilder:
         for _ in range(rng.choices([1, 2, 3, 4], weights=[55, 28, 12, 5])[0]):
             product, variant = rng.choice(self.variants)
             self.line_id += 1
-            lines.append(LineInput(platform_id=str(self.line_id), title=product.title, variant_title=variant.title,
-                                   quantity=rng.choices([1, 2], weights=[88, 12])[0], unit_price=variant.price,
-                                   variant_platform_id=variant.platform_id, product_platform_id=product.platform_id,
-                                   sku=variant.sku))
+            lines.append(
+                LineInput(
+                    platform_id=str(self.line_id),
+                    title=product.title,
+                    variant_title=variant.title,
+                    quantity=rng.choices([1, 2], weights=[88, 12])[0],
+                    unit_price=variant.price,
+                    variant_platform_id=variant.platform_id,
+                    product_platform_id=product.platform_id,
+                    sku=variant.sku,
+                )
+            )
         holiday = date(day.year, 11, 1) <= day <= date(day.year, 12, 24) if day.month >= 11 else False
         if self.gift_card and rng.random() < (0.09 if holiday else 0.03):
             card = rng.choice(self.gift_card.variants)
             self.line_id += 1
-            lines.append(LineInput(platform_id=str(self.line_id), title=self.gift_card.title, variant_title=card.title,
-                                   quantity=1, unit_price=card.price, variant_platform_id=card.platform_id,
-                                   product_platform_id=self.gift_card.platform_id, is_gift_card=True,
-                                   requires_shipping=False))
+            lines.append(
+                LineInput(
+                    platform_id=str(self.line_id),
+                    title=self.gift_card.title,
+                    variant_title=card.title,
+                    quantity=1,
+                    unit_price=card.price,
+                    variant_platform_id=card.platform_id,
+                    product_platform_id=self.gift_card.platform_id,
+                    is_gift_card=True,
+                    requires_shipping=False,
+                )
+            )
             report.gift_card_orders += 1
         subtotal = sum((ln.unit_price * ln.quantity for ln in lines), Decimal("0"))
         codes: tuple[dict, ...] = ()
@@ -270,7 +360,9 @@ class DemoBuilder:
             report.gift_orders += 1
 
         cancelled = rng.random() < 0.015
-        fulfilments, refunds, tags = (), (), ["holiday"] if holiday else []
+        fulfilments: tuple[FulfilmentInput, ...] = ()
+        refunds: tuple[RefundInput, ...] = ()
+        tags = ["holiday"] if holiday else []
         updated = placed + timedelta(minutes=1)
         if cancelled:
             report.cancelled += 1
@@ -284,30 +376,61 @@ class DemoBuilder:
             if rng.random() < 0.06 or problem == "damaged":
                 line = rng.choice(lines)
                 refunded_at = updated + timedelta(days=rng.randint(2, 12))
-                refunds = (RefundInput(
-                    platform_id=str(3_000_000_000 + number), order_platform_id=str(6_000_000_000 + number),
-                    amount=line.unit_price, created_at=refunded_at,
-                    reason="Arrived damaged" if problem == "damaged" else rng.choice(["Too small", "Too big", "Changed mind"]),
-                    lines=(RefundLineInput(line_platform_id=line.platform_id, quantity=1, subtotal=line.unit_price,
-                                           restock_type="return"),),
-                ),)
+                refunds = (
+                    RefundInput(
+                        platform_id=str(3_000_000_000 + number),
+                        order_platform_id=str(6_000_000_000 + number),
+                        amount=line.unit_price,
+                        created_at=refunded_at,
+                        reason="Arrived damaged"
+                        if problem == "damaged"
+                        else rng.choice(["Too small", "Too big", "Changed mind"]),
+                        lines=(
+                            RefundLineInput(
+                                line_platform_id=line.platform_id,
+                                quantity=1,
+                                subtotal=line.unit_price,
+                                restock_type="return",
+                            ),
+                        ),
+                    ),
+                )
                 updated = refunded_at
                 report.refunds += 1
         report.orders += 1
         return OrderInput(
-            platform_id=str(6_000_000_000 + number), name=f"#{number}", number=str(number),
-            customer=self._customer_input(person, placed), email=person.email, locale=person.locale,
-            placed_at=placed, updated_at=updated, currency="USD", subtotal=subtotal, total_discounts=discount,
-            total_shipping=shipping, total_tax=Decimal("0.00"), total=total, discount_codes=codes,
+            platform_id=str(6_000_000_000 + number),
+            name=f"#{number}",
+            number=str(number),
+            customer=self._customer_input(person, placed),
+            email=person.email,
+            locale=person.locale,
+            placed_at=placed,
+            updated_at=updated,
+            currency="USD",
+            subtotal=subtotal,
+            total_discounts=discount,
+            total_shipping=shipping,
+            total_tax=Decimal("0.00"),
+            total=total,
+            discount_codes=codes,
             financial_status="voided" if cancelled else ("partially_refunded" if refunds else "paid"),
             fulfillment_status="" if cancelled else "fulfilled",
-            cancelled_at=updated if cancelled else None, cancel_reason="customer" if cancelled else "",
-            shipping_address=ship_to, is_gift=is_gift, gift_message=gift_message, tags=tuple(tags),
-            source="web", lines=tuple(lines), fulfilments=fulfilments, refunds=refunds,
+            cancelled_at=updated if cancelled else None,
+            cancel_reason="customer" if cancelled else "",
+            shipping_address=ship_to,
+            is_gift=is_gift,
+            gift_message=gift_message,
+            tags=tuple(tags),
+            source="web",
+            lines=tuple(lines),
+            fulfilments=fulfilments,
+            refunds=refunds,
         )
 
-    def _fulfilment(self, number: int, person: Person, placed: datetime,
-                    lines: list[LineInput]) -> tuple[FulfilmentInput, str, datetime]:
+    def _fulfilment(
+        self, number: int, person: Person, placed: datetime, lines: list[LineInput]
+    ) -> tuple[FulfilmentInput, str, datetime]:
         rng = self.rng
         carrier, url = rng.choice(data.KO_CARRIERS if person.locale == "ko" else data.EN_CARRIERS)
         tracking = f"{rng.randint(10**11, 10**12 - 1)}"
@@ -323,17 +446,28 @@ class DemoBuilder:
         else:
             if problem == "late":
                 transit += timedelta(days=rng.randint(8, 15))
-                events.append(TrackingEventInput(status="in_transit", happened_at=shipped + transit / 2,
-                                                 message="Delayed at sorting centre"))
+                events.append(
+                    TrackingEventInput(
+                        status="in_transit", happened_at=shipped + transit / 2, message="Delayed at sorting centre"
+                    )
+                )
             delivered = last = shipped + transit
             status = "delivered"
             events.append(TrackingEventInput(status="out_for_delivery", happened_at=delivered - timedelta(hours=5)))
             events.append(TrackingEventInput(status="delivered", happened_at=delivered))
         fulfilment = FulfilmentInput(
-            platform_id=str(2_000_000_000 + number), order_platform_id=str(6_000_000_000 + number),
-            status="success", shipment_status=status, carrier=carrier, tracking_number=tracking,
-            tracking_url=url.format(tracking), created_at=shipped, updated_at=last, delivered_at=delivered,
-            lines=tuple((ln.platform_id, ln.quantity) for ln in lines if ln.requires_shipping), events=tuple(events),
+            platform_id=str(2_000_000_000 + number),
+            order_platform_id=str(6_000_000_000 + number),
+            status="success",
+            shipment_status=status,
+            carrier=carrier,
+            tracking_number=tracking,
+            tracking_url=url.format(tracking),
+            created_at=shipped,
+            updated_at=last,
+            delivered_at=delivered,
+            lines=tuple((ln.platform_id, ln.quantity) for ln in lines if ln.requires_shipping),
+            events=tuple(events),
         )
         return fulfilment, problem, last
 
@@ -349,14 +483,28 @@ class DemoBuilder:
             quantity = rng.choice([1, 1, 2])
             token = f"demo{n:05}{rng.getrandbits(32):08x}"
             known = rng.random() < 0.6
-            checkout_upsert(store=store, actor=ACTOR, data=CheckoutInput(
-                token=token, platform_id=str(5_000_000_000 + n),
-                customer=self._customer_input(person, started) if known else None, email=person.email,
-                currency="USD", total=variant.price * quantity, created_at=started,
-                updated_at=started + timedelta(minutes=rng.randint(1, 30)),
-                recovery_url=f"https://summit-outdoor.example.com/checkouts/{token}/recover",
-                lines=(CheckoutLineInput(title=f"{product.title} – {variant.title}", quantity=quantity,
-                                         unit_price=variant.price, variant_platform_id=variant.platform_id),),
-            ))
+            checkout_upsert(
+                store=store,
+                actor=ACTOR,
+                data=CheckoutInput(
+                    token=token,
+                    platform_id=str(5_000_000_000 + n),
+                    customer=self._customer_input(person, started) if known else None,
+                    email=person.email,
+                    currency="USD",
+                    total=variant.price * quantity,
+                    created_at=started,
+                    updated_at=started + timedelta(minutes=rng.randint(1, 30)),
+                    recovery_url=f"https://summit-outdoor.example.com/checkouts/{token}/recover",
+                    lines=(
+                        CheckoutLineInput(
+                            title=f"{product.title} – {variant.title}",
+                            quantity=quantity,
+                            unit_price=variant.price,
+                            variant_platform_id=variant.platform_id,
+                        ),
+                    ),
+                ),
+            )
             self.report.carts += 1
         self.report.customers = len(self.people)

@@ -1,6 +1,17 @@
 """Word lists for the demo store: a sports-and-outdoor brand selling in English and Korean."""
 
-MODELS = ["Ridgeline", "Alpine", "Granite", "Cascade", "Summit", "Trailhead", "Basecamp", "Northwind", "Ember", "Glacier"]
+MODELS = [
+    "Ridgeline",
+    "Alpine",
+    "Granite",
+    "Cascade",
+    "Summit",
+    "Trailhead",
+    "Basecamp",
+    "Northwind",
+    "Ember",
+    "Glacier",
+]
 
 APPAREL_SIZES = ["XS", "S", "M", "L", "XL"]
 SHOE_SIZES = ["230", "240", "250", "260", "270", "280", "290"]
@@ -31,34 +42,159 @@ TYPES = [
 ]
 GIFT_CARD_AMOUNTS = ["25.00", "50.00", "100.00", "200.00"]
 
-EN_FIRST = ["James", "Olivia", "Liam", "Emma", "Noah", "Ava", "Ethan", "Sophia", "Lucas", "Mia", "Mason", "Isabella",
-            "Logan", "Amelia", "Jack", "Harper", "Owen", "Evelyn", "Leo", "Abigail", "Henry", "Ella", "Wyatt", "Grace",
-            "Daniel", "Chloe", "Samuel", "Nora", "David", "Lily", "Caleb", "Zoe", "Ryan", "Hannah", "Nathan", "Aria"]
-EN_LAST = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Wilson", "Anderson", "Taylor",
-           "Thomas", "Moore", "Martin", "Jackson", "Thompson", "White", "Harris", "Clark", "Lewis", "Walker", "Hall",
-           "Young", "Allen", "King", "Wright", "Scott", "Green", "Baker", "Adams", "Nelson", "Hill", "Campbell"]
-KO_FAMILY = [("김", "kim"), ("이", "lee"), ("박", "park"), ("최", "choi"), ("정", "jung"), ("강", "kang"), ("조", "cho"),
-             ("윤", "yoon"), ("장", "jang"), ("임", "lim"), ("한", "han"), ("오", "oh"), ("서", "seo"), ("신", "shin")]
-KO_GIVEN = [("민준", "minjun"), ("서연", "seoyeon"), ("지우", "jiwoo"), ("하준", "hajun"), ("서윤", "seoyoon"),
-            ("도윤", "doyoon"), ("지호", "jiho"), ("수아", "sua"), ("예준", "yejun"), ("하은", "haeun"),
-            ("시우", "siwoo"), ("지유", "jiyu"), ("주원", "juwon"), ("채원", "chaewon"), ("건우", "gunwoo"),
-            ("유진", "yujin"), ("현우", "hyunwoo"), ("다은", "daeun"), ("준서", "junseo"), ("소율", "soyul")]
+EN_FIRST = [
+    "James",
+    "Olivia",
+    "Liam",
+    "Emma",
+    "Noah",
+    "Ava",
+    "Ethan",
+    "Sophia",
+    "Lucas",
+    "Mia",
+    "Mason",
+    "Isabella",
+    "Logan",
+    "Amelia",
+    "Jack",
+    "Harper",
+    "Owen",
+    "Evelyn",
+    "Leo",
+    "Abigail",
+    "Henry",
+    "Ella",
+    "Wyatt",
+    "Grace",
+    "Daniel",
+    "Chloe",
+    "Samuel",
+    "Nora",
+    "David",
+    "Lily",
+    "Caleb",
+    "Zoe",
+    "Ryan",
+    "Hannah",
+    "Nathan",
+    "Aria",
+]
+EN_LAST = [
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Miller",
+    "Davis",
+    "Wilson",
+    "Anderson",
+    "Taylor",
+    "Thomas",
+    "Moore",
+    "Martin",
+    "Jackson",
+    "Thompson",
+    "White",
+    "Harris",
+    "Clark",
+    "Lewis",
+    "Walker",
+    "Hall",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Green",
+    "Baker",
+    "Adams",
+    "Nelson",
+    "Hill",
+    "Campbell",
+]
+KO_FAMILY = [
+    ("김", "kim"),
+    ("이", "lee"),
+    ("박", "park"),
+    ("최", "choi"),
+    ("정", "jung"),
+    ("강", "kang"),
+    ("조", "cho"),
+    ("윤", "yoon"),
+    ("장", "jang"),
+    ("임", "lim"),
+    ("한", "han"),
+    ("오", "oh"),
+    ("서", "seo"),
+    ("신", "shin"),
+]
+KO_GIVEN = [
+    ("민준", "minjun"),
+    ("서연", "seoyeon"),
+    ("지우", "jiwoo"),
+    ("하준", "hajun"),
+    ("서윤", "seoyoon"),
+    ("도윤", "doyoon"),
+    ("지호", "jiho"),
+    ("수아", "sua"),
+    ("예준", "yejun"),
+    ("하은", "haeun"),
+    ("시우", "siwoo"),
+    ("지유", "jiyu"),
+    ("주원", "juwon"),
+    ("채원", "chaewon"),
+    ("건우", "gunwoo"),
+    ("유진", "yujin"),
+    ("현우", "hyunwoo"),
+    ("다은", "daeun"),
+    ("준서", "junseo"),
+    ("소율", "soyul"),
+]
 
-EN_CITIES = [("Seattle", "WA", "98101"), ("Denver", "CO", "80202"), ("Portland", "OR", "97205"),
-             ("Boulder", "CO", "80302"), ("Salt Lake City", "UT", "84101"), ("Boston", "MA", "02108"),
-             ("Austin", "TX", "78701"), ("Minneapolis", "MN", "55401")]
-KO_CITIES = [("서울", "서울특별시 마포구 월드컵북로 396", "03925"), ("부산", "부산광역시 해운대구 센텀중앙로 79", "48058"),
-             ("인천", "인천광역시 연수구 컨벤시아대로 165", "21998"), ("대구", "대구광역시 중구 동덕로 130", "41940"),
-             ("서울", "서울특별시 강남구 테헤란로 152", "06236"), ("대전", "대전광역시 유성구 대학로 99", "34134")]
+EN_CITIES = [
+    ("Seattle", "WA", "98101"),
+    ("Denver", "CO", "80202"),
+    ("Portland", "OR", "97205"),
+    ("Boulder", "CO", "80302"),
+    ("Salt Lake City", "UT", "84101"),
+    ("Boston", "MA", "02108"),
+    ("Austin", "TX", "78701"),
+    ("Minneapolis", "MN", "55401"),
+]
+KO_CITIES = [
+    ("서울", "서울특별시 마포구 월드컵북로 396", "03925"),
+    ("부산", "부산광역시 해운대구 센텀중앙로 79", "48058"),
+    ("인천", "인천광역시 연수구 컨벤시아대로 165", "21998"),
+    ("대구", "대구광역시 중구 동덕로 130", "41940"),
+    ("서울", "서울특별시 강남구 테헤란로 152", "06236"),
+    ("대전", "대전광역시 유성구 대학로 99", "34134"),
+]
 
-EN_CARRIERS = [("UPS", "https://www.ups.com/track?tracknum={}"), ("USPS", "https://tools.usps.com/go/TrackConfirmAction?tLabels={}"),
-               ("FedEx", "https://www.fedex.com/fedextrack/?trknbr={}")]
-KO_CARRIERS = [("CJ대한통운", "https://trace.cjlogistics.com/next/tracking.html?wblNo={}"),
-               ("한진택배", "https://www.hanjin.com/kor/CMS/DeliveryMgr/WaybillResult.do?wblnum={}"),
-               ("우체국택배", "https://service.epost.go.kr/trace.RetrieveDomRigiTraceList.comm?sid1={}")]
+EN_CARRIERS = [
+    ("UPS", "https://www.ups.com/track?tracknum={}"),
+    ("USPS", "https://tools.usps.com/go/TrackConfirmAction?tLabels={}"),
+    ("FedEx", "https://www.fedex.com/fedextrack/?trknbr={}"),
+]
+KO_CARRIERS = [
+    ("CJ대한통운", "https://trace.cjlogistics.com/next/tracking.html?wblNo={}"),
+    ("한진택배", "https://www.hanjin.com/kor/CMS/DeliveryMgr/WaybillResult.do?wblnum={}"),
+    ("우체국택배", "https://service.epost.go.kr/trace.RetrieveDomRigiTraceList.comm?sid1={}"),
+]
 
-EN_GIFT_MESSAGES = ["Merry Christmas! See you on the trail.", "Happy holidays — stay warm out there!",
-                    "For our next summit together.", "Happy birthday! Go get lost (safely).",
-                    "Thanks for everything this year.", "Season's greetings from all of us."]
-KO_GIFT_MESSAGES = ["메리 크리스마스! 새해에도 함께 산에 가요.", "따뜻한 겨울 보내세요!", "생일 축하해! 다음 등산 때 입고 와.",
-                    "올 한 해 고마웠어요.", "즐거운 연말 보내세요!"]
+EN_GIFT_MESSAGES = [
+    "Merry Christmas! See you on the trail.",
+    "Happy holidays — stay warm out there!",
+    "For our next summit together.",
+    "Happy birthday! Go get lost (safely).",
+    "Thanks for everything this year.",
+    "Season's greetings from all of us.",
+]
+KO_GIFT_MESSAGES = [
+    "메리 크리스마스! 새해에도 함께 산에 가요.",
+    "따뜻한 겨울 보내세요!",
+    "생일 축하해! 다음 등산 때 입고 와.",
+    "올 한 해 고마웠어요.",
+    "즐거운 연말 보내세요!",
+]

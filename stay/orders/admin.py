@@ -31,8 +31,17 @@ class EventInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["name", "store", "customer", "placed_at", "total", "currency", "financial_status",
-                    "fulfillment_status", "is_gift"]
+    list_display = [
+        "name",
+        "store",
+        "customer",
+        "placed_at",
+        "total",
+        "currency",
+        "financial_status",
+        "fulfillment_status",
+        "is_gift",
+    ]
     list_filter = ["store", "financial_status", "fulfillment_status", "is_gift"]
     search_fields = ["name", "number", "email", "platform_id"]
     date_hierarchy = "placed_at"

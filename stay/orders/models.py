@@ -1,6 +1,10 @@
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 from django.utils.translation import gettext_lazy as _
 
 from stay.catalog.models import Variant
@@ -10,7 +14,7 @@ from stay.customers.models import Customer
 ZERO = Decimal("0")
 
 
-def money(verbose_name: str, **kwargs) -> models.DecimalField:  # type: ignore[no-untyped-def,type-arg]
+def money(verbose_name: "StrOrPromise", **kwargs: Any) -> models.DecimalField:  # type: ignore[type-arg]
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, default=ZERO, **kwargs)
 
 

@@ -28,8 +28,9 @@ def order_get(*, store: Store, order_id: int) -> Order:
     try:
         return (
             Order.objects.select_related("customer")
-            .prefetch_related("lines", Prefetch("fulfilments", queryset=Fulfilment.objects.prefetch_related("events")),
-                              "refunds")
+            .prefetch_related(
+                "lines", Prefetch("fulfilments", queryset=Fulfilment.objects.prefetch_related("events")), "refunds"
+            )
             .get(store=store, pk=order_id)
         )
     except Order.DoesNotExist:

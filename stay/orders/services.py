@@ -6,6 +6,7 @@ overwrite newer data.
 """
 
 from dataclasses import replace
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, F, Max, Min, Sum
@@ -33,9 +34,29 @@ from .models import (
 )
 
 _ORDER_FIELDS = (
-    "name", "number", "email", "phone", "locale", "placed_at", "cancelled_at", "cancel_reason", "closed_at",
-    "currency", "subtotal", "total_discounts", "total_shipping", "total_tax", "total", "financial_status",
-    "fulfillment_status", "shipping_address", "billing_address", "is_gift", "gift_message", "note", "source",
+    "name",
+    "number",
+    "email",
+    "phone",
+    "locale",
+    "placed_at",
+    "cancelled_at",
+    "cancel_reason",
+    "closed_at",
+    "currency",
+    "subtotal",
+    "total_discounts",
+    "total_shipping",
+    "total_tax",
+    "total",
+    "financial_status",
+    "fulfillment_status",
+    "shipping_address",
+    "billing_address",
+    "is_gift",
+    "gift_message",
+    "note",
+    "source",
 )
 # Changes worth a line in the order's (and so the customer's) timeline.
 _WATCHED = ("financial_status", "fulfillment_status", "cancelled_at", "closed_at")
@@ -53,7 +74,9 @@ def _validate(data: OrderInput) -> None:
             raise InvalidInput(f"order {data.platform_id}: line {line.platform_id} has a negative quantity")
 
 
-def _resolve_customer(store: Store, customer: CustomerInput | None, email: str, phone: str, actor: str) -> Customer | None:
+def _resolve_customer(
+    store: Store, customer: CustomerInput | None, email: str, phone: str, actor: str
+) -> Customer | None:
     if customer is None and not email and not phone:
         return None  # a guest order with no contact (e.g. a POS sale)
     data = customer or CustomerInput()
@@ -78,9 +101,12 @@ def order_upsert(*, store: Store, data: OrderInput, actor: str) -> tuple[Order, 
     customer = _resolve_customer(store, data.customer, data.email, data.phone, actor)
     values = {name: getattr(data, name) for name in _ORDER_FIELDS}
     values.update(
-        customer=customer, platform_updated_at=data.updated_at,
-        discount_codes=list(data.discount_codes), tags=list(data.tags),
-        email=data.email.lower()[:254], currency=data.currency.upper(),
+        customer=customer,
+        platform_updated_at=data.updated_at,
+        discount_codes=list(data.discount_codes),
+        tags=list(data.tags),
+        email=data.email.lower()[:254],
+        currency=data.currency.upper(),
     )
     created = order is None
     before = {} if order is None else {name: getattr(order, name) for name in _WATCHED}
@@ -99,12 +125,14 @@ def order_upsert(*, store: Store, data: OrderInput, actor: str) -> tuple[Order, 
         _refund_apply(order, refund, actor, lines=lines, new_order=created)
 
     if created:
-        OrderEvent.objects.create(order=order, kind="placed", actor=actor,
-                                  data={"total": str(order.total), "currency": order.currency})
+        OrderEvent.objects.create(
+            order=order, kind="placed", actor=actor, data={"total": str(order.total), "currency": order.currency}
+        )
         publish("order.created", order_id=order.pk)
     else:
-        changes = {n: [str(before[n] or ""), str(getattr(order, n) or "")] for n in _WATCHED
-                   if before[n] != getattr(order, n)}
+        changes = {
+            n: [str(before[n] or ""), str(getattr(order, n) or "")] for n in _WATCHED if before[n] != getattr(order, n)
+        }
         if changes:
             OrderEvent.objects.create(order=order, kind="updated", actor=actor, data=changes)
         if "cancelled_at" in changes and order.cancelled_at:
@@ -112,8 +140,9 @@ def order_upsert(*, store: Store, data: OrderInput, actor: str) -> tuple[Order, 
     if data.financial_status == "paid" and before.get("financial_status") != "paid":
         publish("order.paid", order_id=order.pk)
 
-    for customer_id in {previous_customer_id, order.customer_id} - {None}:
-        customer_refresh_stats(customer_id=customer_id)
+    for customer_id in {previous_customer_id, order.customer_id}:
+        if customer_id is not None:
+            customer_refresh_stats(customer_id=customer_id)
     return order, True
 
 
@@ -124,10 +153,16 @@ def _upsert_lines(store: Store, order: Order, data: OrderInput, created: bool) -
     new, changed = [], []
     for item in data.lines:
         values = {
-            "variant": variants.get(item.variant_platform_id), "product_platform_id": item.product_platform_id,
-            "variant_platform_id": item.variant_platform_id, "sku": item.sku, "title": item.title,
-            "variant_title": item.variant_title, "quantity": item.quantity, "unit_price": item.unit_price,
-            "total_discount": item.total_discount, "is_gift_card": item.is_gift_card,
+            "variant": variants.get(item.variant_platform_id),
+            "product_platform_id": item.product_platform_id,
+            "variant_platform_id": item.variant_platform_id,
+            "sku": item.sku,
+            "title": item.title,
+            "variant_title": item.variant_title,
+            "quantity": item.quantity,
+            "unit_price": item.unit_price,
+            "total_discount": item.total_discount,
+            "is_gift_card": item.is_gift_card,
             "requires_shipping": item.requires_shipping,
         }
         line = existing.get(item.platform_id)
@@ -144,65 +179,109 @@ def _upsert_lines(store: Store, order: Order, data: OrderInput, created: bool) -
     return {**existing, **{line.platform_id: line for line in new}}
 
 
-def _fulfilment_apply(order: Order, data: FulfilmentInput, actor: str, *, lines: dict[str, OrderLine] | None = None,
-                      new_order: bool = False) -> Fulfilment:
-    fulfilment = None if new_order else (
-        Fulfilment.objects.select_for_update().filter(order=order, platform_id=data.platform_id).first())
-    if fulfilment and data.updated_at and fulfilment.platform_updated_at and data.updated_at < fulfilment.platform_updated_at:
+def _fulfilment_apply(
+    order: Order,
+    data: FulfilmentInput,
+    actor: str,
+    *,
+    lines: dict[str, OrderLine] | None = None,
+    new_order: bool = False,
+) -> Fulfilment:
+    fulfilment = (
+        None
+        if new_order
+        else (Fulfilment.objects.select_for_update().filter(order=order, platform_id=data.platform_id).first())
+    )
+    if (
+        fulfilment
+        and data.updated_at
+        and fulfilment.platform_updated_at
+        and data.updated_at < fulfilment.platform_updated_at
+    ):
         return fulfilment
     delivered_at = data.delivered_at
     if data.shipment_status == "delivered" and delivered_at is None:
         delivered_at = (fulfilment and fulfilment.delivered_at) or data.updated_at
     values = {
-        "status": data.status, "shipment_status": data.shipment_status, "carrier": data.carrier,
-        "tracking_number": data.tracking_number, "tracking_url": data.tracking_url,
-        "shipped_at": data.created_at, "delivered_at": delivered_at, "platform_updated_at": data.updated_at,
+        "status": data.status,
+        "shipment_status": data.shipment_status,
+        "carrier": data.carrier,
+        "tracking_number": data.tracking_number,
+        "tracking_url": data.tracking_url,
+        "shipped_at": data.created_at,
+        "delivered_at": delivered_at,
+        "platform_updated_at": data.updated_at,
     }
     previous_status = fulfilment.shipment_status if fulfilment else None
     if fulfilment is None:
         fulfilment = Fulfilment.objects.create(order=order, platform_id=data.platform_id, **values)
         lines = lines if lines is not None else {ln.platform_id: ln for ln in order.lines.all()}
         FulfilmentLine.objects.bulk_create(
-            FulfilmentLine(fulfilment=fulfilment, line=lines[pid], quantity=qty) for pid, qty in data.lines if pid in lines
+            FulfilmentLine(fulfilment=fulfilment, line=lines[pid], quantity=qty)
+            for pid, qty in data.lines
+            if pid in lines
         )
-        OrderEvent.objects.create(order=order, kind="fulfilment_created", actor=actor,
-                                  data={"carrier": data.carrier, "tracking_number": data.tracking_number})
+        OrderEvent.objects.create(
+            order=order,
+            kind="fulfilment_created",
+            actor=actor,
+            data={"carrier": data.carrier, "tracking_number": data.tracking_number},
+        )
     else:
         for name, value in values.items():
             setattr(fulfilment, name, value)
         fulfilment.save()
     known = set(fulfilment.events.values_list("status", "happened_at")) if previous_status is not None else set()
-    events = [FulfilmentEvent(fulfilment=fulfilment, status=e.status, happened_at=e.happened_at, message=e.message)
-              for e in data.events if (e.status, e.happened_at) not in known]
+    events = [
+        FulfilmentEvent(fulfilment=fulfilment, status=e.status, happened_at=e.happened_at, message=e.message)
+        for e in data.events
+        if (e.status, e.happened_at) not in known
+    ]
     if not data.events and data.shipment_status and data.shipment_status != previous_status:
-        events.append(FulfilmentEvent(fulfilment=fulfilment, status=data.shipment_status,
-                                      happened_at=data.updated_at or order.placed_at))
+        events.append(
+            FulfilmentEvent(
+                fulfilment=fulfilment, status=data.shipment_status, happened_at=data.updated_at or order.placed_at
+            )
+        )
     FulfilmentEvent.objects.bulk_create(events)
     if data.shipment_status and data.shipment_status != previous_status and previous_status is not None:
-        OrderEvent.objects.create(order=order, kind="shipment_status", actor=actor,
-                                  data={"status": data.shipment_status, "fulfilment": fulfilment.platform_id})
+        OrderEvent.objects.create(
+            order=order,
+            kind="shipment_status",
+            actor=actor,
+            data={"status": data.shipment_status, "fulfilment": fulfilment.platform_id},
+        )
     return fulfilment
 
 
-def _refund_apply(order: Order, data: RefundInput, actor: str, *, lines: dict[str, OrderLine] | None = None,
-                  new_order: bool = False) -> Refund:
+def _refund_apply(
+    order: Order, data: RefundInput, actor: str, *, lines: dict[str, OrderLine] | None = None, new_order: bool = False
+) -> Refund:
     refund = None if new_order else Refund.objects.filter(order=order, platform_id=data.platform_id).first()
     if refund is not None:
         return refund  # refunds never change on the platform once created
     if data.amount < 0:
         raise InvalidInput(f"refund {data.platform_id}: amount must not be negative")
-    refund = Refund.objects.create(order=order, platform_id=data.platform_id, amount=data.amount,
-                                   reason=data.reason, refunded_at=data.created_at)
+    refund = Refund.objects.create(
+        order=order, platform_id=data.platform_id, amount=data.amount, reason=data.reason, refunded_at=data.created_at
+    )
     lines = lines if lines is not None else {ln.platform_id: ln for ln in order.lines.all()}
     RefundLine.objects.bulk_create(
-        RefundLine(refund=refund, line=lines[item.line_platform_id], quantity=item.quantity,
-                   subtotal=item.subtotal, restock_type=item.restock_type)
-        for item in data.lines if item.line_platform_id in lines
+        RefundLine(
+            refund=refund,
+            line=lines[item.line_platform_id],
+            quantity=item.quantity,
+            subtotal=item.subtotal,
+            restock_type=item.restock_type,
+        )
+        for item in data.lines
+        if item.line_platform_id in lines
     )
     Order.objects.filter(pk=order.pk).update(total_refunded=F("total_refunded") + data.amount)
     order.refresh_from_db(fields=["total_refunded"])
-    OrderEvent.objects.create(order=order, kind="refunded", actor=actor,
-                              data={"amount": str(data.amount), "reason": data.reason})
+    OrderEvent.objects.create(
+        order=order, kind="refunded", actor=actor, data={"amount": str(data.amount), "reason": data.reason}
+    )
     return refund
 
 
@@ -232,12 +311,17 @@ def refund_create(*, store: Store, data: RefundInput, actor: str) -> Refund:
 def customer_refresh_stats(*, customer_id: int) -> None:
     """Recompute a customer's order figures from their orders (cancelled ones don't count)."""
     stats = Order.objects.filter(customer_id=customer_id, cancelled_at__isnull=True).aggregate(
-        count=Count("id"), spent=Sum(F("total") - F("total_refunded")),
-        first=Min("placed_at"), last=Max("placed_at"),
+        count=Count("id"),
+        spent=Sum(F("total") - F("total_refunded")),
+        first=Min("placed_at"),
+        last=Max("placed_at"),
     )
     customer_set_order_stats(
-        customer=Customer(pk=customer_id), first_order_at=stats["first"], last_order_at=stats["last"],
-        orders_count=stats["count"], total_spent=stats["spent"] or 0,
+        customer=Customer(pk=customer_id),
+        first_order_at=stats["first"],
+        last_order_at=stats["last"],
+        orders_count=stats["count"],
+        total_spent=Decimal(stats["spent"] or 0),
     )
 
 
@@ -250,10 +334,16 @@ def checkout_upsert(*, store: Store, data: CheckoutInput, actor: str) -> tuple[C
         return checkout, False
     customer = _resolve_customer(store, data.customer, data.email, data.phone, actor)
     values = {
-        "platform_id": data.platform_id, "customer": customer, "email": data.email.lower()[:254],
-        "phone": data.phone, "currency": data.currency.upper(), "total": data.total,
-        "recovery_url": data.recovery_url, "started_at": data.created_at,
-        "platform_updated_at": data.updated_at, "completed_at": data.completed_at,
+        "platform_id": data.platform_id,
+        "customer": customer,
+        "email": data.email.lower()[:254],
+        "phone": data.phone,
+        "currency": data.currency.upper(),
+        "total": data.total,
+        "recovery_url": data.recovery_url,
+        "started_at": data.created_at,
+        "platform_updated_at": data.updated_at,
+        "completed_at": data.completed_at,
     }
     if checkout is None:
         checkout = Checkout.objects.create(store=store, token=data.token, **values)
@@ -264,9 +354,14 @@ def checkout_upsert(*, store: Store, data: CheckoutInput, actor: str) -> tuple[C
         checkout.lines.all().delete()  # a cart is replaced whole: lines carry no history
     variants = variants_by_platform_id(store=store, platform_ids={ln.variant_platform_id for ln in data.lines} - {""})
     CheckoutLine.objects.bulk_create(
-        CheckoutLine(checkout=checkout, variant=variants.get(ln.variant_platform_id),
-                     variant_platform_id=ln.variant_platform_id, title=ln.title, quantity=ln.quantity,
-                     unit_price=ln.unit_price)
+        CheckoutLine(
+            checkout=checkout,
+            variant=variants.get(ln.variant_platform_id),
+            variant_platform_id=ln.variant_platform_id,
+            title=ln.title,
+            quantity=ln.quantity,
+            unit_price=ln.unit_price,
+        )
         for ln in data.lines
     )
     return checkout, True

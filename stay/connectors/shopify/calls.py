@@ -24,8 +24,9 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
 
 
-def platform_call_request(*, store: Store, action: str, params: dict[str, Any], idempotency_key: str,
-                          requested_by: str) -> PlatformCall:
+def platform_call_request(
+    *, store: Store, action: str, params: dict[str, Any], idempotency_key: str, requested_by: str
+) -> PlatformCall:
     """Record a call and send it after the current transaction commits. The same key returns
     the first call; the same key with other parameters is a conflict."""
     if action not in ACTIONS:
@@ -36,8 +37,13 @@ def platform_call_request(*, store: Store, action: str, params: dict[str, Any], 
     if existing is None:
         try:
             with transaction.atomic():
-                existing = PlatformCall.objects.create(store=store, action=action, params=params,
-                                                       idempotency_key=idempotency_key, requested_by=requested_by)
+                existing = PlatformCall.objects.create(
+                    store=store,
+                    action=action,
+                    params=params,
+                    idempotency_key=idempotency_key,
+                    requested_by=requested_by,
+                )
         except IntegrityError:
             existing = PlatformCall.objects.get(store=store, idempotency_key=idempotency_key)
         else:
@@ -52,7 +58,8 @@ def platform_call_send(*, call_id: int, client: ShopifyClient | None = None) -> 
     """Send a queued call. Safe to run twice: only the worker that moves the row from
     ``queued`` to ``sending`` sends it."""
     claimed = PlatformCall.objects.filter(pk=call_id, status=CallStatus.QUEUED).update(
-        status=CallStatus.SENDING, updated_at=timezone.now())
+        status=CallStatus.SENDING, updated_at=timezone.now()
+    )
     call = PlatformCall.objects.select_related("store").get(pk=call_id)
     if not claimed:
         return call
@@ -81,12 +88,18 @@ def sweep_platform_calls(stale_before: datetime) -> int:
     """Re-enqueue calls left queued (their job was lost); flag calls a worker died sending."""
     stuck = PlatformCall.objects.filter(status=CallStatus.SENDING, updated_at__lt=stale_before)
     for call in stuck:
-        log.error("platform call %s (%s) was being sent when its worker stopped: check it on the platform",
-                  call.pk, call.action)
+        log.error(
+            "platform call %s (%s) was being sent when its worker stopped: check it on the platform",
+            call.pk,
+            call.action,
+        )
     stuck.update(status=CallStatus.UNKNOWN, last_error="the worker stopped while sending; check the platform")
     # Backoff retries are scheduled up to an hour ahead: only older rows count as dropped.
-    waiting = list(PlatformCall.objects.filter(status=CallStatus.QUEUED, updated_at__lt=stale_before)
-                   .values_list("pk", flat=True)[:500])
+    waiting = list(
+        PlatformCall.objects.filter(status=CallStatus.QUEUED, updated_at__lt=stale_before).values_list("pk", flat=True)[
+            :500
+        ]
+    )
     for pk in waiting:
         send_platform_call(pk)
     return len(waiting)

@@ -44,17 +44,28 @@ class ShopifyClient:
         except httpx.HTTPError as exc:
             raise ShopifyError(f"could not reach the platform: {exc}") from exc
         if response.status_code >= 400:
-            raise ShopifyError(f"the platform answered {response.status_code} to POST {path}: {response.text[:300]}",
-                               status=response.status_code, body=response.text)
+            raise ShopifyError(
+                f"the platform answered {response.status_code} to POST {path}: {response.text[:300]}",
+                status=response.status_code,
+                body=response.text,
+            )
         data = response.json()
         if key not in data:
-            raise ShopifyError(f"the platform's answer to POST {path} has no {key!r}", status=response.status_code,
-                               body=response.text)
+            raise ShopifyError(
+                f"the platform's answer to POST {path} has no {key!r}", status=response.status_code, body=response.text
+            )
         return data[key]
 
     def create_refund(
-        self, *, order_id: str, line_items: list[dict[str, Any]], note: str = "", notify: bool = True,
-        currency: str = "", transactions: list[dict[str, Any]] | None = None, shipping_amount: Decimal | None = None,
+        self,
+        *,
+        order_id: str,
+        line_items: list[dict[str, Any]],
+        note: str = "",
+        notify: bool = True,
+        currency: str = "",
+        transactions: list[dict[str, Any]] | None = None,
+        shipping_amount: Decimal | None = None,
     ) -> dict[str, Any]:
         refund: dict[str, Any] = {"notify": notify, "note": note, "refund_line_items": line_items}
         if currency:
@@ -69,16 +80,26 @@ class ShopifyClient:
         return self._post(f"/orders/{order_id}/cancel.json", {"reason": reason, "email": email}, "order")
 
     def create_order(
-        self, *, line_items: list[dict[str, Any]], customer_id: str = "", email: str = "",
-        shipping_address: dict[str, Any] | None = None, note: str = "", tags: list[str] | None = None,
-        financial_status: str = "paid", currency: str = "",
+        self,
+        *,
+        line_items: list[dict[str, Any]],
+        customer_id: str = "",
+        email: str = "",
+        shipping_address: dict[str, Any] | None = None,
+        note: str = "",
+        tags: list[str] | None = None,
+        financial_status: str = "paid",
+        currency: str = "",
     ) -> dict[str, Any]:
         """Create an order, e.g. a free replacement or an exchange. Lines: ``variant_id``,
         ``quantity`` and optionally ``price``."""
         order: dict[str, Any] = {
             "line_items": [{**ln, "price": str(ln["price"])} if "price" in ln else ln for ln in line_items],
-            "financial_status": financial_status, "note": note, "tags": ", ".join(tags or []),
-            "send_receipt": True, "inventory_behaviour": "decrement_obeying_policy",
+            "financial_status": financial_status,
+            "note": note,
+            "tags": ", ".join(tags or []),
+            "send_receipt": True,
+            "inventory_behaviour": "decrement_obeying_policy",
         }
         if customer_id:
             order["customer"] = {"id": int(customer_id) if customer_id.isdigit() else customer_id}
@@ -91,8 +112,11 @@ class ShopifyClient:
         return self._post("/orders.json", {"order": order}, "order")
 
     def adjust_inventory(self, *, inventory_item_id: str, location_id: str, delta: int) -> dict[str, Any]:
-        body = {"inventory_item_id": _id(inventory_item_id), "location_id": _id(location_id),
-                "available_adjustment": delta}
+        body = {
+            "inventory_item_id": _id(inventory_item_id),
+            "location_id": _id(location_id),
+            "available_adjustment": delta,
+        }
         return self._post("/inventory_levels/adjust.json", body, "inventory_level")
 
 

@@ -51,7 +51,7 @@ class FakeShopify:
         prefix = f"/admin/api/{self.api_version}"
         if not path.startswith(prefix):
             return 404, {"errors": "Not Found"}
-        path = path[len(prefix):]
+        path = path[len(prefix) :]
         with self._lock:
             self.requests.append((method, path, body))
             if self.failures:
@@ -73,8 +73,15 @@ class FakeShopify:
             return 422, {"errors": {"line_items": ["can't be blank"]}}
         order_id = str(next(self._ids))
         number = 5000 + len(self.orders)
-        stored = {**order, "id": int(order_id), "name": f"#{number}", "order_number": number,
-                  "created_at": self._now(), "updated_at": self._now(), "cancelled_at": None}
+        stored = {
+            **order,
+            "id": int(order_id),
+            "name": f"#{number}",
+            "order_number": number,
+            "created_at": self._now(),
+            "updated_at": self._now(),
+            "cancelled_at": None,
+        }
         self.orders[order_id] = stored
         return 201, {"order": stored}
 
@@ -89,9 +96,13 @@ class FakeShopify:
         refund = (body or {}).get("refund")
         if refund is None:
             return 400, {"errors": {"refund": "Required parameter missing or invalid"}}
-        stored = {**refund, "id": next(self._ids), "order_id": int(order_id) if order_id.isdigit() else order_id,
-                  "created_at": self._now(),
-                  "transactions": [{**t, "kind": "refund", "status": "success"} for t in refund.get("transactions", [])]}
+        stored = {
+            **refund,
+            "id": next(self._ids),
+            "order_id": int(order_id) if order_id.isdigit() else order_id,
+            "created_at": self._now(),
+            "transactions": [{**t, "kind": "refund", "status": "success"} for t in refund.get("transactions", [])],
+        }
         self.orders.setdefault(order_id, {}).setdefault("refunds", []).append(stored)
         return 201, {"refund": stored}
 
@@ -102,9 +113,14 @@ class FakeShopify:
         except (KeyError, TypeError, ValueError):
             return 422, {"errors": "inventory_item_id, location_id and available_adjustment are required"}
         self.levels[key] = self.levels.get(key, 0) + delta
-        return 200, {"inventory_level": {"inventory_item_id": body["inventory_item_id"],
-                                         "location_id": body["location_id"], "available": self.levels[key],
-                                         "updated_at": self._now()}}
+        return 200, {
+            "inventory_level": {
+                "inventory_item_id": body["inventory_item_id"],
+                "location_id": body["location_id"],
+                "available": self.levels[key],
+                "updated_at": self._now(),
+            }
+        }
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -134,8 +150,9 @@ class FakeShopify:
         return Handler
 
 
-def webhook_headers(body: bytes, *, topic: str, secret: str, webhook_id: str | None = None,
-                    shop: str = "demo.myshopify.com") -> dict[str, str]:
+def webhook_headers(
+    body: bytes, *, topic: str, secret: str, webhook_id: str | None = None, shop: str = "demo.myshopify.com"
+) -> dict[str, str]:
     """The headers Shopify sends with a webhook."""
     return {
         "Content-Type": "application/json",
@@ -148,8 +165,10 @@ def webhook_headers(body: bytes, *, topic: str, secret: str, webhook_id: str | N
     }
 
 
-def send_webhook(url: str, payload: dict[str, Any], *, topic: str, secret: str,
-                 webhook_id: str | None = None) -> httpx.Response:
+def send_webhook(
+    url: str, payload: dict[str, Any], *, topic: str, secret: str, webhook_id: str | None = None
+) -> httpx.Response:
     body = json.dumps(payload).encode()
-    return httpx.post(url, content=body, headers=webhook_headers(body, topic=topic, secret=secret,
-                                                                  webhook_id=webhook_id))
+    return httpx.post(
+        url, content=body, headers=webhook_headers(body, topic=topic, secret=secret, webhook_id=webhook_id)
+    )

@@ -33,12 +33,28 @@ from .services import TOPICS
 
 log = logging.getLogger(__name__)
 
-KINDS = {"order": "orders/create", "product": "products/create", "customer": "customers/create",
-         "checkout": "checkouts/create"}
+KINDS = {
+    "order": "orders/create",
+    "product": "products/create",
+    "customer": "customers/create",
+    "checkout": "checkouts/create",
+}
 PLURALS = {f"{kind}s": kind for kind in KINDS}
 CSV_REQUIRED = ["order", "placed_at", "title", "quantity", "unit_price"]
-CSV_COLUMNS = [*CSV_REQUIRED, "email", "phone", "customer_name", "currency", "sku", "shipping", "tax", "discount",
-               "financial_status", "fulfillment_status", "tags"]
+CSV_COLUMNS = [
+    *CSV_REQUIRED,
+    "email",
+    "phone",
+    "customer_name",
+    "currency",
+    "sku",
+    "shipping",
+    "tax",
+    "discount",
+    "financial_status",
+    "fulfillment_status",
+    "tags",
+]
 
 
 @dataclass
@@ -90,7 +106,7 @@ def _array_items(text: str, i: int, decoder: json.JSONDecoder, end: list[int]) -
     """Yield ``(offset, value)`` for each element of the array at ``text[i] == '['``; when
     done, ``end[0]`` is the index just past its ``]``."""
     i = _skip(text, i + 1)
-    if text[i:i + 1] == "]":
+    if text[i : i + 1] == "]":
         end[:] = [i + 1]
         return
     while True:
@@ -98,10 +114,10 @@ def _array_items(text: str, i: int, decoder: json.JSONDecoder, end: list[int]) -
         value, i = decoder.raw_decode(text, start)
         yield start, value
         i = _skip(text, i)
-        if text[i:i + 1] == ",":
+        if text[i : i + 1] == ",":
             i += 1
             continue
-        if text[i:i + 1] == "]":
+        if text[i : i + 1] == "]":
             end[:] = [i + 1]
             return
         raise ValueError(f"line {_line_of(text, i)}: expected ',' or ']' in the array")
@@ -111,41 +127,41 @@ def read_json(text: str) -> Iterator[Record | InvalidInput]:
     """Records of a JSON document, each with the line it starts on."""
     decoder = json.JSONDecoder()
     i = _skip(text, 0)
-    if text[i:i + 1] not in ("[", "{"):
+    if text[i : i + 1] not in ("[", "{"):
         raise InvalidInput("line 1: a JSON file must hold an array or an object")
     try:
         end = [0]
         if text[i] == "[":
             for start, value in _array_items(text, i, decoder, end):
-                yield _safe(lambda v=value, s=start: _unwrap(v, _line_of(text, s)))
+                yield _safe(_unwrap, value, _line_of(text, start))
             return
         # {"orders": [...], "products": [...]}
         i = _skip(text, i + 1)
         while i < len(text) and text[i] != "}":
             key, i = decoder.raw_decode(text, i)
             i = _skip(text, i)
-            if text[i:i + 1] != ":":
+            if text[i : i + 1] != ":":
                 raise ValueError(f"line {_line_of(text, i)}: expected ':'")
             i = _skip(text, i + 1)
             kind = PLURALS.get(key) if isinstance(key, str) else None
-            if kind and text[i:i + 1] == "[":
+            if kind and text[i : i + 1] == "[":
                 for start, value in _array_items(text, i, decoder, end):
-                    yield _safe(lambda v=value, s=start, k=kind: _unwrap(v, _line_of(text, s), k))
+                    yield _safe(_unwrap, value, _line_of(text, start), kind)
                 i = end[0]
             else:
                 line = _line_of(text, i)
                 _, i = decoder.raw_decode(text, i)
                 yield InvalidInput(f"line {line}: key {key!r} is not one of {', '.join(PLURALS)}; skipped")
             i = _skip(text, i)
-            if text[i:i + 1] == ",":
+            if text[i : i + 1] == ",":
                 i = _skip(text, i + 1)
     except ValueError as exc:
         raise InvalidInput(f"the JSON is malformed: {exc}") from None
 
 
-def _safe(make: Callable[[], Record]) -> Record | InvalidInput:
+def _safe(make: Callable[..., Record], *args: Any) -> Record | InvalidInput:
     try:
-        return make()
+        return make(*args)
     except InvalidInput as exc:
         return exc
 
@@ -159,7 +175,7 @@ def read_jsonl(text: str) -> Iterator[Record | InvalidInput]:
         except ValueError as exc:
             yield InvalidInput(f"line {number}: not valid JSON ({exc})")
             continue
-        yield _safe(lambda v=value, n=number: _unwrap(v, n))
+        yield _safe(_unwrap, value, number)
 
 
 def _csv_order(store: Store, key: str, rows: list[tuple[int, dict[str, str]]]) -> OrderInput:
@@ -174,8 +190,10 @@ def _csv_order(store: Store, key: str, rows: list[tuple[int, dict[str, str]]]) -
     try:
         placed = datetime.fromisoformat(first["placed_at"].strip())
     except ValueError:
-        raise InvalidInput(f"line {first_line}: placed_at {first['placed_at']!r} is not a date (use 2025-11-28 "
-                           "or 2025-11-28T09:30:00+09:00)") from None
+        raise InvalidInput(
+            f"line {first_line}: placed_at {first['placed_at']!r} is not a date (use 2025-11-28 "
+            "or 2025-11-28T09:30:00+09:00)"
+        ) from None
     if placed.tzinfo is None:
         placed = placed.replace(tzinfo=UTC)
     lines = []
@@ -185,24 +203,50 @@ def _csv_order(store: Store, key: str, rows: list[tuple[int, dict[str, str]]]) -
             raise InvalidInput(f"line {line}: quantity {quantity!r} is not a whole number above 0")
         if not (row.get("title") or "").strip():
             raise InvalidInput(f"line {line}: title is empty")
-        lines.append(LineInput(platform_id=f"{key}:{position}", title=row["title"].strip(), quantity=int(quantity),
-                               unit_price=amount(row, "unit_price", line), sku=(row.get("sku") or "").strip()))
+        lines.append(
+            LineInput(
+                platform_id=f"{key}:{position}",
+                title=row["title"].strip(),
+                quantity=int(quantity),
+                unit_price=amount(row, "unit_price", line),
+                sku=(row.get("sku") or "").strip(),
+            )
+        )
     shipping, tax = amount(first, "shipping", first_line), amount(first, "tax", first_line)
     discount = amount(first, "discount", first_line)
     subtotal = sum((ln.unit_price * ln.quantity for ln in lines), Decimal("0"))
     tags = tuple(t.strip() for t in (first.get("tags") or "").split(",") if t.strip())
     email, phone = (first.get("email") or "").strip(), (first.get("phone") or "").strip()
-    customer = CustomerInput(email=email, phone=phone, name=(first.get("customer_name") or "").strip()) \
-        if (email or phone) else None
+    customer = (
+        CustomerInput(email=email, phone=phone, name=(first.get("customer_name") or "").strip())
+        if (email or phone)
+        else None
+    )
     return OrderInput(
-        platform_id=f"csv:{key}", name=f"#{key}", number=key, placed_at=placed, updated_at=placed,
-        currency=(first.get("currency") or store.currency).strip().upper(), subtotal=subtotal,
-        total_discounts=discount, total_shipping=shipping, total_tax=tax,
-        total=subtotal - discount + shipping + tax, email=email, phone=phone, customer=customer,
+        platform_id=f"csv:{key}",
+        name=f"#{key}",
+        number=key,
+        placed_at=placed,
+        updated_at=placed,
+        currency=(first.get("currency") or store.currency).strip().upper(),
+        subtotal=subtotal,
+        total_discounts=discount,
+        total_shipping=shipping,
+        total_tax=tax,
+        total=subtotal - discount + shipping + tax,
+        email=email,
+        phone=phone,
+        customer=customer,
         financial_status=(first.get("financial_status") or "paid").strip(),
-        fulfillment_status=(first.get("fulfillment_status") or "").strip(), tags=tags, source="import",
+        fulfillment_status=(first.get("fulfillment_status") or "").strip(),
+        tags=tags,
+        source="import",
         lines=tuple(lines),
     )
+
+
+def _csv_record(store: Store, key: str, rows: list[tuple[int, dict[str, str]]]) -> Record:
+    return Record(rows[0][0], "csv-order", _csv_order(store, key, rows))
 
 
 def read_csv(text: str, store: Store) -> Iterator[Record | InvalidInput]:
@@ -221,7 +265,7 @@ def read_csv(text: str, store: Store) -> Iterator[Record | InvalidInput]:
             continue
         groups.setdefault(key, []).append((line, row))
     for key, rows in groups.items():
-        yield _safe(lambda k=key, r=rows: Record(r[0][0], "csv-order", _csv_order(store, k, r)))
+        yield _safe(_csv_record, store, key, rows)
 
 
 def records(path: Path, store: Store, fmt: str = "auto") -> list[Record | InvalidInput]:
@@ -246,8 +290,9 @@ def apply(record: Record, store: Store, actor: str) -> None:
         TOPICS[KINDS[record.kind]](store, record.data, actor)
 
 
-def import_file(path: Path, *, store: Store, fmt: str = "auto", actor: str = "import",
-                on_record: Callable[[], None] | None = None) -> ImportResult:
+def import_file(
+    path: Path, *, store: Store, fmt: str = "auto", actor: str = "import", on_record: Callable[[], None] | None = None
+) -> ImportResult:
     result = ImportResult()
     items = records(path, store, fmt)
     # Products first, so that order lines find their variants.

@@ -61,9 +61,14 @@ def _inventory(store: Store, payload: Any, actor: str) -> str:
     level = parse(s.InventoryLevel, payload)
     if level.available is None:
         return "ignored"  # the item stopped being tracked at this location
-    variant = inventory_level_set(store=store, inventory_item_id=str(level.inventory_item_id),
-                                  location_id=str(level.location_id), available=level.available,
-                                  updated_at=level.updated_at, actor=actor)
+    variant = inventory_level_set(
+        store=store,
+        inventory_item_id=str(level.inventory_item_id),
+        location_id=str(level.location_id),
+        available=level.available,
+        updated_at=level.updated_at,
+        actor=actor,
+    )
     return "processed" if variant else "ignored"
 
 

@@ -14,8 +14,13 @@ COMMANDS = ["serve", "demo", "import", "createstore", "token", "ensureadmin"]
 
 
 def stay(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "stay", *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "stay", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_stay_help_lists_the_operator_commands():
@@ -34,8 +39,21 @@ def test_every_subcommand_has_help(name):
 
 @pytest.mark.django_db
 def test_createstore_prints_the_webhook_url(capsys):
-    call_command("createstore", "--name", "Summit Outdoor KR", "--platform", "shopify", "--secret", "s3cret-value",
-                 "--currency", "krw", "--timezone", "Asia/Seoul", "--country", "kr")
+    call_command(
+        "createstore",
+        "--name",
+        "Summit Outdoor KR",
+        "--platform",
+        "shopify",
+        "--secret",
+        "s3cret-value",
+        "--currency",
+        "krw",
+        "--timezone",
+        "Asia/Seoul",
+        "--country",
+        "kr",
+    )
     out = capsys.readouterr().out
     assert "Webhook URL: http://127.0.0.1:8000/webhooks/shopify/summit-outdoor-kr" in out
     store = Store.objects.get()
@@ -141,10 +159,15 @@ def test_database_settings_hold_up_under_a_web_process_and_a_worker():
 
 
 def test_queue_backend_is_chosen_by_settings():
-    script = ("import django, os; os.environ['DJANGO_SETTINGS_MODULE']='stay.settings.base'; django.setup();"
-              "from huey.contrib.djhuey import HUEY; print(type(HUEY).__name__, HUEY.immediate)")
-    for queue, expected in (("sqlite", "SqliteHuey False"), ("redis", "PriorityRedisHuey False"),
-                            ("postgres", "PostgresHuey False")):
+    script = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='stay.settings.base'; django.setup();"
+        "from huey.contrib.djhuey import HUEY; print(type(HUEY).__name__, HUEY.immediate)"
+    )
+    for queue, expected in (
+        ("sqlite", "SqliteHuey False"),
+        ("redis", "PriorityRedisHuey False"),
+        ("postgres", "PostgresHuey False"),
+    ):
         env = {**os.environ, "STAY_QUEUE": queue, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres"}
         result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
         assert result.stdout.strip() == expected, result.stderr

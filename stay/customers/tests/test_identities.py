@@ -44,7 +44,8 @@ def test_emails_are_lower_cased_and_checked():
 def test_one_person_across_channels(store):
     by_email = customer_resolve(store=store, data=CustomerInput(email="Ana@Example.com", name="Ana"), actor="t")
     by_platform = customer_resolve(
-        store=store, data=CustomerInput(platform_id="77", email="ana@example.com", phone="415 555 2671"), actor="t")
+        store=store, data=CustomerInput(platform_id="77", email="ana@example.com", phone="415 555 2671"), actor="t"
+    )
     assert by_platform == by_email
     assert {str(i) for i in by_email.identities.all()} == {"email:ana@example.com", "platform:77", "phone:+14155552671"}
     assert customer_resolve(store=store, data=CustomerInput(phone="+1-415-555-2671"), actor="t") == by_email
@@ -53,7 +54,7 @@ def test_one_person_across_channels(store):
 
 @pytest.mark.django_db
 def test_identity_belongs_to_one_customer(store):
-    ana = customer_resolve(store=store, data=CustomerInput(email="ana@example.com"), actor="t")
+    customer_resolve(store=store, data=CustomerInput(email="ana@example.com"), actor="t")
     bo = customer_resolve(store=store, data=CustomerInput(email="bo@example.com"), actor="t")
     with pytest.raises(Conflict, match="merge the customers"):
         identity_attach(customer=bo, kind="email", value="ANA@example.com", actor="t")
@@ -64,23 +65,53 @@ def test_identity_belongs_to_one_customer(store):
 @pytest.mark.django_db
 def test_consent_is_evidence_never_overwritten(store):
     t1, t2, t0 = (datetime(2026, 11, d, tzinfo=UTC) for d in (10, 20, 1))
-    customer = customer_resolve(store=store, data=CustomerInput(email="c@example.com", consents=(
-        ConsentInput(channel="email", state="subscribed", occurred_at=t1, source="checkout"),)), actor="t")
-    customer_resolve(store=store, data=CustomerInput(email="c@example.com", consents=(
-        ConsentInput(channel="email", state="unsubscribed", occurred_at=t2, source="email-link"),)), actor="t")
+    customer = customer_resolve(
+        store=store,
+        data=CustomerInput(
+            email="c@example.com",
+            consents=(ConsentInput(channel="email", state="subscribed", occurred_at=t1, source="checkout"),),
+        ),
+        actor="t",
+    )
+    customer_resolve(
+        store=store,
+        data=CustomerInput(
+            email="c@example.com",
+            consents=(ConsentInput(channel="email", state="unsubscribed", occurred_at=t2, source="email-link"),),
+        ),
+        actor="t",
+    )
     # evidence from before arrives late: kept in the history, but does not become current
-    customer_resolve(store=store, data=CustomerInput(email="c@example.com", consents=(
-        ConsentInput(channel="email", state="pending", occurred_at=t0, source="import"),)), actor="t")
+    customer_resolve(
+        store=store,
+        data=CustomerInput(
+            email="c@example.com",
+            consents=(ConsentInput(channel="email", state="pending", occurred_at=t0, source="import"),),
+        ),
+        actor="t",
+    )
     assert ConsentRecord.objects.filter(customer=customer).count() == 3
     assert consent_current(customer)["email"].state == "unsubscribed"
 
 
 @pytest.mark.django_db
 def test_merge_keeps_all_history_on_the_survivor(store):
-    ana = customer_resolve(store=store, data=CustomerInput(email="ana@example.com", name="Ana", tags=("vip",)), actor="t")
-    dup = customer_resolve(store=store, data=CustomerInput(phone="+14155552671", tags=("chat",), consents=(
-        ConsentInput(channel="sms", state="subscribed", occurred_at=datetime(2026, 11, 1, tzinfo=UTC), source="pos"),)),
-        actor="t")
+    ana = customer_resolve(
+        store=store, data=CustomerInput(email="ana@example.com", name="Ana", tags=("vip",)), actor="t"
+    )
+    dup = customer_resolve(
+        store=store,
+        data=CustomerInput(
+            phone="+14155552671",
+            tags=("chat",),
+            consents=(
+                ConsentInput(
+                    channel="sms", state="subscribed", occurred_at=datetime(2026, 11, 1, tzinfo=UTC), source="pos"
+                ),
+            ),
+        ),
+        actor="t",
+    )
     Customer.objects.filter(pk=ana.pk).update(orders_count=2, total_spent=Decimal("120.00"))
     Customer.objects.filter(pk=dup.pk).update(orders_count=1, total_spent=Decimal("30.50"))
     ana.refresh_from_db()

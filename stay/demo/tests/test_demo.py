@@ -25,7 +25,7 @@ def fingerprint():
 
 @pytest.mark.django_db
 def test_the_same_seed_builds_the_same_store():
-    store, report = DemoBuilder(seed=7, size=SMALL).build()
+    _, report = DemoBuilder(seed=7, size=SMALL).build()
     first = fingerprint()
     assert report.orders == 600 and Order.objects.count() == 600
     Store.objects.all().delete()
@@ -35,9 +35,12 @@ def test_the_same_seed_builds_the_same_store():
 
 @pytest.mark.django_db
 def test_the_demo_store_looks_like_a_real_season():
-    store, report = DemoBuilder(seed=42, size=DemoSize(products=60, customers=400, orders=2000, carts=100)).build()
+    _, report = DemoBuilder(seed=42, size=DemoSize(products=60, customers=400, orders=2000, carts=100)).build()
     assert Product.objects.filter(is_gift_card=True).count() == 1
-    assert Variant.objects.filter(options__has_key="Size").exists() and Variant.objects.filter(options__has_key="Colour").exists()
+    assert (
+        Variant.objects.filter(options__has_key="Size").exists()
+        and Variant.objects.filter(options__has_key="Colour").exists()
+    )
     locales = Counter(Customer.objects.values_list("locale", flat=True))
     assert locales["ko"] > 100 and locales["en"] > 100
     assert Customer.objects.filter(name__regex=r"^[가-힣]+$").exists()

@@ -20,9 +20,12 @@ def client(shopify):
 
 
 def test_create_replacement_order(client, shopify):
-    order = client.create_order(line_items=[{"variant_id": 808950811, "quantity": 1, "price": Decimal("0.00")}],
-                                customer_id="115310627314723954", note="Replacement for #1001: damaged",
-                                tags=["replacement"])
+    order = client.create_order(
+        line_items=[{"variant_id": 808950811, "quantity": 1, "price": Decimal("0.00")}],
+        customer_id="115310627314723954",
+        note="Replacement for #1001: damaged",
+        tags=["replacement"],
+    )
     assert order["name"].startswith("#") and order["id"]
     method, path, body = shopify.requests[-1]
     assert (method, path) == ("POST", "/orders.json")
@@ -32,10 +35,13 @@ def test_create_replacement_order(client, shopify):
 
 
 def test_refund_and_cancel(client, shopify):
-    refund = client.create_refund(order_id="820982911946154508", currency="USD", note="Socks too small",
-                                  line_items=[{"line_item_id": 141249953214522974, "quantity": 2, "restock_type": "return"}],
-                                  transactions=[{"parent_id": 389404469, "amount": Decimal("49.00"), "kind": "refund",
-                                                 "gateway": "bogus"}])
+    refund = client.create_refund(
+        order_id="820982911946154508",
+        currency="USD",
+        note="Socks too small",
+        line_items=[{"line_item_id": 141249953214522974, "quantity": 2, "restock_type": "return"}],
+        transactions=[{"parent_id": 389404469, "amount": Decimal("49.00"), "kind": "refund", "gateway": "bogus"}],
+    )
     assert refund["order_id"] == 820982911946154508 and refund["transactions"][0]["amount"] == "49.00"
     cancelled = client.cancel_order(order_id="820982911946154508", reason="customer")
     assert cancelled["cancelled_at"]

@@ -17,8 +17,13 @@ def run(path, *extra):
 
 def test_json_array_of_mixed_resources(tmp_path, store, capsys):
     # Orders before products in the file: products are applied first, so lines find variants.
-    items = [payload("orders_create"), {"product": payload("products_create")}, payload("customers_create"),
-             payload("checkouts_create"), payload("orders_create_kr_gift")]
+    items = [
+        payload("orders_create"),
+        {"product": payload("products_create")},
+        payload("customers_create"),
+        payload("checkouts_create"),
+        payload("orders_create_kr_gift"),
+    ]
     path = tmp_path / "backfill.json"
     path.write_text(json.dumps(items, indent=2, ensure_ascii=False))
     run(path)
@@ -45,8 +50,13 @@ def test_bad_records_are_reported_by_line_and_the_rest_imports(tmp_path, store, 
 
 
 def test_json_lines(tmp_path, store, capsys):
-    lines = [json.dumps(payload("products_create")), "", "{oops", json.dumps({"order": payload("orders_create")}),
-             json.dumps({"hello": "world"})]
+    lines = [
+        json.dumps(payload("products_create")),
+        "",
+        "{oops",
+        json.dumps({"order": payload("orders_create")}),
+        json.dumps({"hello": "world"}),
+    ]
     path = tmp_path / "feed.jsonl"
     path.write_text("\n".join(lines))
     with pytest.raises(CommandError):

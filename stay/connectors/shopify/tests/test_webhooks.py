@@ -13,8 +13,14 @@ pytestmark = pytest.mark.django_db
 
 
 def counts():
-    return (Order.objects.count(), Customer.objects.count(), Identity.objects.count(), Product.objects.count(),
-            WebhookDelivery.objects.count(), OrderEvent.objects.count())
+    return (
+        Order.objects.count(),
+        Customer.objects.count(),
+        Identity.objects.count(),
+        Product.objects.count(),
+        WebhookDelivery.objects.count(),
+        OrderEvent.objects.count(),
+    )
 
 
 def test_order_create_stores_the_whole_order(post_webhook, store):
@@ -26,7 +32,12 @@ def test_order_create_stores_the_whole_order(post_webhook, store):
     assert order.name == "#1001" and order.number == "1001"
     assert order.email == "jon@example.com"
     assert (order.subtotal, order.total_discounts, order.total_shipping, order.total_tax, order.total) == (
-        Decimal("388.00"), Decimal("20.00"), Decimal("15.00"), Decimal("0.00"), Decimal("403.00"))
+        Decimal("388.00"),
+        Decimal("20.00"),
+        Decimal("15.00"),
+        Decimal("0.00"),
+        Decimal("403.00"),
+    )
     assert order.financial_status == "paid" and order.fulfillment_status == ""
     assert order.discount_codes == [{"code": "BLACKFRIDAY20", "amount": "20.00", "type": "fixed_amount"}]
     assert order.tags == ["black-friday", "web"]
@@ -42,7 +53,10 @@ def test_order_create_stores_the_whole_order(post_webhook, store):
     customer = order.customer
     assert customer.name == "Jon Snow" and customer.tags == ["vip"]
     assert {str(i) for i in customer.identities.all()} == {
-        "platform:115310627314723954", "email:jon@example.com", "phone:+16135551199"}
+        "platform:115310627314723954",
+        "email:jon@example.com",
+        "phone:+16135551199",
+    }
     assert customer.orders_count == 1 and customer.total_spent == Decimal("403.00")
     assert customer.first_order_at == order.placed_at
     consent = ConsentRecord.objects.get(customer=customer)
@@ -96,8 +110,13 @@ def test_older_update_never_overwrites_newer(post_webhook):
 def test_cancelled_order_leaves_customer_totals(post_webhook):
     created = payload("orders_create")
     post_webhook("orders/create", created)
-    cancelled = {**created, "updated_at": "2026-11-28T08:00:00-05:00", "cancelled_at": "2026-11-28T08:00:00-05:00",
-                 "cancel_reason": "customer", "financial_status": "voided"}
+    cancelled = {
+        **created,
+        "updated_at": "2026-11-28T08:00:00-05:00",
+        "cancelled_at": "2026-11-28T08:00:00-05:00",
+        "cancel_reason": "customer",
+        "financial_status": "voided",
+    }
     assert post_webhook("orders/cancelled", cancelled).status_code == 200
     order = Order.objects.get()
     assert order.cancelled_at is not None and order.cancel_reason == "customer"
@@ -184,11 +203,19 @@ def test_customers_and_consent_history(post_webhook):
     assert post_webhook("customers/create", body).status_code == 200
     customer = Customer.objects.get()
     assert customer.note == "This customer loves ice cream"
-    withdrawn = {**body, "updated_at": "2026-12-01T12:00:00-05:00",
-                 "email_marketing_consent": {"state": "unsubscribed", "opt_in_level": None,
-                                             "consent_updated_at": "2026-12-01T12:00:00-05:00"}}
+    withdrawn = {
+        **body,
+        "updated_at": "2026-12-01T12:00:00-05:00",
+        "email_marketing_consent": {
+            "state": "unsubscribed",
+            "opt_in_level": None,
+            "consent_updated_at": "2026-12-01T12:00:00-05:00",
+        },
+    }
     assert post_webhook("customers/update", withdrawn).status_code == 200
-    history = list(ConsentRecord.objects.filter(customer=customer).order_by("occurred_at").values_list("state", flat=True))
+    history = list(
+        ConsentRecord.objects.filter(customer=customer).order_by("occurred_at").values_list("state", flat=True)
+    )
     assert history == ["subscribed", "unsubscribed"]  # kept, not overwritten
     # the same evidence again adds nothing
     post_webhook("customers/update", withdrawn)
@@ -202,8 +229,11 @@ def test_checkout_for_abandoned_cart(post_webhook):
     assert checkout.recovery_url.endswith("recover?key=example")
     assert checkout.customer.name == "Alex Hiker"
     assert checkout.lines.get().unit_price == Decimal("249.00")
-    done = {**payload("checkouts_create"), "completed_at": "2026-11-29T19:10:00-05:00",
-            "updated_at": "2026-11-29T19:10:00-05:00"}
+    done = {
+        **payload("checkouts_create"),
+        "completed_at": "2026-11-29T19:10:00-05:00",
+        "updated_at": "2026-11-29T19:10:00-05:00",
+    }
     post_webhook("checkouts/update", done)
     checkout.refresh_from_db()
     assert checkout.completed_at is not None and checkout.lines.count() == 1
@@ -213,22 +243,31 @@ def test_bad_or_missing_signature_is_401_and_writes_nothing(post_webhook, client
     before = counts()
     assert post_webhook("orders/create", payload("orders_create"), secret="wrong-secret").status_code == 401
     body = b'{"id": 1}'
-    response = client.post("/webhooks/shopify/summit", data=body, content_type="application/json",
-                           headers={"X-Shopify-Topic": "orders/create"})
+    response = client.post(
+        "/webhooks/shopify/summit",
+        data=body,
+        content_type="application/json",
+        headers={"X-Shopify-Topic": "orders/create"},
+    )
     assert response.status_code == 401 and "X-Shopify-Hmac-Sha256" in response.json()["error"]
     assert counts() == before
 
 
 def test_tampered_body_is_401(post_webhook, client):
     body = payload("orders_create")
-    from stay.connectors.shopify.fake import webhook_headers
     import json
+
+    from stay.connectors.shopify.fake import webhook_headers
 
     raw = json.dumps(body).encode()
     headers = webhook_headers(raw, topic="orders/create", secret=SECRET)
     tampered = raw.replace(b'"403.00"', b'"0.01"')
-    response = client.post("/webhooks/shopify/summit", data=tampered, content_type="application/json",
-                           headers={k: v for k, v in headers.items() if k != "Content-Type"})
+    response = client.post(
+        "/webhooks/shopify/summit",
+        data=tampered,
+        content_type="application/json",
+        headers={k: v for k, v in headers.items() if k != "Content-Type"},
+    )
     assert response.status_code == 401 and Order.objects.count() == 0
 
 
@@ -238,10 +277,16 @@ def test_tampered_body_is_401(post_webhook, client):
         (b"{not json", "not valid JSON"),
         (b"[1, 2]", "must be a JSON object"),
         (b'{"id": 5}', "line_items: Field required"),
-        (b'{"id": 5, "name": "#5", "created_at": "yesterday", "currency": "USD", "total_price": "1.00", "line_items": []}',
-         "created_at"),
-        (b'{"id": 5, "name": "#5", "created_at": "2026-11-27T09:12:44Z", "currency": "USD", "total_price": "ten",'
-         b' "line_items": []}', "total_price"),
+        (
+            b'{"id": 5, "name": "#5", "created_at": "yesterday", "currency": "USD", "total_price": "1.00",'
+            b' "line_items": []}',
+            "created_at",
+        ),
+        (
+            b'{"id": 5, "name": "#5", "created_at": "2026-11-27T09:12:44Z", "currency": "USD", "total_price": "ten",'
+            b' "line_items": []}',
+            "total_price",
+        ),
     ],
 )
 def test_malformed_payload_is_400_with_the_reason(post_webhook, body, message):
@@ -271,8 +316,12 @@ def test_missing_topic_and_unknown_store(client, store):
     assert client.post("/webhooks/shopify/nope", data=b"{}", content_type="application/json").status_code == 404
     from stay.connectors.shopify.signing import sign
 
-    response = client.post("/webhooks/shopify/summit", data=b"{}", content_type="application/json",
-                           headers={"X-Shopify-Hmac-Sha256": sign(b"{}", SECRET)})
+    response = client.post(
+        "/webhooks/shopify/summit",
+        data=b"{}",
+        content_type="application/json",
+        headers={"X-Shopify-Hmac-Sha256": sign(b"{}", SECRET)},
+    )
     assert response.status_code == 400 and "X-Shopify-Topic" in response.json()["error"]
 
 

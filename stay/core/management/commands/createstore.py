@@ -24,9 +24,16 @@ class Command(BaseCommand):
     def handle(self, *args, **o):  # type: ignore[no-untyped-def]
         try:
             store = store_create(
-                name=o["name"], platform=o["platform"], webhook_secret=o["secret"], slug=o["slug"],
-                currency=o["currency"], timezone=o["timezone"], default_locale=o["locale"], country=o["country"],
-                api_base_url=o["api_url"], api_token=o["api_token"],
+                name=o["name"],
+                platform=o["platform"],
+                webhook_secret=o["secret"],
+                slug=o["slug"],
+                currency=o["currency"],
+                timezone=o["timezone"],
+                default_locale=o["locale"],
+                country=o["country"],
+                api_base_url=o["api_url"],
+                api_token=o["api_token"],
             )
         except StayError as exc:
             raise CommandError(str(exc)) from exc

@@ -20,12 +20,18 @@ class Command(BaseCommand):
 
         worker = None
         if not o["no_worker"]:
-            worker = subprocess.Popen([sys.executable, "-m", "stay", "run_huey"])  # noqa: S603
+            worker = subprocess.Popen([sys.executable, "-m", "stay", "run_huey"])
             self.stdout.write(f"Background worker started (pid {worker.pid}).")
         self.stdout.write(f"Serving on http://{o['host']}:{o['port']}  (admin /admin, API docs /api/docs)")
         try:
-            uvicorn.run("stay.asgi:application", host=o["host"], port=o["port"], workers=o["workers"],
-                        log_level="info", proxy_headers=True)
+            uvicorn.run(
+                "stay.asgi:application",
+                host=o["host"],
+                port=o["port"],
+                workers=o["workers"],
+                log_level="info",
+                proxy_headers=True,
+            )
         finally:
             if worker is not None and worker.poll() is None:
                 worker.send_signal(signal.SIGTERM)  # huey finishes the running task, then exits

@@ -10,8 +10,9 @@ from stay.demo.builder import DemoBuilder, DemoSize
 
 
 class Command(BaseCommand):
-    help = ("Build the demo store: a season (October to January) of a sports-and-outdoor brand, "
-            "deterministic from --seed.")
+    help = (
+        "Build the demo store: a season (October to January) of a sports-and-outdoor brand, deterministic from --seed."
+    )
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("--seed", type=int, default=42)
@@ -25,7 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args, **o):  # type: ignore[no-untyped-def]
         if Store.objects.exists():
             if o["if_empty"]:
-                store = Store.objects.order_by("id").first()
+                store = Store.objects.order_by("id")[0]
                 self.stdout.write(f"Store {store.name!r} exists: keeping it ({Customer.objects.count()} customers).")
                 return
             if Store.objects.filter(slug="summit").exists():
@@ -37,8 +38,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {stage}: {n}", ending="\r" if stage == "orders" else "\n")
             self.stdout.flush()
 
-        size = DemoSize(products=o["products"], customers=o["customers"], orders=o["orders"], carts=o["carts"],
-                        season=o["season"])
+        size = DemoSize(
+            products=o["products"], customers=o["customers"], orders=o["orders"], carts=o["carts"], season=o["season"]
+        )
         self.stdout.write("Building the demo store…")
         with transaction.atomic():
             store, report = DemoBuilder(seed=o["seed"], size=size, progress=progress).build()

@@ -12,7 +12,7 @@ from stay.core.models import Store
 class Command(BaseCommand):
     help = (
         "Backfill a store from a file: Shopify-format JSON (an array of orders/products/customers/checkouts, "
-        "or {\"orders\": [...], ...}), JSON lines, or a CSV of orders with one row per line item "
+        'or {"orders": [...], ...}), JSON lines, or a CSV of orders with one row per line item '
         f"(columns: {', '.join(CSV_COLUMNS)}). Bad records are reported with their line number; "
         "the rest still imports."
     )
