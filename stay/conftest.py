@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, TestCase
 
 from stay.connectors.shopify.fake import webhook_headers
 from stay.core.services import api_token_create, store_create
@@ -71,12 +71,20 @@ class WebhookPoster:
         raw = body if isinstance(body, bytes) else (body if isinstance(body, str) else json.dumps(body)).encode()
         sent = webhook_headers(raw, topic=topic, secret=secret or self.store.webhook_secret, webhook_id=webhook_id)
         sent.update(headers or {})
-        return self.client.post(
-            f"/webhooks/shopify/{self.store.slug}",
-            data=raw,
-            content_type="application/json",
-            headers={k: v for k, v in sent.items() if k != "Content-Type"},
-        )
+        # The endpoint stores the delivery and enqueues its processing on commit; huey runs
+        # jobs inline in tests, so running the commit callbacks applies the webhook.
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return self.client.post(
+                f"/webhooks/shopify/{self.store.slug}",
+                data=raw,
+                content_type="application/json",
+                headers={k: v for k, v in sent.items() if k != "Content-Type"},
+            )
+
+    def last_status(self) -> str:
+        from stay.connectors.shopify.models import WebhookDelivery
+
+        return WebhookDelivery.objects.latest("id").status
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from stay.core.db import atomic_with_retry
 from stay.core.errors import InvalidInput
 from stay.core.models import Store
 
@@ -13,8 +14,11 @@ from .inputs import ProductInput
 from .models import InventoryChange, InventoryLevel, Product, ProductEvent, ProductStatus, Variant
 
 
-@transaction.atomic
 def product_upsert(*, store: Store, data: ProductInput, actor: str) -> tuple[Product, bool]:
+    return atomic_with_retry(lambda: _product_upsert(store, data, actor))
+
+
+def _product_upsert(store: Store, data: ProductInput, actor: str) -> tuple[Product, bool]:
     """Create or update a product and its variants. Returns ``(product, applied)``: an update
     older than what is stored (by ``updated_at``) changes nothing and returns ``applied=False``.
     Variants missing from ``data`` are marked deleted; their order lines keep pointing at them.

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from stay.core.db import atomic_with_retry
 from stay.core.errors import Conflict, InvalidInput
 from stay.core.events import publish
 from stay.core.models import Store
@@ -35,7 +36,6 @@ def _identities_of(store: Store, data: CustomerInput) -> list[tuple[str, str]]:
     return wanted
 
 
-@transaction.atomic
 def customer_resolve(*, store: Store, data: CustomerInput, actor: str) -> Customer:
     """Find the customer these details describe, or create one; attach identities not yet known.
 
@@ -45,6 +45,10 @@ def customer_resolve(*, store: Store, data: CustomerInput, actor: str) -> Custom
     wanted = _identities_of(store, data)
     if not wanted:
         raise InvalidInput("a customer needs at least a platform id, an email or a phone number")
+    return atomic_with_retry(lambda: _resolve(store, data, wanted, actor))
+
+
+def _resolve(store: Store, data: CustomerInput, wanted: list[tuple[str, str]], actor: str) -> Customer:
     # The store goes inside each term so that every term is an exact probe of the unique
     # (store, kind, value) index; outside the OR, SQLite scans all of the store's identities.
     query = Q()

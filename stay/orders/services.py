@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Min, Sum
 
 from stay.catalog.selectors import variants_by_platform_id
+from stay.core.db import atomic_with_retry
 from stay.core.errors import Conflict, InvalidInput
 from stay.core.events import publish
 from stay.core.models import Store
@@ -87,13 +88,16 @@ def _resolve_customer(
     return customer_resolve(store=store, data=data, actor=actor)
 
 
-@transaction.atomic
 def order_upsert(*, store: Store, data: OrderInput, actor: str) -> tuple[Order, bool]:
     """Create or update an order with its lines, fulfilments and refunds.
 
     Returns ``(order, applied)``; ``applied`` is False when a newer copy was already stored.
     """
     _validate(data)
+    return atomic_with_retry(lambda: _order_upsert(store, data, actor))
+
+
+def _order_upsert(store: Store, data: OrderInput, actor: str) -> tuple[Order, bool]:
     order = Order.objects.select_for_update().filter(store=store, platform_id=data.platform_id).first()
     if order and data.updated_at and order.platform_updated_at and data.updated_at < order.platform_updated_at:
         return order, False
@@ -325,10 +329,13 @@ def customer_refresh_stats(*, customer_id: int) -> None:
     )
 
 
-@transaction.atomic
 def checkout_upsert(*, store: Store, data: CheckoutInput, actor: str) -> tuple[Checkout, bool]:
     if not data.token:
         raise InvalidInput("checkout: token is required")
+    return atomic_with_retry(lambda: _checkout_upsert(store, data, actor))
+
+
+def _checkout_upsert(store: Store, data: CheckoutInput, actor: str) -> tuple[Checkout, bool]:
     checkout = Checkout.objects.select_for_update().filter(store=store, token=data.token).first()
     if checkout and data.updated_at and checkout.platform_updated_at and data.updated_at < checkout.platform_updated_at:
         return checkout, False

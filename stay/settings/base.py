@@ -100,8 +100,12 @@ SQLITE_OPTIONS: dict[str, Any] = {
 CONN_MAX_AGE = int(os.environ.get("STAY_CONN_MAX_AGE", "60"))
 
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=CONN_MAX_AGE)}
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Under ASGI every request runs in its own thread, so per-thread persistent connections
+    # pile up until PostgreSQL refuses clients: use psycopg's pool (web and workers alike).
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=0)}
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {"min_size": 1, "max_size": int(os.environ.get("STAY_DB_POOL_SIZE", "8")), "timeout": 20}
+    }
 else:
     DATABASES = {
         "default": {
@@ -157,8 +161,15 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"stay": {"handlers": ["console"], "level": os.environ.get("STAY_LOG_LEVEL", "INFO")}},
+    "loggers": {
+        "stay": {"handlers": ["console"], "level": os.environ.get("STAY_LOG_LEVEL", "INFO")},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "huey": {"handlers": ["console"], "level": "INFO"},
+    },
 }
+
+# Webhooks look up their store (and its secret) once per this many seconds per process.
+STORE_CACHE_SECONDS = int(os.environ.get("STAY_STORE_CACHE_SECONDS", "10"))
 
 # How long a queued job may wait before the sweep assumes its worker died and re-enqueues it.
 SWEEP_STALE_AFTER_SECONDS = 120

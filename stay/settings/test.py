@@ -6,6 +6,7 @@ from .base import *  # noqa: F403
 from .base import DATABASES, HUEY
 
 HUEY = {**HUEY, "immediate": True}
+STORE_CACHE_SECONDS = 0  # each test creates its stores afresh
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if not os.environ.get("DATABASE_URL"):
     # A file, not :memory:, so that servers started by tests (benchmarks, live servers) and

@@ -5,8 +5,8 @@ from .models import PlatformCall, WebhookDelivery
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
-    list_display = ["topic", "webhook_id", "store", "outcome", "received_at"]
-    list_filter = ["topic", "outcome", "store"]
+    list_display = ["topic", "webhook_id", "store", "status", "attempts", "received_at", "processed_at"]
+    list_filter = ["status", "topic", "store"]
     search_fields = ["webhook_id"]
 
 

@@ -11,5 +11,7 @@ class ShopifyConfig(AppConfig):
         from stay.core.tasks import register_sweeper
 
         from .calls import sweep_platform_calls
+        from .services import sweep_webhooks
 
         register_sweeper("shopify.platform_calls", sweep_platform_calls)
+        register_sweeper("shopify.webhooks", sweep_webhooks)

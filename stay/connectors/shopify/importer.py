@@ -29,7 +29,7 @@ from stay.customers.inputs import CustomerInput
 from stay.orders.inputs import LineInput, OrderInput
 from stay.orders.services import order_upsert
 
-from .services import TOPICS
+from .services import webhook_apply
 
 log = logging.getLogger(__name__)
 
@@ -287,7 +287,7 @@ def apply(record: Record, store: Store, actor: str) -> None:
     if record.kind == "csv-order":
         order_upsert(store=store, data=record.data, actor=actor)
     else:
-        TOPICS[KINDS[record.kind]](store, record.data, actor)
+        webhook_apply(store=store, topic=KINDS[record.kind], payload=record.data, actor=actor)
 
 
 def import_file(

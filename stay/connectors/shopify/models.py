@@ -4,19 +4,38 @@ from django.utils.translation import gettext_lazy as _
 from stay.core.models import Store
 
 
+class DeliveryStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    PROCESSED = "processed", _("Processed")
+    STALE = "stale", _("Older than what is stored")
+    IGNORED = "ignored", _("Ignored")
+    WAITING = "waiting", _("Waiting for what it refers to")
+    FAILED = "failed", _("Failed")
+
+
 class WebhookDelivery(models.Model):
-    """One webhook we applied. Its id makes a redelivery a no-op (the platform retries)."""
+    """One webhook as received: verified, validated and stored before we answer, then applied
+    by a worker in one transaction. The row is the truth: a delivery stays ``received`` until
+    applied, so a worker that dies loses nothing. Its id makes a redelivery a no-op."""
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
-    webhook_id = models.CharField(_("webhook id"), max_length=100)
+    # NULL, not "", when the platform sent no id: the unique constraint then ignores it.
+    webhook_id = models.CharField(_("webhook id"), max_length=100, null=True, blank=True)  # noqa: DJ001
     topic = models.CharField(_("topic"), max_length=60)
-    outcome = models.CharField(_("outcome"), max_length=20)
+    body = models.TextField(_("body"), help_text=_("The raw JSON, exactly as signed."))
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.RECEIVED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
     received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
         constraints = [models.UniqueConstraint(fields=["store", "webhook_id"], name="webhook_delivered_once")]
+        indexes = [models.Index(fields=["status", "received_at"])]
 
     def __str__(self) -> str:
         return f"{self.topic} {self.webhook_id}"

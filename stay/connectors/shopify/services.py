@@ -1,21 +1,27 @@
-"""Applying Shopify webhooks: one topic, one payload, one transaction."""
+"""Shopify webhooks: accepted fast (verified, validated, stored), applied by a worker in one transaction."""
 
+import json
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from huey import crontab
 from pydantic import BaseModel, ValidationError
 
 from stay.catalog.services import inventory_level_set, product_delete, product_upsert
-from stay.core.errors import InvalidInput
+from stay.core.errors import Conflict, InvalidInput
 from stay.core.models import Store
+from stay.core.tasks import enqueue_on_commit, periodic_task, task
 from stay.customers.services import customer_resolve
 from stay.orders.services import checkout_upsert, fulfilment_upsert, order_upsert, refund_create
 
 from . import mapping
 from . import schemas as s
-from .models import WebhookDelivery
+from .models import DeliveryStatus, WebhookDelivery
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -83,48 +89,134 @@ def _checkout(store: Store, payload: Any, actor: str) -> str:
 
 
 Handler = Callable[[Store, Any, str], str]
-TOPICS: dict[str, Handler] = {
-    "orders/create": _order,
-    "orders/updated": _order,
-    "orders/paid": _order,
-    "orders/cancelled": _order,
-    "orders/fulfilled": _order,
-    "fulfillments/create": _fulfilment,
-    "fulfillments/update": _fulfilment,
-    "refunds/create": _refund,
-    "products/create": _product,
-    "products/update": _product,
-    "products/delete": _product_deleted,
-    "inventory_levels/update": _inventory,
-    "customers/create": _customer,
-    "customers/update": _customer,
-    "checkouts/create": _checkout,
-    "checkouts/update": _checkout,
+# topic -> (the schema a payload must match before we accept it, the handler that applies it)
+TOPICS: dict[str, tuple[type[BaseModel], Handler]] = {
+    "orders/create": (s.Order, _order),
+    "orders/updated": (s.Order, _order),
+    "orders/paid": (s.Order, _order),
+    "orders/cancelled": (s.Order, _order),
+    "orders/fulfilled": (s.Order, _order),
+    "fulfillments/create": (s.Fulfillment, _fulfilment),
+    "fulfillments/update": (s.Fulfillment, _fulfilment),
+    "refunds/create": (s.Refund, _refund),
+    "products/create": (s.Product, _product),
+    "products/update": (s.Product, _product),
+    "products/delete": (s.ProductDeleted, _product_deleted),
+    "inventory_levels/update": (s.InventoryLevel, _inventory),
+    "customers/create": (s.Customer, _customer),
+    "customers/update": (s.Customer, _customer),
+    "checkouts/create": (s.Checkout, _checkout),
+    "checkouts/update": (s.Checkout, _checkout),
 }
+# A delivery that refers to something not here yet (a fulfilment before its order) waits:
+# retried with backoff, then failed for a person to look at.
+MAX_WAITS = 8
+_SELF = ("self",)
 
 
-def webhook_apply(*, store: Store, topic: str, webhook_id: str, payload: Any, actor: str = "shopify:webhook") -> str:
-    """Apply one webhook. Returns ``processed``, ``stale`` (a newer copy is stored),
-    ``duplicate`` (this webhook id was applied before) or ``ignored`` (a topic we don't use).
-
-    Raises :class:`InvalidInput` for a payload missing what it needs, and ``Conflict`` when it
-    refers to an order not known yet; either way nothing is written.
-    """
-    handler = TOPICS.get(topic)
-    if handler is None:
+def webhook_accept(*, store: Store, topic: str, webhook_id: str, body: bytes) -> tuple[str, WebhookDelivery | None]:
+    """Validate a signed webhook and store it for a worker to apply. Returns ``(status, delivery)``
+    where status is ``accepted``, ``duplicate`` (this webhook id was stored before) or ``ignored``
+    (a topic Stay does not use). Raises :class:`InvalidInput` for a body that is not JSON or lacks
+    what the topic needs; then nothing is stored."""
+    entry = TOPICS.get(topic)
+    if entry is None:
         log.info("shopify webhook %s for %s: topic %r is not handled, ignored", webhook_id, store.slug, topic)
-        return "ignored"
-    if webhook_id and WebhookDelivery.objects.filter(store=store, webhook_id=webhook_id).exists():
-        return "duplicate"
+        return "ignored", None
     try:
-        with transaction.atomic():
-            outcome = handler(store, payload, actor)
-            if webhook_id:
-                # A twin delivered concurrently commits first; then this insert fails and
-                # everything above rolls back with it.
-                WebhookDelivery.objects.create(store=store, webhook_id=webhook_id, topic=topic, outcome=outcome)
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"the body is not valid JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise InvalidInput("the body must be a JSON object")
+    parse(entry[0], payload, what=topic.split("/")[0].rstrip("s"))
+    delivery = WebhookDelivery(store=store, webhook_id=webhook_id or None, topic=topic, body=body.decode())
+    try:
+        if connection.in_atomic_block:
+            with transaction.atomic():  # a savepoint, so a duplicate leaves the caller's transaction usable
+                delivery.save(force_insert=True)
+        else:
+            delivery.save(force_insert=True)  # one INSERT commits on its own: no BEGIN/COMMIT round trips
     except IntegrityError:
-        if webhook_id and WebhookDelivery.objects.filter(store=store, webhook_id=webhook_id).exists():
-            return "duplicate"
-        raise
-    return outcome
+        return "duplicate", None
+    enqueue_on_commit(process_webhook, delivery.pk)
+    return "accepted", delivery
+
+
+def webhook_process(*, delivery_id: int, actor: str = "shopify:webhook") -> WebhookDelivery | None:
+    """Apply a stored delivery, once: the domain writes and the delivery's new status commit
+    together, so a worker killed half-way leaves it ``received`` for the sweep to retry."""
+    with transaction.atomic():
+        delivery = (
+            # Lock the delivery only ("of self"): locking the joined store row too would make
+            # concurrent workers skip each other's deliveries.
+            WebhookDelivery.objects.select_for_update(
+                skip_locked=connection.features.has_select_for_update_skip_locked, of=_SELF
+            )
+            .select_related("store")
+            .filter(pk=delivery_id, status__in=[DeliveryStatus.RECEIVED, DeliveryStatus.WAITING])
+            .first()
+        )
+        if delivery is None:
+            return None  # applied already, or another worker holds it
+        _, handler = TOPICS[delivery.topic]
+        delivery.attempts += 1
+        retry_in = None
+        try:
+            with transaction.atomic():
+                delivery.status = handler(delivery.store, json.loads(delivery.body), actor)
+            delivery.error = ""
+        except Conflict as exc:
+            delivery.error = str(exc)
+            if delivery.attempts < MAX_WAITS:
+                delivery.status = DeliveryStatus.WAITING
+                retry_in = min(15 * 2 ** (delivery.attempts - 1), 3600)
+            else:
+                delivery.status = DeliveryStatus.FAILED
+        except InvalidInput as exc:
+            delivery.status, delivery.error = DeliveryStatus.FAILED, str(exc)
+        if delivery.status == DeliveryStatus.FAILED:
+            log.warning("shopify %s %s failed: %s", delivery.topic, delivery.webhook_id, delivery.error)
+        delivery.processed_at = timezone.now()
+        delivery.save(update_fields=["status", "attempts", "error", "processed_at"])
+    if retry_in is not None:
+        process_webhook.schedule((delivery.pk,), delay=retry_in)
+    return delivery
+
+
+def sweep_webhooks(stale_before: datetime) -> int:
+    """Enqueue again deliveries whose job was lost (still ``received`` long after arrival) and
+    waiting ones whose retry is overdue."""
+    stuck = WebhookDelivery.objects.filter(
+        Q(status=DeliveryStatus.RECEIVED, received_at__lt=stale_before)
+        | Q(status=DeliveryStatus.WAITING, processed_at__lt=stale_before - timedelta(hours=1))
+    ).values_list("pk", flat=True)[:1000]
+    ids = list(stuck)
+    for pk in ids:
+        process_webhook(pk)
+    return len(ids)
+
+
+def webhook_apply(*, store: Store, topic: str, payload: Any, actor: str) -> str:
+    """Apply one resource now, as its webhook would be (used by the importer)."""
+    _, handler = TOPICS[topic]
+    with transaction.atomic():
+        return handler(store, payload, actor)
+
+
+@task(retries=0)
+def process_webhook(delivery_id: int) -> str | None:
+    delivery = webhook_process(delivery_id=delivery_id)
+    return delivery.status if delivery else None
+
+
+@periodic_task(crontab(hour="3", minute="17"))
+def prune_webhooks() -> int:
+    """Deliveries are kept 30 days (for dedupe, the platform retries for 48 hours, and audit)."""
+    cutoff = timezone.now() - timedelta(days=30)
+    deleted, _ = (
+        WebhookDelivery.objects.filter(received_at__lt=cutoff)
+        .exclude(status__in=[DeliveryStatus.RECEIVED, DeliveryStatus.WAITING])
+        .delete()
+    )
+    return deleted
