@@ -157,6 +157,12 @@ def consent_record(*, customer: Customer, consent: ConsentInput, actor: str) -> 
     return record
 
 
+def customer_lock(*, customer_id: int) -> None:
+    """Hold the customer's row until the transaction ends, so that figures recomputed from other
+    tables (their orders) are not overwritten by a concurrent recount that saw less."""
+    list(Customer.objects.select_for_update().filter(pk=customer_id).values_list("pk", flat=True))
+
+
 def customer_set_order_stats(
     *,
     customer: Customer,

@@ -18,7 +18,7 @@ from stay.core.events import publish
 from stay.core.models import Store
 from stay.customers.inputs import CustomerInput
 from stay.customers.models import Customer
-from stay.customers.services import customer_resolve, customer_set_order_stats
+from stay.customers.services import customer_lock, customer_resolve, customer_set_order_stats
 
 from .inputs import CheckoutInput, FulfilmentInput, OrderInput, RefundInput
 from .models import (
@@ -313,7 +313,9 @@ def refund_create(*, store: Store, data: RefundInput, actor: str) -> Refund:
 
 
 def customer_refresh_stats(*, customer_id: int) -> None:
-    """Recompute a customer's order figures from their orders (cancelled ones don't count)."""
+    """Recompute a customer's order figures from their orders (cancelled ones don't count).
+    Must run inside the transaction that changed the orders."""
+    customer_lock(customer_id=customer_id)  # then the count below sees every committed order
     stats = Order.objects.filter(customer_id=customer_id, cancelled_at__isnull=True).aggregate(
         count=Count("id"),
         spent=Sum(F("total") - F("total_refunded")),
