@@ -36,7 +36,10 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy stay
 	$(BIN)/lint-imports
 
+# Refresh the Korean catalogue after changing texts; translate the new entries, then commit
+# both the .po and the compiled .mo (the suite checks nothing is left untranslated).
 messages: $(VENV)/.installed-dev
+	cd stay && ../$(STAY) makemessages -l ko --no-obsolete --ignore "*/tests/*" --ignore "settings/*"
 	cd stay && ../$(STAY) compilemessages -l ko
 
 bench-ingest: $(VENV)/.installed-dev

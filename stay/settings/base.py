@@ -141,6 +141,8 @@ elif QUEUE_BACKEND == "postgres":
 else:
     HUEY = {**_HUEY_COMMON, "huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "queue.sqlite3")}
 
+FORMS_URLFIELD_ASSUME_HTTPS = True  # what Django 6 does; stores and carriers use https
+
 # --- Auth, i18n, static -------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
