@@ -18,6 +18,7 @@ from stay.catalog.services import product_upsert
 from stay.core.models import Store
 from stay.core.services import store_create
 from stay.customers.inputs import ConsentInput, CustomerInput
+from stay.customers.models import Customer
 from stay.customers.services import customer_resolve
 from stay.orders.inputs import (
     CheckoutInput,
@@ -507,4 +508,4 @@ class DemoBuilder:
                 ),
             )
             self.report.carts += 1
-        self.report.customers = len(self.people)
+        self.report.customers = Customer.objects.filter(store=store).count()

@@ -124,7 +124,16 @@ _HUEY_COMMON: dict[str, Any] = {
     "name": "stay",
     "immediate": False,  # tests switch this on; outside them jobs always go through the queue
     "utc": True,
-    "consumer": {"workers": 1, "worker_type": "thread", "periodic": True, "check_worker_health": True},
+    # An idle consumer polls at most every half second: a webhook is applied promptly.
+    "consumer": {
+        "workers": 1,
+        "worker_type": "thread",
+        "periodic": True,
+        "check_worker_health": True,
+        "initial_delay": 0.05,
+        "backoff": 1.2,
+        "max_delay": 0.5,
+    },
 }
 if QUEUE_BACKEND == "redis":
     HUEY = {
@@ -140,8 +149,6 @@ elif QUEUE_BACKEND == "postgres":
     }
 else:
     HUEY = {**_HUEY_COMMON, "huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "queue.sqlite3")}
-
-FORMS_URLFIELD_ASSUME_HTTPS = True  # what Django 6 does; stores and carriers use https
 
 # --- Auth, i18n, static -------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
