@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import InventoryChange, Product, ProductEvent, Variant
+from .models import InventoryChange, InventoryLevel, Product, ProductEvent, Variant
 
 
 class VariantInline(admin.TabularInline):
@@ -17,8 +17,15 @@ class ProductAdmin(admin.ModelAdmin):
     inlines = [VariantInline]
 
 
+class LevelInline(admin.TabularInline):
+    model = InventoryLevel
+    extra = 0
+    readonly_fields = ["location_id", "available", "platform_updated_at"]
+
+
 @admin.register(Variant)
 class VariantAdmin(admin.ModelAdmin):
+    inlines = [LevelInline]
     list_display = ["__str__", "sku", "price", "inventory_quantity", "inventory_tracked"]
     search_fields = ["sku", "barcode", "product__title"]
     raw_id_fields = ["product"]

@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from .models import Checkout, CheckoutLine, Fulfilment, FulfilmentEvent, Order, OrderEvent, OrderLine, Refund
+from .models import (
+    Checkout,
+    CheckoutLine,
+    Fulfilment,
+    FulfilmentEvent,
+    FulfilmentLine,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Refund,
+    RefundLine,
+)
 
 
 class LineInline(admin.TabularInline):
@@ -49,8 +60,20 @@ class OrderAdmin(admin.ModelAdmin):
     inlines = [LineInline, FulfilmentInline, RefundInline, EventInline]
 
 
+class FulfilmentLineInline(admin.TabularInline):
+    model = FulfilmentLine
+    extra = 0
+    raw_id_fields = ["line"]
+
+
+class TrackingInline(admin.TabularInline):
+    model = FulfilmentEvent
+    extra = 0
+
+
 @admin.register(Fulfilment)
 class FulfilmentAdmin(admin.ModelAdmin):
+    inlines = [FulfilmentLineInline, TrackingInline]
     list_display = ["order", "carrier", "tracking_number", "status", "shipment_status", "delivered_at"]
     list_filter = ["shipment_status", "carrier"]
     search_fields = ["tracking_number", "order__name"]
@@ -63,8 +86,15 @@ class FulfilmentEventAdmin(admin.ModelAdmin):
     raw_id_fields = ["fulfilment"]
 
 
+class RefundLineInline(admin.TabularInline):
+    model = RefundLine
+    extra = 0
+    raw_id_fields = ["line"]
+
+
 @admin.register(Refund)
 class RefundAdmin(admin.ModelAdmin):
+    inlines = [RefundLineInline]
     list_display = ["order", "amount", "refunded_at", "reason"]
     raw_id_fields = ["order"]
 
