@@ -2,11 +2,10 @@
 
 from datetime import datetime
 
-from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from stay.core.db import atomic_with_retry
+from stay.core.db import atomic_with_retry, joins_transaction
 from stay.core.errors import InvalidInput
 from stay.core.models import Store
 
@@ -106,7 +105,7 @@ def _product_upsert(store: Store, data: ProductInput, actor: str) -> tuple[Produ
     return product, True
 
 
-@transaction.atomic
+@joins_transaction
 def product_delete(*, store: Store, platform_id: str, actor: str) -> Product | None:
     """Soft-delete: orders still refer to the product, so the row stays, marked deleted."""
     product = Product.objects.filter(store=store, platform_id=platform_id).first()
@@ -133,7 +132,7 @@ def inventory_set(*, variant: Variant, quantity: int, reason: str, actor: str) -
     )
 
 
-@transaction.atomic
+@joins_transaction
 def inventory_level_set(
     *,
     store: Store,
@@ -164,7 +163,7 @@ def inventory_level_set(
     return variant
 
 
-@transaction.atomic
+@joins_transaction
 def inventory_reserve(*, variant: Variant, quantity: int, reason: str, actor: str) -> bool:
     """Take ``quantity`` units if there are that many; atomic, so two buyers racing for the
     last unit cannot both get it. Returns whether the units were taken."""

@@ -5,9 +5,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import DateTimeField, F, Q, Value
+from django.db.models.functions import Coalesce, Greatest, Least
 
-from stay.core.db import atomic_with_retry
+from stay.core.db import atomic_with_retry, joins_transaction
 from stay.core.errors import Conflict, InvalidInput
 from stay.core.events import publish
 from stay.core.models import Store
@@ -128,7 +129,7 @@ def identity_attach(*, customer: Customer, kind: str, value: str, verified: bool
     return identity
 
 
-@transaction.atomic
+@joins_transaction
 def consent_record(*, customer: Customer, consent: ConsentInput, actor: str) -> ConsentRecord | None:
     """Append a piece of consent evidence. Nothing is overwritten: the current state is the
     record that occurred last. A repeat of the current state adds nothing."""
@@ -155,6 +156,18 @@ def consent_record(*, customer: Customer, consent: ConsentInput, actor: str) -> 
             data={"channel": consent.channel, "state": consent.state, "source": consent.source},
         )
     return record
+
+
+def customer_count_new_order(*, customer_id: int, placed_at: datetime, spent: Decimal) -> None:
+    """Add one new order to a customer's figures in a single UPDATE: the row lock it takes and
+    the F() expressions make concurrent additions safe without a recount."""
+    when = Value(placed_at, output_field=DateTimeField())
+    Customer.objects.filter(pk=customer_id).update(
+        orders_count=F("orders_count") + 1,
+        total_spent=F("total_spent") + spent,
+        first_order_at=Least(Coalesce("first_order_at", when), when),
+        last_order_at=Greatest(Coalesce("last_order_at", when), when),
+    )
 
 
 def customer_lock(*, customer_id: int) -> None:

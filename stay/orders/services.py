@@ -8,17 +8,21 @@ overwrite newer data.
 from dataclasses import replace
 from decimal import Decimal
 
-from django.db import transaction
 from django.db.models import Count, F, Max, Min, Sum
 
 from stay.catalog.selectors import variants_by_platform_id
-from stay.core.db import atomic_with_retry
+from stay.core.db import atomic_with_retry, joins_transaction
 from stay.core.errors import Conflict, InvalidInput
 from stay.core.events import publish
 from stay.core.models import Store
 from stay.customers.inputs import CustomerInput
 from stay.customers.models import Customer
-from stay.customers.services import customer_lock, customer_resolve, customer_set_order_stats
+from stay.customers.services import (
+    customer_count_new_order,
+    customer_lock,
+    customer_resolve,
+    customer_set_order_stats,
+)
 
 from .inputs import CheckoutInput, FulfilmentInput, OrderInput, RefundInput
 from .models import (
@@ -144,9 +148,14 @@ def _order_upsert(store: Store, data: OrderInput, actor: str) -> tuple[Order, bo
     if data.financial_status == "paid" and before.get("financial_status") != "paid":
         publish("order.paid", order_id=order.pk)
 
-    for customer_id in {previous_customer_id, order.customer_id}:
-        if customer_id is not None:
-            customer_refresh_stats(customer_id=customer_id)
+    if created and order.customer_id and not order.cancelled_at:
+        customer_count_new_order(
+            customer_id=order.customer_id, placed_at=order.placed_at, spent=order.total - order.total_refunded
+        )
+    else:
+        for customer_id in {previous_customer_id, order.customer_id}:
+            if customer_id is not None:
+                customer_refresh_stats(customer_id=customer_id)
     return order, True
 
 
@@ -297,13 +306,13 @@ def _order_for(store: Store, order_platform_id: str) -> Order:
     return order
 
 
-@transaction.atomic
+@joins_transaction
 def fulfilment_upsert(*, store: Store, data: FulfilmentInput, actor: str) -> Fulfilment:
     order = _order_for(store, data.order_platform_id)
     return _fulfilment_apply(order, data, actor)
 
 
-@transaction.atomic
+@joins_transaction
 def refund_create(*, store: Store, data: RefundInput, actor: str) -> Refund:
     order = _order_for(store, data.order_platform_id)
     refund = _refund_apply(order, data, actor)

@@ -145,37 +145,61 @@ def webhook_accept(*, store: Store, topic: str, webhook_id: str, body: bytes) ->
 
 def webhook_process(*, delivery_id: int, actor: str = "shopify:webhook") -> WebhookDelivery | None:
     """Apply a stored delivery, once: the domain writes and the delivery's new status commit
-    together, so a worker killed half-way leaves it ``received`` for the sweep to retry."""
-    with transaction.atomic():
-        delivery = (
-            # Lock the delivery only ("of self"): locking the joined store row too would make
-            # concurrent workers skip each other's deliveries.
-            WebhookDelivery.objects.select_for_update(
-                skip_locked=connection.features.has_select_for_update_skip_locked, of=_SELF
-            )
-            .select_related("store")
-            .filter(pk=delivery_id, status__in=[DeliveryStatus.RECEIVED, DeliveryStatus.WAITING])
-            .first()
-        )
-        if delivery is None:
-            return None  # applied already, or another worker holds it
-        _, handler = TOPICS[delivery.topic]
-        delivery.attempts += 1
-        retry_in = None
+    together, so a worker killed half-way leaves it ``received`` for the sweep to retry. A
+    delivery that cannot be applied is recorded as waiting (retried with backoff) or failed,
+    in a second transaction once the first has rolled back."""
+    for attempt in range(1, 4):
         try:
             with transaction.atomic():
-                delivery.status = handler(delivery.store, json.loads(delivery.body), actor)
-            delivery.error = ""
-        except Conflict as exc:
-            delivery.error = str(exc)
-            if delivery.attempts < MAX_WAITS:
-                delivery.status = DeliveryStatus.WAITING
-                retry_in = min(15 * 2 ** (delivery.attempts - 1), 3600)
-            else:
-                delivery.status = DeliveryStatus.FAILED
-        except InvalidInput as exc:
-            delivery.status, delivery.error = DeliveryStatus.FAILED, str(exc)
-        if delivery.status == DeliveryStatus.FAILED:
+                return _apply_delivery(delivery_id, actor)
+        except IntegrityError:
+            # A concurrent webhook created the same order or person first: apply again.
+            if attempt == 3 or connection.in_atomic_block:
+                raise
+        except (Conflict, InvalidInput) as exc:
+            return _record_problem(delivery_id, exc)
+    raise AssertionError("unreachable")
+
+
+def _lock_delivery(delivery_id: int) -> WebhookDelivery | None:
+    return (
+        # Lock the delivery only ("of self"): locking the joined store row too would make
+        # concurrent workers skip each other's deliveries.
+        WebhookDelivery.objects.select_for_update(
+            skip_locked=connection.features.has_select_for_update_skip_locked, of=_SELF
+        )
+        .select_related("store")
+        .filter(pk=delivery_id, status__in=[DeliveryStatus.RECEIVED, DeliveryStatus.WAITING])
+        .first()
+    )
+
+
+def _apply_delivery(delivery_id: int, actor: str) -> WebhookDelivery | None:
+    delivery = _lock_delivery(delivery_id)
+    if delivery is None:
+        return None  # applied already, or another worker holds it
+    _, handler = TOPICS[delivery.topic]
+    delivery.status = handler(delivery.store, json.loads(delivery.body), actor)
+    delivery.attempts += 1
+    delivery.error = ""
+    delivery.processed_at = timezone.now()
+    delivery.save(update_fields=["status", "attempts", "error", "processed_at"])
+    return delivery
+
+
+def _record_problem(delivery_id: int, problem: Exception) -> WebhookDelivery | None:
+    retry_in = None
+    with transaction.atomic():
+        delivery = _lock_delivery(delivery_id)
+        if delivery is None:
+            return None
+        delivery.attempts += 1
+        delivery.error = str(problem)
+        if isinstance(problem, Conflict) and delivery.attempts < MAX_WAITS:
+            delivery.status = DeliveryStatus.WAITING
+            retry_in = min(15 * 2 ** (delivery.attempts - 1), 3600)
+        else:
+            delivery.status = DeliveryStatus.FAILED
             log.warning("shopify %s %s failed: %s", delivery.topic, delivery.webhook_id, delivery.error)
         delivery.processed_at = timezone.now()
         delivery.save(update_fields=["status", "attempts", "error", "processed_at"])

@@ -61,3 +61,40 @@ def test_orders_create_and_orders_paid_at_once_make_one_order():
     results = _run_in_threads(6, lambda i: order_upsert(store=store, data=data, actor="t")[0].pk)
     assert len(set(results)) == 1
     assert Order.objects.count() == 1 and Order.objects.get().lines.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_applying_deliveries_at_once():
+    """Eight workers apply eight accepted webhooks (orders of one new customer, plus the same
+    order twice under different webhook ids): each applied once, nothing lost."""
+    import json
+
+    from stay.connectors.shopify.models import WebhookDelivery
+    from stay.connectors.shopify.services import webhook_process
+
+    store = store_create(name="Race", webhook_secret="race-secret", slug="race")
+    base = payload("orders_create")
+    bodies = []
+    for i in range(7):
+        data = {
+            **base,
+            "id": 3000 + i,
+            "name": f"#{4000 + i}",
+            "order_number": 4000 + i,
+            "line_items": [{**line, "id": 70_000 + i * 10 + k} for k, line in enumerate(base["line_items"])],
+        }
+        bodies.append(json.dumps(data).encode())
+    bodies.append(bodies[0])  # orders/paid for the first order, delivered at the same moment
+    # stored as the endpoint stores them (the endpoint's own job runs inline in tests)
+    ids = [
+        WebhookDelivery.objects.create(store=store, topic="orders/create", webhook_id=f"w{n}", body=body.decode()).pk
+        for n, body in enumerate(bodies)
+    ]
+
+    statuses = _run_in_threads(8, lambda i: webhook_process(delivery_id=ids[i]).status)
+
+    assert sorted(statuses) == ["processed"] * 8
+    assert Order.objects.filter(store=store).count() == 7
+    customer = Customer.objects.get(store=store)
+    assert customer.orders_count == 7
+    assert WebhookDelivery.objects.filter(status="processed").count() == 8
