@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAY := $(BIN)/stay
 export STAY_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test lint bench-ingest messages clean
+.PHONY: run test lint bench-ingest bench-demo messages clean
 
 # Re-install only when the dependencies change, so a second `make run` starts in seconds.
 $(BIN)/python:
@@ -44,6 +44,9 @@ messages: $(VENV)/.installed-dev
 
 bench-ingest: $(VENV)/.installed-dev
 	$(BIN)/python bench/ingest.py
+
+bench-demo: $(VENV)/.installed
+	$(BIN)/python bench/demo.py
 
 clean:
 	rm -rf $(VENV) var
