@@ -5,7 +5,7 @@ from datetime import datetime
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from stay.core.db import atomic_with_retry, joins_transaction
+from stay.core.db import atomic_with_retry, is_stale, joins_transaction
 from stay.core.errors import InvalidInput
 from stay.core.models import Store
 
@@ -14,18 +14,18 @@ from .models import InventoryChange, InventoryLevel, Product, ProductEvent, Prod
 
 
 def product_upsert(*, store: Store, data: ProductInput, actor: str) -> tuple[Product, bool]:
-    return atomic_with_retry(lambda: _product_upsert(store, data, actor))
-
-
-def _product_upsert(store: Store, data: ProductInput, actor: str) -> tuple[Product, bool]:
     """Create or update a product and its variants. Returns ``(product, applied)``: an update
     older than what is stored (by ``updated_at``) changes nothing and returns ``applied=False``.
     Variants missing from ``data`` are marked deleted; their order lines keep pointing at them.
     """
+    return atomic_with_retry(lambda: _product_upsert(store, data, actor))
+
+
+def _product_upsert(store: Store, data: ProductInput, actor: str) -> tuple[Product, bool]:
     if data.status not in ProductStatus.values:
         raise InvalidInput(f"product {data.platform_id}: status must be one of {', '.join(ProductStatus.values)}")
     product = Product.objects.select_for_update().filter(store=store, platform_id=data.platform_id).first()
-    if product and data.updated_at and product.platform_updated_at and data.updated_at < product.platform_updated_at:
+    if product and is_stale(data.updated_at, product.platform_updated_at):
         return product, False
     created = product is None
     fields = {
@@ -148,7 +148,7 @@ def inventory_level_set(
     if variant is None:
         return None
     level = InventoryLevel.objects.filter(variant=variant, location_id=location_id).first()
-    if level and updated_at and level.platform_updated_at and updated_at < level.platform_updated_at:
+    if level and is_stale(updated_at, level.platform_updated_at):
         return variant  # a late, older level: keep the newer one
     if level is None:
         # The first level we hear of: any stock not yet attributed to a location stays with it.

@@ -7,6 +7,7 @@ round trips (they were a third of the statements of applying an order).
 """
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TypeVar
 
 from django.db import IntegrityError, connection, transaction
@@ -40,3 +41,10 @@ def joins_transaction(service: F) -> F:
     """Decorator for a service: a transaction of its own when called alone, part of the
     caller's transaction (no savepoint) when called inside one."""
     return transaction.atomic(savepoint=False)(service)  # type: ignore[return-value]
+
+
+def is_stale(incoming: datetime | None, stored: datetime | None) -> bool:
+    """Whether a copy the platform stamped ``incoming`` is older than the one stored at
+    ``stored``: webhooks arrive late and out of order, and an older copy never overwrites a
+    newer one. Without both stamps nothing can be told, and the copy is applied."""
+    return incoming is not None and stored is not None and incoming < stored

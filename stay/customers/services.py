@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, F, Q, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 
-from stay.core.db import atomic_with_retry, joins_transaction
+from stay.core.db import atomic_with_retry, is_stale, joins_transaction
 from stay.core.errors import Conflict, InvalidInput
 from stay.core.events import publish
 from stay.core.models import Store
@@ -89,7 +89,7 @@ def _resolve(store: Store, data: CustomerInput, wanted: list[tuple[str, str]], a
 
 
 def _update_profile(customer: Customer, data: CustomerInput) -> None:
-    if data.updated_at and customer.platform_updated_at and data.updated_at < customer.platform_updated_at:
+    if is_stale(data.updated_at, customer.platform_updated_at):
         return  # an older copy of the profile arrived late: keep what we have
     changed = []
     for field in ("name", "locale", "timezone", "note"):

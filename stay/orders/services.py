@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, F, Max, Min, Sum
 
 from stay.catalog.selectors import variants_by_platform_id
-from stay.core.db import atomic_with_retry, joins_transaction
+from stay.core.db import atomic_with_retry, is_stale, joins_transaction
 from stay.core.errors import Conflict, InvalidInput
 from stay.core.events import publish
 from stay.core.models import Store
@@ -103,7 +103,7 @@ def order_upsert(*, store: Store, data: OrderInput, actor: str) -> tuple[Order, 
 
 def _order_upsert(store: Store, data: OrderInput, actor: str) -> tuple[Order, bool]:
     order = Order.objects.select_for_update().filter(store=store, platform_id=data.platform_id).first()
-    if order and data.updated_at and order.platform_updated_at and data.updated_at < order.platform_updated_at:
+    if order and is_stale(data.updated_at, order.platform_updated_at):
         return order, False
 
     customer = _resolve_customer(store, data.customer, data.email, data.phone, actor)
@@ -205,12 +205,7 @@ def _fulfilment_apply(
         if new_order
         else (Fulfilment.objects.select_for_update().filter(order=order, platform_id=data.platform_id).first())
     )
-    if (
-        fulfilment
-        and data.updated_at
-        and fulfilment.platform_updated_at
-        and data.updated_at < fulfilment.platform_updated_at
-    ):
+    if fulfilment and is_stale(data.updated_at, fulfilment.platform_updated_at):
         return fulfilment
     delivered_at = data.delivered_at
     if data.shipment_status == "delivered" and delivered_at is None:
@@ -348,7 +343,7 @@ def checkout_upsert(*, store: Store, data: CheckoutInput, actor: str) -> tuple[C
 
 def _checkout_upsert(store: Store, data: CheckoutInput, actor: str) -> tuple[Checkout, bool]:
     checkout = Checkout.objects.select_for_update().filter(store=store, token=data.token).first()
-    if checkout and data.updated_at and checkout.platform_updated_at and data.updated_at < checkout.platform_updated_at:
+    if checkout and is_stale(data.updated_at, checkout.platform_updated_at):
         return checkout, False
     customer = _resolve_customer(store, data.customer, data.email, data.phone, actor)
     values = {
