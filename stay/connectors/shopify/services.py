@@ -124,13 +124,17 @@ def webhook_accept(*, store: Store, topic: str, webhook_id: str, body: bytes) ->
         log.info("shopify webhook %s for %s: topic %r is not handled, ignored", webhook_id, store.slug, topic)
         return "ignored", None
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput("the body is not UTF-8 text") from None
+    try:
+        payload = json.loads(text)
+    except ValueError as exc:
         raise InvalidInput(f"the body is not valid JSON: {exc}") from None
     if not isinstance(payload, dict):
         raise InvalidInput("the body must be a JSON object")
     parse(entry[0], payload, what=topic.split("/")[0].rstrip("s"))
-    delivery = WebhookDelivery(store=store, webhook_id=webhook_id or None, topic=topic, body=body.decode())
+    delivery = WebhookDelivery(store=store, webhook_id=webhook_id or None, topic=topic, body=text)
     try:
         if connection.in_atomic_block:
             with transaction.atomic():  # a savepoint, so a duplicate leaves the caller's transaction usable

@@ -301,6 +301,7 @@ def test_tampered_body_is_401(post_webhook, client):
     ("body", "message"),
     [
         (b"{not json", "not valid JSON"),
+        ('{"id": 5}'.encode("utf-16"), "not UTF-8"),
         (b"[1, 2]", "must be a JSON object"),
         (b'{"id": 5}', "line_items: Field required"),
         (
