@@ -6,7 +6,7 @@ from stay.core.errors import InvalidInput, NotFound
 from stay.core.models import Store
 
 from .identities import normalise_email, normalise_phone
-from .models import ConsentRecord, Customer, Identity, IdentityKind
+from .models import ConsentRecord, Customer, IdentityKind
 
 
 def customer_get(*, store: Store, customer_id: int) -> Customer:
@@ -14,11 +14,6 @@ def customer_get(*, store: Store, customer_id: int) -> Customer:
         return Customer.objects.get(store=store, pk=customer_id)
     except Customer.DoesNotExist:
         raise NotFound(f"no customer {customer_id}") from None
-
-
-def customer_by_identity(*, store: Store, kind: str, value: str) -> Customer | None:
-    identity = Identity.objects.filter(store=store, kind=kind, value=value).select_related("customer").first()
-    return identity.customer if identity else None
 
 
 def customer_list(*, store: Store) -> QuerySet[Customer]:
