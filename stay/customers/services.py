@@ -26,10 +26,12 @@ def _identities_of(store: Store, data: CustomerInput) -> list[tuple[str, str]]:
     wanted: list[tuple[str, str]] = []
     if data.platform_id:
         wanted.append((IdentityKind.PLATFORM, normalise_identity(IdentityKind.PLATFORM, data.platform_id)))
+    # Platforms hold junk contact details ("none", "n/a", "010-"): one that can't be read is
+    # not an identity, and must not lose the order that carries it.
     if data.email:
-        wanted.append((IdentityKind.EMAIL, normalise_identity(IdentityKind.EMAIL, data.email)))
+        with suppress(InvalidInput):
+            wanted.append((IdentityKind.EMAIL, normalise_identity(IdentityKind.EMAIL, data.email)))
     if data.phone:
-        # Platforms hold plenty of junk phone numbers; a bad one must not lose the order.
         with suppress(InvalidInput):
             wanted.append(
                 (IdentityKind.PHONE, normalise_identity(IdentityKind.PHONE, data.phone, region=store.country))
@@ -45,7 +47,7 @@ def customer_resolve(*, store: Store, data: CustomerInput, actor: str) -> Custom
     """
     wanted = _identities_of(store, data)
     if not wanted:
-        raise InvalidInput("a customer needs at least a platform id, an email or a phone number")
+        raise InvalidInput("a customer needs a platform id, or an email or phone number that can be read")
     return atomic_with_retry(lambda: _resolve(store, data, wanted, actor))
 
 

@@ -87,9 +87,10 @@ def _resolve_customer(
     data = customer or CustomerInput()
     if not (data.platform_id or data.email or data.phone):
         data = replace(data, email=email, phone=phone)
-    if not (data.platform_id or data.email or data.phone):
-        return None
-    return customer_resolve(store=store, data=data, actor=actor)
+    try:
+        return customer_resolve(store=store, data=data, actor=actor)
+    except InvalidInput:
+        return None  # no contact detail that can be read: the order is kept without a customer
 
 
 def order_upsert(*, store: Store, data: OrderInput, actor: str) -> tuple[Order, bool]:

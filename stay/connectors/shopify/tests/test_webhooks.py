@@ -369,3 +369,19 @@ def test_over_real_http(live_server):
     assert again.json() == {"status": "duplicate"}
     assert send_webhook(url, payload("orders_create"), topic="orders/create", secret="nope").status_code == 401
     assert Order.objects.filter(store=store).count() == 1
+
+
+def test_an_order_with_unreadable_contact_details_is_kept(post_webhook):
+    body = payload("orders_create")
+    body["customer"] = None
+    body["email"], body["contact_email"], body["phone"] = "none", None, "n/a"
+    post_webhook("orders/create", body)
+    assert post_webhook.last_status() == "processed"
+    order = Order.objects.get()
+    assert order.customer is None and order.total == Decimal("403.00")
+
+    with_id = payload("orders_create_kr_gift")
+    with_id["customer"]["email"] = "not an email"
+    post_webhook("orders/create", with_id)
+    customer = Order.objects.get(name="#2042").customer
+    assert {i.kind for i in customer.identities.all()} == {"platform"}
