@@ -32,8 +32,10 @@ def main() -> int:
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     size = sum(f.stat().st_size for f in Path(data_dir).glob("stay.sqlite3*")) / 2**20
     print(summary)
-    print(f"stay demo on SQLite: {elapsed:.1f} s wall, peak memory {peak:.0f} MiB, database {size:.0f} MiB "
-          f"(target: under 60 s: {'MET' if elapsed < 60 else 'NOT MET'})")
+    print(
+        f"stay demo on SQLite: {elapsed:.1f} s wall, peak memory {peak:.0f} MiB, database {size:.0f} MiB "
+        f"(target: under 60 s: {'MET' if elapsed < 60 else 'NOT MET'})"
+    )
     return 0
 
 

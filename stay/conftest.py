@@ -90,3 +90,50 @@ class WebhookPoster:
 @pytest.fixture
 def post_webhook(client, store):
     return WebhookPoster(client, store)
+
+
+# --- The inbox ------------------------------------------------------------------------------
+MAIL = Path(__file__).parent / "channels" / "email" / "tests" / "mail"
+
+
+def mail(name: str, **fill: str) -> bytes:
+    raw = (MAIL / f"{name}.eml").read_bytes()
+    for key, value in fill.items():
+        raw = raw.replace(b"{" + key.encode() + b"}", value.encode())
+    return raw
+
+
+@pytest.fixture
+def mailbox(store):
+    from stay.channels.email.models import Mailbox
+
+    return Mailbox.objects.create(store=store, address="support@summit-outdoor.test", display_name="Summit Outdoor")
+
+
+@pytest.fixture
+def outbox(settings):
+    """The store's outgoing mail relay: a real SMTP server on loopback that keeps what it gets."""
+    from stay.channels.email.fake import CapturingSMTP
+
+    with CapturingSMTP() as box:
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", box.port
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        yield box
+
+
+@pytest.fixture
+def agent_user(db, django_user_model):
+    from stay.conversations.models import Agent, Role
+
+    user = django_user_model.objects.create_user(username="alex", password="agent-pass", first_name="Alex")
+    Agent.objects.create(user=user, role=Role.AGENT, refund_limit=100)
+    return user
+
+
+@pytest.fixture
+def lead_user(db, django_user_model):
+    from stay.conversations.models import Agent, Role
+
+    user = django_user_model.objects.create_user(username="lee", password="lead-pass", first_name="Lee")
+    Agent.objects.create(user=user, role=Role.LEAD)
+    return user

@@ -4,6 +4,9 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from stay.api import api
+from stay.channels.email import views as email_views
+from stay.channels.sms import views as sms_views
+from stay.channels.whatsapp import views as whatsapp_views
 from stay.connectors.shopify import webhooks as shopify_webhooks
 
 
@@ -17,4 +20,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("healthz", health, name="health"),
     path("webhooks/shopify/<slug:store_slug>", shopify_webhooks.receive, name="shopify-webhook"),
+    path("channels/email/inbound", email_views.inbound, name="email-inbound"),
+    path("channels/whatsapp/webhook", whatsapp_views.webhook, name="whatsapp-webhook"),
+    path("channels/sms/twilio", sms_views.inbound, name="sms-inbound"),
+    path("channels/sms/twilio/status", sms_views.status, name="sms-status"),
 ]

@@ -109,6 +109,54 @@ def _update_profile(customer: Customer, data: CustomerInput) -> None:
         customer.save(update_fields=[*changed, "updated_at"])
 
 
+def customer_for_contact(
+    *, store: Store, kind: str, value: str, name: str = "", locale: str = "", verified: bool = False, actor: str
+) -> tuple[Customer, Identity]:
+    """The customer who writes from ``kind:value`` (an email address, a phone, a WhatsApp
+    number, a chat visitor), created with ``name`` if nobody is known by it.
+
+    A WhatsApp number is also a phone number: a shopper who ordered with that phone is found,
+    so one person is one customer across SMS, WhatsApp and their orders. A known customer's
+    name is not replaced by whatever a mail client or a chat visitor calls them."""
+    value = normalise_identity(kind, value, region=store.country)
+
+    def work() -> tuple[Customer, Identity]:
+        known = Identity.objects.filter(store=store, kind=kind, value=value).select_related("customer").first()
+        if known is not None:
+            if verified and not known.verified:
+                known.verified = True
+                known.save(update_fields=["verified"])
+            customer = known.customer
+            while customer.merged_into_id:
+                customer = Customer.objects.get(pk=customer.merged_into_id)
+            return customer, known
+        if kind in (IdentityKind.EMAIL, IdentityKind.PHONE, IdentityKind.WHATSAPP):
+            data = CustomerInput(
+                email=value if kind == IdentityKind.EMAIL else "",
+                phone=value if kind != IdentityKind.EMAIL else "",
+            )
+            customer = _resolve(store, data, _identities_of(store, data), actor)
+            fill = {f: v for f, v in (("name", name), ("locale", locale)) if v and not getattr(customer, f)}
+            if fill:
+                Customer.objects.filter(pk=customer.pk).update(**fill)
+                for f, v in fill.items():
+                    setattr(customer, f, v)
+        else:
+            customer = Customer.objects.create(store=store, name=name, locale=locale)
+            CustomerEvent.objects.create(customer=customer, kind="created", actor=actor)
+        identity = Identity.objects.filter(store=store, kind=kind, value=value).first()
+        if identity is None:
+            identity = Identity.objects.create(
+                store=store, customer=customer, kind=kind, value=value, verified=verified
+            )
+            CustomerEvent.objects.create(
+                customer=customer, kind="identity_added", actor=actor, data={"identity": str(identity)}
+            )
+        return customer, identity
+
+    return atomic_with_retry(work)
+
+
 @transaction.atomic
 def identity_attach(*, customer: Customer, kind: str, value: str, verified: bool = False, actor: str) -> Identity:
     """Recognise ``customer`` by ``kind:value`` from now on. An identity owned by someone else

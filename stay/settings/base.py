@@ -15,6 +15,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -53,7 +54,14 @@ INSTALLED_APPS = [
     "stay.customers",
     "stay.catalog",
     "stay.orders",
+    "django_htmx",
     "stay.connectors.shopify",
+    "stay.conversations",
+    "stay.channels.email",
+    "stay.channels.whatsapp",
+    "stay.channels.sms",
+    "stay.channels.webchat",
+    "stay.console",
     "stay.demo",
 ]
 
@@ -65,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -99,10 +108,11 @@ SQLITE_OPTIONS: dict[str, Any] = {
 }
 CONN_MAX_AGE = int(os.environ.get("STAY_CONN_MAX_AGE", "60"))
 
-if os.environ.get("DATABASE_URL"):
+_database_url = os.environ.get("DATABASE_URL", "")
+if _database_url and not _database_url.startswith("sqlite"):
     # Under ASGI every request runs in its own thread, so per-thread persistent connections
     # pile up until PostgreSQL refuses clients: use psycopg's pool (web and workers alike).
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=0)}
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=0)}
     DATABASES["default"]["OPTIONS"] = {
         "pool": {"min_size": 1, "max_size": int(os.environ.get("STAY_DB_POOL_SIZE", "8")), "timeout": 20}
     }
@@ -110,7 +120,8 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(DATA_DIR / "stay.sqlite3"),
+            # sqlite:////absolute/path.sqlite3 names another file (a worker started by a test).
+            "NAME": _database_url.removeprefix("sqlite:///") if _database_url else str(DATA_DIR / "stay.sqlite3"),
             "OPTIONS": SQLITE_OPTIONS,
             "CONN_MAX_AGE": CONN_MAX_AGE,
         }
@@ -181,4 +192,37 @@ LOGGING = {
 STORE_CACHE_SECONDS = int(os.environ.get("STAY_STORE_CACHE_SECONDS", "10"))
 
 # How long a queued job may wait before the sweep assumes its worker died and re-enqueues it.
-SWEEP_STALE_AFTER_SECONDS = 120
+SWEEP_STALE_AFTER_SECONDS = int(os.environ.get("STAY_SWEEP_STALE_AFTER_SECONDS", "120"))
+
+# --- The inbox ------------------------------------------------------------------------------
+MEDIA_ROOT = DATA_DIR / "media"  # attachments; served only to signed-in agents
+MEDIA_URL = "/media/"
+# Seconds after a conversation is resolved before the satisfaction survey goes out.
+CSAT_DELAY_SECONDS = int(os.environ.get("STAY_CSAT_DELAY_SECONDS", "120"))
+# Django Channels: in-process by default; several server processes need Redis.
+if os.environ.get("STAY_CHANNEL_LAYER", "memory") == "redis":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [os.environ.get("STAY_REDIS_URL", "redis://127.0.0.1:6379/1")]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Outbound mail (replies, surveys). STAY_SMTP_URL: smtp://user:password@host:port (TLS with
+# smtp+tls://, SSL with smtps://); unset means a mail server on localhost:25.
+_smtp = os.environ.get("STAY_SMTP_URL", "smtp://127.0.0.1:25")
+_smtp_url = urlsplit(_smtp)
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = _smtp_url.hostname or "127.0.0.1"
+EMAIL_PORT = _smtp_url.port or (465 if _smtp_url.scheme == "smtps" else 25)
+EMAIL_HOST_USER = unquote(_smtp_url.username or "")
+EMAIL_HOST_PASSWORD = unquote(_smtp_url.password or "")
+EMAIL_USE_TLS = _smtp_url.scheme == "smtp+tls"
+EMAIL_USE_SSL = _smtp_url.scheme == "smtps"
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("STAY_FROM_EMAIL", "support@localhost")
+# `stay smtpd`: where the built-in mail server listens.
+SMTPD_HOST = os.environ.get("STAY_SMTPD_HOST", "127.0.0.1")
+SMTPD_PORT = int(os.environ.get("STAY_SMTPD_PORT", "2525"))

@@ -8,7 +8,9 @@ from .base import DATABASES, HUEY
 HUEY = {**HUEY, "immediate": True}
 STORE_CACHE_SECONDS = 0  # each test creates its stores afresh
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-if not os.environ.get("DATABASE_URL"):
+if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
     # A file, not :memory:, so that servers started by tests (benchmarks, live servers) and
     # threads see the same database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATABASES["default"]["NAME"]).replace(".sqlite3", "-test.sqlite3")}
+CSAT_DELAY_SECONDS = 0
+MEDIA_ROOT = DATA_DIR / "test-media"  # noqa: F405

@@ -8,54 +8,43 @@
 
 import itertools
 import json
-import threading
 import uuid
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 
+from stay.core.fakehttp import FakeServer, Request
+
 from .signing import sign
 
 
-class FakeShopify:
+class FakeShopify(FakeServer):
     def __init__(self, *, token: str = "shpat_test", api_version: str = "2025-01"):
+        super().__init__()
         self.token, self.api_version = token, api_version
-        self.requests: list[tuple[str, str, Any]] = []
+        self.calls: list[tuple[str, str, Any]] = []
         self.orders: dict[str, dict[str, Any]] = {}
         self.levels: dict[tuple[str, str], int] = {}
-        self.failures: list[int] = []  # statuses to answer the next calls with, e.g. [503]
         self._ids = itertools.count(9_000_000_000)
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> "FakeShopify":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def _now(self) -> str:
         return datetime.now(UTC).isoformat(timespec="seconds")
 
-    def handle(self, method: str, path: str, body: Any) -> tuple[int, dict[str, Any]]:
+    def handle(self, request: Request) -> tuple[int, Any]:
+        if request.headers.get("x-shopify-access-token") != self.token:
+            return 401, {"errors": "[API] Invalid API key or access token"}
+        try:
+            body = request.json()
+        except ValueError:
+            return 400, {"errors": "invalid JSON"}
+        method, path = request.method, request.path
         prefix = f"/admin/api/{self.api_version}"
         if not path.startswith(prefix):
             return 404, {"errors": "Not Found"}
         path = path[len(prefix) :]
-        with self._lock:
-            self.requests.append((method, path, body))
-            if self.failures:
-                return self.failures.pop(0), {"errors": "Internal Server Error"}
+        with self.lock:
+            self.calls.append((method, path, body))
             parts = path.strip("/").removesuffix(".json").split("/")
             if method == "POST" and parts == ["orders"]:
                 return self._create_order(body)
@@ -121,33 +110,6 @@ class FakeShopify:
                 "updated_at": self._now(),
             }
         }
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                if self.headers.get("X-Shopify-Access-Token") != fake.token:
-                    return self._reply(401, {"errors": "[API] Invalid API key or access token"})
-                length = int(self.headers.get("Content-Length") or 0)
-                try:
-                    body = json.loads(self.rfile.read(length) or b"null")
-                except ValueError:
-                    return self._reply(400, {"errors": "invalid JSON"})
-                self._reply(*fake.handle("POST", self.path, body))
-
-            def _reply(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        return Handler
 
 
 def webhook_headers(

@@ -27,14 +27,14 @@ def test_a_call_is_sent_once_after_commit(store, shopify, django_capture_on_comm
         call = platform_call_request(
             store=store, action="cancel_order", params=CANCEL, idempotency_key="cancel-1001", requested_by="user:agent"
         )
-        assert shopify.requests == []  # nothing leaves before the commit
+        assert shopify.calls == []  # nothing leaves before the commit
     call.refresh_from_db()
     assert call.status == CallStatus.SENT and call.attempts == 1 and call.response["cancelled_at"]
     with django_capture_on_commit_callbacks(execute=True):
         again = platform_call_request(
             store=store, action="cancel_order", params=CANCEL, idempotency_key="cancel-1001", requested_by="user:agent"
         )
-    assert again.pk == call.pk and len(shopify.requests) == 1
+    assert again.pk == call.pk and len(shopify.calls) == 1
     with pytest.raises(Conflict, match="different call"):
         platform_call_request(
             store=store,
@@ -94,4 +94,4 @@ def test_the_sweep_sends_what_a_dead_worker_dropped(store, shopify):
     assert dropped.status == CallStatus.SENT and dropped.response["available"] == -1
     assert midway.status == CallStatus.UNKNOWN  # never sent twice: a person checks the platform
     assert fresh.status == CallStatus.QUEUED  # its job may still be in the queue
-    assert [path for _, path, _ in shopify.requests] == ["/inventory_levels/adjust.json"]
+    assert [path for _, path, _ in shopify.calls] == ["/inventory_levels/adjust.json"]

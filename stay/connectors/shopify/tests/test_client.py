@@ -27,7 +27,7 @@ def test_create_replacement_order(client, shopify):
         tags=["replacement"],
     )
     assert order["name"].startswith("#") and order["id"]
-    method, path, body = shopify.requests[-1]
+    method, path, body = shopify.calls[-1]
     assert (method, path) == ("POST", "/orders.json")
     assert body["order"]["line_items"][0]["price"] == "0.00"
     assert body["order"]["customer"] == {"id": 115310627314723954}

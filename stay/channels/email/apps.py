@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EmailChannelConfig(AppConfig):
+    name = "stay.channels.email"
+    label = "channel_email"
+    verbose_name = _("Email")
+
+    def ready(self) -> None:
+        from stay.conversations.models import Channel
+        from stay.conversations.sending import register_sender
+
+        from .sender import EmailSender
+
+        register_sender(Channel.EMAIL, EmailSender())

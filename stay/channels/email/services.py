@@ -1,0 +1,123 @@
+"""Mail in: route it to a store, file it in the right conversation, or set it aside."""
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from stay.conversations.inputs import InboundMessage
+from stay.conversations.models import Channel, Conversation, Delivery, Message, Status
+from stay.conversations.services import message_receive
+from stay.core.errors import InvalidInput, NotFound
+from stay.core.models import Store
+from stay.customers.models import IdentityKind
+
+from .models import Disposition, InboundEmail, Mailbox
+from .parsing import NotAnEmail, ParsedEmail, normalise_subject, parse
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Received:
+    disposition: str
+    message: Message | None
+    inbound: InboundEmail
+
+
+def store_for_recipients(recipients: list[str]) -> Store:
+    """The store whose mailbox the mail was sent to (the only store, when there is one)."""
+    wanted = [r.strip().lower() for r in recipients if r]
+    box = Mailbox.objects.select_related("store").filter(address__in=wanted).first() if wanted else None
+    if box is not None:
+        return box.store
+    stores = list(Store.objects.all()[:2])
+    if len(stores) == 1:
+        return stores[0]
+    raise NotFound(_("No mailbox for %(to)s.") % {"to": ", ".join(wanted) or _("(no recipient)")})
+
+
+def _thread(store: Store, mail: ParsedEmail) -> Conversation | None:
+    """By In-Reply-To and References first (the mail client says what it answers), then the
+    sender's conversation still going on with the same subject; ``None`` starts a new one."""
+    ids = [*mail.in_reply_to, *reversed(mail.references)]
+    if ids:
+        found = (
+            Message.objects.filter(store=store, channel=Channel.EMAIL, channel_message_id__in=ids)
+            .select_related("conversation")
+            .order_by("-id")
+            .first()
+        )
+        if found is not None:
+            return found.conversation
+    subject = normalise_subject(mail.subject)
+    if not subject:
+        return None
+    candidates = Conversation.objects.filter(
+        store=store,
+        channel=Channel.EMAIL,
+        merged_into__isnull=True,
+        customer__identities__kind=IdentityKind.EMAIL,
+        customer__identities__value=mail.sender,
+    ).exclude(status=Status.RESOLVED)
+    for conversation in candidates.order_by("-last_message_at")[:20]:
+        if normalise_subject(conversation.subject) == subject:
+            return conversation
+    return None
+
+
+def email_receive(*, raw: bytes, recipients: list[str] | None = None) -> Received:
+    """File one raw RFC 822 message (from ``stay smtpd`` or a provider's forward)."""
+    try:
+        mail = parse(raw)
+    except NotAnEmail as exc:
+        raise InvalidInput(str(exc)) from None
+    store = store_for_recipients([*(recipients or []), *mail.recipients])
+    with transaction.atomic():
+        inbound = InboundEmail(
+            store=store,
+            header_message_id=mail.message_id[:300],
+            sender=mail.sender[:254],
+            subject=mail.subject[:300],
+            raw=raw,
+        )
+        if mail.machine:
+            inbound.disposition = mail.machine
+            inbound.save()
+            if mail.machine == Disposition.BOUNCE:
+                _mark_bounced(store, mail)
+            return Received(inbound.disposition, None, inbound)
+        message, created = message_receive(
+            store=store,
+            data=InboundMessage(
+                channel=Channel.EMAIL,
+                sender_kind=IdentityKind.EMAIL,
+                sender=mail.sender,
+                sender_name=mail.sender_name,
+                text=mail.text,
+                original=mail.original_text,
+                html=mail.html,
+                subject=mail.subject,
+                channel_message_id=mail.message_id,
+                channel_timestamp=mail.date,
+                attachments=tuple(mail.attachments),
+                meta={"references": mail.references, "in_reply_to": mail.in_reply_to},
+            ),
+            conversation=_thread(store, mail),
+        )
+        inbound.disposition = Disposition.THREADED if created else Disposition.DUPLICATE
+        inbound.message = message
+        inbound.save()
+    return Received(inbound.disposition, message, inbound)
+
+
+def _mark_bounced(store: Store, mail: ParsedEmail) -> None:
+    """A bounce of one of our replies: the agent sees that reply failed."""
+    if not mail.bounced_message_ids:
+        return
+    failed = Message.objects.filter(
+        store=store, channel=Channel.EMAIL, channel_message_id__in=mail.bounced_message_ids
+    ).update(delivery=Delivery.FAILED, last_error=_("The recipient's mail server returned this message."))
+    if failed:
+        log.info("bounce for %s marked %s message(s) failed", mail.bounced_message_ids, failed)

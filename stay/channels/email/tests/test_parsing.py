@@ -1,0 +1,61 @@
+"""Reading real-shaped mail: charsets, transfer encodings, multipart, quotes, machines."""
+
+from stay.channels.email.parsing import normalise_subject, parse, strip_quoted
+from stay.conftest import mail
+
+
+def test_quoted_printable_utf8_with_signature_cut():
+    parsed = parse(mail("order_question_qp"))
+    assert parsed.sender == "jamie.lee@example.com"
+    assert parsed.sender_name == "Jamie Lee"
+    assert parsed.message_id == "<CAF=q1x9mE4p@mail.example.com>"
+    assert "Ridge 2 tent — order #1001 — last week and it hasn't arrived" in parsed.text
+    assert "Sent from my phone" not in parsed.text  # the signature is cut for the agent…
+    assert "Sent from my phone" in parsed.original_text  # …and kept in the original
+    assert parsed.machine == ""
+    assert parsed.date is not None and parsed.date.utcoffset() is not None
+
+
+def test_euc_kr_body_subject_and_name():
+    parsed = parse(mail("korean_euc_kr"))
+    assert parsed.subject == "교환 문의"
+    assert parsed.sender_name == "김민지"
+    assert "270으로 교환하고 싶습니다" in parsed.text
+
+
+def test_iso_2022_kr():
+    parsed = parse(mail("korean_iso_2022_kr"))
+    assert parsed.subject == "배송 문의"
+    assert parsed.text == "배송이 언제 되나요?"
+
+
+def test_multipart_keeps_attachments_and_inline_images():
+    parsed = parse(mail("defect_multipart"))
+    assert parsed.text == "The zip broke on day two. Photo below, receipt attached."
+    assert "<script>" in parsed.html  # raw here; sanitised when filed (see test_inbound)
+    by_name = {a.filename: a for a in parsed.attachments}
+    assert by_name["zip.png"].content_type == "image/png"
+    assert by_name["zip.png"].content_id == "<photo1@example.org>"
+    assert by_name["zip.png"].content.startswith(b"\x89PNG")
+    assert by_name["receipt.pdf"].content.startswith(b"%PDF")
+    assert "invoice.exe" in by_name
+
+
+def test_machines_are_recognised():
+    assert parse(mail("auto_reply")).machine == "auto_reply"
+    bounce = parse(mail("bounce_dsn", BOUNCED="<stay-1-7@summit-outdoor.test>"))
+    assert bounce.machine == "bounce"
+    assert bounce.bounced_message_ids == ["<stay-1-7@summit-outdoor.test>"]
+
+
+def test_quote_markers_in_english_and_korean():
+    assert strip_quoted("Thanks!\n\nOn Mon, 23 Nov 2026 at 10:02, Summit <s@x.test> wrote:\n> old") == "Thanks!"
+    assert strip_quoted("좋아요\n\n2026년 11월 23일 (월) 오후 3:00, 서밋 <s@x.test>님이 작성:\n> 이전") == "좋아요"
+    assert strip_quoted("네\n-----원본 메시지-----\n보낸 사람: x") == "네"
+    assert strip_quoted("ok\n> quoted\n> more") == "ok"
+    assert strip_quoted("> everything is quoted") == "> everything is quoted"
+
+
+def test_subject_normalised_for_threading():
+    assert normalise_subject("RE: Fwd: 교환 문의") == normalise_subject("교환 문의") == "교환 문의"
+    assert normalise_subject("회신: Where is my order?") == "where is my order?"

@@ -1,0 +1,152 @@
+"""WhatsApp Cloud API webhooks: messages in, delivery statuses of ours."""
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db.models import Q
+
+from stay.conversations.inputs import AttachmentInput, InboundMessage
+from stay.conversations.models import Channel, Delivery, Message
+from stay.conversations.services import message_receive
+from stay.core.errors import InvalidInput
+from stay.customers.models import IdentityKind
+
+from .client import WhatsAppClient, WhatsAppError
+from .models import WhatsAppAccount
+
+log = logging.getLogger(__name__)
+MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
+# Later states never go back to earlier ones (a late 'sent' after 'read' is ignored).
+STATUS_ORDER = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
+DELIVERY = {"sent": Delivery.SENT, "delivered": Delivery.DELIVERED, "read": Delivery.READ, "failed": Delivery.FAILED}
+
+
+def _when(value: Any) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(value), tz=UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def _text_of(item: dict[str, Any]) -> str:
+    kind = item.get("type")
+    if kind == "text":
+        return str(item.get("text", {}).get("body", ""))
+    if kind == "interactive":
+        reply = item.get("interactive", {})
+        chosen = reply.get("button_reply") or reply.get("list_reply") or {}
+        return str(chosen.get("title", ""))
+    if kind == "button":
+        return str(item.get("button", {}).get("text", ""))
+    if kind in MEDIA_TYPES:
+        return str(item.get(kind, {}).get("caption", ""))
+    if kind == "location":
+        loc = item.get("location", {})
+        return f"📍 {loc.get('name', '')} {loc.get('latitude')},{loc.get('longitude')}".strip()
+    if kind == "reaction":
+        return str(item.get("reaction", {}).get("emoji", ""))
+    return f"[{kind}]"
+
+
+def _media(account: WhatsAppAccount, item: dict[str, Any]) -> tuple[AttachmentInput, ...]:
+    kind = item.get("type")
+    if kind not in MEDIA_TYPES:
+        return ()
+    info = item.get(kind, {})
+    client = WhatsAppClient(account)
+    try:
+        content, mime = client.media(str(info["id"]))
+    except (WhatsAppError, KeyError) as exc:
+        log.warning("could not fetch WhatsApp media %s: %s", info.get("id"), exc)
+        return ()
+    finally:
+        client.close()
+    extension = (info.get("mime_type") or mime or "").split("/")[-1].split(";")[0] or "bin"
+    return (
+        AttachmentInput(
+            filename=info.get("filename") or f"{kind}-{info.get('id')}.{extension}",
+            content_type=(info.get("mime_type") or mime).split(";")[0],
+            content=content,
+        ),
+    )
+
+
+def changes_of(payload: Any) -> list[dict[str, Any]]:
+    """The ``value`` of each change in a webhook, checked for the shape Meta documents."""
+    if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
+        raise InvalidInput('object must be "whatsapp_business_account"')
+    entries = payload.get("entry")
+    if not isinstance(entries, list):
+        raise InvalidInput("entry must be a list")
+    values = []
+    for e, entry in enumerate(entries):
+        for c, change in enumerate((entry or {}).get("changes") or []):
+            value = (change or {}).get("value")
+            if not isinstance(value, dict) or not isinstance(value.get("metadata"), dict):
+                raise InvalidInput(f"entry[{e}].changes[{c}].value.metadata is missing")
+            if not value["metadata"].get("phone_number_id"):
+                raise InvalidInput(f"entry[{e}].changes[{c}].value.metadata.phone_number_id is missing")
+            for m, item in enumerate(value.get("messages") or []):
+                if not isinstance(item, dict) or not item.get("id") or not item.get("from"):
+                    raise InvalidInput(f"entry[{e}].changes[{c}].value.messages[{m}] needs an id and a from")
+            values.append(value)
+    return values
+
+
+def webhook_apply(*, payload: Any) -> dict[str, int]:
+    """Apply one webhook: each message filed once (Meta retries), each status moved forward."""
+    counts = {"messages": 0, "duplicates": 0, "statuses": 0, "ignored": 0}
+    for value in changes_of(payload):
+        account = (
+            WhatsAppAccount.objects.select_related("store")
+            .filter(phone_number_id=str(value["metadata"]["phone_number_id"]))
+            .first()
+        )
+        if account is None:
+            counts["ignored"] += 1
+            continue
+        names = {str(c.get("wa_id")): c.get("profile", {}).get("name", "") for c in value.get("contacts") or []}
+        for item in value.get("messages") or []:
+            sender = str(item["from"])
+            # Media is fetched before the message's transaction: no network wait holds the lock.
+            attachments = _media(account, item) if not _seen(account, item) else ()
+            _, created = message_receive(
+                store=account.store,
+                data=InboundMessage(
+                    channel=Channel.WHATSAPP,
+                    sender_kind=IdentityKind.WHATSAPP,
+                    sender="+" + sender.lstrip("+"),
+                    sender_name=names.get(sender, ""),
+                    text=_text_of(item),
+                    channel_message_id=str(item["id"]),
+                    channel_timestamp=_when(item.get("timestamp")),
+                    attachments=attachments,
+                    meta={"type": item.get("type"), "context": item.get("context", {})},
+                ),
+            )
+            counts["messages" if created else "duplicates"] += 1
+        for status in value.get("statuses") or []:
+            counts["statuses"] += _apply_status(account, status)
+    return counts
+
+
+def _seen(account: WhatsAppAccount, item: dict[str, Any]) -> bool:
+    return Message.objects.filter(
+        store_id=account.store_id, channel=Channel.WHATSAPP, channel_message_id=str(item["id"])
+    ).exists()
+
+
+def _apply_status(account: WhatsAppAccount, status: dict[str, Any]) -> int:
+    state = status.get("status")
+    if state not in DELIVERY or not status.get("id"):
+        return 0
+    earlier = [s for s, rank in STATUS_ORDER.items() if rank < STATUS_ORDER[state]]
+    errors = status.get("errors") or []
+    error = "; ".join(str(e.get("title") or e.get("message") or e) for e in errors)
+    return Message.objects.filter(
+        Q(delivery__in=[DELIVERY[s] for s in earlier]) | Q(delivery=Delivery.SENDING),
+        store_id=account.store_id,
+        channel=Channel.WHATSAPP,
+        channel_message_id=str(status["id"]),
+    ).update(delivery=DELIVERY[state], last_error=error)

@@ -1,0 +1,39 @@
+"""``/channels/whatsapp/webhook``: Meta's verification (GET) and events (POST)."""
+
+import json
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from stay.core.errors import InvalidInput
+
+from .models import WhatsAppAccount
+from .services import webhook_apply
+from .signing import verify
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def webhook(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        mode, token = request.GET.get("hub.mode"), request.GET.get("hub.verify_token", "")
+        challenge = request.GET.get("hub.challenge", "")
+        if mode == "subscribe" and token and WhatsAppAccount.objects.filter(verify_token=token).exists():
+            return HttpResponse(challenge, content_type="text/plain")
+        return HttpResponse("the verify token does not match", status=403, content_type="text/plain")
+    body = request.body
+    header = request.headers.get("X-Hub-Signature-256", "")
+    secrets = set(WhatsAppAccount.objects.values_list("app_secret", flat=True))
+    # Checked against the raw body before it is read at all; a bad signature stores nothing.
+    if not any(verify(body, header, secret) for secret in secrets):
+        return JsonResponse({"detail": "X-Hub-Signature-256 does not match the body"}, status=401)
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return JsonResponse({"detail": "the body is not JSON"}, status=400)
+    try:
+        counts = webhook_apply(payload=payload)
+    except InvalidInput as exc:
+        return JsonResponse({"detail": str(exc)}, status=400)
+    return JsonResponse(counts)

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ConversationsConfig(AppConfig):
+    name = "stay.conversations"
+    label = "conversations"
+    verbose_name = _("Inbox")
+
+    def ready(self) -> None:
+        from stay.core.tasks import register_sweeper
+
+        from . import sending, tasks
+
+        register_sweeper("outbound messages", sending.sweep_outbound)
+        register_sweeper("conversation timers", tasks.sweep_timers)

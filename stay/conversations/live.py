@@ -1,0 +1,48 @@
+"""New and changed messages pushed to whoever is watching, over Django Channels' layer.
+
+Groups: ``conversation.<id>`` (the agent's open conversation and the shopper's chat widget)
+and ``inbox.<store id>`` (every agent's inbox list). Pushed after commit, so a watcher never
+sees a message that was rolled back; a push that fails is only logged: the page shows the
+message on its next load."""
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from .models import Message
+
+log = logging.getLogger(__name__)
+
+
+def conversation_group(conversation_id: int) -> str:
+    return f"conversation.{conversation_id}"
+
+
+def inbox_group(store_id: int) -> str:
+    return f"inbox.{store_id}"
+
+
+def message_changed(message: Message) -> None:
+    conversation_id = message.conversation_id
+    event = {
+        "type": "message.changed",
+        "message_id": message.pk,
+        "conversation_id": message.conversation_id,
+        "direction": message.direction,
+        "delivery": message.delivery,
+    }
+    store_id = message.store_id
+
+    def push() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        try:
+            async_to_sync(layer.group_send)(conversation_group(conversation_id), event)
+            async_to_sync(layer.group_send)(inbox_group(store_id), event)
+        except Exception:
+            log.exception("could not push message %s to watchers", event["message_id"])
+
+    transaction.on_commit(push)

@@ -1,0 +1,158 @@
+"""Reads for the inbox. ``conversation_access`` is the only way to load a conversation a
+caller may not be allowed to see."""
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from stay.core.errors import InvalidInput, NotFound
+from stay.core.models import Store
+from stay.customers.identities import normalise_email, normalise_phone
+from stay.customers.models import IdentityKind
+
+from .models import Agent, Conversation, Message, Role, Status
+
+
+def agent_of(user: AbstractBaseUser) -> Agent | None:
+    """The user's agent profile; staff without one act as admins."""
+    agent = Agent.objects.filter(user_id=user.pk).first()
+    if agent is None and getattr(user, "is_staff", False):
+        return Agent(user_id=user.pk, role=Role.ADMIN)
+    return agent
+
+
+def conversation_access(*, user: AbstractBaseUser, store: Store, conversation_id: int) -> Conversation:
+    """The conversation, if ``user`` is an agent who may read it. Everyone else gets NotFound,
+    whether or not it exists."""
+    if agent_of(user) is None:
+        raise NotFound(f"no conversation {conversation_id}")
+    found = (
+        Conversation.objects.select_related("customer", "assignee", "store", "team")
+        .filter(store=store, pk=conversation_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound(f"no conversation {conversation_id}")
+    return found
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    view: str = "all"  # all | mine | unassigned
+    status: str = ""  # empty: everything not resolved
+    channel: str = ""
+    tag: str = ""
+    customer_id: int | None = None
+    email: str = ""
+    phone: str = ""
+
+
+def inbox(*, store: Store, user: AbstractBaseUser | None, f: InboxFilter) -> QuerySet[Conversation]:
+    qs = Conversation.objects.filter(store=store, merged_into__isnull=True)
+    if f.view == "mine" and user is not None:
+        qs = qs.filter(assignee_id=user.pk)
+    elif f.view == "unassigned":
+        qs = qs.filter(assignee__isnull=True)
+    if f.status:
+        if f.status not in Status.values:
+            raise InvalidInput(f"status must be one of {', '.join(Status.values)}")
+        qs = qs.filter(status=f.status)
+    else:
+        qs = qs.filter(status__in=[Status.OPEN, Status.PENDING])
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.tag:
+        qs = (
+            qs.filter(tags__contains=[f.tag])
+            if connection.vendor == "postgresql"
+            else qs.filter(tags__icontains=f'"{f.tag}"')
+        )
+    if f.customer_id:
+        qs = qs.filter(customer_id=f.customer_id)
+    if f.email:
+        qs = qs.filter(
+            customer__identities__kind=IdentityKind.EMAIL, customer__identities__value=normalise_email(f.email)
+        )
+    if f.phone:
+        phone = normalise_phone(f.phone, region=store.country)
+        qs = qs.filter(
+            customer__identities__kind__in=[IdentityKind.PHONE, IdentityKind.WHATSAPP],
+            customer__identities__value=phone,
+        )
+    return qs.select_related("customer", "assignee").order_by("-last_message_at", "-id")
+
+
+def encode_cursor(conversation: Conversation) -> str:
+    raw = f"{conversation.last_message_at.isoformat()}|{conversation.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        when, pk = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(when), int(pk)
+    except ValueError:
+        raise InvalidInput("the cursor is not one this API gave out") from None
+
+
+def page(qs: QuerySet[Conversation], *, cursor: str = "", size: int = 50) -> tuple[list[Conversation], str]:
+    """One page, newest first, and the cursor for the next (empty on the last page). Keyset
+    pagination: the next page starts after the last row seen, so page 10,000 costs what page 1
+    does, and a conversation moving up while the agent reads does not shift the pages."""
+    if cursor:
+        when, pk = _decode_cursor(cursor)
+        qs = qs.filter(Q(last_message_at__lt=when) | Q(last_message_at=when, id__lt=pk))
+    rows = list(qs[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, encode_cursor(rows[-1]) if more and rows else ""
+
+
+def inbox_counts(*, store: Store, user: AbstractBaseUser) -> dict[str, int]:
+    """How many conversations still need an answer in each view (open or pending)."""
+    live = Conversation.objects.filter(store=store, merged_into__isnull=True, status__in=[Status.OPEN, Status.PENDING])
+    counts = live.aggregate(
+        all=Count("id"),
+        mine=Count("id", filter=Q(assignee_id=user.pk)),
+        unassigned=Count("id", filter=Q(assignee__isnull=True)),
+    )
+    return {k: v or 0 for k, v in counts.items()}
+
+
+def timeline(conversation: Conversation, *, limit: int = 200) -> list[Message]:
+    """This customer's messages across every channel and past conversation, oldest first."""
+    rows = list(
+        Message.objects.filter(conversation__customer_id=conversation.customer_id, store_id=conversation.store_id)
+        .select_related("author", "identity", "conversation")
+        .prefetch_related("attachments")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    rows.reverse()
+    return rows
+
+
+def messages_of(conversation: Conversation, *, after_id: int = 0) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(conversation=conversation, id__gt=after_id)
+        .select_related("author")
+        .prefetch_related("attachments")
+        .order_by("id")
+    )
+
+
+def sla_state(conversation: Conversation) -> str:
+    """``breached``, ``due_soon`` (within an hour) or ``ok`` for the target still running."""
+    now = timezone.now()
+    due = (
+        conversation.first_response_due_at if conversation.first_response_at is None else conversation.resolution_due_at
+    )
+    if conversation.status == Status.RESOLVED or due is None:
+        return "ok"
+    if due < now:
+        return "breached"
+    return "due_soon" if (due - now).total_seconds() < 3600 else "ok"

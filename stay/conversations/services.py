@@ -1,0 +1,488 @@
+"""Writes for the inbox: messages in and out, notes, assignment, status, merging, surveys."""
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+import nh3
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from stay.core.db import atomic_with_retry
+from stay.core.errors import Conflict, InvalidInput
+from stay.core.events import publish
+from stay.core.models import Store
+from stay.core.tasks import enqueue_on_commit
+from stay.customers.models import Customer, Identity, IdentityKind
+from stay.customers.services import customer_for_contact
+
+from . import live, sla
+from .inputs import AttachmentInput, InboundMessage
+from .models import (
+    Attachment,
+    AuthorKind,
+    Channel,
+    Conversation,
+    ConversationEvent,
+    Delivery,
+    Direction,
+    Message,
+    Priority,
+    Status,
+)
+from .sending import deliver_message, sender_for
+
+log = logging.getLogger(__name__)
+
+# Which of a customer's identities each channel writes to.
+CHANNEL_IDENTITY = {
+    Channel.EMAIL: [IdentityKind.EMAIL],
+    Channel.SMS: [IdentityKind.PHONE, IdentityKind.WHATSAPP],
+    Channel.WHATSAPP: [IdentityKind.WHATSAPP, IdentityKind.PHONE],
+    Channel.WEBCHAT: [IdentityKind.CHAT],
+}
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+ATTACHMENT_TYPES = ("image/", "application/pdf", "text/plain", "video/mp4", "audio/")
+CSAT_WINDOW = timedelta(days=7)
+
+
+def sanitise_html(html: str) -> str:
+    """Shopper-sent HTML as an agent may see it: no scripts, handlers, styles or remote tricks."""
+    return nh3.clean(html, url_schemes={"http", "https", "mailto", "cid"}) if html else ""
+
+
+def actor_of(user: AbstractBaseUser | None) -> str:
+    return f"user:{user.get_username()}" if user is not None else "system"
+
+
+def _attachment_allowed(item: AttachmentInput) -> str | None:
+    if len(item.content) > MAX_ATTACHMENT_BYTES:
+        return _("%(name)s is larger than 10 MB") % {"name": item.filename}
+    if not item.content_type.startswith(ATTACHMENT_TYPES):
+        return _("%(name)s: files of type %(type)s are not accepted") % {
+            "name": item.filename,
+            "type": item.content_type,
+        }
+    return None
+
+
+def _store_attachments(message: Message, items: tuple[AttachmentInput, ...]) -> list[str]:
+    """Keep the attachments that pass the type and size limits; name the ones refused."""
+    refused = []
+    for item in items:
+        if reason := _attachment_allowed(item):
+            refused.append(reason)
+            continue
+        attachment = Attachment(
+            message=message,
+            filename=item.filename[:200] or "attachment",
+            content_type=item.content_type,
+            size=len(item.content),
+            content_id=item.content_id.strip("<>"),
+        )
+        attachment.file.save(attachment.filename, ContentFile(item.content), save=True)
+    return refused
+
+
+def _csat_answer(text: str) -> int | None:
+    cleaned = text.strip()
+    if cleaned and len(cleaned) <= 20 and cleaned[0] in "12345":
+        return int(cleaned[0])
+    return None
+
+
+def _open_conversation(store: Store, customer: Customer, channel: str, subject: str, now: datetime) -> Conversation:
+    first, resolution = sla.targets(store, Priority.NORMAL)
+    conversation = Conversation.objects.create(
+        store=store,
+        customer=customer,
+        channel=channel,
+        subject=subject[:300],
+        last_message_at=now,
+        first_response_due_at=sla.add_business_minutes(store, now, first),
+        resolution_due_at=sla.add_business_minutes(store, now, resolution),
+    )
+    ConversationEvent.objects.create(conversation=conversation, kind="created", actor="customer")
+    return conversation
+
+
+def _conversation_for(store: Store, customer: Customer, data: InboundMessage) -> Conversation | None:
+    """The customer's conversation on this channel that is still going on, if any."""
+    return (
+        Conversation.objects.filter(store=store, customer=customer, channel=data.channel, merged_into__isnull=True)
+        .exclude(status=Status.RESOLVED)
+        .order_by("-last_message_at", "-id")
+        .first()
+    )
+
+
+def _awaiting_csat(store: Store, customer: Customer, channel: str, now: datetime) -> Conversation | None:
+    return (
+        Conversation.objects.filter(
+            store=store,
+            customer=customer,
+            channel=channel,
+            status=Status.RESOLVED,
+            csat_score__isnull=True,
+            csat_requested_at__gte=now - CSAT_WINDOW,
+        )
+        .order_by("-csat_requested_at")
+        .first()
+    )
+
+
+def message_receive(
+    *, store: Store, data: InboundMessage, conversation: Conversation | None = None
+) -> tuple[Message, bool]:
+    """File one inbound message: find (or create) its sender as a customer through their
+    identity, then its conversation: ``conversation`` when the channel threaded it, else the
+    sender's conversation on this channel that is still going on, else a new one. A message
+    id seen before returns the stored message and ``False`` (platforms retry).
+
+    A reply of 1-5 to a satisfaction survey is recorded as the score."""
+
+    def work() -> tuple[Message, bool]:
+        # Inside the retried unit: a copy filed meanwhile by a concurrent delivery is found here.
+        if data.channel_message_id:
+            seen = Message.objects.filter(
+                store=store, channel=data.channel, channel_message_id=data.channel_message_id
+            ).first()
+            if seen is not None:
+                return seen, False
+        customer, identity = customer_for_contact(
+            store=store,
+            kind=data.sender_kind,
+            value=data.sender,
+            name=data.sender_name,
+            locale=data.locale,
+            verified=data.sender_verified,
+            actor=f"{data.channel}:inbound",
+        )
+        return _receive(store, data, conversation, customer, identity)
+
+    # One transaction: the sender, the conversation and the message are filed together or not at all.
+    return atomic_with_retry(work)
+
+
+def _receive(
+    store: Store, data: InboundMessage, conversation: Conversation | None, customer: Customer, identity: Identity
+) -> tuple[Message, bool]:
+    now = timezone.now()
+    score = _csat_answer(data.text)
+    if conversation is not None and conversation.merged_into_id:
+        conversation = Conversation.objects.get(pk=conversation.merged_into_id)
+    if conversation is None:
+        conversation = _conversation_for(store, customer, data)
+    if conversation is None and score is not None:
+        conversation = _awaiting_csat(store, customer, data.channel, now)
+    if conversation is None:
+        conversation = _open_conversation(store, customer, data.channel, data.subject, now)
+    message = Message.objects.create(
+        store=store,
+        conversation=conversation,
+        channel=data.channel,
+        direction=Direction.IN,
+        author_kind=AuthorKind.CUSTOMER,
+        identity=identity,
+        text=data.text,
+        html=sanitise_html(data.html),
+        original=data.original,
+        channel_message_id=data.channel_message_id,
+        channel_timestamp=data.channel_timestamp or now,
+        delivery=Delivery.RECEIVED,
+        meta=data.meta,
+    )
+    refused = _store_attachments(message, data.attachments)
+    if refused:
+        message.meta = {**message.meta, "refused_attachments": refused}
+        message.save(update_fields=["meta"])
+    answered_survey = (
+        score is not None
+        and conversation.status == Status.RESOLVED
+        and conversation.csat_requested_at is not None
+        and conversation.csat_score is None
+    )
+    conversation.last_message_at = now
+    conversation.last_inbound_at = data.channel_timestamp or now
+    conversation.preview = data.text[:200]
+    fields = ["last_message_at", "last_inbound_at", "preview", "updated_at"]
+    if answered_survey:
+        conversation.csat_score = score
+        fields.append("csat_score")
+        ConversationEvent.objects.create(
+            conversation=conversation, kind="csat_recorded", actor="customer", data={"score": score}
+        )
+    elif conversation.status != Status.OPEN:
+        _reopen(conversation, now)
+        fields += ["status", "snoozed_until", "resolved_at", "resolution_due_at"]
+    conversation.save(update_fields=fields)
+    live.message_changed(message)
+    publish("conversation.message_received", message_id=message.pk)
+    return message, True
+
+
+def _reopen(conversation: Conversation, now: datetime) -> None:
+    was = conversation.status
+    if was == Status.RESOLVED:
+        _, resolution = sla.targets(conversation.store, conversation.priority)
+        conversation.resolution_due_at = sla.add_business_minutes(conversation.store, now, resolution)
+        conversation.resolved_at = None
+    conversation.status, conversation.snoozed_until = Status.OPEN, None
+    ConversationEvent.objects.create(conversation=conversation, kind="reopened", actor="customer", data={"was": was})
+
+
+def identity_for(conversation: Conversation, channel: str) -> Identity:
+    """Where a reply on ``channel`` goes: the address the customer last wrote from on that
+    channel, else the customer's first identity of that kind."""
+    last = (
+        conversation.messages.filter(direction=Direction.IN, channel=channel, identity__isnull=False)
+        .select_related("identity")
+        .order_by("-id")
+        .first()
+    )
+    if last is not None and last.identity is not None and last.identity.customer_id == conversation.customer_id:
+        return last.identity
+    kinds = CHANNEL_IDENTITY[Channel(channel)]
+    for kind in kinds:
+        identity = Identity.objects.filter(customer=conversation.customer, kind=kind).order_by("id").first()
+        if identity is not None:
+            return identity
+    raise InvalidInput(
+        _("This customer has no address for %(channel)s: reply on another channel.")
+        % {"channel": Channel(channel).label}
+    )
+
+
+def message_send(
+    *,
+    conversation: Conversation,
+    text: str,
+    author: AbstractBaseUser | None,
+    author_kind: str = AuthorKind.AGENT,
+    channel: str = "",
+    html: str = "",
+    attachments: tuple[AttachmentInput, ...] = (),
+    meta: dict[str, Any] | None = None,
+) -> Message:
+    """Reply to the customer on the conversation's channel (or on ``channel``, another one the
+    customer has an address for). The message is queued now and sent after commit."""
+    text = text.strip()
+    if not text and not attachments:
+        raise InvalidInput(_("Write a message before sending."))
+    if conversation.merged_into_id:
+        raise Conflict(_("This conversation was merged into #%(id)s.") % {"id": conversation.merged_into_id})
+    channel = channel or conversation.channel
+    if channel not in Channel.values:
+        raise InvalidInput(_("Unknown channel %(channel)s.") % {"channel": channel})
+    identity = identity_for(conversation, channel)
+    with transaction.atomic():
+        now = timezone.now()
+        message = Message(
+            store_id=conversation.store_id,
+            conversation=conversation,
+            channel=channel,
+            direction=Direction.OUT,
+            author_kind=author_kind,
+            author_id=author.pk if author is not None else None,
+            identity=identity,
+            text=text,
+            html=sanitise_html(html),
+            delivery=Delivery.QUEUED,
+            meta=meta or {},
+        )
+        if refusal := sender_for(channel).refusal(conversation, message):
+            raise InvalidInput(refusal)
+        message.save()
+        refused = _store_attachments(message, attachments)
+        if refused:
+            raise InvalidInput("; ".join(refused))
+        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now, preview=text[:200], updated_at=now)
+        conversation.last_message_at, conversation.preview = now, text[:200]
+        answers = author_kind in (AuthorKind.AGENT, AuthorKind.BOT) and not (meta or {}).get("survey")
+        if answers and conversation.first_response_at is None:
+            Conversation.objects.filter(pk=conversation.pk, first_response_at__isnull=True).update(
+                first_response_at=now
+            )
+            conversation.first_response_at = now
+        live.message_changed(message)
+        enqueue_on_commit(deliver_message, message.pk)
+    return message
+
+
+@transaction.atomic
+def note_add(
+    *, conversation: Conversation, text: str, author: AbstractBaseUser | None, author_kind: str = AuthorKind.AGENT
+) -> Message:
+    """An internal note: agents see it in the timeline; it never goes to the customer."""
+    text = text.strip()
+    if not text:
+        raise InvalidInput(_("Write a note before saving it."))
+    message = Message.objects.create(
+        store_id=conversation.store_id,
+        conversation=conversation,
+        channel=conversation.channel,
+        direction=Direction.NOTE,
+        author_kind=author_kind,
+        author_id=author.pk if author is not None else None,
+        text=text,
+        delivery=Delivery.NOT_SENT,
+    )
+    live.message_changed(message)
+    return message
+
+
+@transaction.atomic
+def conversation_assign(
+    *, conversation: Conversation, assignee: AbstractBaseUser | None, actor: AbstractBaseUser | None
+) -> Conversation:
+    conversation.assignee = assignee  # type: ignore[assignment]
+    conversation.save(update_fields=["assignee", "updated_at"])
+    ConversationEvent.objects.create(
+        conversation=conversation,
+        kind="assigned" if assignee else "unassigned",
+        actor=actor_of(actor),
+        data={"assignee": assignee.get_username() if assignee else None},
+    )
+    return conversation
+
+
+@transaction.atomic
+def conversation_set_status(
+    *,
+    conversation: Conversation,
+    status: str,
+    actor: AbstractBaseUser | None,
+    snoozed_until: datetime | None = None,
+) -> Conversation:
+    """Open, pending, snoozed until a time, or resolved. Resolving sends the satisfaction
+    survey on the conversation's channel after commit."""
+    if status not in Status.values:
+        raise InvalidInput(_("Status must be one of: %(choices)s.") % {"choices": ", ".join(Status.values)})
+    now = timezone.now()
+    if status == Status.SNOOZED:
+        if snoozed_until is None or snoozed_until <= now:
+            raise InvalidInput(_("Snooze until a time in the future."))
+    else:
+        snoozed_until = None
+    if conversation.merged_into_id and status != Status.RESOLVED:
+        raise Conflict(_("This conversation was merged into #%(id)s.") % {"id": conversation.merged_into_id})
+    was = conversation.status
+    conversation.status, conversation.snoozed_until = status, snoozed_until
+    fields = ["status", "snoozed_until", "updated_at"]
+    if status == Status.RESOLVED and was != Status.RESOLVED:
+        conversation.resolved_at = now
+        fields.append("resolved_at")
+        if not conversation.merged_into_id:
+            transaction.on_commit(lambda: _schedule_survey(conversation.pk))
+    elif status != Status.RESOLVED and conversation.resolved_at:
+        conversation.resolved_at = None
+        fields.append("resolved_at")
+    conversation.save(update_fields=fields)
+    ConversationEvent.objects.create(
+        conversation=conversation,
+        kind="status_changed",
+        actor=actor_of(actor),
+        data={"from": was, "to": status, "until": snoozed_until.isoformat() if snoozed_until else None},
+    )
+    return conversation
+
+
+@transaction.atomic
+def conversation_set_priority(
+    *, conversation: Conversation, priority: str, actor: AbstractBaseUser | None
+) -> Conversation:
+    if priority not in Priority.values:
+        raise InvalidInput(_("Priority must be one of: %(choices)s.") % {"choices": ", ".join(Priority.values)})
+    first, resolution = sla.targets(conversation.store, priority)
+    conversation.priority = priority
+    conversation.first_response_due_at = sla.add_business_minutes(conversation.store, conversation.created_at, first)
+    conversation.resolution_due_at = sla.add_business_minutes(conversation.store, conversation.created_at, resolution)
+    conversation.save(update_fields=["priority", "first_response_due_at", "resolution_due_at", "updated_at"])
+    ConversationEvent.objects.create(
+        conversation=conversation, kind="priority_changed", actor=actor_of(actor), data={"to": priority}
+    )
+    return conversation
+
+
+@transaction.atomic
+def conversation_set_tags(
+    *, conversation: Conversation, tags: list[str], actor: AbstractBaseUser | None
+) -> Conversation:
+    cleaned = sorted({t.strip().lower()[:40] for t in tags if t.strip()})
+    conversation.tags = cleaned
+    conversation.save(update_fields=["tags", "updated_at"])
+    ConversationEvent.objects.create(
+        conversation=conversation, kind="tagged", actor=actor_of(actor), data={"tags": cleaned}
+    )
+    return conversation
+
+
+@transaction.atomic
+def conversation_merge(*, survivor: Conversation, merged: Conversation, actor: AbstractBaseUser | None) -> Conversation:
+    """Move every message and event of ``merged`` into ``survivor``; ``merged`` stays as a
+    resolved pointer so links to it still lead somewhere."""
+    if survivor.pk == merged.pk:
+        raise InvalidInput(_("A conversation cannot be merged into itself."))
+    if survivor.store_id != merged.store_id:
+        raise InvalidInput(_("Both conversations must belong to the same store."))
+    if merged.merged_into_id or survivor.merged_into_id:
+        raise Conflict(_("One of these conversations was already merged."))
+    # Lock both in primary-key order so two opposite merges cannot interleave.
+    list(Conversation.objects.select_for_update().filter(pk__in=[survivor.pk, merged.pk]).order_by("pk"))
+    Message.objects.filter(conversation=merged).update(conversation=survivor)
+    ConversationEvent.objects.filter(conversation=merged).update(conversation=survivor)
+    if merged.customer_id != survivor.customer_id:
+        log.info("conversation %s of customer %s merged across customers", merged.pk, merged.customer_id)
+    merged.merged_into, merged.status, merged.resolved_at = survivor, Status.RESOLVED, timezone.now()
+    merged.save(update_fields=["merged_into", "status", "resolved_at", "updated_at"])
+    survivor.last_message_at = max(survivor.last_message_at, merged.last_message_at)
+    survivor.save(update_fields=["last_message_at", "updated_at"])
+    ConversationEvent.objects.create(
+        conversation=survivor, kind="merged", actor=actor_of(actor), data={"merged": merged.pk}
+    )
+    return survivor
+
+
+def survey_text(conversation: Conversation) -> str:
+    with override(conversation.customer.locale or conversation.store.default_locale or "en"):
+        return _(
+            "How did we do? Reply with a number from 1 (poor) to 5 (excellent). Thank you for shopping with %(store)s."
+        ) % {"store": conversation.store.name}
+
+
+def csat_request(*, conversation_id: int) -> Message | None:
+    """Ask the customer for a 1-5 score on the conversation's channel, once."""
+    conversation = Conversation.objects.select_related("customer", "store").get(pk=conversation_id)
+    if conversation.status != Status.RESOLVED or conversation.csat_requested_at or conversation.csat_score:
+        return None
+    claimed = Conversation.objects.filter(pk=conversation.pk, csat_requested_at__isnull=True).update(
+        csat_requested_at=timezone.now()
+    )
+    if not claimed:
+        return None
+    try:
+        return message_send(
+            conversation=conversation,
+            text=survey_text(conversation),
+            author=None,
+            author_kind=AuthorKind.BOT,
+            meta={"survey": "csat"},
+        )
+    except (InvalidInput, Conflict) as exc:  # e.g. WhatsApp's 24-hour window has closed
+        log.info("no satisfaction survey for conversation %s: %s", conversation.pk, exc)
+        return None
+
+
+def _schedule_survey(conversation_id: int) -> None:
+    from .tasks import send_survey
+
+    # A short delay: an agent who resolves and then reopens should not survey the customer.
+    if settings.CSAT_DELAY_SECONDS:
+        send_survey.schedule((conversation_id,), delay=settings.CSAT_DELAY_SECONDS)
+    else:
+        send_survey(conversation_id)

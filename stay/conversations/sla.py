@@ -1,0 +1,63 @@
+"""Service-level targets counted in business hours."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from stay.core.models import Store
+
+from .models import BusinessHours, SlaPolicy
+
+# Used when a store has set no targets of its own.
+DEFAULT_TARGETS = {  # priority: (first response, resolution) in minutes
+    "urgent": (30, 4 * 60),
+    "high": (60, 8 * 60),
+    "normal": (4 * 60, 24 * 60),
+    "low": (8 * 60, 72 * 60),
+}
+
+
+def targets(store: Store, priority: str) -> tuple[int, int]:
+    policy = SlaPolicy.objects.filter(store=store, priority=priority).first()
+    if policy:
+        return policy.first_response_minutes, policy.resolution_minutes
+    return DEFAULT_TARGETS.get(priority, DEFAULT_TARGETS["normal"])
+
+
+def opening_hours(store: Store) -> dict[int, tuple[time, time]]:
+    return {h.weekday: (h.opens, h.closes) for h in BusinessHours.objects.filter(store=store)}
+
+
+def add_business_minutes(store: Store, start: datetime, minutes: int) -> datetime:
+    """``start`` plus ``minutes`` of the store's opening hours (all hours when none are set)."""
+    hours = opening_hours(store)
+    if not hours:
+        return start + timedelta(minutes=minutes)
+    tz = ZoneInfo(store.timezone or "UTC")
+    cursor = start.astimezone(tz)
+    left = timedelta(minutes=minutes)
+    for _ in range(400):  # at most about a year of days; every open day consumes some time
+        day = hours.get(cursor.weekday())
+        if day:
+            opens = datetime.combine(cursor.date(), day[0], tz)
+            closes = datetime.combine(cursor.date(), day[1], tz)
+            begin = max(cursor, opens)
+            if begin < closes:
+                if begin + left <= closes:
+                    return begin + left
+                left -= closes - begin
+        cursor = datetime.combine(cursor.date() + timedelta(days=1), time(0), tz)
+    return cursor
+
+
+def is_open(store: Store, when: datetime) -> bool:
+    hours = opening_hours(store)
+    if not hours:
+        return True
+    local = when.astimezone(ZoneInfo(store.timezone or "UTC"))
+    day = hours.get(local.weekday())
+    return bool(day and day[0] <= local.time() < day[1])
+
+
+def next_opening(store: Store, when: datetime) -> datetime:
+    """When a person is next at work (``when`` itself if the store is open)."""
+    return add_business_minutes(store, when, 0)
