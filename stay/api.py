@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 
 from stay.catalog.api import router as products_router
+from stay.conversations.api import router as conversations_router
 from stay.core.api import install_error_handlers
 from stay.core.auth import ApiTokenAuth
 from stay.orders.api import customers_router, orders_router
@@ -25,3 +26,4 @@ install_error_handlers(api)
 api.add_router("/v1/customers", customers_router)
 api.add_router("/v1/orders", orders_router)
 api.add_router("/v1/products", products_router)
+api.add_router("/v1/conversations", conversations_router)

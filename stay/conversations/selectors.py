@@ -44,7 +44,7 @@ def conversation_access(*, user: AbstractBaseUser, store: Store, conversation_id
 @dataclass(frozen=True)
 class InboxFilter:
     view: str = "all"  # all | mine | unassigned
-    status: str = ""  # empty: everything not resolved
+    status: str = ""  # empty: open and pending; "all": every status
     channel: str = ""
     tag: str = ""
     customer_id: int | None = None
@@ -58,7 +58,9 @@ def inbox(*, store: Store, user: AbstractBaseUser | None, f: InboxFilter) -> Que
         qs = qs.filter(assignee_id=user.pk)
     elif f.view == "unassigned":
         qs = qs.filter(assignee__isnull=True)
-    if f.status:
+    if f.status == "all":
+        pass
+    elif f.status:
         if f.status not in Status.values:
             raise InvalidInput(f"status must be one of {', '.join(Status.values)}")
         qs = qs.filter(status=f.status)

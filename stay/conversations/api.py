@@ -1,0 +1,219 @@
+"""``/api/v1/conversations``: the inbox for storefronts and integrations. The token's user
+must be an agent (or staff)."""
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from ninja.errors import HttpError
+
+from stay.core.api import request_store
+from stay.core.errors import InvalidInput
+
+from . import selectors, services
+from .models import Conversation, Message
+
+router = Router(tags=["conversations"])
+
+
+def _agent(request: HttpRequest) -> Any:
+    user = request.user
+    if selectors.agent_of(user) is None:  # type: ignore[arg-type]
+        raise HttpError(403, "this token's user is not an agent: add an Agent profile in the admin")
+    return user
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+class MessageOut(Schema):
+    id: int
+    conversation_id: int
+    channel: str
+    direction: str
+    author_kind: str
+    author: str | None
+    text: str
+    html: str
+    channel_message_id: str
+    channel_timestamp: datetime | None
+    delivery: str
+    last_error: str
+    created_at: datetime
+    attachments: list[AttachmentOut]
+
+    @staticmethod
+    def resolve_author(obj: Message) -> str | None:
+        return obj.author.get_username() if obj.author else None
+
+    @staticmethod
+    def resolve_attachments(obj: Message) -> list[Any]:
+        return list(obj.attachments.all())
+
+
+class ConversationOut(Schema):
+    id: int
+    customer_id: int
+    customer_name: str
+    channel: str
+    subject: str
+    status: str
+    snoozed_until: datetime | None
+    priority: str
+    assignee: str | None
+    tags: list[str]
+    preview: str
+    first_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    csat_score: int | None
+    last_message_at: datetime
+    created_at: datetime
+    sla: str
+
+    @staticmethod
+    def resolve_customer_name(obj: Conversation) -> str:
+        return obj.customer.name
+
+    @staticmethod
+    def resolve_assignee(obj: Conversation) -> str | None:
+        return obj.assignee.get_username() if obj.assignee else None
+
+    @staticmethod
+    def resolve_sla(obj: Conversation) -> str:
+        return selectors.sla_state(obj)
+
+
+class ConversationDetail(ConversationOut):
+    messages: list[MessageOut]
+
+    @staticmethod
+    def resolve_messages(obj: Conversation) -> list[Message]:
+        return list(selectors.messages_of(obj))
+
+
+class ConversationPage(Schema):
+    items: list[ConversationOut]
+    next_cursor: str
+
+
+class Filters(Schema):
+    status: str = ""
+    channel: str = ""
+    assignee: str = ""
+    tag: str = ""
+    email: str = ""
+    phone: str = ""
+    customer_id: int | None = None
+    cursor: str = ""
+    limit: int = 50
+    store: str | None = None
+
+
+@router.get("", response=ConversationPage, summary="List conversations, newest first (keyset pages)")
+def list_conversations(request: HttpRequest, filters: Query[Filters]) -> dict[str, Any]:
+    user = _agent(request)
+    store = request_store(request, filters.store)
+    f = selectors.InboxFilter(
+        status=filters.status,
+        channel=filters.channel,
+        tag=filters.tag,
+        customer_id=filters.customer_id,
+        email=filters.email,
+        phone=filters.phone,
+    )
+    qs = selectors.inbox(store=store, user=user, f=f)
+    if filters.assignee:
+        qs = qs.filter(assignee__username=filters.assignee)
+    if not 1 <= filters.limit <= 200:
+        raise InvalidInput("limit must be between 1 and 200")
+    rows, cursor = selectors.page(qs, cursor=filters.cursor, size=filters.limit)
+    return {"items": rows, "next_cursor": cursor}
+
+
+def _get(request: HttpRequest, conversation_id: int, store: str | None) -> Conversation:
+    return selectors.conversation_access(
+        user=_agent(request), store=request_store(request, store), conversation_id=conversation_id
+    )
+
+
+@router.get("/{conversation_id}", response=ConversationDetail, summary="One conversation with its messages")
+def get_conversation(request: HttpRequest, conversation_id: int, store: str | None = None) -> Conversation:
+    return _get(request, conversation_id, store)
+
+
+class ReplyIn(Schema):
+    text: str
+    channel: str = ""
+
+
+class NoteIn(Schema):
+    text: str
+
+
+class AssignIn(Schema):
+    assignee: str | None = None
+
+
+class StatusIn(Schema):
+    status: str
+    snoozed_until: datetime | None = None
+
+
+class MergeIn(Schema):
+    merged_id: int
+
+
+@router.post("/{conversation_id}/reply", response={201: MessageOut}, summary="Reply to the customer")
+def reply(request: HttpRequest, conversation_id: int, body: ReplyIn, store: str | None = None) -> Status:
+    conversation = _get(request, conversation_id, store)
+    message = services.message_send(
+        conversation=conversation,
+        text=body.text,
+        channel=body.channel,
+        author=request.user,  # type: ignore[arg-type]
+    )
+    return Status(201, message)
+
+
+@router.post("/{conversation_id}/notes", response={201: MessageOut}, summary="Add an internal note")
+def note(request: HttpRequest, conversation_id: int, body: NoteIn, store: str | None = None) -> Status:
+    conversation = _get(request, conversation_id, store)
+    message = services.note_add(conversation=conversation, text=body.text, author=request.user)  # type: ignore[arg-type]
+    return Status(201, message)
+
+
+@router.post("/{conversation_id}/assign", response=ConversationOut, summary="Assign to an agent (null: unassign)")
+def assign(request: HttpRequest, conversation_id: int, body: AssignIn, store: str | None = None) -> Conversation:
+    conversation = _get(request, conversation_id, store)
+    assignee = None
+    if body.assignee:
+        assignee = get_user_model().objects.filter(username=body.assignee, is_active=True).first()
+        if assignee is None or selectors.agent_of(assignee) is None:
+            raise InvalidInput(f"{body.assignee!r} is not an agent")
+    return services.conversation_assign(conversation=conversation, assignee=assignee, actor=request.user)  # type: ignore[arg-type]
+
+
+@router.post("/{conversation_id}/status", response=ConversationOut, summary="Open, pending, snooze or resolve")
+def set_status(request: HttpRequest, conversation_id: int, body: StatusIn, store: str | None = None) -> Conversation:
+    conversation = _get(request, conversation_id, store)
+    return services.conversation_set_status(
+        conversation=conversation,
+        status=body.status,
+        snoozed_until=body.snoozed_until,
+        actor=request.user,  # type: ignore[arg-type]
+    )
+
+
+@router.post("/{conversation_id}/merge", response=ConversationOut, summary="Merge another conversation into this one")
+def merge(request: HttpRequest, conversation_id: int, body: MergeIn, store: str | None = None) -> Conversation:
+    survivor = _get(request, conversation_id, store)
+    merged = _get(request, body.merged_id, store)
+    return services.conversation_merge(survivor=survivor, merged=merged, actor=request.user)  # type: ignore[arg-type]
