@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "stay.console.middleware.AgentLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -226,3 +227,5 @@ DEFAULT_FROM_EMAIL = os.environ.get("STAY_FROM_EMAIL", "support@localhost")
 # `stay smtpd`: where the built-in mail server listens.
 SMTPD_HOST = os.environ.get("STAY_SMTPD_HOST", "127.0.0.1")
 SMTPD_PORT = int(os.environ.get("STAY_SMTPD_PORT", "2525"))
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:inbox"

@@ -1,0 +1,207 @@
+"""Acting on a customer's order from a conversation: cancel, refund, resend the order's
+status, send a replacement now. Each action is requested once (an idempotency key from the
+form the agent saw), checked against the agent's limits, recorded in the conversation's and
+the order's timelines, and sent to the store through the connector's durable calls."""
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from stay.connectors.shopify.calls import platform_call_request
+from stay.conversations.models import Conversation, ConversationEvent, Role
+from stay.conversations.selectors import agent_of
+from stay.conversations.services import actor_of, message_send
+from stay.core.errors import Conflict, InvalidInput
+from stay.orders.models import Order, OrderEvent
+
+ACTIONS = ("cancel", "refund", "replacement", "resend")
+UNFULFILLED = ("", "unfulfilled", "null")
+# An agent without a limit of their own may refund up to this much without a lead.
+DEFAULT_AGENT_REFUND_LIMIT = Decimal("200")
+
+
+class NeedsLead(Conflict):
+    """The agent's role does not allow this; a lead must do it."""
+
+
+def refund_limit(user: AbstractBaseUser) -> Decimal | None:
+    """The most ``user`` may refund at once; ``None``: no limit (leads and admins)."""
+    agent = agent_of(user)
+    if agent is None:
+        return Decimal("0")
+    if agent.role in (Role.LEAD, Role.ADMIN):
+        return None
+    return agent.refund_limit if agent.refund_limit is not None else DEFAULT_AGENT_REFUND_LIMIT
+
+
+def cancellable(order: Order) -> bool:
+    return not order.cancelled_at and (order.fulfillment_status or "") in UNFULFILLED
+
+
+def refundable(order: Order) -> Decimal:
+    return max(order.total - order.total_refunded, Decimal("0"))
+
+
+def _refund_lines(order: Order, quantities: dict[int, int]) -> tuple[list[dict[str, Any]], Decimal]:
+    lines = {line.pk: line for line in order.lines.all()}
+    chosen, amount = [], Decimal("0")
+    for line_id, quantity in quantities.items():
+        line = lines.get(line_id)
+        if line is None:
+            raise InvalidInput(_("Line %(id)s is not on this order.") % {"id": line_id})
+        if not 0 < quantity <= line.quantity:
+            raise InvalidInput(
+                _("Refund between 1 and %(max)s of %(title)s.") % {"max": line.quantity, "title": line.title}
+            )
+        chosen.append({"line_item_id": line.platform_id, "quantity": quantity, "restock_type": "no_restock"})
+        amount += (line.unit_price * quantity - line.total_discount * quantity / line.quantity).quantize(
+            Decimal("0.01")
+        )
+    return chosen, amount
+
+
+def _parse_amount(raw: str) -> Decimal:
+    try:
+        amount = Decimal(raw.strip())
+    except (InvalidOperation, AttributeError):
+        raise InvalidInput(_("Enter the amount as a number, e.g. 12.50.")) from None
+    if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise InvalidInput(_("Enter an amount above zero with at most two decimals."))
+    return amount
+
+
+def order_action(
+    *,
+    conversation: Conversation,
+    order: Order,
+    action: str,
+    agent: AbstractBaseUser,
+    idempotency_key: str,
+    amount: str = "",
+    line_quantities: dict[int, int] | None = None,
+    note: str = "",
+) -> ConversationEvent:
+    """Do ``action`` on ``order`` for the customer of ``conversation``; returns the event
+    recorded in the conversation. The same key twice does it once."""
+    if action not in ACTIONS:
+        raise InvalidInput(_("Unknown action %(action)s.") % {"action": action})
+    if order.store_id != conversation.store_id or order.customer_id != conversation.customer_id:
+        raise InvalidInput(_("This order is not this customer's."))
+    if not idempotency_key:
+        raise InvalidInput(_("The form expired: reload the page and try again."))
+    actor = actor_of(agent)
+    with transaction.atomic():
+        done = ConversationEvent.objects.filter(
+            conversation=conversation, kind=f"order_{action}", data__key=idempotency_key
+        ).first()
+        if done is not None:
+            return done  # the same request again (a double click, a retried post): done once
+        data: dict[str, Any] = {"order": order.name, "key": idempotency_key}
+        if action == "resend":
+            sent = message_send(conversation=conversation, text=order_status_text(conversation, order), author=agent)
+            data["message"] = sent.pk
+        else:
+            params, details = _platform_params(order, action, agent, amount, line_quantities or {}, note)
+            call = platform_call_request(
+                store=conversation.store,
+                action=params.pop("_action"),
+                params=params,
+                idempotency_key=f"console:{idempotency_key}",
+                requested_by=actor,
+            )
+            data.update(details, call=call.pk)
+        event = ConversationEvent.objects.create(
+            conversation=conversation, kind=f"order_{action}", actor=actor, data=data
+        )
+        OrderEvent.objects.create(
+            order=order, kind=f"{action}_requested", actor=actor, data={**data, "conversation": conversation.pk}
+        )
+    return event
+
+
+def _platform_params(
+    order: Order, action: str, agent: AbstractBaseUser, amount: str, quantities: dict[int, int], note: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    if action == "cancel":
+        if order.cancelled_at:
+            raise Conflict(_("Order %(name)s is already cancelled.") % {"name": order.name})
+        if not cancellable(order):
+            raise Conflict(_("Order %(name)s has shipped: it can no longer be cancelled.") % {"name": order.name})
+        return {"_action": "cancel_order", "order_id": order.platform_id, "reason": "customer"}, {"order": order.name}
+    if action == "replacement":
+        lines = [line for line in order.lines.all() if not quantities or line.pk in quantities]
+        items = [
+            {
+                "variant_id": line.variant_platform_id,
+                "quantity": quantities.get(line.pk, line.quantity),
+                "price": "0.00",
+            }
+            for line in lines
+            if line.variant_platform_id
+        ]
+        if not items:
+            raise InvalidInput(_("Choose at least one item to replace."))
+        params = {
+            "_action": "create_order",
+            "line_items": items,
+            "email": order.email,
+            "shipping_address": order.shipping_address,
+            "note": _("Replacement for %(name)s. %(note)s") % {"name": order.name, "note": note},
+            "tags": ["replacement", f"replaces:{order.name}"],
+            "financial_status": "paid",
+            "currency": order.currency,
+        }
+        return params, {"order": order.name, "items": len(items), "reason": note}
+    # refund: the whole order, some lines, or an amount
+    if quantities:
+        line_items, value = _refund_lines(order, quantities)
+    elif amount:
+        line_items, value = [], _parse_amount(amount)
+    else:
+        line_items, value = [], refundable(order)
+    if value <= 0:
+        raise InvalidInput(_("Nothing is left to refund on %(name)s.") % {"name": order.name})
+    if value > refundable(order):
+        raise InvalidInput(
+            _("At most %(max)s %(currency)s can be refunded on this order.")
+            % {"max": refundable(order), "currency": order.currency}
+        )
+    limit = refund_limit(agent)
+    if limit is not None and value > limit:
+        raise NeedsLead(
+            _("Refunds over %(limit)s %(currency)s need a lead.") % {"limit": limit, "currency": order.currency}
+        )
+    params = {
+        "_action": "create_refund",
+        "order_id": order.platform_id,
+        "line_items": line_items,
+        "note": note,
+        "currency": order.currency,
+        "transactions": [{"kind": "refund", "gateway": "original", "amount": str(value)}],
+    }
+    return params, {"order": order.name, "amount": str(value), "currency": order.currency}
+
+
+def order_status_text(conversation: Conversation, order: Order) -> str:
+    """The order's status in the customer's language, with its tracking links."""
+    with override(conversation.customer.locale or conversation.store.default_locale or "en"):
+        if order.cancelled_at:
+            state = _("was cancelled")
+        elif order.fulfillment_status == "fulfilled":
+            state = _("has shipped")
+        elif order.fulfillment_status == "partial":
+            state = _("has partly shipped")
+        else:
+            state = _("is being prepared")
+        lines = [_("Your order %(name)s %(state)s.") % {"name": order.name, "state": state}]
+        for fulfilment in order.fulfilments.all():
+            if fulfilment.tracking_url:
+                lines.append(
+                    _("Track it with %(carrier)s: %(url)s")
+                    % {"carrier": fulfilment.carrier or _("the carrier"), "url": fulfilment.tracking_url}
+                )
+        return "\n".join(lines)

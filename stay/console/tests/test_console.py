@@ -1,0 +1,215 @@
+"""The agent console through real HTTP requests: access, inbox, search, a conversation with
+the customer's orders, replies, notes, status, and order actions with limits."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from stay.channels.email.services import email_receive
+from stay.conftest import mail, payload
+from stay.connectors.shopify.models import PlatformCall
+from stay.conversations.models import Conversation, ConversationEvent, Macro, Message, Status
+from stay.orders.models import Order, OrderEvent
+
+
+@pytest.fixture
+def order(post_webhook):
+    post_webhook("orders/create", payload("orders_create"))
+    return Order.objects.get()
+
+
+@pytest.fixture
+def conversation(order, mailbox):
+    raw = mail("order_question_qp").replace(b"Jamie.Lee@Example.com", b"jon@example.com")
+    return email_receive(raw=raw).message.conversation
+
+
+def logged_in(user, password):
+    client = Client()
+    assert client.login(username=user.username, password=password)
+    return client
+
+
+@pytest.fixture
+def agent(agent_user):
+    return logged_in(agent_user, "agent-pass")
+
+
+@pytest.fixture
+def lead(lead_user):
+    return logged_in(lead_user, "lead-pass")
+
+
+def test_login_required_and_agents_only(client, django_user_model, store):
+    response = client.get("/console/")
+    assert response.status_code == 302 and "/console/login" in response["Location"]
+    django_user_model.objects.create_user(username="shopper", password="pw")
+    shopper = Client()
+    shopper.login(username="shopper", password="pw")
+    assert shopper.get("/console/").status_code == 403
+
+
+def test_login_page_logs_in(client, agent_user, store):
+    response = client.post("/console/login", {"username": "alex", "password": "agent-pass"})
+    assert response.status_code == 302
+    assert client.get("/console/").status_code == 200
+
+
+def test_inbox_lists_with_counts_and_few_queries(agent, conversation, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        response = agent.get("/console/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Where is my order #1001?" in page
+    assert "Jon Snow" in page or conversation.customer.name in page
+
+
+def test_inbox_pages_with_load_more(agent, store, mailbox):
+    for i in range(55):
+        raw = mail("order_question_qp").replace(b"Jamie.Lee@Example.com", f"s{i}@example.com".encode())
+        email_receive(raw=raw.replace(b"<CAF=q1x9mE4p@", f"<m{i}@".encode()))
+    first = agent.get("/console/").content.decode()
+    assert first.count('class="row ') == 50 and "Load more" in first
+    cursor = first.split("cursor=")[1].split('"')[0]
+    more = agent.get(f"/console/?cursor={cursor}", headers={"HX-Request": "true"}).content.decode()
+    assert more.count('class="row ') == 5 and "Load more" not in more
+
+
+def test_search_finds_korean_and_english(agent, store, mailbox):
+    email_receive(raw=mail("korean_euc_kr"))
+    email_receive(raw=mail("order_question_qp"))
+    korean = agent.get("/console/", {"q": "교환하고"}).content.decode()
+    assert "교환 문의" in korean and "Where is my order" not in korean
+    short = agent.get("/console/", {"q": "사이즈"}).content.decode()
+    assert "교환 문의" in short
+    english = agent.get("/console/", {"q": "Ridge tent"}).content.decode()
+    assert "Where is my order" in english and "교환 문의" not in english
+    by_email = agent.get("/console/", {"q": "minji.kim@example.co.kr"}).content.decode()
+    assert "교환 문의" in by_email
+
+
+def test_conversation_shows_timeline_and_orders(agent, conversation, order):
+    page = agent.get(reverse("console:conversation", args=[conversation.pk])).content.decode()
+    assert "hasn&#x27;t arrived" in page or "hasn't arrived" in page
+    assert "#1001" in page and "Ridgeline 2P Tent" in page
+    assert "Cancel order" in page and "Send a replacement now" in page
+
+
+def test_reply_note_and_resolve(agent, conversation, django_capture_on_commit_callbacks):
+    url = reverse("console:send", args=[conversation.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = agent.post(
+            url, {"text": "It ships tomorrow.", "mode": "reply", "channel": "email", "then": "resolved"}
+        )
+    assert response.status_code == 200 and "It ships tomorrow." in response.content.decode()
+    conversation.refresh_from_db()
+    assert conversation.status == Status.RESOLVED
+    note = agent.post(url, {"text": "Called the carrier", "mode": "note"})
+    assert "Internal note" in note.content.decode()
+    empty = agent.post(url, {"text": "  ", "mode": "reply"})
+    assert empty.status_code == 400 and empty["HX-Retarget"] == "#flash"
+
+
+def test_poll_returns_only_new_messages(agent, conversation):
+    url = reverse("console:messages", args=[conversation.pk])
+    last = Message.objects.filter(conversation=conversation).latest("id").pk
+    assert agent.get(url, {"after": last}).status_code == 204
+    email_receive(
+        raw=mail("reply_gmail", IN_REPLY_TO="<CAF=q1x9mE4p@mail.example.com>").replace(
+            b"jamie.lee@example.com", b"jon@example.com"
+        )
+    )
+    response = agent.get(url, {"after": last})
+    assert response.status_code == 200 and "It arrived just now" in response.content.decode()
+    assert int(response["X-Stay-After"]) > last
+
+
+def test_assign_snooze_and_merge(agent, agent_user, conversation):
+    url = reverse("console:update", args=[conversation.pk])
+    assert agent.post(url, {"assignee": "alex"}).status_code == 200
+    assert agent.post(url, {"status": "snoozed", "snooze_hours": "4"}).status_code == 200
+    conversation.refresh_from_db()
+    assert conversation.assignee == agent_user and conversation.status == Status.SNOOZED
+    assert agent.post(url, {"status": "snoozed", "snooze_hours": "0"}).status_code == 400
+    assert agent.post(url, {"merge": "#999999"}).status_code == 404
+
+
+def test_macro_fills_variables(agent, conversation, order):
+    macro = Macro.objects.create(
+        store=conversation.store, name="Where", body="Hi {first_name}, {last_order} ships soon. {agent_name}"
+    )
+    text = agent.get(reverse("console:macro", args=[conversation.pk, macro.pk])).content.decode()
+    assert text == f"Hi {conversation.customer.name.split()[0]}, #1001 ships soon. Alex"
+
+
+def test_cancel_is_requested_once_through_the_connector(agent, conversation, order):
+    url = reverse("console:act", args=[conversation.pk, order.pk])
+    form = {"action": "cancel", "key": "k-1"}
+    assert agent.post(url, form).status_code == 200
+    assert agent.post(url, form).status_code == 200  # a double click
+    call = PlatformCall.objects.get()
+    assert call.action == "cancel_order" and call.params["order_id"] == order.platform_id
+    assert ConversationEvent.objects.filter(kind="order_cancel").count() == 1
+    assert OrderEvent.objects.filter(order=order, kind="cancel_requested").exists()
+
+
+def test_refund_over_the_agents_limit_needs_a_lead(agent, lead, conversation, order):
+    url = reverse("console:act", args=[conversation.pk, order.pk])
+    whole = agent.post(url, {"action": "refund", "key": "r-1"})
+    assert whole.status_code == 403 and "need a lead" in whole.content.decode()
+    assert not PlatformCall.objects.exists()
+    socks = order.lines.get(title="Trail Runner Sock")
+    by_line = agent.post(url, {"action": "refund", "key": "r-2", f"line_{socks.pk}": "2"})
+    assert by_line.status_code == 200
+    assert PlatformCall.objects.get().params["transactions"][0]["amount"] == "49.00"
+    too_much = agent.post(url, {"action": "refund", "key": "r-3", "amount": "9999"})
+    assert too_much.status_code == 400
+    assert lead.post(url, {"action": "refund", "key": "r-4"}).status_code == 200
+    assert PlatformCall.objects.count() == 2
+
+
+def test_replacement_and_resend(agent, conversation, order, django_capture_on_commit_callbacks):
+    url = reverse("console:act", args=[conversation.pk, order.pk])
+    assert agent.post(url, {"action": "replacement", "key": "p-1", "note": "arrived damaged"}).status_code == 200
+    call = PlatformCall.objects.get(action="create_order")
+    assert "replacement" in call.params["tags"] and all(i["price"] == "0.00" for i in call.params["line_items"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert agent.post(url, {"action": "resend", "key": "s-1"}).status_code == 200
+    assert "#1001" in Message.objects.filter(direction="out").latest("id").text
+
+
+def test_another_customers_order_is_refused(agent, conversation, store, django_user_model):
+    other = Order.objects.create(
+        store=store, platform_id="x", name="#9", placed_at=conversation.created_at, currency="USD"
+    )
+    response = agent.post(reverse("console:act", args=[conversation.pk, other.pk]), {"action": "cancel", "key": "z"})
+    assert response.status_code == 404
+    assert not PlatformCall.objects.exists()
+
+
+def test_korean_agent_reads_korean(client, django_user_model, conversation):
+    from stay.conversations.models import Agent
+
+    user = django_user_model.objects.create_user(username="jiwoo", password="pw")
+    Agent.objects.create(user=user, locale="ko")
+    client.login(username="jiwoo", password="pw")
+    page = client.get("/console/").content.decode()
+    assert 'lang="ko"' in page
+
+
+def test_attachment_only_for_agents(agent, client, store, mailbox):
+    message = email_receive(raw=mail("defect_multipart")).message
+    attachment = message.attachments.get(filename="receipt.pdf")
+    url = reverse("console:attachment", args=[attachment.pk])
+    response = agent.get(url)
+    assert response.status_code == 200 and b"%PDF" in b"".join(response.streaming_content)
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert client.get(url).status_code == 302
+
+
+def test_csrf_is_enforced(agent_user, conversation):
+    strict = Client(enforce_csrf_checks=True)
+    strict.login(username="alex", password="agent-pass")
+    response = strict.post(reverse("console:send", args=[conversation.pk]), {"text": "hi"})
+    assert response.status_code == 403
+    assert not Conversation.objects.filter(messages__text="hi").exists()

@@ -1,0 +1,18 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+app_name = "console"
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("login", auth_views.LoginView.as_view(template_name="console/login.html"), name="login"),
+    path("logout", auth_views.LogoutView.as_view(next_page="console:login"), name="logout"),
+    path("c/<int:pk>", views.conversation, name="conversation"),
+    path("c/<int:pk>/messages", views.messages_since, name="messages"),
+    path("c/<int:pk>/send", views.send, name="send"),
+    path("c/<int:pk>/update", views.update, name="update"),
+    path("c/<int:pk>/macros/<int:macro_id>", views.macro, name="macro"),
+    path("c/<int:pk>/orders/<int:order_id>/act", views.act, name="act"),
+    path("files/<int:pk>", views.attachment, name="attachment"),
+]

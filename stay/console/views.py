@@ -1,0 +1,314 @@
+"""The agent console: Django templates and HTMX, keyboard-friendly, no SPA build.
+
+Every view goes through :func:`agent_required`, and every conversation through
+``conversation_access``. HTMX requests get fragments; anything else gets the full page."""
+
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from stay.conversations import selectors, services
+from stay.conversations.macros import macro_render
+from stay.conversations.models import (
+    Attachment,
+    Channel,
+    Conversation,
+    ConversationEvent,
+    Direction,
+    Macro,
+    Priority,
+    Status,
+)
+from stay.conversations.search import conversation_search
+from stay.core.errors import Conflict, InvalidInput, NotFound, StayError
+from stay.core.models import Store
+from stay.customers.models import Identity
+from stay.orders.models import Order
+from stay.orders.selectors import orders_of_customer
+
+from .actions import cancellable, order_action, refund_limit, refundable
+
+View = Callable[..., HttpResponseBase]
+PAGE_SIZE = 50
+
+
+def agent_required(view: View) -> View:
+    @login_required(login_url="console:login")
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if selectors.agent_of(request.user) is None:  # type: ignore[arg-type]
+            raise PermissionDenied(_("Only agents can use the console."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def current_store(request: HttpRequest) -> Store:
+    wanted = request.GET.get("store") or request.session.get("store")
+    store = Store.objects.filter(slug=wanted).first() if wanted else None
+    store = store or Store.objects.order_by("id").first()
+    if store is None:
+        raise Http404(_("No store is connected yet: create one with `stay createstore`."))
+    request.session["store"] = store.slug
+    return store
+
+
+def _conversation(request: HttpRequest, pk: int) -> Conversation:
+    try:
+        return selectors.conversation_access(user=request.user, store=current_store(request), conversation_id=pk)  # type: ignore[arg-type]
+    except NotFound:
+        raise Http404(_("No such conversation.")) from None
+
+
+def _error(message: str, status: int = 400) -> HttpResponse:
+    response = HttpResponse(f'<div class="error" role="alert">{_escape(message)}</div>', status=status)
+    response["HX-Retarget"] = "#flash"
+    response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def _escape(text: str) -> str:
+    from django.utils.html import escape
+
+    return escape(text)
+
+
+# --- The inbox ----------------------------------------------------------------------------
+@agent_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    store = current_store(request)
+    f = selectors.InboxFilter(
+        view=request.GET.get("view", "all"),
+        status=request.GET.get("status", ""),
+        channel=request.GET.get("channel", ""),
+        tag=request.GET.get("tag", ""),
+    )
+    try:
+        qs = selectors.inbox(store=store, user=request.user, f=f)  # type: ignore[arg-type]
+        qs = conversation_search(store=store, q=request.GET.get("q", ""), base=qs)
+        rows, cursor = selectors.page(qs, cursor=request.GET.get("cursor", ""), size=PAGE_SIZE)
+    except InvalidInput as exc:
+        return _error(str(exc))
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    context = {
+        "store": store,
+        "rows": [(c, selectors.sla_state(c)) for c in rows],
+        "next_cursor": cursor,
+        "query": query.urlencode(),
+        "f": f,
+        "q": request.GET.get("q", ""),
+        "counts": selectors.inbox_counts(store=store, user=request.user),  # type: ignore[arg-type]
+        "channels": Channel.choices,
+        "statuses": Status.choices,
+    }
+    if request.htmx and request.GET.get("cursor"):  # type: ignore[attr-defined]
+        return render(request, "console/_rows.html", context)
+    return render(request, "console/inbox.html", context)
+
+
+# --- One conversation ---------------------------------------------------------------------
+def _panel_context(conversation: Conversation, user: Any) -> dict[str, Any]:
+    customer = conversation.customer
+    orders = orders_of_customer(customer=customer, limit=20)
+    return {
+        "customer": customer,
+        "identities": Identity.objects.filter(customer=customer).order_by("kind", "id"),
+        "orders": [(o, refundable(o), cancellable(o)) for o in orders],
+        "refund_limit": refund_limit(user),
+        "action_key": uuid.uuid4().hex,
+    }
+
+
+@agent_required
+@require_GET
+def conversation(request: HttpRequest, pk: int) -> HttpResponse:
+    convo = _conversation(request, pk)
+    timeline = selectors.timeline(convo)
+    events = ConversationEvent.objects.filter(conversation__customer_id=convo.customer_id).order_by("-created_at")[:50]
+    reply_channels = [
+        (value, label)
+        for value, label in Channel.choices
+        if Identity.objects.filter(customer=convo.customer, kind__in=services.CHANNEL_IDENTITY[Channel(value)]).exists()
+    ]
+    context = {
+        "c": convo,
+        "messages": timeline,
+        "last_id": max((m.pk for m in timeline), default=0),
+        "events": events,
+        "sla": selectors.sla_state(convo),
+        "macros": Macro.objects.filter(store=convo.store),
+        "agents": get_user_model().objects.filter(agent__isnull=False, is_active=True).order_by("username"),
+        "statuses": Status.choices,
+        "priorities": Priority.choices,
+        "reply_channels": reply_channels or [(convo.channel, Channel(convo.channel).label)],
+        **_panel_context(convo, request.user),
+    }
+    return render(request, "console/conversation.html", context)
+
+
+@agent_required
+@require_GET
+def messages_since(request: HttpRequest, pk: int) -> HttpResponse:
+    """Polled every few seconds: the messages after ``after`` (nothing: 204, no swap)."""
+    convo = _conversation(request, pk)
+    try:
+        after = int(request.GET.get("after", "0"))
+    except ValueError:
+        after = 0
+    new = list(selectors.messages_of(convo, after_id=after))
+    # Replies whose delivery changed lately (sent, delivered, failed) are redrawn in place.
+    changed = list(
+        selectors.messages_of(convo).filter(
+            id__lte=after, direction=Direction.OUT, updated_at__gte=timezone.now() - timedelta(seconds=10)
+        )
+    )
+    if not new and not changed:
+        return HttpResponse(status=204)
+    response = render(request, "console/_new_messages.html", {"messages": new, "changed": changed, "c": convo})
+    response["X-Stay-After"] = str(max([after, *(m.pk for m in new)]))
+    return response
+
+
+@agent_required
+@require_POST
+def send(request: HttpRequest, pk: int) -> HttpResponse:
+    convo = _conversation(request, pk)
+    text = request.POST.get("text", "")
+    try:
+        if request.POST.get("mode") == "note":
+            message = services.note_add(conversation=convo, text=text, author=request.user)  # type: ignore[arg-type]
+        else:
+            message = services.message_send(
+                conversation=convo,
+                text=text,
+                channel=request.POST.get("channel", ""),
+                author=request.user,  # type: ignore[arg-type]
+            )
+            if request.POST.get("then") in Status.values and request.POST.get("then") != convo.status:
+                services.conversation_set_status(conversation=convo, status=request.POST["then"], actor=request.user)  # type: ignore[arg-type]
+    except (InvalidInput, Conflict) as exc:
+        return _error(str(exc))
+    return render(request, "console/_message.html", {"m": message, "c": convo, "fresh": True})
+
+
+@agent_required
+@require_POST
+def update(request: HttpRequest, pk: int) -> HttpResponse:
+    """Assign, change status (snooze for some hours), priority or tags; re-renders the header."""
+    convo = _conversation(request, pk)
+    user: Any = request.user
+    try:
+        if "assignee" in request.POST:
+            name = request.POST["assignee"]
+            assignee = get_user_model().objects.filter(username=name, agent__isnull=False).first() if name else None
+            if name and assignee is None:
+                raise InvalidInput(_("%(name)s is not an agent.") % {"name": name})
+            services.conversation_assign(conversation=convo, assignee=assignee, actor=user)
+        if "status" in request.POST:
+            until = None
+            if request.POST["status"] == Status.SNOOZED:
+                hours = request.POST.get("snooze_hours", "24")
+                if not hours.isdigit() or not 0 < int(hours) <= 24 * 30:
+                    raise InvalidInput(_("Snooze for 1 to 720 hours."))
+                until = timezone.now() + timedelta(hours=int(hours))
+            services.conversation_set_status(
+                conversation=convo, status=request.POST["status"], snoozed_until=until, actor=user
+            )
+        if "priority" in request.POST:
+            services.conversation_set_priority(conversation=convo, priority=request.POST["priority"], actor=user)
+        if "tags" in request.POST:
+            services.conversation_set_tags(conversation=convo, tags=request.POST["tags"].split(","), actor=user)
+        if "merge" in request.POST:
+            other = request.POST["merge"].strip().lstrip("#")
+            if not other.isdigit():
+                raise InvalidInput(_("Enter the number of the conversation to merge into this one."))
+            services.conversation_merge(survivor=convo, merged=_conversation(request, int(other)), actor=user)
+    except (InvalidInput, Conflict) as exc:
+        return _error(str(exc))
+    except Http404:
+        return _error(_("No such conversation."), status=404)
+    convo.refresh_from_db()
+    return render(
+        request,
+        "console/_header.html",
+        {
+            "c": convo,
+            "sla": selectors.sla_state(convo),
+            "agents": get_user_model().objects.filter(agent__isnull=False, is_active=True).order_by("username"),
+            "statuses": Status.choices,
+            "priorities": Priority.choices,
+        },
+    )
+
+
+@agent_required
+@require_GET
+def macro(request: HttpRequest, pk: int, macro_id: int) -> HttpResponse:
+    convo = _conversation(request, pk)
+    found = Macro.objects.filter(store=convo.store, pk=macro_id).first()
+    if found is None:
+        raise Http404(_("No such macro."))
+    return HttpResponse(macro_render(found, convo, request.user), content_type="text/plain; charset=utf-8")  # type: ignore[arg-type]
+
+
+@agent_required
+@require_POST
+def act(request: HttpRequest, pk: int, order_id: int) -> HttpResponse:
+    convo = _conversation(request, pk)
+    order = Order.objects.filter(store=convo.store, customer=convo.customer, pk=order_id).first()
+    if order is None:
+        return _error(_("This order is not this customer's."), status=404)
+    quantities: dict[int, int] = {}
+    for key in request.POST:
+        value = request.POST.get(key, "")
+        if key.startswith("line_") and value.strip():
+            try:
+                quantity = int(value)
+                line_id = int(key.removeprefix("line_"))
+            except ValueError:
+                return _error(_("Quantities must be whole numbers."))
+            if quantity:
+                quantities[line_id] = quantity
+    try:
+        event = order_action(
+            conversation=convo,
+            order=order,
+            action=request.POST.get("action", ""),
+            agent=request.user,  # type: ignore[arg-type]
+            idempotency_key=request.POST.get("key", ""),
+            amount=request.POST.get("amount", ""),
+            line_quantities=quantities,
+            note=request.POST.get("note", ""),
+        )
+    except StayError as exc:
+        return _error(str(exc), status=403 if exc.__class__.__name__ == "NeedsLead" else 400)
+    response = render(request, "console/_done.html", {"event": event, "order": order})
+    response["HX-Retarget"] = "#flash"
+    response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+@agent_required
+@require_GET
+def attachment(request: HttpRequest, pk: int) -> HttpResponseBase:
+    found = Attachment.objects.select_related("message").filter(pk=pk).first()
+    if found is None:
+        raise Http404(_("No such file."))
+    _conversation(request, found.message.conversation_id)  # may this agent see it?
+    response = FileResponse(found.file.open("rb"), content_type=found.content_type, filename=found.filename)
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"  # never run what a shopper sent
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
