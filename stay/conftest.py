@@ -137,3 +137,61 @@ def lead_user(db, django_user_model):
     user = django_user_model.objects.create_user(username="lee", password="lead-pass", first_name="Lee")
     Agent.objects.create(user=user, role=Role.LEAD)
     return user
+
+
+class AsgiServer:
+    """Stay's ASGI app (HTTP and websockets) served by uvicorn on 127.0.0.1 in a thread, on
+    the suite's own database: what a browser or a websocket client talks to in tests."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        import uvicorn
+
+        from stay.asgi import application
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        config = uvicorn.Config(
+            application, host="127.0.0.1", port=self.port, lifespan="off", log_level="warning", ws="websockets-sansio"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "AsgiServer":
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture
+def asgi_server(transactional_db, settings):
+    with AsgiServer() as server:
+        settings.WEBSOCKET_PUBLIC_URL = server.ws_url
+        settings.ALLOWED_HOSTS = ["*"]
+        yield server
+
+
+@pytest.fixture
+def chat_widget(store):
+    from stay.channels.webchat.models import ChatWidget
+
+    return ChatWidget.objects.create(store=store, identity_secret="widget-secret")

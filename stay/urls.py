@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from stay.api import api
 from stay.channels.email import views as email_views
 from stay.channels.sms import views as sms_views
+from stay.channels.webchat import views as webchat_views
 from stay.channels.whatsapp import views as whatsapp_views
 from stay.connectors.shopify import webhooks as shopify_webhooks
 
@@ -25,4 +26,6 @@ urlpatterns = [
     path("channels/whatsapp/webhook", whatsapp_views.webhook, name="whatsapp-webhook"),
     path("channels/sms/twilio", sms_views.inbound, name="sms-inbound"),
     path("channels/sms/twilio/status", sms_views.status, name="sms-status"),
+    path("channels/webchat/widget.js", webchat_views.widget_js, name="webchat-widget"),
+    path("channels/webchat/storefront", webchat_views.storefront, name="webchat-storefront"),
 ]

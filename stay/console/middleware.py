@@ -1,7 +1,8 @@
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
 
 
 class AgentLanguageMiddleware:
@@ -13,7 +14,12 @@ class AgentLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         agent = getattr(user, "agent", None) if user is not None and user.is_authenticated else None
-        if agent is not None and agent.locale:
-            translation.activate(agent.locale)
-            request.LANGUAGE_CODE = agent.locale
+        if agent is not None:
+            if agent.locale:
+                translation.activate(agent.locale)
+                request.LANGUAGE_CODE = agent.locale
+            # "Is someone online?" for the chat widget: touched at most once a minute.
+            now = timezone.now()
+            if agent.seen_at is None or now - agent.seen_at > timedelta(minutes=1):
+                type(agent).objects.filter(pk=agent.pk).update(seen_at=now)
         return self.get_response(request)

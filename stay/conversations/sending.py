@@ -41,6 +41,7 @@ class SendError(Exception):
 class Sent:
     channel_message_id: str
     meta: dict[str, Any] = field(default_factory=dict)
+    channel: str = ""  # set when it went out on another channel (a chat reply sent by email)
 
 
 class Sender(Protocol):
@@ -100,6 +101,7 @@ def message_deliver(*, message_id: int) -> Message:
         message.channel_message_id = sent.channel_message_id
         message.channel_timestamp = message.channel_timestamp or timezone.now()
         message.meta = {**message.meta, **sent.meta}
+        message.channel = sent.channel or message.channel
     message.save(
         update_fields=[
             "delivery",
@@ -108,6 +110,8 @@ def message_deliver(*, message_id: int) -> Message:
             "channel_message_id",
             "channel_timestamp",
             "meta",
+            "channel",
+            "identity",
             "updated_at",
         ]
     )

@@ -6,3 +6,11 @@ class WebchatChannelConfig(AppConfig):
     name = "stay.channels.webchat"
     label = "channel_webchat"
     verbose_name = _("Web chat")
+
+    def ready(self) -> None:
+        from stay.conversations.models import Channel
+        from stay.conversations.sending import register_sender
+
+        from .sender import WebchatSender
+
+        register_sender(Channel.WEBCHAT, WebchatSender())

@@ -1,0 +1,185 @@
+"""Web chat: who the visitor is, what they may see, and their messages in and out."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from stay.conversations.inputs import InboundMessage
+from stay.conversations.models import Agent, AuthorKind, Channel, Conversation, Direction, Message, Status
+from stay.conversations.services import message_receive, note_add
+from stay.core.db import atomic_with_retry
+from stay.core.errors import Conflict, InvalidInput
+from stay.customers.inputs import CustomerInput
+from stay.customers.models import Customer, Identity, IdentityKind
+from stay.customers.services import customer_merge, customer_resolve, identity_attach
+from stay.orders.models import Order
+
+from .models import ChatWidget, Visitor
+
+AGENT_ONLINE_WITHIN = timedelta(minutes=5)
+VISITOR_ONLINE_WITHIN = timedelta(minutes=2)
+
+
+def identity_hash(secret: str, customer_id: str) -> str:
+    """What the storefront puts beside a signed-in shopper's customer id: HMAC-SHA256, hex."""
+    return hmac.new(secret.encode(), str(customer_id).encode(), hashlib.sha256).hexdigest()
+
+
+def widget_for(public_key: str) -> ChatWidget | None:
+    return ChatWidget.objects.select_related("store").filter(public_key=public_key).first()
+
+
+def origin_allowed(widget: ChatWidget, origin: str) -> bool:
+    return not widget.allowed_origins or origin.rstrip("/") in [o.rstrip("/") for o in widget.allowed_origins]
+
+
+def visitor_open(*, widget: ChatWidget, token: str, customer_id: str = "", signature: str = "") -> Visitor:
+    """The visitor behind ``token`` (a new one when empty or unknown). A customer id comes
+    with the storefront's signature; only a correct one makes the visitor that customer."""
+    store = widget.store
+    verified = bool(customer_id) and hmac.compare_digest(
+        identity_hash(widget.identity_secret, customer_id), signature or ""
+    )
+    if customer_id and not verified:
+        raise InvalidInput("the customer id's signature does not match: the visitor stays anonymous")
+
+    def work() -> Visitor:
+        visitor = Visitor.objects.select_related("customer", "identity").filter(store=store, token=token).first()
+        if visitor is None:
+            fresh = token if token and len(token) >= 32 else secrets.token_urlsafe(32)
+            customer = Customer.objects.create(store=store)
+            identity = Identity.objects.create(store=store, customer=customer, kind=IdentityKind.CHAT, value=fresh)
+            visitor = Visitor.objects.create(store=store, token=fresh, customer=customer, identity=identity)
+        if verified and not visitor.verified:
+            known = customer_resolve(store=store, data=CustomerInput(platform_id=customer_id), actor="webchat")
+            if known.pk != visitor.customer_id:
+                # What the visitor wrote before signing in joins the account they signed in to.
+                customer_merge(survivor=known, merged=visitor.customer, actor="webchat:verified")
+            Identity.objects.filter(pk=visitor.identity_id).update(verified=True, customer=known)
+            visitor.customer, visitor.verified = known, True
+            visitor.save(update_fields=["customer", "verified"])
+        return visitor
+
+    return atomic_with_retry(work)
+
+
+def presence(visitor: Visitor, delta: int) -> None:
+    Visitor.objects.filter(pk=visitor.pk).update(connections=F("connections") + delta, last_seen_at=timezone.now())
+
+
+def visitor_online(conversation: Conversation) -> bool:
+    since = timezone.now() - VISITOR_ONLINE_WITHIN
+    return Visitor.objects.filter(
+        customer_id=conversation.customer_id, connections__gt=0, last_seen_at__gte=since
+    ).exists()
+
+
+def agents_online() -> bool:
+    return Agent.objects.filter(seen_at__gte=timezone.now() - AGENT_ONLINE_WITHIN, user__is_active=True).exists()
+
+
+def chat_conversation(visitor: Visitor) -> Conversation | None:
+    return (
+        Conversation.objects.filter(customer_id=visitor.customer_id, channel=Channel.WEBCHAT, merged_into__isnull=True)
+        .order_by("-last_message_at")
+        .first()
+    )
+
+
+def history(conversation: Conversation | None, *, after_id: int = 0, limit: int = 50) -> list[dict[str, Any]]:
+    """What the visitor sees: their messages and the replies; never internal notes."""
+    if conversation is None:
+        return []
+    rows = list(
+        Message.objects.filter(conversation=conversation, id__gt=after_id)
+        .exclude(direction=Direction.NOTE)
+        .select_related("author")
+        .order_by("-id")[:limit]
+    )
+    return [message_payload(m) for m in reversed(rows)]
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    author = ""
+    if message.direction == Direction.OUT:
+        author = (message.author.first_name or message.author.get_username()) if message.author else ""
+    return {
+        "id": message.pk,
+        "direction": message.direction,
+        "author": author,
+        "text": message.text,
+        "at": message.created_at.isoformat(),
+    }
+
+
+def visible_orders(visitor: Visitor, *, limit: int = 5) -> list[dict[str, Any]]:
+    """A verified visitor's own recent orders; an anonymous visitor sees none."""
+    if not visitor.verified:
+        return []
+    orders = (
+        Order.objects.filter(customer_id=visitor.customer_id).prefetch_related("fulfilments").order_by("-placed_at")
+    )
+    return [
+        {
+            "name": o.name,
+            "placed_at": o.placed_at.date().isoformat(),
+            "total": str(o.total),
+            "currency": o.currency,
+            "status": o.fulfillment_status or "unfulfilled",
+            "tracking": [f.tracking_url for f in o.fulfilments.all() if f.tracking_url],
+        }
+        for o in orders[:limit]
+    ]
+
+
+def chat_receive(*, visitor: Visitor, text: str, client_id: str) -> tuple[Message, bool]:
+    text = text.strip()
+    if not text:
+        raise InvalidInput("write a message")
+    if len(text) > 5000:
+        raise InvalidInput("a chat message is at most 5,000 characters")
+    return message_receive(
+        store=visitor.store,
+        data=InboundMessage(
+            channel=Channel.WEBCHAT,
+            sender_kind=IdentityKind.CHAT,
+            sender=visitor.token,
+            sender_verified=visitor.verified,
+            text=text,
+            channel_message_id=f"{visitor.token[:16]}:{client_id[:60]}" if client_id else "",
+        ),
+    )
+
+
+@transaction.atomic
+def email_leave(*, visitor: Visitor, email: str) -> Conversation | None:
+    """No agent is online: the visitor leaves an email address and the conversation goes on
+    by email (replies go there while the visitor is away)."""
+    conflict = ""
+    try:
+        identity_attach(customer=visitor.customer, kind=IdentityKind.EMAIL, value=email, actor="webchat")
+    except Conflict as exc:
+        # Someone with that address is known already. Merging them is an agent's decision
+        # (a visitor could type anyone's address), so the agent is told instead.
+        conflict = str(exc)
+    conversation = chat_conversation(visitor)
+    if conversation is not None:
+        conversation.tags = sorted({*conversation.tags, "continue-by-email"})
+        conversation.save(update_fields=["tags", "updated_at"])
+        if conversation.status == Status.RESOLVED:
+            conversation.status = Status.OPEN
+            conversation.save(update_fields=["status"])
+        if conflict:
+            note_add(
+                conversation=conversation,
+                text=f"The visitor left {email} to be answered by email: {conflict}",
+                author=None,
+                author_kind=AuthorKind.SYSTEM,
+            )
+    return conversation

@@ -1,0 +1,127 @@
+/* Stay chat widget. Embed with one tag:
+   <script src=".../channels/webchat/widget.js?key=PUBLIC_KEY" async></script>
+   A signed-in shopper: add data-customer-id="ID" data-customer-hash="HMAC-SHA256(secret, ID)". */
+(function () {
+  "use strict";
+  var config = {{ config|safe }};
+  var t = config.t;
+  var script = document.currentScript || document.querySelector('script[src*="webchat/widget.js"]');
+  var customerId = script && script.getAttribute("data-customer-id");
+  var customerHash = script && script.getAttribute("data-customer-hash");
+  var storageKey = "stay-chat-" + config.key;
+  var visitor = localStorage.getItem(storageKey) || "";
+  var socket, shown = {}, pending = {}, retry = 1000;
+
+  var host = document.createElement("div");
+  host.id = "stay-chat";
+  document.body.appendChild(host);
+  var root = host.attachShadow ? host.attachShadow({mode: "open"}) : host;
+  root.innerHTML =
+    '<style>' +
+    ':host{all:initial}*{box-sizing:border-box;font:15px/1.4 system-ui,-apple-system,"Noto Sans KR",sans-serif}' +
+    '.open{position:fixed;right:20px;bottom:20px;border:0;border-radius:24px;padding:12px 18px;background:#0b6bcb;color:#fff;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.25);z-index:2147483000}' +
+    '.box{position:fixed;right:20px;bottom:20px;width:min(360px,calc(100vw - 40px));height:min(520px,calc(100vh - 40px));background:#fff;border-radius:12px;box-shadow:0 4px 20px rgba(0,0,0,.25);display:none;flex-direction:column;z-index:2147483001}' +
+    '.box.on{display:flex}.head{display:flex;justify-content:space-between;align-items:center;padding:10px 14px;background:#0b6bcb;color:#fff;border-radius:12px 12px 0 0}' +
+    '.head button{background:none;border:0;color:#fff;font-size:20px;cursor:pointer}.log{flex:1;overflow-y:auto;padding:10px;display:flex;flex-direction:column;gap:6px}' +
+    '.m{max-width:80%;padding:7px 10px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}.m.in{align-self:flex-end;background:#e8f1fb}.m.out{align-self:flex-start;background:#f1f3f4}' +
+    '.notice{font-size:13px;color:#555;background:#fff8e1;padding:8px;border-radius:8px}.orders{font-size:13px;color:#333;border:1px solid #ddd;border-radius:8px;padding:6px 8px}' +
+    'form{display:flex;gap:6px;padding:8px;border-top:1px solid #eee}input{flex:1;padding:8px;border:1px solid #ccc;border-radius:8px}form button{padding:8px 12px;border:0;border-radius:8px;background:#0b6bcb;color:#fff;cursor:pointer}' +
+    '</style>' +
+    '<button class="open" part="open"></button>' +
+    '<div class="box" role="dialog"><div class="head"><b class="title"></b><button class="close" aria-label=""></button></div>' +
+    '<div class="log" aria-live="polite"></div>' +
+    '<form class="send"><input name="text" autocomplete="off"><button type="submit"></button></form></div>';
+  var $ = function (sel) { return root.querySelector(sel); };
+  $(".open").textContent = t.open;
+  $(".title").textContent = t.title;
+  $(".close").textContent = "×";
+  $(".close").setAttribute("aria-label", t.close);
+  $(".send input").placeholder = t.placeholder;
+  $(".send button").textContent = t.send;
+
+  function add(message) {
+    if (message.id && shown[message.id]) return;
+    if (message.id) shown[message.id] = true;
+    var item = document.createElement("div");
+    item.className = "m " + message.direction;
+    item.textContent = message.text;
+    if (message.id) item.dataset.id = message.id;
+    $(".log").appendChild(item);
+    $(".log").scrollTop = $(".log").scrollHeight;
+    return item;
+  }
+  function notice(text, extra) {
+    var item = document.createElement("div");
+    item.className = "notice";
+    item.textContent = text;
+    if (extra) item.appendChild(extra);
+    $(".log").appendChild(item);
+  }
+  function offerEmail() {
+    var form = document.createElement("form");
+    form.innerHTML = '<input type="email" required name="email"><button type="submit"></button>';
+    form.querySelector("input").placeholder = t.email;
+    form.querySelector("button").textContent = t.save;
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      socket.send(JSON.stringify({type: "email", email: form.querySelector("input").value}));
+    });
+    notice(t.offline, form);
+  }
+  function showOrders(orders) {
+    if (!orders || !orders.length) return;
+    var box = document.createElement("div");
+    box.className = "orders";
+    box.textContent = t.orders + ": " + orders.map(function (o) { return o.name + " (" + o.status + ")"; }).join(", ");
+    $(".log").appendChild(box);
+  }
+
+  function connect() {
+    var url = config.ws + "?visitor=" + encodeURIComponent(visitor);
+    if (customerId && customerHash) url += "&customer_id=" + encodeURIComponent(customerId) + "&hash=" + encodeURIComponent(customerHash);
+    socket = new WebSocket(url);
+    socket.onopen = function () { retry = 1000; };
+    socket.onmessage = function (event) {
+      var data = JSON.parse(event.data);
+      if (data.type === "hello") {
+        visitor = data.visitor;
+        localStorage.setItem(storageKey, visitor);
+        showOrders(data.orders);
+        data.messages.forEach(add);
+        if (!data.agents_online) offerEmail();
+      } else if (data.type === "message") {
+        add(data.message);
+      } else if (data.type === "ack") {
+        var item = pending[data.client_id];
+        if (item) { item.dataset.id = data.id; shown[data.id] = true; delete pending[data.client_id]; }
+      } else if (data.type === "email_saved") {
+        notice(t.saved);
+      } else if (data.type === "error") {
+        notice(data.error);
+      }
+    };
+    socket.onclose = function () { setTimeout(connect, retry); retry = Math.min(retry * 2, 30000); };
+  }
+
+  $(".open").addEventListener("click", function () {
+    $(".box").classList.add("on");
+    $(".open").style.display = "none";
+    if (!socket) connect();
+    $(".send input").focus();
+  });
+  $(".close").addEventListener("click", function () {
+    $(".box").classList.remove("on");
+    $(".open").style.display = "";
+  });
+  $(".send").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var input = $(".send input");
+    var text = input.value.trim();
+    if (!text || !socket || socket.readyState !== 1) return;
+    var clientId = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+    pending[clientId] = add({direction: "in", text: text});
+    socket.send(JSON.stringify({type: "message", text: text, client_id: clientId}));
+    input.value = "";
+  });
+  setInterval(function () { if (socket && socket.readyState === 1) socket.send('{"type":"ping"}'); }, 30000);
+})();

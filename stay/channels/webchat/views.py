@@ -1,0 +1,72 @@
+"""The widget's script (one ``<script>`` tag on any storefront page) and a sample storefront
+page to try it on."""
+
+import json
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from .models import ChatWidget
+from .services import identity_hash
+
+
+def _language(request: HttpRequest) -> str:
+    wanted = (request.GET.get("lang") or translation.get_language_from_request(request) or "en")[:2]
+    return wanted if wanted in dict(settings.LANGUAGES) else "en"
+
+
+@require_GET
+def widget_js(request: HttpRequest) -> HttpResponse:
+    widget = ChatWidget.objects.filter(public_key=request.GET.get("key", "")).first()
+    if widget is None:
+        return HttpResponse(
+            "console.error('Stay chat: unknown widget key');", content_type="text/javascript", status=404
+        )
+    with translation.override(_language(request)):
+        texts = {
+            "title": _("Chat with %(store)s") % {"store": widget.store.name},
+            "open": _("Chat with us"),
+            "placeholder": _("Write a message…"),
+            "send": _("Send"),
+            "close": _("Close"),
+            "offline": _("No one is online right now. Leave your email and we will reply there."),
+            "email": _("Your email"),
+            "save": _("Save"),
+            "saved": _("Thanks! We will reply by email."),
+            "orders": _("Your recent orders"),
+            "you": _("You"),
+            "us": _("Us"),
+        }
+    config = {
+        "key": widget.public_key,
+        "ws": settings.WEBSOCKET_PUBLIC_URL + f"/ws/chat/{widget.public_key}",
+        "t": texts,
+    }
+    response = render(request, "webchat/widget.js", {"config": json.dumps(config)}, content_type="text/javascript")
+    response["Cache-Control"] = "public, max-age=300"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def storefront(request: HttpRequest) -> HttpResponse:
+    """A sample storefront page with the widget. With ``STAY_DEMO_STOREFRONT=1`` (``make run``)
+    ``?customer=<id>`` signs in as that customer, as a real storefront would after a login:
+    never enable it on a real installation."""
+    widget = ChatWidget.objects.select_related("store").order_by("id").first()
+    if widget is None:
+        raise Http404(_("No chat widget is set up."))
+    customer_id = request.GET.get("customer", "") if settings.DEMO_STOREFRONT else ""
+    return render(
+        request,
+        "webchat/storefront.html",
+        {
+            "widget": widget,
+            "customer_id": customer_id,
+            "hash": identity_hash(widget.identity_secret, customer_id) if customer_id else "",
+        },
+    )
