@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAY := $(BIN)/stay
 export STAY_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test lint bench-ingest bench-demo messages clean
+
+.PHONY: run test tools lint bench-ingest bench-demo messages clean
 
 # Re-install only when the dependencies change, so a second `make run` starts in seconds.
 $(BIN)/python:
@@ -27,9 +28,22 @@ run: $(VENV)/.installed
 	$(STAY) ensureadmin
 	$(STAY) serve
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev tools
 	$(BIN)/python -m stay.core.testenv
 	$(BIN)/pytest --create-db $(PYTEST_ARGS)
+
+# The real tools the suite drives (Debian's Chromium for the browser tests, swaks for SMTP),
+# installed when missing: as root directly, otherwise the command to run is printed.
+tools: $(VENV)/.installed-dev
+	@missing="$$($(BIN)/python -m stay.core.testenv --missing)"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing $$missing from Debian's packages"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "Run as root: apt-get update && apt-get install -y $$missing"; \
+	  fi; \
+	fi
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check stay bench

@@ -1,6 +1,7 @@
 """Fixtures shared by every app's tests: a connected store, an API client, a webhook poster."""
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,11 @@ from django.test import Client, TestCase
 
 from stay.connectors.shopify.fake import webhook_headers
 from stay.core.services import api_token_create, store_create
+
+# Playwright's sync API keeps an event loop running in the main thread from the first browser
+# test to the end of the session; Django's ORM refuses to run beside a running loop unless
+# told it is safe, which it is here (the loop is Playwright's, not Django's).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PAYLOADS = Path(__file__).parent / "connectors" / "shopify" / "tests" / "payloads"
 SECRET = "hush-webhook-secret"
@@ -195,3 +201,46 @@ def chat_widget(store):
     from stay.channels.webchat.models import ChatWidget
 
     return ChatWidget.objects.create(store=store, identity_secret="widget-secret")
+
+
+# --- Browser tests (Playwright for Python driving Debian's Chromium) -------------------------
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    import shutil
+
+    return {
+        **browser_type_launch_args,
+        "executable_path": shutil.which("chromium") or "/usr/bin/chromium",
+        "headless": True,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def browser_ready():
+    """Skip (a failure under CI=true) without Chromium."""
+    import shutil
+
+    if not shutil.which("chromium"):
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI=true nothing may be skipped for a missing tool: a skip is a failure."""
+    import os
+
+    report = yield
+    if report.skipped and os.environ.get("CI") == "true" and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true, which allows no skip: {report.longrepr}"
+    return report

@@ -1,0 +1,78 @@
+"""As a person would: an agent in Chromium logs in, finds a customer's conversation, sees the
+orders panel and replies, and the shopper gets the mail; a shopper chats from a storefront
+page with the widget and sees the agent's answer appear live."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from stay.channels.email.services import email_receive
+from stay.conftest import mail, payload
+from stay.conversations.models import Message
+
+pytestmark = pytest.mark.usefixtures("browser_ready")
+
+
+def log_in(page: Page, server, username: str, password: str) -> None:
+    page.goto(f"{server.url}/console/")
+    expect(page).to_have_url(re.compile("/console/login"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Conversations")).to_be_visible()
+
+
+def test_agent_finds_the_conversation_sees_orders_and_replies(
+    page: Page, asgi_server, post_webhook, mailbox, outbox, agent_user
+):
+    post_webhook("orders/create", payload("orders_create"))
+    raw = mail("order_question_qp").replace(b"Jamie.Lee@Example.com", b"jon@example.com")
+    conversation = email_receive(raw=raw).message.conversation
+    name = conversation.customer.name
+
+    log_in(page, asgi_server, "alex", "agent-pass")
+    page.get_by_role("searchbox").fill("jon@example.com")
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name=name).click()
+
+    expect(page.get_by_role("heading", name=re.compile("Where is my order"))).to_be_visible()
+    panel = page.locator("#panel")
+    expect(panel).to_contain_text("#1001")
+    expect(panel).to_contain_text("Ridgeline 2P Tent")
+    expect(panel.get_by_role("button", name="Cancel order")).to_be_visible()
+
+    page.get_by_label("Message").fill("Hi Jon, your tent ships today.")
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.locator("#timeline")).to_contain_text("Hi Jon, your tent ships today.")
+    expect(page.locator("#timeline .msg.out").last).to_contain_text("Sent", timeout=10_000)
+
+    [received] = outbox.unique()
+    assert received["To"] == "jon@example.com"
+    assert "your tent ships today" in received.get_content()
+    assert page.locator("#timeline .msg.out").count() == 1  # the live poll did not add a copy
+
+
+def test_shopper_chats_with_the_widget_and_sees_the_answer_live(
+    page: Page, browser, asgi_server, chat_widget, agent_user
+):
+    page.goto(f"{asgi_server.url}/channels/webchat/storefront")
+    page.get_by_role("button", name="Chat with us").click()
+    page.get_by_placeholder("Write a message…").fill("Is the Ridgeline tent waterproof?")
+    page.get_by_placeholder("Write a message…").press("Enter")
+
+    expect(page.locator("#stay-chat")).to_contain_text("Is the Ridgeline tent waterproof?")
+    for _ in range(50):  # the widget shows the text at once; the server files it a moment later
+        if Message.objects.filter(text="Is the Ridgeline tent waterproof?").exists():
+            break
+        page.wait_for_timeout(100)
+    conversation = Message.objects.get(text="Is the Ridgeline tent waterproof?").conversation
+
+    agent = browser.new_context().new_page()
+    log_in(agent, asgi_server, "alex", "agent-pass")
+    agent.goto(f"{asgi_server.url}/console/c/{conversation.pk}")
+    agent.get_by_label("Message").fill("Yes: 3,000 mm of waterproofing.")
+    agent.get_by_role("button", name="Send", exact=True).click()
+
+    expect(page.locator("#stay-chat")).to_contain_text("Yes: 3,000 mm of waterproofing.", timeout=10_000)
+    agent.context.close()
