@@ -4,6 +4,8 @@ from datetime import timedelta
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
+from stay.conversations.models import Agent, Role
+
 
 class AgentLanguageMiddleware:
     """Each agent reads Stay in the language of their profile (English or Korean)."""
@@ -14,6 +16,9 @@ class AgentLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         agent = getattr(user, "agent", None) if user is not None and user.is_authenticated else None
+        if agent is None and user is not None and user.is_authenticated and user.is_staff:
+            # Staff (the admin `make run` creates) answer customers too, as admins.
+            agent, _ = Agent.objects.get_or_create(user=user, defaults={"role": Role.ADMIN})
         if agent is not None:
             if agent.locale:
                 translation.activate(agent.locale)

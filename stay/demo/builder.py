@@ -44,6 +44,7 @@ class DemoSize:
     customers: int = 3000
     orders: int = 10_000
     carts: int = 1500
+    conversations: int = 400
     season: int = 2025  # October of this year to January of the next
 
 
@@ -70,6 +71,7 @@ class Report:
     refunds: int = 0
     cancelled: int = 0
     carts: int = 0
+    conversations: int = 0
 
 
 def day_weights(season: int) -> list[tuple[date, float]]:
@@ -126,6 +128,8 @@ class DemoBuilder:
         self._orders(store)
         with transaction.atomic():
             self._carts(store)
+        with transaction.atomic():
+            self._inbox(store)
         return store, self.report
 
     def _catalog(self, store: Store) -> None:
@@ -509,3 +513,115 @@ class DemoBuilder:
             )
             self.report.carts += 1
         self.report.customers = Customer.objects.filter(store=store).count()
+
+    # ------------------------------------------------------------------ the inbox
+    def _inbox(self, store: Store) -> None:
+        """Support addresses, the chat widget, opening hours, macros, and conversations on
+        every channel about real demo orders, in English and Korean, some answered."""
+        from datetime import time as clock
+
+        from stay.channels.email.models import Mailbox
+        from stay.channels.webchat.models import ChatWidget
+        from stay.conversations.inputs import InboundMessage
+        from stay.conversations.models import (
+            AuthorKind,
+            BusinessHours,
+            Channel,
+            Conversation,
+            Delivery,
+            Direction,
+            Macro,
+            Message,
+            Status,
+        )
+        from stay.conversations.services import message_receive
+        from stay.customers.models import Identity, IdentityKind
+        from stay.orders.models import Order
+
+        rng = self.rng
+        Mailbox.objects.create(store=store, address="support@summit-outdoor.example", display_name=store.name)
+        ChatWidget.objects.create(store=store, public_key="pk_demo_summit", identity_secret=secrets.token_urlsafe(32))
+        for day in range(5):
+            BusinessHours.objects.create(store=store, weekday=day, opens=clock(9), closes=clock(18))
+        for name, body in data.MACROS:
+            Macro.objects.create(store=store, name=name, body=body)
+        buyers = list(
+            Order.objects.filter(store=store, customer__isnull=False)
+            .select_related("customer")
+            .prefetch_related("lines")
+            .order_by("-placed_at")[: self.size.conversations * 3]
+        )
+        rng.shuffle(buyers)
+        now = datetime.now(UTC)
+        channels = [Channel.EMAIL] * 5 + [Channel.WHATSAPP] * 2 + [Channel.SMS] + [Channel.WEBCHAT] * 2
+        seen: set[int] = set()
+        for order in buyers:
+            if len(seen) >= self.size.conversations:
+                break
+            customer = order.customer
+            assert customer is not None
+            if customer.pk in seen:
+                continue
+            seen.add(customer.pk)
+            korean = customer.locale == "ko"
+            subject, text = rng.choice(data.KO_QUESTIONS if korean else data.EN_QUESTIONS)
+            item = next(iter(order.lines.all())).title if order.lines.all() else ""
+            fill = {"order": order.name, "item": item}
+            channel = rng.choice(channels)
+            identities = {i.kind: i.value for i in Identity.objects.filter(customer=customer)}
+            if channel in (Channel.WHATSAPP, Channel.SMS) and IdentityKind.PHONE not in identities:
+                channel = Channel.EMAIL
+            if channel == Channel.EMAIL and IdentityKind.EMAIL not in identities:
+                continue
+            sender = {
+                Channel.EMAIL: (IdentityKind.EMAIL, identities.get(IdentityKind.EMAIL, "")),
+                Channel.WHATSAPP: (IdentityKind.WHATSAPP, identities.get(IdentityKind.PHONE, "")),
+                Channel.SMS: (IdentityKind.PHONE, identities.get(IdentityKind.PHONE, "")),
+                Channel.WEBCHAT: (IdentityKind.CHAT, f"demo-visitor-{customer.pk}"),
+            }[Channel(channel)]
+            if channel == Channel.WEBCHAT:  # a signed-in shopper: the storefront vouched for them
+                Identity.objects.get_or_create(
+                    store=store,
+                    kind=IdentityKind.CHAT,
+                    value=sender[1],
+                    defaults={"customer": customer, "verified": True},
+                )
+            at = now - timedelta(minutes=rng.randint(5, 60 * 24 * 6))
+            message, _ = message_receive(
+                store=store,
+                data=InboundMessage(
+                    channel=channel,
+                    sender_kind=sender[0],
+                    sender=sender[1],
+                    text=text.format(**fill),
+                    subject=subject.format(**fill) if channel == Channel.EMAIL else "",
+                    channel_message_id=f"demo-{channel}-{customer.pk}",
+                    channel_timestamp=at,
+                ),
+            )
+            conversation = message.conversation
+            Message.objects.filter(pk=message.pk).update(created_at=at)
+            answered = rng.random() < 0.45
+            if answered:
+                reply_at = at + timedelta(minutes=rng.randint(3, 240))
+                answer = rng.choice(data.KO_ANSWERS if korean else data.EN_ANSWERS)
+                Message.objects.create(
+                    store=store,
+                    conversation=conversation,
+                    channel=channel,
+                    direction=Direction.OUT,
+                    author_kind=AuthorKind.AGENT,
+                    identity=message.identity,
+                    text=answer.format(name=customer.name, order=order.name),
+                    delivery=Delivery.DELIVERED,
+                    channel_message_id=f"demo-reply-{conversation.pk}",
+                    channel_timestamp=reply_at,
+                )
+            Conversation.objects.filter(pk=conversation.pk).update(
+                created_at=at,
+                last_message_at=at,
+                first_response_at=(at + timedelta(minutes=30)) if answered else None,
+                status=rng.choice([Status.RESOLVED, Status.PENDING]) if answered else Status.OPEN,
+                tags=["gift"] if order.is_gift else [],
+            )
+            self.report.conversations += 1

@@ -198,3 +198,54 @@ KO_GIFT_MESSAGES = [
     "올 한 해 고마웠어요.",
     "즐거운 연말 보내세요!",
 ]
+
+# The inbox: what shoppers write about their last order ({order} and {item} are filled in).
+EN_QUESTIONS = [
+    (
+        "Where is my order {order}?",
+        "Hi, I ordered the {item} ({order}) last week and it hasn't arrived yet. Can you check?",
+    ),
+    ("Exchange for a bigger size", "The {item} from {order} is too small. Can I swap it for one size up?"),
+    ("Gift card balance", "I got a gift card for Christmas. How do I check how much is left on it?"),
+    ("Damaged on arrival", "My {item} ({order}) arrived with a torn seam. What can you do?"),
+    ("Change my delivery address", "Can you send {order} to my office instead? It hasn't shipped yet I think."),
+    ("Return after the holidays", "Can I still return the {item} from {order}? It was a gift."),
+    ("Cancel my order", "Please cancel {order}, I ordered the wrong colour of the {item}."),
+]
+KO_QUESTIONS = [
+    (
+        "주문 {order} 배송 문의",
+        "안녕하세요. 지난주에 {item} 주문했는데({order}) 아직 도착하지 않았어요. 확인 부탁드립니다.",
+    ),
+    ("사이즈 교환 문의", "{order}로 받은 {item} 사이즈가 작아요. 한 치수 큰 것으로 교환할 수 있을까요?"),
+    ("기프트카드 잔액", "선물로 기프트카드를 받았는데 잔액은 어떻게 확인하나요?"),
+    ("상품 불량", "{order} {item}의 박음질이 뜯어져서 왔어요. 어떻게 해야 하나요?"),
+    ("배송지 변경", "{order} 배송지를 회사로 바꿀 수 있을까요? 아직 발송 전인 것 같아요."),
+    ("반품 가능 여부", "선물 받은 {item}({order}) 반품할 수 있나요?"),
+]
+EN_ANSWERS = [
+    "Hi {name}, thanks for writing. I've checked {order}: it's on its way and you can track it from your order page.",
+    "Hi {name}, no problem at all. I've started the exchange for you; you'll get a label by email shortly.",
+    "Sorry about that, {name}! A replacement is on its way today, no need to send anything back.",
+]
+KO_ANSWERS = [
+    "{name} 님, 문의 감사합니다. {order} 주문은 현재 배송 중이며 주문 페이지에서 배송 조회가 가능합니다.",
+    "{name} 님, 불편을 드려 죄송합니다. 교환 접수해 드렸고 반품 라벨을 이메일로 보내 드리겠습니다.",
+    "{name} 님, 죄송합니다. 교체 상품을 오늘 바로 발송해 드리겠습니다. 받으신 상품은 보내지 않으셔도 됩니다.",
+]
+MACROS = [
+    (
+        "Where is my order",
+        "Hi {first_name}, your order {last_order} is on its way. Track it here: {tracking_link}\n\n"
+        "{agent_name}, {store_name}",
+    ),
+    (
+        "Exchange how-to",
+        "Hi {first_name}, you can swap sizes or colours in a few clicks from our returns page. {agent_name}",
+    ),
+    (
+        "배송 안내",
+        "{first_name} 님, 주문하신 {last_order} 상품은 배송 중입니다. 배송 조회: {tracking_link}\n\n"
+        "{store_name} {agent_name} 드림",
+    ),
+]

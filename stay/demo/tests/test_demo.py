@@ -79,3 +79,18 @@ def test_demo_command(capsys):
     call_command("demo", "--if-empty")
     assert "exists: keeping it" in capsys.readouterr().out
     assert Order.objects.count() == 120
+
+
+@pytest.mark.django_db
+def test_the_demo_inbox_has_conversations_on_every_channel_about_real_orders():
+    from stay.conversations.models import Conversation, Message
+
+    size = DemoSize(products=30, customers=200, orders=800, carts=10, conversations=60)
+    _, report = DemoBuilder(seed=3, size=size).build()
+    assert report.conversations >= 50
+    channels = set(Conversation.objects.values_list("channel", flat=True))
+    assert channels == {"email", "whatsapp", "sms", "webchat"}
+    # Each conversation is with a customer who has orders: the agent sees them beside it.
+    assert not Conversation.objects.filter(customer__orders__isnull=True).exists()
+    assert Message.objects.filter(direction="out").exists()
+    assert Message.objects.filter(text__contains="주문").exists()

@@ -20,6 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--customers", type=int, default=3000)
         parser.add_argument("--orders", type=int, default=10_000)
         parser.add_argument("--carts", type=int, default=1500)
+        parser.add_argument("--conversations", type=int, default=400)
         parser.add_argument("--season", type=int, default=2025, help="Year of the October the season starts in.")
         parser.add_argument("--if-empty", action="store_true", help="Do nothing if a store already exists.")
 
@@ -39,7 +40,12 @@ class Command(BaseCommand):
             self.stdout.flush()
 
         size = DemoSize(
-            products=o["products"], customers=o["customers"], orders=o["orders"], carts=o["carts"], season=o["season"]
+            products=o["products"],
+            customers=o["customers"],
+            orders=o["orders"],
+            carts=o["carts"],
+            conversations=o["conversations"],
+            season=o["season"],
         )
         self.stdout.write("Building the demo store…")
         with transaction.atomic():
@@ -49,6 +55,7 @@ class Command(BaseCommand):
             f"Demo store {store.name!r} ready in {time.monotonic() - started:.1f} s: {report.products} products "
             f"({report.variants} variants), {report.customers} customers, {report.orders} orders "
             f"({report.gift_orders} gifts, {report.gift_card_orders} with gift cards, {report.refunds} refunds, "
-            f"{report.cancelled} cancelled; problems {report.problems}), {report.carts} carts."
+            f"{report.cancelled} cancelled; problems {report.problems}), {report.carts} carts, "
+            f"{report.conversations} conversations."
         )
         self.stdout.write(f"Webhook URL: {store_webhook_url(store)}")

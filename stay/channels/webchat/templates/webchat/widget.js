@@ -10,7 +10,7 @@
   var customerHash = script && script.getAttribute("data-customer-hash");
   var storageKey = "stay-chat-" + config.key;
   var visitor = localStorage.getItem(storageKey) || "";
-  var socket, shown = {}, pending = {}, retry = 1000;
+  var socket, shown = {}, pending = {}, waiting = [], retry = 1000;
 
   var host = document.createElement("div");
   host.id = "stay-chat";
@@ -89,6 +89,8 @@
         showOrders(data.orders);
         data.messages.forEach(add);
         if (!data.agents_online) offerEmail();
+        // What the shopper wrote while the connection was opening goes now.
+        waiting.splice(0).forEach(function (frame) { socket.send(frame); });
       } else if (data.type === "message") {
         add(data.message);
       } else if (data.type === "ack") {
@@ -117,10 +119,12 @@
     event.preventDefault();
     var input = $(".send input");
     var text = input.value.trim();
-    if (!text || !socket || socket.readyState !== 1) return;
+    if (!text) return;
     var clientId = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
     pending[clientId] = add({direction: "in", text: text});
-    socket.send(JSON.stringify({type: "message", text: text, client_id: clientId}));
+    var frame = JSON.stringify({type: "message", text: text, client_id: clientId});
+    if (socket && socket.readyState === 1 && visitor) socket.send(frame);
+    else waiting.push(frame);
     input.value = "";
   });
   setInterval(function () { if (socket && socket.readyState === 1) socket.send('{"type":"ping"}'); }, 30000);
