@@ -26,7 +26,7 @@ run: $(VENV)/.installed
 	$(STAY) migrate --noinput -v0
 	$(STAY) demo --if-empty
 	$(STAY) ensureadmin
-	$(STAY) serve
+	STAY_DEMO_STOREFRONT=1 $(STAY) serve --smtpd
 
 test: $(VENV)/.installed-dev tools
 	$(BIN)/python -m stay.core.testenv

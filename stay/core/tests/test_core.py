@@ -10,7 +10,7 @@ from stay.core import events
 from stay.core.models import ApiToken, Store, hash_token
 from stay.core.tasks import _sweepers, enqueue_on_commit, register_sweeper, sweep_now, task
 
-COMMANDS = ["serve", "demo", "import", "createstore", "token", "ensureadmin"]
+COMMANDS = ["serve", "demo", "import", "createstore", "token", "ensureadmin", "smtpd"]
 
 
 def stay(*args, env=None):

@@ -8,8 +8,9 @@ from django.core.management.base import BaseCommand
 
 class Command(BaseCommand):
     help = (
-        "Serve Stay: the web app and the background worker together. HTTP is served by gunicorn "
-        "(WSGI) worker processes; see docs/adr/0003-serve-http-with-gunicorn.md for why."
+        "Serve Stay: the web app, the chat widget's websockets and the background worker together. "
+        "HTTP is served by gunicorn (WSGI) worker processes, websockets by uvicorn (ASGI) on the next "
+        "port; see docs/adr/0003-serve-http-with-gunicorn.md and 0006-websockets-beside-gunicorn.md."
     )
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
@@ -22,6 +23,13 @@ class Command(BaseCommand):
             help="Web server processes (default: two per core).",
         )
         parser.add_argument("--no-worker", action="store_true", help="Do not start the background worker.")
+        parser.add_argument(
+            "--ws-port",
+            type=int,
+            default=int(os.environ.get("STAY_WEBSOCKET_PORT", "0")) or None,
+            help="Port of the websocket server for the chat widget (default: --port + 1).",
+        )
+        parser.add_argument("--smtpd", action="store_true", help="Also receive email over SMTP (see `stay smtpd`).")
 
     def handle(self, *args, **o):  # type: ignore[no-untyped-def]
         children = []
@@ -29,7 +37,33 @@ class Command(BaseCommand):
             worker = subprocess.Popen([sys.executable, "-m", "stay", "run_huey"])
             children.append(worker)
             self.stdout.write(f"Background worker started (pid {worker.pid}).")
-        self.stdout.write(f"Serving on http://{o['host']}:{o['port']}  (admin /admin, API docs /api/docs)")
+        ws_port = o["ws_port"] or o["port"] + 1
+        # One process: the in-process channel layer pushes to every socket it holds. With
+        # STAY_CHANNEL_LAYER=redis, run more (STAY_WEBSOCKET_WORKERS).
+        sockets = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "stay.asgi:application",
+                "--host",
+                o["host"],
+                "--port",
+                str(ws_port),
+                "--workers",
+                os.environ.get("STAY_WEBSOCKET_WORKERS", "1"),
+                "--no-access-log",
+                "--ws",
+                "websockets-sansio",
+            ]
+        )
+        children.append(sockets)
+        if o["smtpd"]:
+            children.append(subprocess.Popen([sys.executable, "-m", "stay", "smtpd"]))
+        self.stdout.write(
+            f"Serving on http://{o['host']}:{o['port']}  (inbox /console/, admin /admin/, API docs /api/docs)"
+        )
+        self.stdout.write(f"Chat widget websockets on ws://{o['host']}:{ws_port}")
         self.stdout.flush()
         web = subprocess.Popen(  # noqa: S603
             [
