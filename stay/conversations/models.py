@@ -54,7 +54,14 @@ class Agent(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent")
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.AGENT)
-    locale = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
+    locale = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        help_text=_("Empty: the browser's language."),
+    )
     teams = models.ManyToManyField(Team, blank=True, related_name="agents", verbose_name=_("teams"))
     refund_limit = models.DecimalField(
         _("refund limit"),

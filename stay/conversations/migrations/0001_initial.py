@@ -162,7 +162,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('role', models.CharField(choices=[('agent', 'Agent'), ('lead', 'Lead'), ('admin', 'Admin')], default='agent', max_length=10, verbose_name='role')),
-                ('locale', models.CharField(choices=[('en', 'English'), ('ko', 'Korean')], default='en', max_length=10, verbose_name='language')),
+                ('locale', models.CharField(choices=[('en', 'English'), ('ko', 'Korean')], blank=True, default='', help_text='Empty: the browser\'s language.', max_length=10, verbose_name='language')),
                 ('refund_limit', models.DecimalField(blank=True, decimal_places=2, help_text="Refunds above this amount need a lead. Empty: the role's default.", max_digits=14, null=True, verbose_name='refund limit')),
                 ('seen_at', models.DateTimeField(blank=True, null=True, verbose_name='last seen')),
                 ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='agent', to=settings.AUTH_USER_MODEL)),
