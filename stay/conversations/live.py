@@ -8,7 +8,7 @@ message on its next load."""
 import logging
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
 from .models import Message
@@ -39,6 +39,8 @@ def message_changed(message: Message) -> None:
         layer = get_channel_layer()
         if layer is None:
             return
+        if isinstance(layer, InMemoryChannelLayer) and not layer.groups:
+            return  # nobody in this process is watching (a worker, the mail server): skip the hop
         try:
             async_to_sync(layer.group_send)(conversation_group(conversation_id), event)
             async_to_sync(layer.group_send)(inbox_group(store_id), event)

@@ -31,12 +31,13 @@ def _conversations_saying(q: str) -> Iterable[int]:
         return (
             Message.objects.annotate(doc=SearchVector("text", config="simple"))
             .filter(doc=query)
+            .order_by()
             .values_list("conversation_id", flat=True)[:MAX_MATCHES]
         )
     long_words = [w for w in words if len(w) >= 3]
     short_words = [w for w in words if len(w) < 3]  # below a trigram: the index cannot help
     if not long_words:
-        qs = Message.objects.all()
+        qs = Message.objects.order_by()
         for word in short_words:
             qs = qs.filter(text__contains=word)
         return qs.values_list("conversation_id", flat=True)[:MAX_MATCHES]

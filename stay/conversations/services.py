@@ -97,15 +97,15 @@ def _csat_answer(text: str) -> int | None:
 
 
 def _open_conversation(store: Store, customer: Customer, channel: str, subject: str, now: datetime) -> Conversation:
-    first, resolution = sla.targets(store, Priority.NORMAL)
+    first_due, resolution_due = sla.due_times(store, Priority.NORMAL, now)
     conversation = Conversation.objects.create(
         store=store,
         customer=customer,
         channel=channel,
         subject=subject[:300],
         last_message_at=now,
-        first_response_due_at=sla.add_business_minutes(store, now, first),
-        resolution_due_at=sla.add_business_minutes(store, now, resolution),
+        first_response_due_at=first_due,
+        resolution_due_at=resolution_due,
     )
     ConversationEvent.objects.create(conversation=conversation, kind="created", actor="customer")
     return conversation
@@ -137,11 +137,13 @@ def _awaiting_csat(store: Store, customer: Customer, channel: str, now: datetime
 
 
 def message_receive(
-    *, store: Store, data: InboundMessage, conversation: Conversation | None = None
+    *, store: Store, data: InboundMessage, conversation: Conversation | None = None, threaded_by_channel: bool = False
 ) -> tuple[Message, bool]:
     """File one inbound message: find (or create) its sender as a customer through their
     identity, then its conversation: ``conversation`` when the channel threaded it, else the
-    sender's conversation on this channel that is still going on, else a new one. A message
+    sender's conversation on this channel that is still going on, else a new one. A channel
+    that threads by itself (email: headers, then subject) says ``threaded_by_channel``: then
+    no ``conversation`` means a new one. A message
     id seen before returns the stored message and ``False`` (platforms retry).
 
     A reply of 1-5 to a satisfaction survey is recorded as the score."""
@@ -163,20 +165,25 @@ def message_receive(
             verified=data.sender_verified,
             actor=f"{data.channel}:inbound",
         )
-        return _receive(store, data, conversation, customer, identity)
+        return _receive(store, data, conversation, customer, identity, threaded_by_channel)
 
     # One transaction: the sender, the conversation and the message are filed together or not at all.
     return atomic_with_retry(work)
 
 
 def _receive(
-    store: Store, data: InboundMessage, conversation: Conversation | None, customer: Customer, identity: Identity
+    store: Store,
+    data: InboundMessage,
+    conversation: Conversation | None,
+    customer: Customer,
+    identity: Identity,
+    threaded_by_channel: bool,
 ) -> tuple[Message, bool]:
     now = timezone.now()
     score = _csat_answer(data.text)
     if conversation is not None and conversation.merged_into_id:
         conversation = Conversation.objects.get(pk=conversation.merged_into_id)
-    if conversation is None:
+    if conversation is None and not threaded_by_channel:
         conversation = _conversation_for(store, customer, data)
     if conversation is None and score is not None:
         conversation = _awaiting_csat(store, customer, data.channel, now)
@@ -398,10 +405,10 @@ def conversation_set_priority(
 ) -> Conversation:
     if priority not in Priority.values:
         raise InvalidInput(_("Priority must be one of: %(choices)s.") % {"choices": ", ".join(Priority.values)})
-    first, resolution = sla.targets(conversation.store, priority)
     conversation.priority = priority
-    conversation.first_response_due_at = sla.add_business_minutes(conversation.store, conversation.created_at, first)
-    conversation.resolution_due_at = sla.add_business_minutes(conversation.store, conversation.created_at, resolution)
+    conversation.first_response_due_at, conversation.resolution_due_at = sla.due_times(
+        conversation.store, priority, conversation.created_at
+    )
     conversation.save(update_fields=["priority", "first_response_due_at", "resolution_due_at", "updated_at"])
     ConversationEvent.objects.create(
         conversation=conversation, kind="priority_changed", actor=actor_of(actor), data={"to": priority}

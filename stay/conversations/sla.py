@@ -16,6 +16,13 @@ DEFAULT_TARGETS = {  # priority: (first response, resolution) in minutes
 }
 
 
+def due_times(store: Store, priority: str, start: datetime) -> tuple[datetime, datetime]:
+    """When the first response and the resolution are due for a conversation started at ``start``."""
+    first, resolution = targets(store, priority)
+    hours = opening_hours(store)
+    return add_business_minutes(store, start, first, hours), add_business_minutes(store, start, resolution, hours)
+
+
 def targets(store: Store, priority: str) -> tuple[int, int]:
     policy = SlaPolicy.objects.filter(store=store, priority=priority).first()
     if policy:
@@ -27,9 +34,12 @@ def opening_hours(store: Store) -> dict[int, tuple[time, time]]:
     return {h.weekday: (h.opens, h.closes) for h in BusinessHours.objects.filter(store=store)}
 
 
-def add_business_minutes(store: Store, start: datetime, minutes: int) -> datetime:
-    """``start`` plus ``minutes`` of the store's opening hours (all hours when none are set)."""
-    hours = opening_hours(store)
+def add_business_minutes(
+    store: Store, start: datetime, minutes: int, hours: dict[int, tuple[time, time]] | None = None
+) -> datetime:
+    """``start`` plus ``minutes`` of the store's opening hours (all hours when none are set;
+    ``hours`` when the caller has read them already)."""
+    hours = opening_hours(store) if hours is None else hours
     if not hours:
         return start + timedelta(minutes=minutes)
     tz = ZoneInfo(store.timezone or "UTC")

@@ -130,11 +130,17 @@ def customer_for_contact(
             while customer.merged_into_id:
                 customer = Customer.objects.get(pk=customer.merged_into_id)
             return customer, known
-        if kind in (IdentityKind.EMAIL, IdentityKind.PHONE, IdentityKind.WHATSAPP):
-            data = CustomerInput(
-                email=value if kind == IdentityKind.EMAIL else "",
-                phone=value if kind != IdentityKind.EMAIL else "",
+        if kind == IdentityKind.EMAIL:
+            # Nobody is known by this address (looked up above): a new customer.
+            customer = Customer.objects.create(store=store, name=name, locale=locale)
+            CustomerEvent.objects.create(customer=customer, kind="created", actor=actor)
+            identity = Identity.objects.create(
+                store=store, customer=customer, kind=kind, value=value, verified=verified
             )
+            return customer, identity
+        if kind in (IdentityKind.PHONE, IdentityKind.WHATSAPP):
+            # A WhatsApp number may be the phone of a known customer (from their orders).
+            data = CustomerInput(phone=value)
             customer = _resolve(store, data, _identities_of(store, data), actor)
             fill = {f: v for f, v in (("name", name), ("locale", locale)) if v and not getattr(customer, f)}
             if fill:
@@ -144,14 +150,13 @@ def customer_for_contact(
         else:
             customer = Customer.objects.create(store=store, name=name, locale=locale)
             CustomerEvent.objects.create(customer=customer, kind="created", actor=actor)
-        identity = Identity.objects.filter(store=store, kind=kind, value=value).first()
-        if identity is None:
-            identity = Identity.objects.create(
-                store=store, customer=customer, kind=kind, value=value, verified=verified
-            )
-            CustomerEvent.objects.create(
-                customer=customer, kind="identity_added", actor=actor, data={"identity": str(identity)}
-            )
+        found = Identity.objects.filter(store=store, kind=kind, value=value).first()
+        if found is not None:
+            return customer, found
+        identity = Identity.objects.create(store=store, customer=customer, kind=kind, value=value, verified=verified)
+        CustomerEvent.objects.create(
+            customer=customer, kind="identity_added", actor=actor, data={"identity": str(identity)}
+        )
         return customer, identity
 
     return atomic_with_retry(work)

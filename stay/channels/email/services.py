@@ -105,6 +105,7 @@ def email_receive(*, raw: bytes, recipients: list[str] | None = None) -> Receive
                 meta={"references": mail.references, "in_reply_to": mail.in_reply_to},
             ),
             conversation=_thread(store, mail),
+            threaded_by_channel=True,
         )
         inbound.disposition = Disposition.THREADED if created else Disposition.DUPLICATE
         inbound.message = message

@@ -23,7 +23,9 @@ SQLITE_DOWN = [
     "DROP TABLE IF EXISTS conversations_message_fts",
 ]
 POSTGRES_UP = [
-    "CREATE INDEX IF NOT EXISTS msg_text_search ON conversations_message USING gin (to_tsvector('simple', text))",
+    # The same expression Django's SearchVector("text", config="simple") writes, so it is used.
+    "CREATE INDEX IF NOT EXISTS msg_text_search ON conversations_message "
+    "USING gin (to_tsvector('simple'::regconfig, COALESCE(text, '')))",
 ]
 POSTGRES_DOWN = ["DROP INDEX IF EXISTS msg_text_search"]
 
