@@ -6,7 +6,7 @@ STAY := $(BIN)/stay
 export STAY_DATA_DIR ?= $(CURDIR)/var
 
 
-.PHONY: run test tools lint bench-ingest bench-demo messages clean
+.PHONY: run test tools lint bench-ingest bench-inbox bench-demo messages clean
 
 # Re-install only when the dependencies change, so a second `make run` starts in seconds.
 $(BIN)/python:
@@ -58,6 +58,9 @@ messages: $(VENV)/.installed-dev
 
 bench-ingest: $(VENV)/.installed-dev
 	$(BIN)/python bench/ingest.py
+
+bench-inbox: $(VENV)/.installed-dev
+	$(BIN)/python bench/inbox.py all
 
 bench-demo: $(VENV)/.installed
 	$(BIN)/python bench/demo.py
