@@ -213,3 +213,20 @@ def test_csrf_is_enforced(agent_user, conversation):
     response = strict.post(reverse("console:send", args=[conversation.pk]), {"text": "hi"})
     assert response.status_code == 403
     assert not Conversation.objects.filter(messages__text="hi").exists()
+
+
+def test_admin_pages_for_the_inbox(admin_client, conversation, mailbox, chat_widget):
+    for path in (
+        "/admin/conversations/conversation/",
+        f"/admin/conversations/conversation/{conversation.pk}/change/",
+        "/admin/conversations/agent/",
+        "/admin/conversations/macro/add/",
+        "/admin/conversations/slapolicy/",
+        "/admin/conversations/businesshours/",
+        "/admin/channel_email/mailbox/",
+        "/admin/channel_email/inboundemail/",
+        "/admin/channel_whatsapp/whatsappaccount/add/",
+        "/admin/channel_sms/twilioaccount/add/",
+        "/admin/channel_webchat/chatwidget/",
+    ):
+        assert admin_client.get(path).status_code == 200, path

@@ -123,3 +123,16 @@ def test_widget_script_is_served_in_the_shoppers_language(client, chat_widget):
     korean = client.get("/channels/webchat/widget.js", {"key": chat_widget.public_key, "lang": "ko"}).content.decode()
     assert "Chat with us" not in korean
     assert client.get("/channels/webchat/widget.js", {"key": "nope"}).status_code == 404
+
+
+def test_another_visitor_never_sees_someone_elses_chat(asgi_server, chat_widget):
+    with open_chat(asgi_server, chat_widget) as ws:
+        receive(ws, "hello")
+        ws.send(json.dumps({"type": "message", "text": "my address is 12 Main St", "client_id": "a"}))
+        receive(ws, "ack")
+    with open_chat(asgi_server, chat_widget) as other:  # a new browser, no token
+        hello = receive(other, "hello")
+    assert hello["messages"] == [] and hello["orders"] == []
+    with open_chat(asgi_server, chat_widget, visitor="short-guess") as guesser:  # a guessed token
+        hello = receive(guesser, "hello")
+    assert hello["messages"] == [] and hello["visitor"] != "short-guess"
