@@ -26,12 +26,21 @@ def inbox_group(store_id: int) -> str:
 
 def message_changed(message: Message) -> None:
     conversation_id = message.conversation_id
+    author = message.author if message.author_id else None
     event = {
         "type": "message.changed",
         "message_id": message.pk,
         "conversation_id": message.conversation_id,
         "direction": message.direction,
         "delivery": message.delivery,
+        # What a watcher shows, so that a push needs no read of the database.
+        "message": {
+            "id": message.pk,
+            "direction": message.direction,
+            "author": (author.first_name or author.get_username()) if author is not None else "",
+            "text": message.text,
+            "at": message.created_at.isoformat() if message.created_at else "",
+        },
     }
     store_id = message.store_id
 

@@ -2,11 +2,13 @@
 
 Messages from the shopper are filed at once and acknowledged with their id. Replies reach
 the shopper two ways: pushed through the channel layer the moment they are written (when the
-writer shares the layer: always with Redis), and found by a short poll of the conversation
-otherwise (the in-process layer cannot hear a reply written by another process)."""
+writer shares the layer: always with Redis), and found by one poller per process otherwise
+(the in-process layer cannot hear a reply written by another process): one query a second
+for every socket of the process together, not one per socket."""
 
 import asyncio
 import logging
+from collections import defaultdict
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -15,8 +17,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.db import close_old_connections
 
-from stay.conversations.live import conversation_group
 from stay.core.errors import StayError
+from stay.conversations.live import conversation_group
 
 from . import services
 from .models import Visitor
@@ -43,11 +45,55 @@ def _since(visitor: Visitor, after_id: int) -> tuple[int | None, list[dict[str, 
     return (conversation.pk if conversation else None), services.history(conversation, after_id=after_id)
 
 
+class Poller:
+    """One per process: every few seconds, one query for new messages in the conversations
+    this process's sockets watch; the sockets concerned then fetch what is theirs."""
+
+    def __init__(self) -> None:
+        self.watchers: dict[int, set["ChatConsumer"]] = defaultdict(set)
+        self.task: asyncio.Task[None] | None = None
+        self.after = -1
+
+    def watch(self, conversation_id: int, consumer: "ChatConsumer") -> None:
+        self.watchers[conversation_id].add(consumer)
+        if settings.WEBCHAT_POLL_SECONDS and (self.task is None or self.task.done()):
+            self.task = asyncio.create_task(self._run())
+
+    def forget(self, conversation_id: int, consumer: "ChatConsumer") -> None:
+        self.watchers[conversation_id].discard(consumer)
+        if not self.watchers[conversation_id]:
+            del self.watchers[conversation_id]
+
+    async def _run(self) -> None:
+        if self.after < 0:
+            self.after = await database_sync_to_async(services.last_message_id)()
+        while self.watchers:
+            await asyncio.sleep(settings.WEBCHAT_POLL_SECONDS)
+            try:
+                found = await database_sync_to_async(services.new_since)(list(self.watchers), self.after)
+            except Exception:
+                log.exception("chat poll failed")
+                continue
+            for conversation_id, message_id in found:
+                self.after = max(self.after, message_id)
+                for consumer in list(self.watchers.get(conversation_id, ())):
+                    if consumer.missing(message_id):
+                        await consumer.forward_new()
+
+
+poller = Poller()
+
+
 class ChatConsumer(AsyncJsonWebsocketConsumer):
+    """``floor``: every message up to this id has been read from the database and sent;
+    ``sent``: ids above the floor already sent (pushed, or the shopper's own)."""
+
     visitor: Visitor | None = None
     conversation_id: int | None = None
-    last_id = 0
-    poller: asyncio.Task[None] | None = None
+    floor = 0
+
+    def missing(self, message_id: int) -> bool:
+        return message_id > self.floor and message_id not in self.sent
 
     async def connect(self) -> None:
         query = {k: v[0] for k, v in parse_qs(self.scope.get("query_string", b"").decode()).items()}
@@ -76,50 +122,49 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         hello = await database_sync_to_async(_hello)(visitor)
         if notice:
             hello["notice"] = notice
+        self.sent: set[int] = set()
         await self._watch(hello["conversation"])
-        self.last_id = max([0, *(m["id"] for m in hello["messages"])])
+        self.floor = max([0, *(m["id"] for m in hello["messages"])])
         await self.send_json(hello)
-        if settings.WEBCHAT_POLL_SECONDS:
-            self.poller = asyncio.create_task(self._poll())
 
     async def disconnect(self, code: int) -> None:
-        if self.poller:
-            self.poller.cancel()
         if self.visitor is not None:
             await database_sync_to_async(services.presence)(self.visitor, -1)
         if self.conversation_id:
+            poller.forget(self.conversation_id, self)
             await self.channel_layer.group_discard(conversation_group(self.conversation_id), self.channel_name)
 
     async def _watch(self, conversation_id: int | None) -> None:
         if conversation_id and conversation_id != self.conversation_id:
             if self.conversation_id:
+                poller.forget(self.conversation_id, self)
                 await self.channel_layer.group_discard(conversation_group(self.conversation_id), self.channel_name)
             self.conversation_id = conversation_id
             await self.channel_layer.group_add(conversation_group(conversation_id), self.channel_name)
+            poller.watch(conversation_id, self)
 
-    async def _forward_new(self) -> None:
+    async def forward_new(self) -> None:
         assert self.visitor is not None
-        conversation_id, rows = await database_sync_to_async(_since)(self.visitor, self.last_id)
+        conversation_id, rows = await database_sync_to_async(_since)(self.visitor, self.floor)
         await self._watch(conversation_id)
         for row in rows:
-            if row["id"] > self.last_id:
-                self.last_id = row["id"]
-                await self.send_json({"type": "message", "message": row})
+            await self._send_message(row)
+        if rows:
+            self.floor = max(self.floor, rows[-1]["id"])
+            self.sent = {i for i in self.sent if i > self.floor}
 
-    async def _poll(self) -> None:
-        try:
-            while True:
-                await asyncio.sleep(settings.WEBCHAT_POLL_SECONDS)
-                await self._forward_new()
-        except asyncio.CancelledError:
-            pass
-        except Exception:
-            log.exception("chat poll stopped")
+    async def _send_message(self, row: dict[str, Any]) -> None:
+        if self.missing(row["id"]):
+            self.sent.add(row["id"])
+            await self.send_json({"type": "message", "message": row})
 
     async def message_changed(self, event: dict[str, Any]) -> None:
-        """Pushed by the inbox after a message of this conversation was written."""
-        if event.get("direction") != "note":
-            await self._forward_new()
+        """Pushed by the inbox after a message of this conversation was written: it carries
+        what the widget shows, so nothing is read from the database here."""
+        row = event.get("message")
+        if event.get("direction") == "note" or not row:
+            return
+        await self._send_message(row)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         assert self.visitor is not None
@@ -138,7 +183,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                         "at": message.created_at.isoformat(),
                     }
                 )
-                await self._forward_new()
+                self.sent.add(message.pk)  # the widget shows its own text already
             elif kind == "email":
                 await database_sync_to_async(services.email_leave)(
                     visitor=self.visitor, email=str(content.get("email", ""))

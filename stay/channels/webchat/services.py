@@ -105,6 +105,22 @@ def history(conversation: Conversation | None, *, after_id: int = 0, limit: int 
     return [message_payload(m) for m in reversed(rows)]
 
 
+def new_since(conversation_ids: list[int], after_id: int) -> list[tuple[int, int]]:
+    """(conversation, message) ids written after ``after_id`` in these conversations, for the
+    process's one poller: replies a push could not bring (written by another process)."""
+    return list(
+        Message.objects.filter(id__gt=after_id, conversation_id__in=conversation_ids)
+        .exclude(direction=Direction.NOTE)
+        .order_by("id")
+        .values_list("conversation_id", "id")[:1000]
+    )
+
+
+def last_message_id() -> int:
+    last = Message.objects.order_by("-id").values_list("id", flat=True).first()
+    return last or 0
+
+
 def message_payload(message: Message) -> dict[str, Any]:
     author = ""
     if message.direction == Direction.OUT:

@@ -92,7 +92,16 @@
         // What the shopper wrote while the connection was opening goes now.
         waiting.splice(0).forEach(function (frame) { socket.send(frame); });
       } else if (data.type === "message") {
-        add(data.message);
+        var m = data.message;
+        if (m.direction === "in") {  // our own text, echoed before its ack: already shown
+          for (var key in pending) {
+            if (pending[key].textContent === m.text) {
+              pending[key].dataset.id = m.id; shown[m.id] = true; delete pending[key];
+              return;
+            }
+          }
+        }
+        add(m);
       } else if (data.type === "ack") {
         var item = pending[data.client_id];
         if (item) { item.dataset.id = data.id; shown[data.id] = true; delete pending[data.client_id]; }
