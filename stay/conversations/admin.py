@@ -48,7 +48,7 @@ class MessageInline(admin.TabularInline):
     model = Message
     extra = 0
     fields = ["direction", "channel", "author_kind", "text", "delivery", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["direction", "channel", "author_kind", "text", "delivery", "created_at"]
     can_delete = False
     show_change_link = True
 

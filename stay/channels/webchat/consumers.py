@@ -17,8 +17,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.db import close_old_connections
 
-from stay.core.errors import StayError
 from stay.conversations.live import conversation_group
+from stay.core.errors import StayError
 
 from . import services
 from .models import Visitor
@@ -50,7 +50,7 @@ class Poller:
     this process's sockets watch; the sockets concerned then fetch what is theirs."""
 
     def __init__(self) -> None:
-        self.watchers: dict[int, set["ChatConsumer"]] = defaultdict(set)
+        self.watchers: dict[int, set[ChatConsumer]] = defaultdict(set)
         self.task: asyncio.Task[None] | None = None
         self.after = -1
 
