@@ -33,7 +33,8 @@ from stay.conversations.models import (
 from stay.conversations.search import conversation_search
 from stay.core.errors import Conflict, InvalidInput, NotFound, StayError
 from stay.core.models import Store
-from stay.customers.models import Identity
+from stay.customers.models import Customer, Identity
+from stay.customers.services import customer_merge
 from stay.orders.models import Order
 from stay.orders.selectors import orders_of_customer
 
@@ -231,6 +232,12 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
             services.conversation_set_priority(conversation=convo, priority=request.POST["priority"], actor=user)
         if "tags" in request.POST:
             services.conversation_set_tags(conversation=convo, tags=request.POST["tags"].split(","), actor=user)
+        if "merge_customer" in request.POST:
+            other_id = request.POST["merge_customer"].strip().lstrip("#")
+            other = Customer.objects.filter(store=convo.store, pk=other_id).first() if other_id.isdigit() else None
+            if other is None or other.pk == convo.customer_id or other.merged_into_id:
+                raise InvalidInput(_("Enter the number of another customer of this store."))
+            customer_merge(survivor=convo.customer, merged=other, actor=services.actor_of(user))
         if "merge" in request.POST:
             other = request.POST["merge"].strip().lstrip("#")
             if not other.isdigit():

@@ -230,3 +230,13 @@ def test_admin_pages_for_the_inbox(admin_client, conversation, mailbox, chat_wid
         "/admin/channel_webchat/chatwidget/",
     ):
         assert admin_client.get(path).status_code == 200, path
+
+
+def test_agent_merges_two_customers_who_are_one_person(agent, conversation, store, mailbox):
+    other = email_receive(raw=mail("korean_euc_kr")).message.conversation.customer
+    url = reverse("console:update", args=[conversation.pk])
+    assert agent.post(url, {"merge_customer": str(conversation.customer_id)}).status_code == 400
+    assert agent.post(url, {"merge_customer": f"#{other.pk}"}).status_code == 200
+    other.refresh_from_db()
+    assert other.merged_into_id == conversation.customer_id
+    assert Conversation.objects.filter(customer=conversation.customer).count() == 2
