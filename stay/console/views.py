@@ -233,11 +233,11 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
         if "tags" in request.POST:
             services.conversation_set_tags(conversation=convo, tags=request.POST["tags"].split(","), actor=user)
         if "merge_customer" in request.POST:
-            other_id = request.POST["merge_customer"].strip().lstrip("#")
-            other = Customer.objects.filter(store=convo.store, pk=other_id).first() if other_id.isdigit() else None
-            if other is None or other.pk == convo.customer_id or other.merged_into_id:
+            customer_id = request.POST["merge_customer"].strip().lstrip("#")
+            twin = Customer.objects.filter(store=convo.store, pk=customer_id).first() if customer_id.isdigit() else None
+            if twin is None or twin.pk == convo.customer_id or twin.merged_into_id:
                 raise InvalidInput(_("Enter the number of another customer of this store."))
-            customer_merge(survivor=convo.customer, merged=other, actor=services.actor_of(user))
+            customer_merge(survivor=convo.customer, merged=twin, actor=services.actor_of(user))
         if "merge" in request.POST:
             other = request.POST["merge"].strip().lstrip("#")
             if not other.isdigit():
