@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -38,7 +39,7 @@ from stay.customers.services import customer_merge
 from stay.orders.models import Order
 from stay.orders.selectors import orders_of_customer
 
-from .actions import cancellable, order_action, refund_limit, refundable
+from .actions import NeedsLead, cancellable, order_action, refund_limit, refundable
 
 View = Callable[..., HttpResponseBase]
 PAGE_SIZE = 50
@@ -73,16 +74,10 @@ def _conversation(request: HttpRequest, pk: int) -> Conversation:
 
 
 def _error(message: str, status: int = 400) -> HttpResponse:
-    response = HttpResponse(f'<div class="error" role="alert">{_escape(message)}</div>', status=status)
+    response = HttpResponse(f'<div class="error" role="alert">{escape(message)}</div>', status=status)
     response["HX-Retarget"] = "#flash"
     response["HX-Reswap"] = "innerHTML"
     return response
-
-
-def _escape(text: str) -> str:
-    from django.utils.html import escape
-
-    return escape(text)
 
 
 # --- The inbox ----------------------------------------------------------------------------
@@ -301,7 +296,7 @@ def act(request: HttpRequest, pk: int, order_id: int) -> HttpResponse:
             note=request.POST.get("note", ""),
         )
     except StayError as exc:
-        return _error(str(exc), status=403 if exc.__class__.__name__ == "NeedsLead" else 400)
+        return _error(str(exc), status=403 if isinstance(exc, NeedsLead) else 400)
     response = render(request, "console/_done.html", {"event": event, "order": order})
     response["HX-Retarget"] = "#flash"
     response["HX-Reswap"] = "innerHTML"

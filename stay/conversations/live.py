@@ -1,7 +1,7 @@
 """New and changed messages pushed to whoever is watching, over Django Channels' layer.
 
-Groups: ``conversation.<id>`` (the agent's open conversation and the shopper's chat widget)
-and ``inbox.<store id>`` (every agent's inbox list). Pushed after commit, so a watcher never
+Group ``conversation.<id>``: the shopper's chat widget (the agent console polls instead, see
+ADR 0006). Pushed after commit, so a watcher never
 sees a message that was rolled back; a push that fails is only logged: the page shows the
 message on its next load."""
 
@@ -18,10 +18,6 @@ log = logging.getLogger(__name__)
 
 def conversation_group(conversation_id: int) -> str:
     return f"conversation.{conversation_id}"
-
-
-def inbox_group(store_id: int) -> str:
-    return f"inbox.{store_id}"
 
 
 def message_changed(message: Message) -> None:
@@ -42,7 +38,6 @@ def message_changed(message: Message) -> None:
             "at": message.created_at.isoformat() if message.created_at else "",
         },
     }
-    store_id = message.store_id
 
     def push() -> None:
         layer = get_channel_layer()
@@ -52,7 +47,6 @@ def message_changed(message: Message) -> None:
             return  # nobody in this process is watching (a worker, the mail server): skip the hop
         try:
             async_to_sync(layer.group_send)(conversation_group(conversation_id), event)
-            async_to_sync(layer.group_send)(inbox_group(store_id), event)
         except Exception:
             log.exception("could not push message %s to watchers", event["message_id"])
 

@@ -57,17 +57,3 @@ def add_business_minutes(
                 left -= closes - begin
         cursor = datetime.combine(cursor.date() + timedelta(days=1), time(0), tz)
     return cursor
-
-
-def is_open(store: Store, when: datetime) -> bool:
-    hours = opening_hours(store)
-    if not hours:
-        return True
-    local = when.astimezone(ZoneInfo(store.timezone or "UTC"))
-    day = hours.get(local.weekday())
-    return bool(day and day[0] <= local.time() < day[1])
-
-
-def next_opening(store: Store, when: datetime) -> datetime:
-    """When a person is next at work (``when`` itself if the store is open)."""
-    return add_business_minutes(store, when, 0)

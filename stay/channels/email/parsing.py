@@ -93,9 +93,10 @@ def html_to_text(html: str) -> str:
 
 
 # Where quoted history begins, in the mail clients shoppers use (English and Korean).
+# Gmail wraps a long "On <date>, <name> wrote:" over two lines.
+_QUOTE_START_TWO_LINES = re.compile(r"^On .{0,200}\n.{0,200}wrote:\s*$", re.IGNORECASE)
 _QUOTE_STARTS = [
     re.compile(r"^On .{0,200}wrote:\s*$", re.IGNORECASE),
-    re.compile(r"^On .{0,200}$\n^.{0,200}wrote:\s*$", re.IGNORECASE | re.MULTILINE),
     re.compile(r"^\d{4}[년.\-/]\s*\d{1,2}[월.\-/]\s*\d{1,2}.{0,150}(작성|wrote):?\s*$"),
     re.compile(r"^.{0,150}님이 작성:?\s*$"),
     re.compile(r"^-{2,}\s*(Original Message|원본 메시지|Forwarded message|전달된 메시지)\s*-{2,}", re.IGNORECASE),
@@ -115,7 +116,7 @@ def strip_quoted(text: str) -> str:
     for i, line in enumerate(lines):
         stripped = line.strip()
         two = stripped + "\n" + (lines[i + 1].strip() if i + 1 < len(lines) else "")
-        if any(p.match(stripped) for p in _QUOTE_STARTS) or _QUOTE_STARTS[1].match(two):
+        if any(p.match(stripped) for p in _QUOTE_STARTS) or _QUOTE_START_TWO_LINES.match(two):
             cut = i
             break
         if any(p.match(stripped) for p in _SIGNATURE_STARTS):

@@ -11,8 +11,7 @@ from django.db import close_old_connections
 
 from stay.core.errors import InvalidInput, NotFound
 
-from .models import Mailbox
-from .services import email_receive
+from .services import email_receive, store_for_recipients
 
 log = logging.getLogger(__name__)
 MAX_BYTES = 30 * 1024 * 1024
@@ -36,9 +35,11 @@ def _deliver(raw: bytes, recipients: list[str]) -> str:
 
 def _known(address: str) -> bool:
     close_old_connections()
-    from stay.core.models import Store
-
-    return Mailbox.objects.filter(address=address.lower()).exists() or Store.objects.count() == 1
+    try:
+        store_for_recipients([address])
+    except NotFound:
+        return False
+    return True
 
 
 class Handler:

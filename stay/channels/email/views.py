@@ -18,9 +18,7 @@ MAX_BYTES = 30 * 1024 * 1024
 @csrf_exempt
 @require_POST
 def inbound(request: HttpRequest) -> JsonResponse:
-    header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    if not token or ApiTokenAuth().authenticate(request, token) is None:
+    if ApiTokenAuth()(request) is None:
         return JsonResponse({"detail": "send a valid API token: Authorization: Bearer <token>"}, status=401)
     raw = request.body
     if not raw.strip():

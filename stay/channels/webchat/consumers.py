@@ -15,7 +15,6 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.db import close_old_connections
 
 from stay.conversations.live import conversation_group
 from stay.core.errors import StayError
@@ -40,7 +39,6 @@ def _hello(visitor: Visitor) -> dict[str, Any]:
 
 
 def _since(visitor: Visitor, after_id: int) -> tuple[int | None, list[dict[str, Any]]]:
-    close_old_connections()
     conversation = services.chat_conversation(visitor)
     return (conversation.pk if conversation else None), services.history(conversation, after_id=after_id)
 

@@ -65,31 +65,15 @@ def test_identity_belongs_to_one_customer(store):
 @pytest.mark.django_db
 def test_consent_is_evidence_never_overwritten(store):
     t1, t2, t0 = (datetime(2026, 11, d, tzinfo=UTC) for d in (10, 20, 1))
-    customer = customer_resolve(
-        store=store,
-        data=CustomerInput(
-            email="c@example.com",
-            consents=(ConsentInput(channel="email", state="subscribed", occurred_at=t1, source="checkout"),),
-        ),
-        actor="t",
-    )
-    customer_resolve(
-        store=store,
-        data=CustomerInput(
-            email="c@example.com",
-            consents=(ConsentInput(channel="email", state="unsubscribed", occurred_at=t2, source="email-link"),),
-        ),
-        actor="t",
-    )
+
+    def evidence(state, at, source):
+        consent = ConsentInput(channel="email", state=state, occurred_at=at, source=source)
+        return customer_resolve(store=store, data=CustomerInput(email="c@example.com", consents=(consent,)), actor="t")
+
+    customer = evidence("subscribed", t1, "checkout")
+    evidence("unsubscribed", t2, "email-link")
     # evidence from before arrives late: kept in the history, but does not become current
-    customer_resolve(
-        store=store,
-        data=CustomerInput(
-            email="c@example.com",
-            consents=(ConsentInput(channel="email", state="pending", occurred_at=t0, source="import"),),
-        ),
-        actor="t",
-    )
+    evidence("pending", t0, "import")
     assert ConsentRecord.objects.filter(customer=customer).count() == 3
     assert consent_current(customer)["email"].state == "unsubscribed"
 
