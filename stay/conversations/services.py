@@ -1,6 +1,7 @@
 """Writes for the inbox: messages in and out, notes, assignment, status, merging, surveys."""
 
 import logging
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -89,11 +90,13 @@ def _store_attachments(message: Message, items: tuple[AttachmentInput, ...]) -> 
     return refused
 
 
+# A survey answer is a bare score: "5", "4/5", "3 stars", "5점"; "2 more questions" is not.
+_SCORE = re.compile(r"^\s*([1-5])\s*(/\s*5|stars?|점)?\s*[.!]?\s*$", re.IGNORECASE)
+
+
 def _csat_answer(text: str) -> int | None:
-    cleaned = text.strip()
-    if cleaned and len(cleaned) <= 20 and cleaned[0] in "12345":
-        return int(cleaned[0])
-    return None
+    match = _SCORE.match(text)
+    return int(match.group(1)) if match else None
 
 
 def _open_conversation(store: Store, customer: Customer, channel: str, subject: str, now: datetime) -> Conversation:

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from stay.conversations.inputs import InboundMessage
 from stay.conversations.models import Agent, AuthorKind, Channel, Conversation, Direction, Message, Status
@@ -47,7 +48,7 @@ def visitor_open(*, widget: ChatWidget, token: str, customer_id: str = "", signa
         identity_hash(widget.identity_secret, customer_id), signature or ""
     )
     if customer_id and not verified:
-        raise InvalidInput("the customer id's signature does not match: the visitor stays anonymous")
+        raise InvalidInput(_("We could not confirm your account, so this chat is anonymous."))
 
     def work() -> Visitor:
         visitor = Visitor.objects.select_related("customer", "identity").filter(store=store, token=token).first()
@@ -157,9 +158,9 @@ def visible_orders(visitor: Visitor, *, limit: int = 5) -> list[dict[str, Any]]:
 def chat_receive(*, visitor: Visitor, text: str, client_id: str) -> tuple[Message, bool]:
     text = text.strip()
     if not text:
-        raise InvalidInput("write a message")
+        raise InvalidInput(_("Write a message before sending."))
     if len(text) > 5000:
-        raise InvalidInput("a chat message is at most 5,000 characters")
+        raise InvalidInput(_("A chat message can be at most 5,000 characters."))
     return message_receive(
         store=visitor.store,
         data=InboundMessage(
@@ -194,7 +195,8 @@ def email_leave(*, visitor: Visitor, email: str) -> Conversation | None:
         if conflict:
             note_add(
                 conversation=conversation,
-                text=f"The visitor left {email} to be answered by email: {conflict}",
+                text=_("The visitor left %(email)s to be answered by email, but: %(why)s")
+                % {"email": email, "why": conflict},
                 author=None,
                 author_kind=AuthorKind.SYSTEM,
             )

@@ -10,6 +10,7 @@ from stay.conversations.inputs import AttachmentInput, InboundMessage
 from stay.conversations.models import Channel, Delivery, Message
 from stay.conversations.services import message_receive
 from stay.core.errors import InvalidInput
+from stay.customers.identities import normalise_phone
 from stay.customers.models import IdentityKind
 
 from .client import WhatsAppClient, WhatsAppError
@@ -88,8 +89,13 @@ def changes_of(payload: Any) -> list[dict[str, Any]]:
             if not value["metadata"].get("phone_number_id"):
                 raise InvalidInput(f"entry[{e}].changes[{c}].value.metadata.phone_number_id is missing")
             for m, item in enumerate(value.get("messages") or []):
+                where = f"entry[{e}].changes[{c}].value.messages[{m}]"
                 if not isinstance(item, dict) or not item.get("id") or not item.get("from"):
-                    raise InvalidInput(f"entry[{e}].changes[{c}].value.messages[{m}] needs an id and a from")
+                    raise InvalidInput(f"{where} needs an id and a from")
+                try:
+                    normalise_phone("+" + str(item["from"]).lstrip("+"))
+                except InvalidInput:
+                    raise InvalidInput(f"{where}.from {item['from']!r} is not a phone number") from None
             values.append(value)
     return values
 

@@ -151,6 +151,8 @@ def test_cancel_is_requested_once_through_the_connector(agent, conversation, ord
     assert call.action == "cancel_order" and call.params["order_id"] == order.platform_id
     assert ConversationEvent.objects.filter(kind="order_cancel").count() == 1
     assert OrderEvent.objects.filter(order=order, kind="cancel_requested").exists()
+    activity = agent.get(reverse("console:conversation", args=[conversation.pk])).content.decode()
+    assert "order_cancel #1001 · user:alex" in activity
 
 
 def test_refund_over_the_agents_limit_needs_a_lead(agent, lead, conversation, order):

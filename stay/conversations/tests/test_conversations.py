@@ -8,6 +8,7 @@ from django.utils import timezone
 from stay.conversations.inputs import InboundMessage
 from stay.conversations.models import BusinessHours, Channel, Conversation, ConversationEvent, Message, Status
 from stay.conversations.services import (
+    _csat_answer,
     conversation_merge,
     conversation_set_status,
     message_receive,
@@ -72,6 +73,24 @@ def test_resolved_then_survey_then_score(store, mailbox, outbox, agent_user, dja
     conversation.refresh_from_db()
     assert answer.conversation_id == conversation.pk
     assert conversation.csat_score == 5 and conversation.status == Status.RESOLVED
+
+
+def test_only_a_bare_score_answers_the_survey(store, mailbox, outbox, agent_user, django_capture_on_commit_callbacks):
+    conversation = email_in(store, "Hi", msg_id="<h@x>").conversation
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation_set_status(conversation=conversation, status=Status.RESOLVED, actor=agent_user)
+    follow_up = email_in(store, "2 more questions", msg_id="<q2@x>")
+    conversation.refresh_from_db()
+    assert conversation.csat_score is None and follow_up.conversation_id != conversation.pk
+    assert [_csat_answer(t) for t in ("4/5", "5점", "3 stars", " 1 ", "2 more questions", "55", "6")] == [
+        4,
+        5,
+        3,
+        1,
+        None,
+        None,
+        None,
+    ]
 
 
 def test_survey_in_korean_for_a_korean_customer(kr_store, agent_user, django_capture_on_commit_callbacks):

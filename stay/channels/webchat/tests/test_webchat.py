@@ -67,7 +67,7 @@ def test_only_a_verified_visitor_sees_orders(asgi_server, chat_widget, post_webh
     customer_id = str(payload("orders_create")["customer"]["id"])
     with open_chat(asgi_server, chat_widget, customer_id=customer_id, hash="0" * 64) as ws:
         hello = receive(ws, "hello")
-    assert hello["verified"] is False and hello["orders"] == [] and "signature" in hello["notice"]
+    assert hello["verified"] is False and hello["orders"] == [] and "anonymous" in hello["notice"]
     good = identity_hash("widget-secret", customer_id)
     with open_chat(asgi_server, chat_widget, customer_id=customer_id, hash=good) as ws:
         hello = receive(ws, "hello")

@@ -80,6 +80,16 @@ def test_malformed_payload_is_a_400_with_the_reason(client, account):
     assert "metadata" in response.json()["detail"]
 
 
+def test_one_bad_sender_fails_the_whole_webhook_and_files_nothing(client, account):
+    good = text_message("16505551234", "hello", wamid="wamid.good")
+    bad = text_message("not-a-number", "hi", wamid="wamid.bad")
+    good["entry"][0]["changes"][0]["value"]["messages"] += bad["entry"][0]["changes"][0]["value"]["messages"]
+    response = post(client, json.dumps(good).encode())
+    assert response.status_code == 400
+    assert "messages[1].from" in response.json()["detail"]
+    assert not Message.objects.exists()
+
+
 def test_text_message_filed_once_with_the_platform_time(client, account):
     assert post(client, payload("messages_text")).status_code == 200
     assert post(client, payload("messages_text")).json()["duplicates"] == 1  # Meta retries
