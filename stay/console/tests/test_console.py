@@ -61,7 +61,7 @@ def test_inbox_lists_with_counts_and_few_queries(agent, conversation, django_ass
     assert response.status_code == 200
     page = response.content.decode()
     assert "Where is my order #1001?" in page
-    assert "Jon Snow" in page or conversation.customer.name in page
+    assert conversation.customer.name and conversation.customer.name in page
 
 
 def test_inbox_pages_with_load_more(agent, store, mailbox):
@@ -90,7 +90,7 @@ def test_search_finds_korean_and_english(agent, store, mailbox):
 
 def test_conversation_shows_timeline_and_orders(agent, conversation, order):
     page = agent.get(reverse("console:conversation", args=[conversation.pk])).content.decode()
-    assert "hasn&#x27;t arrived" in page or "hasn't arrived" in page
+    assert "last week and it hasn&#x27;t arrived" in page
     assert "#1001" in page and "Ridgeline 2P Tent" in page
     assert "Cancel order" in page and "Send a replacement now" in page
 
@@ -196,7 +196,7 @@ def test_korean_agent_reads_korean(client, django_user_model, conversation):
     Agent.objects.create(user=user, locale="ko")
     client.login(username="jiwoo", password="pw")
     page = client.get("/console/").content.decode()
-    assert 'lang="ko"' in page
+    assert 'lang="ko"' in page and "대화" in page and "받은 편지함" in page
 
 
 def test_attachment_only_for_agents(agent, client, store, mailbox):
