@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
@@ -178,23 +179,25 @@ def messages_since(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+def _send(request: HttpRequest, convo: Conversation, text: str) -> Any:
+    user: Any = request.user
+    if request.POST.get("mode") == "note":
+        return services.note_add(conversation=convo, text=text, author=user)
+    message = services.message_send(conversation=convo, text=text, channel=request.POST.get("channel", ""), author=user)
+    then = request.POST.get("then", "")
+    if then in Status.values and then != convo.status:
+        services.conversation_set_status(conversation=convo, status=then, actor=user)
+    return message
+
+
 @agent_required
 @require_POST
 def send(request: HttpRequest, pk: int) -> HttpResponse:
     convo = _conversation(request, pk)
     text = request.POST.get("text", "")
     try:
-        if request.POST.get("mode") == "note":
-            message = services.note_add(conversation=convo, text=text, author=request.user)  # type: ignore[arg-type]
-        else:
-            message = services.message_send(
-                conversation=convo,
-                text=text,
-                channel=request.POST.get("channel", ""),
-                author=request.user,  # type: ignore[arg-type]
-            )
-            if request.POST.get("then") in Status.values and request.POST.get("then") != convo.status:
-                services.conversation_set_status(conversation=convo, status=request.POST["then"], actor=request.user)  # type: ignore[arg-type]
+        with transaction.atomic():  # the reply and "then resolve" together, or neither
+            message = _send(request, convo, text)
     except (InvalidInput, Conflict) as exc:
         return _error(str(exc))
     return render(request, "console/_message.html", {"m": message, "c": convo, "fresh": True})
@@ -205,39 +208,9 @@ def send(request: HttpRequest, pk: int) -> HttpResponse:
 def update(request: HttpRequest, pk: int) -> HttpResponse:
     """Assign, change status (snooze for some hours), priority or tags; re-renders the header."""
     convo = _conversation(request, pk)
-    user: Any = request.user
     try:
-        if "assignee" in request.POST:
-            name = request.POST["assignee"]
-            assignee = get_user_model().objects.filter(username=name, agent__isnull=False).first() if name else None
-            if name and assignee is None:
-                raise InvalidInput(_("%(name)s is not an agent.") % {"name": name})
-            services.conversation_assign(conversation=convo, assignee=assignee, actor=user)
-        if "status" in request.POST:
-            until = None
-            if request.POST["status"] == Status.SNOOZED:
-                hours = request.POST.get("snooze_hours", "24")
-                if not hours.isdigit() or not 0 < int(hours) <= 24 * 30:
-                    raise InvalidInput(_("Snooze for 1 to 720 hours."))
-                until = timezone.now() + timedelta(hours=int(hours))
-            services.conversation_set_status(
-                conversation=convo, status=request.POST["status"], snoozed_until=until, actor=user
-            )
-        if "priority" in request.POST:
-            services.conversation_set_priority(conversation=convo, priority=request.POST["priority"], actor=user)
-        if "tags" in request.POST:
-            services.conversation_set_tags(conversation=convo, tags=request.POST["tags"].split(","), actor=user)
-        if "merge_customer" in request.POST:
-            customer_id = request.POST["merge_customer"].strip().lstrip("#")
-            twin = Customer.objects.filter(store=convo.store, pk=customer_id).first() if customer_id.isdigit() else None
-            if twin is None or twin.pk == convo.customer_id or twin.merged_into_id:
-                raise InvalidInput(_("Enter the number of another customer of this store."))
-            customer_merge(survivor=convo.customer, merged=twin, actor=services.actor_of(user))
-        if "merge" in request.POST:
-            other = request.POST["merge"].strip().lstrip("#")
-            if not other.isdigit():
-                raise InvalidInput(_("Enter the number of the conversation to merge into this one."))
-            services.conversation_merge(survivor=convo, merged=_conversation(request, int(other)), actor=user)
+        with transaction.atomic():  # every change of one post, or none
+            _update(request, convo)
     except (InvalidInput, Conflict) as exc:
         return _error(str(exc))
     except Http404:
@@ -254,6 +227,41 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
             "priorities": Priority.choices,
         },
     )
+
+
+def _update(request: HttpRequest, convo: Conversation) -> None:
+    user: Any = request.user
+    if "assignee" in request.POST:
+        name = request.POST["assignee"]
+        assignee = get_user_model().objects.filter(username=name, agent__isnull=False).first() if name else None
+        if name and assignee is None:
+            raise InvalidInput(_("%(name)s is not an agent.") % {"name": name})
+        services.conversation_assign(conversation=convo, assignee=assignee, actor=user)
+    if "status" in request.POST:
+        until = None
+        if request.POST["status"] == Status.SNOOZED:
+            hours = request.POST.get("snooze_hours", "24")
+            if not hours.isdigit() or not 0 < int(hours) <= 24 * 30:
+                raise InvalidInput(_("Snooze for 1 to 720 hours."))
+            until = timezone.now() + timedelta(hours=int(hours))
+        services.conversation_set_status(
+            conversation=convo, status=request.POST["status"], snoozed_until=until, actor=user
+        )
+    if "priority" in request.POST:
+        services.conversation_set_priority(conversation=convo, priority=request.POST["priority"], actor=user)
+    if "tags" in request.POST:
+        services.conversation_set_tags(conversation=convo, tags=request.POST["tags"].split(","), actor=user)
+    if "merge_customer" in request.POST:
+        customer_id = request.POST["merge_customer"].strip().lstrip("#")
+        twin = Customer.objects.filter(store=convo.store, pk=customer_id).first() if customer_id.isdigit() else None
+        if twin is None or twin.pk == convo.customer_id or twin.merged_into_id:
+            raise InvalidInput(_("Enter the number of another customer of this store."))
+        customer_merge(survivor=convo.customer, merged=twin, actor=services.actor_of(user))
+    if "merge" in request.POST:
+        other = request.POST["merge"].strip().lstrip("#")
+        if not other.isdigit():
+            raise InvalidInput(_("Enter the number of the conversation to merge into this one."))
+        services.conversation_merge(survivor=convo, merged=_conversation(request, int(other)), actor=user)
 
 
 @agent_required

@@ -242,3 +242,11 @@ def test_agent_merges_two_customers_who_are_one_person(agent, conversation, stor
     other.refresh_from_db()
     assert other.merged_into_id == conversation.customer_id
     assert Conversation.objects.filter(customer=conversation.customer).count() == 2
+
+
+def test_one_bad_field_changes_nothing(agent, conversation):
+    response = agent.post(reverse("console:update", args=[conversation.pk]), {"assignee": "alex", "priority": "asap"})
+    assert response.status_code == 400
+    conversation.refresh_from_db()
+    assert conversation.assignee is None and conversation.priority == "normal"
+    assert not ConversationEvent.objects.filter(kind="assigned").exists()
