@@ -230,7 +230,8 @@ SMTPD_PORT = int(os.environ.get("STAY_SMTPD_PORT", "2525"))
 LOGIN_URL = "console:login"
 LOGIN_REDIRECT_URL = "console:inbox"
 # Web chat: where the widget opens its websocket (the server `stay serve` starts beside the
-# web server), and how often a socket looks for replies the channel layer could not push.
+# web server), and how often each websocket process looks for replies the channel layer
+# could not push (written by another process).
 WEBSOCKET_PUBLIC_URL = os.environ.get("STAY_WEBSOCKET_URL", "ws://127.0.0.1:8001").rstrip("/")
 WEBCHAT_POLL_SECONDS = float(os.environ.get("STAY_WEBCHAT_POLL_SECONDS", "1.0"))
 # A sample storefront page that signs in as any customer (?customer=ID): for `make run` only.
