@@ -246,6 +246,19 @@ def _reopen(conversation: Conversation, now: datetime) -> None:
     ConversationEvent.objects.create(conversation=conversation, kind="reopened", actor="customer", data={"was": was})
 
 
+# Delivery reports arrive late and out of order; a message's state only moves forward.
+_DELIVERY_RANK = [Delivery.QUEUED, Delivery.SENDING, Delivery.SENT, Delivery.DELIVERED, Delivery.READ, Delivery.FAILED]
+
+
+def delivery_report(*, store_id: int, channel: str, channel_message_id: str, delivery: str, error: str = "") -> int:
+    """Record a channel's report on a message we sent (sent, delivered, read, failed): applied
+    only if it is ahead of what is stored. Returns how many messages changed."""
+    behind = _DELIVERY_RANK[: _DELIVERY_RANK.index(Delivery(delivery))]
+    return Message.objects.filter(
+        store_id=store_id, channel=channel, channel_message_id=channel_message_id, delivery__in=behind
+    ).update(delivery=delivery, last_error=error)
+
+
 def identity_for(conversation: Conversation, channel: str) -> Identity:
     """Where a reply on ``channel`` goes: the address the customer last wrote from on that
     channel, else the customer's first identity of that kind."""

@@ -1,12 +1,12 @@
 """``/channels/sms/twilio``: Twilio's incoming-message webhook, and ``…/status`` for the
 delivery statuses of what Stay sent. Both are signed with X-Twilio-Signature."""
 
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from stay.conversations.models import Channel, Delivery, Message
+from stay.conversations.models import Channel, Delivery
+from stay.conversations.services import delivery_report
 from stay.core.errors import InvalidInput
 
 from .models import TwilioAccount
@@ -63,10 +63,11 @@ def status(request: HttpRequest) -> HttpResponse:
     if not sid or not state:
         return HttpResponse("MessageSid and MessageStatus are required", status=400, content_type="text/plain")
     if state in STATUS:
-        Message.objects.filter(
-            ~Q(delivery__in=[Delivery.READ, Delivery.FAILED]) if state != "read" else Q(),
+        delivery_report(
             store_id=account.store_id,
             channel=Channel.SMS,
             channel_message_id=sid,
-        ).update(delivery=STATUS[state], last_error=request.POST.get("ErrorCode", ""))
+            delivery=STATUS[state],
+            error=request.POST.get("ErrorCode", ""),
+        )
     return HttpResponse(status=204)

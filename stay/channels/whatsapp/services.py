@@ -4,11 +4,9 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Q
-
 from stay.conversations.inputs import AttachmentInput, InboundMessage
 from stay.conversations.models import Channel, Delivery, Message
-from stay.conversations.services import message_receive
+from stay.conversations.services import delivery_report, message_receive
 from stay.core.errors import InvalidInput
 from stay.customers.identities import normalise_phone
 from stay.customers.models import IdentityKind
@@ -19,7 +17,6 @@ from .models import WhatsAppAccount
 log = logging.getLogger(__name__)
 MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
 # Later states never go back to earlier ones (a late 'sent' after 'read' is ignored).
-STATUS_ORDER = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
 DELIVERY = {"sent": Delivery.SENT, "delivered": Delivery.DELIVERED, "read": Delivery.READ, "failed": Delivery.FAILED}
 
 
@@ -147,12 +144,11 @@ def _apply_status(account: WhatsAppAccount, status: dict[str, Any]) -> int:
     state = status.get("status")
     if state not in DELIVERY or not status.get("id"):
         return 0
-    earlier = [s for s, rank in STATUS_ORDER.items() if rank < STATUS_ORDER[state]]
     errors = status.get("errors") or []
-    error = "; ".join(str(e.get("title") or e.get("message") or e) for e in errors)
-    return Message.objects.filter(
-        Q(delivery__in=[DELIVERY[s] for s in earlier]) | Q(delivery=Delivery.SENDING),
+    return delivery_report(
         store_id=account.store_id,
         channel=Channel.WHATSAPP,
         channel_message_id=str(status["id"]),
-    ).update(delivery=DELIVERY[state], last_error=error)
+        delivery=DELIVERY[state],
+        error="; ".join(str(e.get("title") or e.get("message") or e) for e in errors),
+    )

@@ -93,3 +93,11 @@ def test_reply_goes_out_and_status_callback_updates_it(
     assert response.status_code == 204
     reply.refresh_from_db()
     assert reply.delivery == Delivery.DELIVERED
+    late = {**status, "MessageStatus": "sent"}  # reports arrive out of order: never backwards
+    client.post(
+        "/channels/sms/twilio/status",
+        data=late,
+        headers=signed_form("http://testserver/channels/sms/twilio/status", late, "tw-secret"),
+    )
+    reply.refresh_from_db()
+    assert reply.delivery == Delivery.DELIVERED
