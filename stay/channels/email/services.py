@@ -3,12 +3,12 @@
 import logging
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from stay.conversations.inputs import InboundMessage
 from stay.conversations.models import Channel, Conversation, Delivery, Message, Status
 from stay.conversations.services import message_receive
+from stay.core.db import atomic_with_retry
 from stay.core.errors import InvalidInput, NotFound
 from stay.core.models import Store
 from stay.customers.models import IdentityKind
@@ -74,42 +74,46 @@ def email_receive(*, raw: bytes, recipients: list[str] | None = None) -> Receive
     except NotAnEmail as exc:
         raise InvalidInput(str(exc)) from None
     store = store_for_recipients([*(recipients or []), *mail.recipients])
-    with transaction.atomic():
-        inbound = InboundEmail(
-            store=store,
-            header_message_id=mail.message_id[:300],
-            sender=mail.sender[:254],
-            subject=mail.subject[:300],
-            raw=raw,
-        )
-        if mail.machine:
-            inbound.disposition = mail.machine
-            inbound.save()
-            if mail.machine == Disposition.BOUNCE:
-                _mark_bounced(store, mail)
-            return Received(inbound.disposition, None, inbound)
-        message, created = message_receive(
-            store=store,
-            data=InboundMessage(
-                channel=Channel.EMAIL,
-                sender_kind=IdentityKind.EMAIL,
-                sender=mail.sender,
-                sender_name=mail.sender_name,
-                text=mail.text,
-                original=mail.original_text,
-                html=mail.html,
-                subject=mail.subject,
-                channel_message_id=mail.message_id,
-                channel_timestamp=mail.date,
-                attachments=tuple(mail.attachments),
-                meta={"references": mail.references, "in_reply_to": mail.in_reply_to},
-            ),
-            conversation=_thread(store, mail),
-            threaded_by_channel=True,
-        )
-        inbound.disposition = Disposition.THREADED if created else Disposition.DUPLICATE
-        inbound.message = message
+    # One unit of work, run again if a concurrent delivery created the same sender first.
+    return atomic_with_retry(lambda: _file(store, mail, raw))
+
+
+def _file(store: Store, mail: ParsedEmail, raw: bytes) -> Received:
+    inbound = InboundEmail(
+        store=store,
+        header_message_id=mail.message_id[:300],
+        sender=mail.sender[:254],
+        subject=mail.subject[:300],
+        raw=raw,
+    )
+    if mail.machine:
+        inbound.disposition = mail.machine
         inbound.save()
+        if mail.machine == Disposition.BOUNCE:
+            _mark_bounced(store, mail)
+        return Received(inbound.disposition, None, inbound)
+    message, created = message_receive(
+        store=store,
+        data=InboundMessage(
+            channel=Channel.EMAIL,
+            sender_kind=IdentityKind.EMAIL,
+            sender=mail.sender,
+            sender_name=mail.sender_name,
+            text=mail.text,
+            original=mail.original_text,
+            html=mail.html,
+            subject=mail.subject,
+            channel_message_id=mail.message_id,
+            channel_timestamp=mail.date,
+            attachments=tuple(mail.attachments),
+            meta={"references": mail.references, "in_reply_to": mail.in_reply_to},
+        ),
+        conversation=_thread(store, mail),
+        threaded_by_channel=True,
+    )
+    inbound.disposition = Disposition.THREADED if created else Disposition.DUPLICATE
+    inbound.message = message
+    inbound.save()
     return Received(inbound.disposition, message, inbound)
 
 
