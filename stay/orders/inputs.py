@@ -23,6 +23,8 @@ class LineInput:
     variant_title: str = ""
     is_gift_card: bool = False
     requires_shipping: bool = True
+    # What the shopper typed on the product page, e.g. a gift card's "Recipient email".
+    properties: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,9 @@ class OrderLine(models.Model):
     total_discount = money(_("discount"))
     is_gift_card = models.BooleanField(_("gift card"), default=False)
     requires_shipping = models.BooleanField(_("requires shipping"), default=True)
+    properties = models.JSONField(
+        _("properties"), default=dict, blank=True, help_text=_("What the shopper entered, e.g. a gift's recipient.")
+    )
 
     class Meta:
         verbose_name = _("order line")

@@ -178,6 +178,7 @@ def _upsert_lines(store: Store, order: Order, data: OrderInput, created: bool) -
             "total_discount": item.total_discount,
             "is_gift_card": item.is_gift_card,
             "requires_shipping": item.requires_shipping,
+            "properties": dict(item.properties),
         }
         line = existing.get(item.platform_id)
         if line is None:

@@ -136,6 +136,9 @@ def order(data: s.Order) -> OrderInput:
             variant_title=item.variant_title or "",
             is_gift_card=item.gift_card,
             requires_shipping=item.requires_shipping,
+            properties=tuple(
+                (p.name, "" if p.value is None else str(p.value)) for p in item.properties if not p.name.startswith("_")
+            ),
         )
         for item in data.line_items
     )

@@ -69,6 +69,11 @@ class DiscountAllocation(Resource):
     amount: Decimal
 
 
+class LineProperty(Resource):
+    name: str
+    value: str | int | float | bool | None = None
+
+
 class LineItem(Resource):
     id: Id
     title: str
@@ -82,6 +87,7 @@ class LineItem(Resource):
     gift_card: bool = False
     requires_shipping: bool = True
     discount_allocations: list[DiscountAllocation] = []
+    properties: list[LineProperty] = []
 
 
 class ShippingLine(Resource):
