@@ -8,9 +8,11 @@ class ConversationsConfig(AppConfig):
     verbose_name = _("Inbox")
 
     def ready(self) -> None:
+        from stay.core.notify import register_notifier
         from stay.core.tasks import register_sweeper
 
-        from . import sending, tasks
+        from . import notices, sending, tasks
 
+        register_notifier(notices.notice_send)
         register_sweeper("outbound messages", sending.sweep_outbound)
         register_sweeper("conversation timers", tasks.sweep_timers)

@@ -10,6 +10,8 @@ but before recording it means the shopper may get that message twice: at least o
 never (docs/adr/0005-outbound-messages.md).
 """
 
+import copy
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,6 +21,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from stay.core.notify import fill_secrets
 from stay.core.tasks import task
 
 from . import live
@@ -86,7 +89,7 @@ def message_deliver(*, message_id: int) -> Message:
     if not claimed:
         return message
     try:
-        sent = sender_for(message.channel).send(message)
+        sent = sender_for(message.channel).send(_with_secrets(message))
     except Exception as exc:  # a bug in a channel must not leave the row in 'sending'
         retryable = exc.retryable if isinstance(exc, SendError) else True
         message.last_error = str(exc) or exc.__class__.__name__
@@ -119,6 +122,20 @@ def message_deliver(*, message_id: int) -> Message:
         deliver_message.schedule((message.pk,), delay=_backoff(message.attempts).total_seconds())
     live.message_changed(message)
     return message
+
+
+def _with_secrets(message: Message) -> Message:
+    """The message as the channel must send it: a notice's masked secret (a gift card's code)
+    put back in a copy, so the row itself never holds it."""
+    fill = message.meta.get("fill")
+    if not fill:
+        return message
+    outgoing = copy.copy(message)
+    outgoing.text, outgoing.html, meta = fill_secrets(
+        fill, message.text, message.html, json.dumps(message.meta, ensure_ascii=False)
+    )
+    outgoing.meta = json.loads(meta)
+    return outgoing
 
 
 def sweep_outbound(stale_before: datetime) -> int:

@@ -5,7 +5,7 @@ from functools import partial
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
-from .errors import Conflict, InvalidInput, NotFound
+from .errors import Conflict, InvalidInput, NotFound, RateLimited, StayError
 from .models import ApiToken, Store
 
 
@@ -32,10 +32,16 @@ def request_store(request: HttpRequest, slug: str | None) -> Store:
     raise InvalidInput("several stores are connected: name one with ?store=<slug>")
 
 
-def _error_response(api: NinjaAPI, status: int, request: HttpRequest, exc: Exception) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc)}, status=status)
+def _error_response(api: NinjaAPI, status: int, request: HttpRequest, exc: StayError) -> HttpResponse:
+    body = {"detail": str(exc)}
+    if exc.code:
+        body["code"] = exc.code
+    response = api.create_response(request, body, status=status)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
-    for error, status in ((InvalidInput, 400), (NotFound, 404), (Conflict, 409)):
+    for error, status in ((InvalidInput, 400), (NotFound, 404), (Conflict, 409), (RateLimited, 429)):
         api.add_exception_handler(error, partial(_error_response, api, status))  # type: ignore[arg-type]

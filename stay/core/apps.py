@@ -6,3 +6,12 @@ class CoreConfig(AppConfig):
     name = "stay.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from datetime import timedelta
+
+        from .ratelimit import rate_forget_before
+        from .tasks import register_sweeper
+
+        # Counters of windows that ended a day ago count nothing any more.
+        register_sweeper("rate counters", lambda stale_before: rate_forget_before(stale_before - timedelta(days=1)))

@@ -2,7 +2,15 @@
 
 
 class StayError(Exception):
-    """Base for errors a caller can act on. ``str()`` says what to fix."""
+    """Base for errors a caller can act on. ``str()`` says what to fix; ``code`` is a stable,
+    machine-readable name a client can branch on (``card_expired``), empty when there is none."""
+
+    code = ""
+
+    def __init__(self, message: str = "", *, code: str = ""):
+        super().__init__(message)
+        if code:
+            self.code = code
 
 
 class InvalidInput(StayError):
@@ -15,3 +23,13 @@ class NotFound(StayError):
 
 class Conflict(StayError):
     """The input refers to something not known yet, or clashes with the stored state (HTTP 409)."""
+
+
+class RateLimited(StayError):
+    """Too many attempts from one client or on one thing; try again later (HTTP 429)."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str = "", *, retry_after: int = 60, code: str = ""):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after

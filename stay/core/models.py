@@ -97,3 +97,16 @@ class EventBase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} by {self.actor}"
+
+
+class RateCounter(models.Model):
+    """How many attempts one key (a client, a gift card) made in the current window. Kept in
+    the database so every web process counts together."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    window_start = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rate counter")
+        verbose_name_plural = _("rate counters")

@@ -5,6 +5,7 @@ Environment:
 - ``STAY_DATA_DIR``: where the embedded database, the job queue and the generated secret
   key live (default ``./var``).
 - ``STAY_SECRET_KEY``: Django's secret key; unset means one generated once into the data dir.
+- ``STAY_GIFT_CARD_KEY``: the key gift card codes derive from (same default); keep it forever.
 - ``STAY_QUEUE``: ``sqlite`` (default, durable, no server), ``postgres`` or ``redis``.
 - ``STAY_REDIS_URL``: for ``STAY_QUEUE=redis`` (default ``redis://127.0.0.1:6379/0``).
 - ``STAY_PUBLIC_URL``: the address shoppers and platforms reach Stay at (webhook URLs).
@@ -25,18 +26,21 @@ DATA_DIR = Path(os.environ.get("STAY_DATA_DIR", Path.cwd() / "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
-def _secret_key() -> str:
-    if key := os.environ.get("STAY_SECRET_KEY"):
+def _secret(env: str, filename: str) -> str:
+    if key := os.environ.get(env):
         return key
     # Generated once per installation and kept beside the database, never in the repository.
-    path = DATA_DIR / "secret_key"
+    path = DATA_DIR / filename
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
     return path.read_text().strip()
 
 
-SECRET_KEY = _secret_key()
+SECRET_KEY = _secret("STAY_SECRET_KEY", "secret_key")
+# Derives gift card codes and the keyed hashes they are found by: a leaked database alone
+# reveals no usable code. Never change it on a live store: every issued code depends on it.
+GIFT_CARD_KEY = _secret("STAY_GIFT_CARD_KEY", "gift_card_key")
 DEBUG = os.environ.get("STAY_DEBUG", "") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("STAY_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 PUBLIC_URL = os.environ.get("STAY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -56,6 +60,7 @@ INSTALLED_APPS = [
     "stay.orders",
     "django_htmx",
     "stay.connectors.shopify",
+    "stay.giftcards",
     "stay.conversations",
     "stay.channels.email",
     "stay.channels.whatsapp",

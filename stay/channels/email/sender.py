@@ -50,7 +50,8 @@ class EmailSender:
         if earlier:
             headers["In-Reply-To"] = earlier[-1]
             headers["References"] = " ".join(earlier[-20:])
-        if message.meta.get("survey"):
+        if message.meta.get("survey") or message.meta.get("notice"):
+            # Sent by the system, not a person: the shopper's auto-responder must not answer.
             headers["Auto-Submitted"] = "auto-generated"
         assert message.identity is not None
         mail = EmailMultiAlternatives(
