@@ -7,6 +7,8 @@ from stay.catalog.api import router as products_router
 from stay.conversations.api import router as conversations_router
 from stay.core.api import install_error_handlers
 from stay.core.auth import ApiTokenAuth
+from stay.giftcards.api import credit_router
+from stay.giftcards.api import router as giftcards_router
 from stay.orders.api import customers_router, orders_router
 
 api = NinjaAPI(
@@ -14,7 +16,7 @@ api = NinjaAPI(
     version="1",
     description=str(
         _(
-            "Customers, orders and products of the connected store. "
+            "Customers, orders, products, conversations, gift cards and store credit of the connected store. "
             "Authenticate with `Authorization: Bearer <token>` (create one with `stay token`)."
         )
     ),
@@ -27,3 +29,5 @@ api.add_router("/v1/customers", customers_router)
 api.add_router("/v1/orders", orders_router)
 api.add_router("/v1/products", products_router)
 api.add_router("/v1/conversations", conversations_router)
+api.add_router("/v1/giftcards", giftcards_router)
+api.add_router("/v1/customers", credit_router)

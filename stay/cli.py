@@ -12,6 +12,7 @@ OPERATOR_COMMANDS = {
     "createstore": ("createstore", "Connect a storefront and print its webhook URL."),
     "token": ("token", "Print a new API token for a user."),
     "ensureadmin": ("ensureadmin", "Create the admin user if there is none, and print its password."),
+    "issuecards": ("issuecards", "Issue gift cards in bulk from a CSV and write their codes out."),
     "smtpd": ("smtpd", "Receive email for the stores' mailboxes over SMTP (--port N)."),
     "migrate": ("migrate", "Create or upgrade the database tables."),
 }

@@ -9,6 +9,7 @@ from stay.channels.sms import views as sms_views
 from stay.channels.webchat import views as webchat_views
 from stay.channels.whatsapp import views as whatsapp_views
 from stay.connectors.shopify import webhooks as shopify_webhooks
+from stay.giftcards import views as giftcard_views
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -28,4 +29,6 @@ urlpatterns = [
     path("channels/sms/twilio/status", sms_views.status, name="sms-status"),
     path("channels/webchat/widget.js", webchat_views.widget_js, name="webchat-widget"),
     path("channels/webchat/storefront", webchat_views.storefront, name="webchat-storefront"),
+    path("gift/<str:token>", giftcard_views.card_page, name="giftcard-page"),
+    path("stores/<slug:store_slug>/gift-card-balance", giftcard_views.balance_page, name="giftcard-balance"),
 ]

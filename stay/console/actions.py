@@ -16,6 +16,7 @@ from stay.conversations.models import Conversation, ConversationEvent, Role
 from stay.conversations.selectors import agent_of
 from stay.conversations.services import actor_of, message_send
 from stay.core.errors import Conflict, InvalidInput
+from stay.giftcards.services import Caller, settings_for, store_credit_grant
 from stay.orders.models import Order, OrderEvent
 
 ACTIONS = ("cancel", "refund", "replacement", "resend")
@@ -205,3 +206,41 @@ def order_status_text(conversation: Conversation, order: Order) -> str:
                     % {"carrier": fulfilment.carrier or _("the carrier"), "url": fulfilment.tracking_url}
                 )
         return "\n".join(lines)
+
+
+def goodwill_limit(user: AbstractBaseUser, store: Any) -> Decimal | None:
+    """The most store credit ``user`` may give at once; ``None``: no limit (admins)."""
+    agent = agent_of(user)
+    if agent is None:
+        return Decimal("0")
+    if agent.role == Role.ADMIN:
+        return None
+    rules = settings_for(store)
+    return rules.goodwill_limit_lead if agent.role == Role.LEAD else rules.goodwill_limit_agent
+
+
+def goodwill_credit(
+    *, conversation: Conversation, agent: AbstractBaseUser, amount: str, reason: str, idempotency_key: str
+) -> dict[str, Any]:
+    """Give the conversation's customer store credit as goodwill, within the agent's role's
+    limit, recorded in the conversation's activity."""
+    try:
+        value = Decimal(amount.strip())
+    except (InvalidOperation, AttributeError):
+        raise InvalidInput(_("Write the amount as a number, e.g. 20 or 12.50.")) from None
+    with transaction.atomic():
+        result = store_credit_grant(
+            customer=conversation.customer,
+            amount=value,
+            reason=reason,
+            limit=goodwill_limit(agent, conversation.store),
+            caller=Caller(actor_of(agent), "console"),
+            idempotency_key=f"console-{idempotency_key}",
+        )
+        ConversationEvent.objects.get_or_create(
+            conversation=conversation,
+            kind="store_credit",
+            data={"amount": str(value), "reason": reason, "key": idempotency_key},
+            defaults={"actor": actor_of(agent)},
+        )
+    return result

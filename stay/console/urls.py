@@ -14,5 +14,6 @@ urlpatterns = [
     path("c/<int:pk>/update", views.update, name="update"),
     path("c/<int:pk>/macros/<int:macro_id>", views.macro, name="macro"),
     path("c/<int:pk>/orders/<int:order_id>/act", views.act, name="act"),
+    path("c/<int:pk>/credit", views.credit, name="credit"),
     path("files/<int:pk>", views.attachment, name="attachment"),
 ]

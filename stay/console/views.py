@@ -37,10 +37,21 @@ from stay.core.errors import Conflict, InvalidInput, NotFound, StayError
 from stay.core.models import Store
 from stay.customers.models import Customer, Identity
 from stay.customers.services import customer_merge
+from stay.giftcards.models import Kind
+from stay.giftcards.selectors import cards_of_customer, store_credit_of
+from stay.giftcards.services import OverLimit
 from stay.orders.models import Order
 from stay.orders.selectors import orders_of_customer
 
-from .actions import NeedsLead, cancellable, order_action, refund_limit, refundable
+from .actions import (
+    NeedsLead,
+    cancellable,
+    goodwill_credit,
+    goodwill_limit,
+    order_action,
+    refund_limit,
+    refundable,
+)
 
 View = Callable[..., HttpResponseBase]
 PAGE_SIZE = 50
@@ -126,6 +137,9 @@ def _panel_context(conversation: Conversation, user: Any) -> dict[str, Any]:
         "orders": [(o, refundable(o), cancellable(o)) for o in orders],
         "refund_limit": refund_limit(user),
         "action_key": uuid.uuid4().hex,
+        "credit": store_credit_of(customer=customer),
+        "gift_cards": cards_of_customer(customer=customer).filter(kind=Kind.GIFT_CARD)[:10],
+        "credit_limit": goodwill_limit(user, conversation.store),
     }
 
 
@@ -306,6 +320,30 @@ def act(request: HttpRequest, pk: int, order_id: int) -> HttpResponse:
     except StayError as exc:
         return _error(str(exc), status=403 if isinstance(exc, NeedsLead) else 400)
     response = render(request, "console/_done.html", {"event": event, "order": order})
+    response["HX-Retarget"] = "#flash"
+    response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+@agent_required
+@require_POST
+def credit(request: HttpRequest, pk: int) -> HttpResponse:
+    convo = _conversation(request, pk)
+    try:
+        result = goodwill_credit(
+            conversation=convo,
+            agent=request.user,  # type: ignore[arg-type]
+            amount=request.POST.get("amount", ""),
+            reason=request.POST.get("reason", ""),
+            idempotency_key=request.POST.get("key", ""),
+        )
+    except StayError as exc:
+        return _error(str(exc), status=403 if isinstance(exc, OverLimit) else 400)
+    message = _("Store credit added: the customer now has %(balance)s %(currency)s.") % {
+        "balance": result["balance"],
+        "currency": result["currency"],
+    }
+    response = HttpResponse(f'<div class="ok" role="status">{escape(message)}</div>')
     response["HX-Retarget"] = "#flash"
     response["HX-Reswap"] = "innerHTML"
     return response

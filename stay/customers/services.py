@@ -306,3 +306,15 @@ def customer_merge(*, survivor: Customer, merged: Customer, actor: str) -> Custo
     )
     publish("customer.merged", survivor_id=survivor.pk, merged_id=merged.pk)
     return survivor
+
+
+@joins_transaction
+def customer_tag(*, customer: Customer, tag: str, actor: str) -> bool:
+    """Add ``tag`` to the customer once; returns whether it was new."""
+    customer.refresh_from_db(fields=["tags"])
+    if tag in customer.tags:
+        return False
+    customer.tags = [*customer.tags, tag]
+    customer.save(update_fields=["tags", "updated_at"])
+    CustomerEvent.objects.create(customer=customer, kind="tagged", actor=actor, data={"tag": tag})
+    return True

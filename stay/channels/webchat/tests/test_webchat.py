@@ -98,7 +98,7 @@ def test_signing_in_keeps_what_was_written_anonymously(asgi_server, chat_widget,
     ) as ws:
         hello = receive(ws, "hello")
     assert [m["text"] for m in hello["messages"]] == ["hello"]
-    assert Conversation.objects.get().customer.orders.count() == 1
+    assert Conversation.objects.get(channel="webchat").customer.orders.count() == 1
 
 
 def test_no_agent_online_continues_by_email(asgi_server, chat_widget, mailbox, outbox, agent_user):

@@ -111,7 +111,7 @@ def test_whatsapp_finds_the_customer_who_ordered_with_that_phone(client, account
     order["customer"]["phone"] = "+16505551234"
     post_webhook("orders/create", order)
     post(client, payload("messages_text"))
-    message = Message.objects.get()
+    message = Message.objects.get(direction="in")
     assert message.conversation.customer.orders.count() == 1
 
 

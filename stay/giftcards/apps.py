@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GiftCardsConfig(AppConfig):
+    name = "stay.giftcards"
+    label = "giftcards"
+    verbose_name = _("Gift cards and store credit")
+
+    def ready(self) -> None:
+        from stay.core.events import subscribe
+        from stay.core.notify import register_filler
+        from stay.core.tasks import register_sweeper
+
+        from . import delivery, services, tasks
+
+        subscribe("order.paid", services.gift_cards_for_order)
+        subscribe("customer.merged", services.gift_cards_on_merge)
+        register_filler(delivery.FILLER, delivery.secrets_of)
+        register_sweeper("gift cards", tasks.sweep_gift_cards)

@@ -1,0 +1,14 @@
+"""A QR code as inline SVG (reportlab's own encoder: no image library, no network)."""
+
+from reportlab.graphics import renderSVG
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+
+
+def qr_svg(value: str, *, size: int = 200) -> str:
+    widget = QrCodeWidget(value, barLevel="M")
+    x0, y0, x1, y1 = widget.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    svg = renderSVG.drawToString(drawing)
+    return svg[svg.index("<svg") :]  # without the XML prologue and doctype, to sit inside HTML
