@@ -338,7 +338,7 @@ def credit(request: HttpRequest, pk: int) -> HttpResponse:
             idempotency_key=request.POST.get("key", ""),
         )
     except StayError as exc:
-        return _error(str(exc), status=403 if isinstance(exc, OverLimit) else 400)
+        return _error(str(exc), status=403 if exc.code == OverLimit.code else 400)
     message = _("Store credit added: the customer now has %(balance)s %(currency)s.") % {
         "balance": result["balance"],
         "currency": result["currency"],

@@ -278,6 +278,10 @@ def customer_merge(*, survivor: Customer, merged: Customer, actor: str) -> Custo
     }
     for relation in Customer._meta.related_objects:
         model = relation.related_model
+        # A model that moves its own rows on ``customer.merged`` (balances that must be
+        # transferred, not re-pointed) says so with ``moved_on_customer_merge = False``.
+        if getattr(model, "moved_on_customer_merge", True) is False:
+            continue
         if relation.one_to_many and model is not Customer and not isinstance(model, str):
             try:
                 model._default_manager.filter(**{relation.field.name: merged}).update(**{relation.field.name: survivor})

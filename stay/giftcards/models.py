@@ -86,6 +86,9 @@ class DeliveryChannel(models.TextChoices):
 class GiftCard(models.Model):
     """A gift card, or a customer's store credit (one per customer and currency, no code)."""
 
+    # Merging customers moves store credit by a ledger transfer (services.gift_cards_on_merge).
+    moved_on_customer_merge = False
+
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="gift_cards")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.GIFT_CARD)
     # The code itself is never stored: it derives from ``code_nonce`` and the installation's

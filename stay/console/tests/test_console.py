@@ -251,3 +251,22 @@ def test_one_bad_field_changes_nothing(agent, conversation):
     conversation.refresh_from_db()
     assert conversation.assignee is None and conversation.priority == "normal"
     assert not ConversationEvent.objects.filter(kind="assigned").exists()
+
+
+def test_goodwill_credit_within_the_role_limit(agent, lead, conversation):
+    from stay.giftcards.models import GiftCard
+
+    url = reverse("console:credit", args=[conversation.pk])
+    page = agent.get(reverse("console:conversation", args=[conversation.pk])).content.decode()
+    assert "Give goodwill credit" in page and "your limit: 50" in page
+    over = agent.post(url, {"amount": "80", "reason": "late parcel", "key": "k1"})
+    assert over.status_code == 403 and "ask a lead" in over.content.decode()
+    assert agent.post(url, {"amount": "20", "reason": "", "key": "k2"}).status_code == 400
+    assert agent.post(url, {"amount": "twenty", "reason": "late", "key": "k3"}).status_code == 400
+    for _ in range(2):  # a double click gives credit once
+        assert agent.post(url, {"amount": "20", "reason": "late parcel", "key": "k4"}).status_code == 200
+    assert lead.post(url, {"amount": "80", "reason": "lost parcel", "key": "k5"}).status_code == 200
+    credit = GiftCard.objects.get(customer=conversation.customer, kind="store_credit")
+    assert credit.balance == 100
+    assert ConversationEvent.objects.filter(conversation=conversation, kind="store_credit").count() == 2
+    assert "100.00 USD" in agent.get(reverse("console:conversation", args=[conversation.pk])).content.decode()
