@@ -6,7 +6,7 @@ STAY := $(BIN)/stay
 export STAY_DATA_DIR ?= $(CURDIR)/var
 
 
-.PHONY: run test tools lint bench-ingest bench-inbox bench-demo messages clean
+.PHONY: run test tools lint bench-ingest bench-inbox bench-giftcards bench-demo messages clean
 
 # Re-install only when the dependencies change, so a second `make run` starts in seconds.
 $(BIN)/python:
@@ -61,6 +61,9 @@ bench-ingest: $(VENV)/.installed-dev
 
 bench-inbox: $(VENV)/.installed-dev
 	$(BIN)/python bench/inbox.py all
+
+bench-giftcards: $(VENV)/.installed-dev
+	$(BIN)/python bench/giftcards.py
 
 bench-demo: $(VENV)/.installed
 	$(BIN)/python bench/demo.py

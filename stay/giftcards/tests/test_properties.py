@@ -60,9 +60,8 @@ def invariants() -> None:
 
 
 def state() -> list:
-    return list(GiftCard.objects.order_by("pk").values_list("pk", "balance", "held", "status")) + [
-        LedgerEntry.objects.count()
-    ]
+    cards = GiftCard.objects.order_by("pk").values_list("pk", "balance", "held", "status")
+    return [*cards, LedgerEntry.objects.count()]
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
