@@ -8,6 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from stay.conftest import payload
 from stay.conversations.models import Message
@@ -112,6 +113,7 @@ def test_a_redeeming_shopper_is_recognised_from_the_checkout(store, mailbox, out
 
 def test_a_card_bought_in_an_order_is_issued_and_sent(store, mailbox, outbox, post_webhook):
     order = payload("orders_create")
+    order["created_at"] = order["processed_at"] = timezone.now().isoformat()
     order["line_items"] = order["line_items"][:1]  # the fixture's own gift card line is another test's
     line = order["line_items"][0]
     line.update(gift_card=True, price="50.00", quantity=2, total_discount="10.00", discount_allocations=[])
@@ -129,6 +131,15 @@ def test_a_card_bought_in_an_order_is_issued_and_sent(store, mailbox, outbox, po
     assert len(outbox.messages) == 2
     totals = {a: s for a, s in _account_totals(store).items()}
     assert totals == {"card": Decimal("100.00"), "sales": Decimal("-90.00"), "promotion": Decimal("-10.00")}
+
+
+def test_a_card_from_order_history_is_issued_but_not_sent(store, mailbox, outbox, post_webhook):
+    order = payload("orders_create")
+    order["created_at"] = order["processed_at"] = (timezone.now() - timedelta(days=40)).isoformat()
+    post_webhook("orders/create", order)
+    card = GiftCard.objects.get(source="order")
+    assert card.balance == Decimal("100.00") and card.delivery_channel == "" and "history" in card.note
+    assert outbox.messages == []
 
 
 def _account_totals(store):
