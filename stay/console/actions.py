@@ -224,10 +224,7 @@ def goodwill_credit(
 ) -> dict[str, Any]:
     """Give the conversation's customer store credit as goodwill, within the agent's role's
     limit, recorded in the conversation's activity."""
-    try:
-        value = Decimal(amount.strip())
-    except (InvalidOperation, AttributeError):
-        raise InvalidInput(_("Write the amount as a number, e.g. 20 or 12.50.")) from None
+    value = _parse_amount(amount)
     with transaction.atomic():
         result = store_credit_grant(
             customer=conversation.customer,

@@ -31,10 +31,15 @@ def test_bulk_issue_writes_the_codes_and_is_all_or_nothing(store, tmp_path):
     assert [r["code"] for r in csv.DictReader(again.open())] == [r["code"] for r in rows]
     assert GiftCard.objects.count() == 3
 
-    bad = tmp_path / "bad.csv"
-    bad.write_text("amount,recipient_email\n5,\nfive,\n")
-    with pytest.raises(CommandError, match="line 3"):
-        call_command("issuecards", str(bad), "--out", str(tmp_path / "x.csv"), "--store", store.slug)
+    for content, line in (
+        ("amount,recipient_email\n5,\nfive,\n", "line 3"),
+        ("amount\n5\n10.001\n", "line 3"),  # a fraction of a cent is an error, not rounded
+        ("amount,recipient_email\n5,not-an-address\n", "line 2"),
+    ):
+        bad = tmp_path / "bad.csv"
+        bad.write_text(content)
+        with pytest.raises(CommandError, match=line):
+            call_command("issuecards", str(bad), "--out", str(tmp_path / "x.csv"), "--store", store.slug)
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("value\n5\n")
     with pytest.raises(CommandError, match="line 1"):
