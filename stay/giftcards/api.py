@@ -230,8 +230,10 @@ def issue(request: HttpRequest, body: IssueIn, idempotency_key: str = Idempotenc
 
 @router.post("/reload", response=CardOut, summary="Top up a card")
 def reload(request: HttpRequest, body: ReloadIn, idempotency_key: str = IdempotencyKey, store: str | None = None):  # type: ignore[no-untyped-def]
+    shop = request_store(request, store)
+    services.card_lookup_guarded(store=shop, code=body.code, client=_caller(request).client)
     return services.gift_card_reload(
-        store=request_store(request, store),
+        store=shop,
         code=body.code,
         amount=body.amount,
         source_ref=body.reference,

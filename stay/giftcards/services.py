@@ -10,7 +10,7 @@ import hmac
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from stay.core.errors import Conflict, InvalidInput, NotFound
 from stay.core.models import Store
-from stay.core.money import CENT, parse_amount
+from stay.core.money import CENT
 from stay.core.ratelimit import rate_check, rate_hit
 from stay.core.tasks import enqueue_on_commit
 from stay.customers.identities import normalise_email, normalise_phone
@@ -46,6 +46,7 @@ from .models import (
     LedgerTransaction,
     Source,
 )
+from .tasks import deliver_gift_card
 
 log = logging.getLogger(__name__)
 
@@ -113,10 +114,7 @@ class _Allocation:
 
 
 def settings_for(store: Store) -> GiftCardSettings:
-    found = GiftCardSettings.objects.filter(store=store).first()
-    if found is None:
-        found, _created = GiftCardSettings.objects.get_or_create(store=store)
-    return found
+    return GiftCardSettings.objects.get_or_create(store=store)[0]
 
 
 def _currency(store: Store, currency: str) -> str:
@@ -127,8 +125,14 @@ def _currency(store: Store, currency: str) -> str:
 
 
 def _positive(value: object, what: str) -> Decimal:
-    amount = parse_amount(value, field=what) if not isinstance(value, Decimal) else value
-    if amount <= 0:
+    """An amount of money above zero in whole cents; never rounded (10.001 is an error)."""
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except InvalidOperation:
+        raise InvalidInput(
+            _("The %(what)s must be a number, e.g. 25 or 12.50.") % {"what": what}, code="invalid_amount"
+        ) from None
+    if not amount.is_finite() or amount <= 0:
         raise InvalidInput(_("The %(what)s must be more than zero.") % {"what": what}, code="invalid_amount")
     if amount != amount.quantize(CENT):
         raise InvalidInput(_("The %(what)s has a fraction of a cent.") % {"what": what}, code="invalid_amount")
@@ -230,7 +234,7 @@ def _new_card(store: Store, **values: Any) -> GiftCard:
 def gift_card_issue(
     *,
     store: Store,
-    amount: Decimal,
+    amount: Decimal | str,
     caller: Caller,
     idempotency_key: str,
     currency: str = "",
@@ -306,8 +310,6 @@ def gift_card_issue(
         txn = post(store=store, kind="issue", currency=money, legs=legs, actor=caller.actor, reference=source_ref)
         _audit(store, card, "issued", caller, amount=value, source=source, transaction=txn.pk)
         if deliver_at is not None and deliver_at <= now:
-            from .tasks import deliver_gift_card
-
             enqueue_on_commit(deliver_gift_card, card.pk)
         return {**card_summary(card), "transaction_id": txn.pk, "deliver_at": deliver_at}
 
@@ -977,13 +979,18 @@ def card_lookup_guarded(*, store: Store, code: str, client: str) -> GiftCard:
 
 
 def gift_card_balance(*, store: Store, code: str, caller: Caller, contact: Contact | None = None) -> dict[str, Any]:
-    """What is left on a card. The first check by its recipient welcomes them."""
+    """What is left on a card, for someone who typed its code (rate-limited)."""
     found = card_lookup_guarded(store=store, code=code, client=caller.client)
+    return gift_card_viewed(card=found, caller=caller, contact=contact)
+
+
+def gift_card_viewed(*, card: GiftCard, caller: Caller, contact: Contact | None = None) -> dict[str, Any]:
+    """Record that the card's holder looked at it; the first look by its recipient welcomes them."""
     with transaction.atomic():
-        card = lock_cards([found.pk])[found.pk]
-        recipients.recognise(card=card, contact=contact, actor=caller.actor)
-        _audit(store, card, "balance_checked", caller)
-    return card_summary(card)
+        locked = lock_cards([card.pk])[card.pk]
+        recipients.recognise(card=locked, contact=contact, actor=caller.actor)
+        _audit(locked.store, locked, "balance_checked", caller)
+    return card_summary(locked)
 
 
 # --- one person, one credit balance ------------------------------------------------------

@@ -29,10 +29,9 @@ def card_page(request: HttpRequest, token: str) -> HttpResponse:
     if card is None:
         raise Http404("no such gift card")
     with translation.override(_language(request, card.recipient_locale, card.store.default_locale)):
-        result = services.gift_card_balance(
-            store=card.store,
-            code=code_from_nonce(card.code_nonce),
-            caller=Caller("recipient:page", request.META.get("REMOTE_ADDR", "")),
+        # The signed link proves the visitor holds the card: no guessing to rate-limit here.
+        result = services.gift_card_viewed(
+            card=card, caller=Caller("recipient:page", request.META.get("REMOTE_ADDR", ""))
         )
         code = code_display(code_from_nonce(card.code_nonce))
         return render(

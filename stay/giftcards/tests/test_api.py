@@ -33,7 +33,8 @@ def test_issue_returns_the_code_once_and_stores_only_a_hash(api, card):
 
 def test_a_mutating_call_needs_an_idempotency_key(api):
     response = post(api, "", {"amount": "10.00"}, None)
-    assert response.status_code == 422 or response.status_code == 400
+    assert response.status_code == 422 and "Idempotency-Key" in response.content.decode()
+    assert post(api, "", {"amount": "10.00"}, "  ").json()["code"] == "idempotency_key_missing"
     assert GiftCard.objects.count() == 0
 
 

@@ -5,7 +5,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from stay.core.errors import StayError
 from stay.giftcards import services
@@ -65,7 +65,6 @@ def test_32_threads_redeeming_one_card_never_overspend(store):
     assert card.balance == Decimal("2.00") == Decimal("100.00") - captured
     assert card.held == 0
     assert sum((e.amount for e in LedgerEntry.objects.filter(card=card)), Decimal("0")) == card.balance
-    assert connection.vendor in ("sqlite", "postgresql")
 
 
 def test_one_key_sent_by_32_threads_captures_once(store):

@@ -66,6 +66,8 @@ def test_the_gift_card_page_shows_balance_code_and_qr(client, store, issue):
     html = page.content.decode()
     assert "40.00 USD" in html and code in html and "<svg" in html
     assert client.get("/gift/1:forged").status_code == 404
+    for _ in range(12):  # the holder reloading their own page is not a guessing attack
+        assert client.get(delivery.page_url(card).removeprefix("http://127.0.0.1:8000")).status_code == 200
     korean = client.get(delivery.page_url(card).removeprefix("http://127.0.0.1:8000") + "?lang=ko").content.decode()
     assert "사용 방법" in korean
 
