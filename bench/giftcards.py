@@ -39,6 +39,8 @@ def setup(data_dir: str) -> None:
     os.environ["DATABASE_URL"] = f"{SERVER}/stay_bench"
     os.environ["STAY_DATA_DIR"] = data_dir
     os.environ["STAY_LOG_LEVEL"] = "WARNING"
+    # Every client thread holds a connection for its whole redemption: room for all of them.
+    os.environ.setdefault("STAY_DB_POOL_SIZE", "16")
     os.environ["DJANGO_SETTINGS_MODULE"] = "stay.settings.base"
     import django
 
@@ -79,7 +81,8 @@ def client_process(codes: list[list[str]], seconds: float, start_at: float, data
             except Exception as exc:
                 ok = False
                 with lock:
-                    errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                    kind = f"{type(exc).__name__}: {str(exc)[:90]}"
+                    errors[kind] = errors.get(kind, 0) + 1
             took = time.perf_counter() - began
             with lock:
                 if ok:
