@@ -181,3 +181,17 @@ def inventory_reserve(*, variant: Variant, quantity: int, reason: str, actor: st
         variant=variant, delta=-quantity, quantity_after=variant.inventory_quantity, reason=reason, actor=actor
     )
     return True
+
+
+@joins_transaction
+def inventory_return(*, variant: Variant, quantity: int, reason: str, actor: str) -> None:
+    """Put ``quantity`` units back (a released reservation, a returned item in good condition)."""
+    if quantity <= 0:
+        raise InvalidInput("quantity must be positive")
+    if not variant.inventory_tracked:
+        return
+    Variant.objects.filter(pk=variant.pk).update(inventory_quantity=F("inventory_quantity") + quantity)
+    variant.refresh_from_db(fields=["inventory_quantity"])
+    InventoryChange.objects.create(
+        variant=variant, delta=quantity, quantity_after=variant.inventory_quantity, reason=reason, actor=actor
+    )

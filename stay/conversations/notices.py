@@ -17,6 +17,13 @@ def notice_send(notice: Notice) -> int:
     while customer.merged_into_id:
         customer = Customer.objects.select_related("store").get(pk=customer.merged_into_id)
     now = timezone.now()
+    conversation = (
+        Conversation.objects.filter(pk=notice.conversation_id, customer=customer, merged_into__isnull=True).first()
+        if notice.conversation_id
+        else None
+    )
+    if conversation is not None:
+        return _send(conversation, notice)
     conversation = Conversation.objects.create(
         store=customer.store,
         customer=customer,
@@ -29,6 +36,10 @@ def notice_send(notice: Notice) -> int:
     ConversationEvent.objects.create(
         conversation=conversation, kind="created", actor="system", data={"notice": notice.kind}
     )
+    return _send(conversation, notice)
+
+
+def _send(conversation: Conversation, notice: Notice) -> int:
     meta = {**notice.meta, "notice": notice.kind or "notice"}
     if notice.fill:
         meta["fill"] = list(notice.fill)

@@ -30,6 +30,8 @@ class Notice:
     # For WhatsApp outside the 24-hour window: the approved template and its parameters.
     template: dict[str, Any] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    # A follow-up (a return's next step) goes into the conversation its first notice opened.
+    conversation_id: int | None = None
 
 
 class NotifyError(StayError):

@@ -306,7 +306,8 @@ def gift_card_issue(
         )
         legs = [Leg(Account.CARD, value, card), Leg(_FUNDING[Source(source)], -cost)]
         if cost != value:
-            legs.append(Leg(Account.PROMOTION, cost - value))
+            # What the card holds beyond what was paid: a discount, or a return's bonus.
+            legs.append(Leg(Account.RETURN_BONUS if source == Source.RETURN else Account.PROMOTION, cost - value))
         txn = post(store=store, kind="issue", currency=money, legs=legs, actor=caller.actor, reference=source_ref)
         _audit(store, card, "issued", caller, amount=value, source=source, transaction=txn.pk)
         if deliver_at is not None and deliver_at <= now:

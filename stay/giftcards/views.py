@@ -7,6 +7,7 @@ from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
 from stay.core.errors import InvalidInput, NotFound, RateLimited
+from stay.core.i18n import pick_language
 from stay.core.models import Store
 
 from . import selectors, services
@@ -16,19 +17,11 @@ from .qr import qr_svg
 from .services import Caller
 
 
-def _language(request: HttpRequest, *candidates: str) -> str:
-    wanted = request.GET.get("lang", "")
-    for code in (wanted, *candidates):
-        if code and code[:2] in ("en", "ko"):
-            return code[:2]
-    return "en"
-
-
 def card_page(request: HttpRequest, token: str) -> HttpResponse:
     card = card_of_token(token)
     if card is None:
         raise Http404("no such gift card")
-    with translation.override(_language(request, card.recipient_locale, card.store.default_locale)):
+    with translation.override(pick_language(request, card.recipient_locale, card.store.default_locale)):
         # The signed link proves the visitor holds the card: no guessing to rate-limit here.
         result = services.gift_card_viewed(
             card=card, caller=Caller("recipient:page", request.META.get("REMOTE_ADDR", ""))
@@ -53,7 +46,7 @@ def balance_page(request: HttpRequest, store_slug: str) -> HttpResponse:
     store = Store.objects.filter(slug=store_slug).first()
     if store is None:
         raise Http404("no such store")
-    with translation.override(_language(request, request.LANGUAGE_CODE, store.default_locale)):
+    with translation.override(pick_language(request, request.LANGUAGE_CODE, store.default_locale)):
         context: dict[str, object] = {"store": store}
         status = 200
         if request.method == "POST":
