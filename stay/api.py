@@ -10,13 +10,14 @@ from stay.core.auth import ApiTokenAuth
 from stay.giftcards.api import credit_router
 from stay.giftcards.api import router as giftcards_router
 from stay.orders.api import customers_router, orders_router
+from stay.returns.api import router as returns_router
 
 api = NinjaAPI(
     title="Stay API",
     version="1",
     description=str(
         _(
-            "Customers, orders, products, conversations, gift cards and store credit of the connected store. "
+            "Customers, orders, products, conversations, gift cards, store credit and returns of the connected store. "
             "Authenticate with `Authorization: Bearer <token>` (create one with `stay token`)."
         )
     ),
@@ -31,3 +32,4 @@ api.add_router("/v1/products", products_router)
 api.add_router("/v1/conversations", conversations_router)
 api.add_router("/v1/giftcards", giftcards_router)
 api.add_router("/v1/customers", credit_router)
+api.add_router("/v1/returns", returns_router)

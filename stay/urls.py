@@ -19,6 +19,7 @@ def health(request: HttpRequest) -> JsonResponse:
 urlpatterns = [
     path("", RedirectView.as_view(url="/console/", permanent=False)),
     path("console/", include("stay.console.urls")),
+    path("returns/", include("stay.returns.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("healthz", health, name="health"),

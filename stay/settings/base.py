@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "stay.channels.whatsapp",
     "stay.channels.sms",
     "stay.channels.webchat",
+    "stay.returns",
     "stay.console",
     "stay.demo",
 ]

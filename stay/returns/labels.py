@@ -1,0 +1,107 @@
+"""The return label and packing slip: one PDF, made on demand from the return's rows.
+
+Page one is the label for the parcel (addresses, the return number as a Code 128 barcode and
+a QR code, both for the warehouse's scanner); page two is the packing slip that goes inside.
+Korean text uses reportlab's built-in CID font, so nothing is downloaded or embedded.
+"""
+
+import io
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.code128 import Code128
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+from .models import Return, ReturnSettings
+
+FONT = "HYGothic-Medium"  # covers Latin and Hangul
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+
+def _barcode(pdf: canvas.Canvas, number: str, x: float, y: float) -> None:
+    barcode = Code128(number, barHeight=22 * mm, barWidth=0.5 * mm, humanReadable=True, quiet=True)
+    barcode.drawOn(pdf, x, y)
+
+
+def _qr(pdf: canvas.Canvas, value: str, x: float, y: float, size: float) -> None:
+    widget = QrCodeWidget(value, barLevel="M")
+    x0, y0, x1, y1 = widget.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    renderPDF.draw(drawing, pdf, x, y)
+
+
+def _lines(pdf: canvas.Canvas, x: float, y: float, text: str, size: int = 11, leading: float = 5.5 * mm) -> float:
+    pdf.setFont(FONT, size)
+    for row in text.splitlines() or [""]:
+        pdf.drawString(x, y, row)
+        y -= leading
+    return y
+
+
+def label_pdf(ret: Return) -> bytes:
+    rules = ReturnSettings.objects.filter(store=ret.store).first()
+    address = (rules.return_address if rules else "") or ret.store.name
+    carrier = (rules.carrier if rules else "") or _("Post")
+    sender = ret.customer.name or ""
+    ship_to = ret.order.shipping_address or {}
+    from_lines = "\n".join(
+        v for v in (sender, ship_to.get("address1", ""), ship_to.get("city", ""), ship_to.get("zip", "")) if v
+    )
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4, invariant=True)
+    pdf.setTitle(_("Return %(number)s") % {"number": ret.number})
+    width, height = A4
+    left, top = 20 * mm, height - 20 * mm
+
+    # --- the label
+    pdf.setLineWidth(1.2)
+    pdf.rect(left - 5 * mm, height / 2 + 5 * mm, width - 2 * left + 10 * mm, height / 2 - 20 * mm)
+    pdf.setFont(FONT, 18)
+    pdf.drawString(left, top - 5 * mm, _("RETURN %(number)s") % {"number": ret.number})
+    pdf.setFont(FONT, 10)
+    pdf.drawString(
+        left, top - 12 * mm, _("Via %(carrier)s · order %(order)s") % {"carrier": carrier, "order": ret.order.name}
+    )
+    y = _lines(pdf, left, top - 24 * mm, _("FROM"), 9)
+    y = _lines(pdf, left, y, from_lines or "—", 11)
+    y = _lines(pdf, left, y - 4 * mm, _("TO"), 9)
+    _lines(pdf, left, y, f"{ret.store.name}\n{address}" if address != ret.store.name else address, 14, 7 * mm)
+    _barcode(pdf, ret.number, left, height / 2 + 12 * mm)
+    _qr(pdf, ret.number, width - left - 40 * mm, top - 45 * mm, 40 * mm)
+
+    # --- the packing slip, on the lower half
+    y = height / 2 - 10 * mm
+    y = _lines(pdf, left, y, _("Packing slip: put this inside the parcel"), 13, 8 * mm)
+    pdf.setFont(FONT, 10)
+    pdf.drawString(
+        left,
+        y,
+        _("Return %(number)s for order %(order)s, %(date)s")
+        % {
+            "number": ret.number,
+            "order": ret.order.name,
+            "date": timezone.localdate(ret.created_at).isoformat(),
+        },
+    )
+    y -= 8 * mm
+    for line in ret.lines.select_related("order_line", "exchange_variant").all():
+        if line.keep_item:
+            continue
+        item = line.order_line.title + (f" ({line.order_line.variant_title})" if line.order_line.variant_title else "")
+        pdf.drawString(left, y, f"{line.quantity} × {item[:70]}")
+        pdf.drawString(left + 8 * mm, y - 5 * mm, f"{line.get_reason_display()} → {line.get_outcome_display()}")
+        y -= 12 * mm
+        if y < 40 * mm:
+            break
+    _barcode(pdf, ret.number, left, 15 * mm)
+    pdf.showPage()
+    pdf.save()
+    return out.getvalue()

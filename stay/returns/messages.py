@@ -1,0 +1,206 @@
+"""What the shopper is told at each step of a return, in their language, on the channel they
+chose; and the inbox's side: a return an agent must decide opens its conversation.
+
+Every message of one return goes into one conversation (the first notice opens it, resolved;
+it shows in the customer's timeline and the agent's inbox with the return in its order panel).
+"""
+
+import logging
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from stay.conversations.models import Conversation, ConversationEvent, Message, Status
+from stay.conversations.services import conversation_set_status, conversation_set_tags, note_add
+from stay.core.notify import Notice, NotifyError, notify
+
+from .models import Return
+
+log = logging.getLogger(__name__)
+_SALT = "stay.returns.status"
+
+
+def status_token(ret: Return) -> str:
+    return signing.Signer(salt=_SALT).sign(str(ret.pk))
+
+
+def return_of_token(token: str) -> Return | None:
+    try:
+        pk = int(signing.Signer(salt=_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
+        return None
+    return Return.objects.select_related("store", "order", "customer").filter(pk=pk).first()
+
+
+def status_url(ret: Return) -> str:
+    return settings.PUBLIC_URL + reverse("returns:status", args=[ret.store.slug, status_token(ret)])
+
+
+def label_url(ret: Return) -> str:
+    return settings.PUBLIC_URL + reverse("returns:label", args=[ret.store.slug, status_token(ret)])
+
+
+def _resolution_text(ret: Return) -> str:
+    parts = []
+    for act in ret.resolution:
+        kind = act.get("kind")
+        if kind == "refund":
+            parts.append(
+                _("A refund of %(amount)s %(currency)s to your original payment.")
+                % {"amount": act["amount"], "currency": ret.order.currency}
+            )
+        elif kind in ("store_credit", "gift_card"):
+            total = _total(act)
+            what = (
+                _("store credit") if kind == "store_credit" else _("a gift card (its code comes in a separate message)")
+            )
+            parts.append(
+                _("%(amount)s %(currency)s as %(what)s.")
+                % {"amount": total, "currency": ret.order.currency, "what": what}
+            )
+        elif kind == "exchange_order":
+            parts.append(_("Your exchange is on its way as a new order."))
+        elif kind == "replacement_order":
+            parts.append(_("A replacement is on its way as a new order."))
+    return " ".join(parts)
+
+
+def _total(act: dict[str, str]) -> str:
+    from decimal import Decimal
+
+    return str(Decimal(act.get("amount", "0")) + Decimal(act.get("bonus", "0") or "0"))
+
+
+def _texts(ret: Return, kind: str) -> tuple[str, str]:
+    number, order = ret.number, ret.order.name
+    status = status_url(ret)
+    if kind == "review":
+        return (
+            _("Return %(number)s received") % {"number": number},
+            _(
+                "We have your return request %(number)s for order %(order)s. A person will look at it and "
+                "reply within one working day. Follow it here: %(url)s"
+            )
+            % {"number": number, "order": order, "url": status},
+        )
+    if kind == "label":
+        deadline = (
+            ret.lines.exclude(deadline__isnull=True).order_by("deadline").values_list("deadline", flat=True).first()
+        )
+        by = (" " + _("Please send it by %(date)s.") % {"date": deadline.isoformat()}) if deadline else ""
+        return (
+            _("Your return label for %(number)s") % {"number": number},
+            _(
+                "Your return %(number)s for order %(order)s is approved. Print your label and packing slip: "
+                "%(label)s Pack the items with the slip inside and hand the parcel to the carrier.%(by)s "
+                "Follow it here: %(url)s"
+            )
+            % {"number": number, "order": order, "label": label_url(ret), "by": by, "url": status},
+        )
+    if kind == "rejected":
+        return (
+            _("About your return %(number)s") % {"number": number},
+            _(
+                "We are sorry: return %(number)s for order %(order)s cannot be accepted. Why: %(why)s "
+                "Reply to this message if you think we got it wrong."
+            )
+            % {"number": number, "order": order, "why": why_text(ret)},
+        )
+    if kind == "received":
+        return (
+            _("We received your return %(number)s") % {"number": number},
+            _("Your parcel for return %(number)s has arrived and been checked.") % {"number": number},
+        )
+    if kind == "resolved":
+        return (
+            _("Your return %(number)s is complete") % {"number": number},
+            _("Return %(number)s for order %(order)s is complete. %(what)s")
+            % {"number": number, "order": order, "what": _resolution_text(ret)},
+        )
+    return (
+        _("Return %(number)s cancelled") % {"number": number},
+        _("Return %(number)s for order %(order)s was cancelled.") % {"number": number, "order": order},
+    )
+
+
+def why_text(ret: Return) -> str:
+    """Why the rules decided as they did, in words the shopper can read."""
+    reasons = []
+    for line in ret.lines.all():
+        explanation = line.why.get("explanation") or ""
+        code = line.why.get("code")
+        if explanation:
+            reasons.append(explanation)
+        elif code == "window_closed" and line.deadline:
+            reasons.append(_("The return window closed on %(date)s.") % {"date": line.deadline.isoformat()})
+        elif code == "not_returnable":
+            reasons.append(_("This item cannot be returned."))
+    if ret.note and ret.status == "rejected":
+        reasons.append(ret.note)
+    return " ".join(dict.fromkeys(reasons)) or _("The store's return policy does not cover it.")
+
+
+def tell(ret: Return, kind: str) -> None:
+    """Tell the shopper about ``kind`` (review, label, rejected, received, resolved, cancelled).
+    A message that cannot go out (no address on that channel) is logged; the status page
+    still shows everything."""
+    with override(ret.locale or ret.store.default_locale or "en"):
+        subject, text = _texts(ret, kind)
+    try:
+        message_id = notify(
+            Notice(
+                store_id=ret.store_id,
+                customer_id=ret.customer_id,
+                channel=ret.channel,
+                subject=subject,
+                text=text,
+                kind=f"return.{kind}",
+                meta={"return": ret.number},
+                conversation_id=_conversation_id(ret),
+            )
+        )
+    except NotifyError as exc:
+        log.warning("return %s: could not send %s: %s", ret.number, kind, exc)
+        return
+    conversation_id = Message.objects.filter(pk=message_id).values_list("conversation_id", flat=True).first()
+    ConversationEvent.objects.create(
+        conversation_id=conversation_id,
+        kind=f"return_{kind}",
+        actor="system",
+        data={"order": ret.order.name, "to": ret.number},
+    )
+
+
+def _conversation_id(ret: Return) -> int | None:
+    event = (
+        ConversationEvent.objects.filter(
+            conversation__customer_id=ret.customer_id, kind__startswith="return_", data__to=ret.number
+        )
+        .order_by("id")
+        .first()
+    )
+    return event.conversation_id if event else None
+
+
+def ask_agent(ret: Return, note: str = "") -> None:
+    """Put the return's conversation in the agents' queue with a note of what to decide."""
+    conversation_id = _conversation_id(ret)
+    conversation = Conversation.objects.filter(pk=conversation_id).first() if conversation_id else None
+    if conversation is None:
+        log.warning("return %s needs an agent but has no conversation", ret.number)
+        return
+    with override(ret.store.default_locale or "en"):
+        lines = ret.lines.select_related("order_line")
+        summary = "; ".join(
+            f"{ln.quantity} × {ln.order_line.title}: {ln.get_reason_display()} → {ln.get_outcome_display() or '—'} "
+            f"({ln.get_verdict_display()}, {ln.rule})"
+            for ln in lines
+        )
+        text = note or _("Return %(number)s needs a decision.") % {"number": ret.number}
+        note_add(conversation=conversation, text=f"{text} {summary}", author=None, author_kind="system")
+    if conversation.status != Status.OPEN:
+        conversation_set_status(conversation=conversation, status=Status.OPEN, actor=None)
+    conversation_set_tags(conversation=conversation, tags=[*conversation.tags, "returns"], actor=None)

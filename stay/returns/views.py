@@ -1,0 +1,228 @@
+"""The returns portal at ``/returns/``: find the order (number plus email or postcode, or a
+gift-receipt code), pick items and reasons, see what the rules allow with its value, confirm,
+print the label. Works without JavaScript, on a phone, in English and Korean.
+
+A found order is remembered in the session; the return's own page is reached by a signed
+link (also sent by message), so the shopper can come back to it from anywhere.
+"""
+
+import uuid
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from stay.core.errors import Conflict, InvalidInput, RateLimited
+from stay.core.i18n import pick_language
+from stay.core.models import Store
+from stay.orders.models import Order
+
+from . import selectors, services
+from .labels import label_pdf
+from .messages import return_of_token, status_token, why_text
+from .models import STORE_FAULT, Outcome, Reason, Status
+from .services import Photo, Pick, Requester
+
+_SESSION = "returns"
+CHANNELS = (("email", "Email"), ("sms", "SMS"), ("whatsapp", "WhatsApp"))
+
+
+def _store(slug: str) -> Store:
+    store = Store.objects.filter(slug=slug).first()
+    if store is None:
+        raise Http404("no such store")
+    return store
+
+
+def _client(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponseBase:
+    stores = list(Store.objects.order_by("name")[:50])
+    if len(stores) == 1:
+        return redirect("returns:portal", stores[0].slug)
+    with translation.override(pick_language(request, request.LANGUAGE_CODE)):
+        return render(request, "returns/index.html", {"stores": stores})
+
+
+@require_http_methods(["GET", "POST"])
+def portal(request: HttpRequest, store_slug: str) -> HttpResponseBase:
+    store = _store(store_slug)
+    language = pick_language(request, request.LANGUAGE_CODE, store.default_locale)
+    with translation.override(language):
+        context: dict[str, Any] = {"store": store, "lang": language, "receipt": request.GET.get("receipt", "")}
+        status = 200
+        if request.method == "POST":
+            data = request.POST
+            try:
+                order = selectors.portal_lookup(
+                    store=store,
+                    client=_client(request),
+                    number=data.get("number", ""),
+                    secret=data.get("secret", ""),
+                    receipt=data.get("receipt", ""),
+                )
+            except RateLimited as exc:
+                context["error"], status = str(exc), 429
+            except InvalidInput as exc:
+                context["error"], status = str(exc), 400
+            else:
+                if order is not None:
+                    gift = bool(data.get("receipt", "").strip())
+                    request.session[_SESSION] = {"store": store.slug, "order": order.pk, "gift": gift}
+                    return redirect(f"{_url('returns:start', store.slug)}?lang={language}")
+                # The same words whether the order is missing or the email is wrong.
+                context["error"] = _("We could not find an order with those details. Check them and try again.")
+            context.update(
+                number=data.get("number", ""), secret=data.get("secret", ""), receipt=data.get("receipt", "")
+            )
+        return render(request, "returns/portal.html", context, status=status)
+
+
+def _url(name: str, *args: Any) -> str:
+    return reverse(name, args=args)
+
+
+def _access(request: HttpRequest, store: Store) -> tuple[Order, bool] | None:
+    found = request.session.get(_SESSION) or {}
+    if found.get("store") != store.slug:
+        return None
+    order = Order.objects.filter(store=store, pk=found.get("order")).select_related("store", "customer").first()
+    return (order, bool(found.get("gift"))) if order else None
+
+
+def _int(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() else 0
+
+
+def _picks(request: HttpRequest, lines: dict[int, Any], with_outcomes: bool) -> list[Pick]:
+    picks = []
+    for line_id in lines:
+        try:
+            quantity = int(request.POST.get(f"qty_{line_id}", "0") or 0)
+        except ValueError:
+            raise InvalidInput(_("Choose how many to return.")) from None
+        if quantity <= 0:
+            continue
+        reason = request.POST.get(f"reason_{line_id}", "")
+        if not reason:
+            raise InvalidInput(_("%(title)s: tell us why you are returning it.") % {"title": lines[line_id].title})
+        variant = request.POST.get(f"variant_{line_id}", "")
+        photos = tuple(
+            Photo(f.name or "photo", f.content_type or "", f.read()) for f in request.FILES.getlist(f"photo_{line_id}")
+        )
+        picks.append(
+            Pick(
+                line_id=line_id,
+                quantity=quantity,
+                reason=reason,
+                outcome=request.POST.get(f"outcome_{line_id}", "") if with_outcomes else "",
+                exchange_variant_id=int(variant) if variant.isdigit() else None,
+                comment=request.POST.get(f"comment_{line_id}", "")[:500],
+                photos=photos,
+            )
+        )
+    return picks
+
+
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest, store_slug: str) -> HttpResponseBase:
+    store = _store(store_slug)
+    access = _access(request, store)
+    if access is None:
+        return redirect("returns:portal", store.slug)
+    order, gift = access
+    language = pick_language(request, order.locale, store.default_locale)
+    with translation.override(language):
+        left = services.returnable_quantities(order)
+        lines = {ln.pk: ln for ln in order.lines.all() if left.get(ln.pk, 0) > 0 and not ln.is_gift_card}
+        context: dict[str, Any] = {
+            "store": store,
+            "order": order,
+            "gift": gift,
+            "lang": language,
+            "rows": [
+                (
+                    ln,
+                    range(1, left[ln.pk] + 1),
+                    _int(request.POST.get(f"qty_{ln.pk}")),
+                    request.POST.get(f"reason_{ln.pk}", ""),
+                )
+                for ln in lines.values()
+            ],
+            "reasons": Reason.choices,
+            "fault": [r.value for r in STORE_FAULT],
+            "channels": CHANNELS,
+        }
+        if request.method == "GET":
+            return render(request, "returns/start.html", context)
+        action = request.POST.get("action", "options")
+        try:
+            picks = _picks(request, lines, with_outcomes=action == "confirm")
+            context["previews"] = services.return_preview(order=order, picks=picks, gift=gift)
+            if action == "confirm":
+                ret, _created = services.return_request(
+                    order=order,
+                    picks=picks,
+                    requester=Requester(
+                        actor="shopper:portal",
+                        gift=gift,
+                        name=request.POST.get("name", "").strip(),
+                        email=request.POST.get("email", "").strip(),
+                        phone=request.POST.get("phone", "").strip(),
+                        locale=language,
+                        channel=request.POST.get("channel", "email"),
+                    ),
+                    idempotency_key=f"portal:{request.POST.get('key', '')}" if request.POST.get("key") else "",
+                )
+                return redirect(f"{_url('returns:status', store.slug, status_token(ret))}?lang={language}")
+        except (InvalidInput, Conflict) as exc:
+            context["error"] = str(exc)
+            return render(request, "returns/start.html", context, status=400 if isinstance(exc, InvalidInput) else 409)
+        context["key"] = uuid.uuid4().hex
+        return render(request, "returns/start.html", context)
+
+
+@require_GET
+def status(request: HttpRequest, store_slug: str, token: str) -> HttpResponse:
+    ret = return_of_token(token)
+    if ret is None or ret.store.slug != store_slug:
+        raise Http404("no such return")
+    language = pick_language(request, ret.locale, ret.store.default_locale)
+    with translation.override(language):
+        labelled = ret.needs_return and ret.status in (Status.LABEL_ISSUED, Status.IN_TRANSIT)
+        return render(
+            request,
+            "returns/status.html",
+            {
+                "store": ret.store,
+                "ret": ret,
+                "lang": language,
+                "token": token,
+                "lines": ret.lines.select_related("order_line", "exchange_variant"),
+                "labelled": labelled,
+                "why": why_text(ret) if ret.status == Status.REJECTED else "",
+                "steps": [(t.created_at, Status(t.to_status).label) for t in ret.transitions.filter(kind="status")],
+                "outcome_labels": dict(Outcome.choices),
+            },
+        )
+
+
+@require_GET
+def label(request: HttpRequest, store_slug: str, token: str) -> HttpResponse:
+    ret = return_of_token(token)
+    if ret is None or ret.store.slug != store_slug:
+        raise Http404("no such return")
+    if not ret.needs_return or ret.status not in (Status.LABEL_ISSUED, Status.IN_TRANSIT):
+        raise Http404("this return has no label")
+    with translation.override(pick_language(request, ret.locale, ret.store.default_locale)):
+        pdf = label_pdf(ret)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="return-{ret.number}.pdf"'
+    return response
