@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
 from ninja import Header, Router, Schema
+from ninja import Status as Reply
 
 from stay.core.api import request_store
 from stay.core.errors import Conflict, InvalidInput
@@ -244,7 +245,7 @@ def create(  # type: ignore[no-untyped-def]
         override=body.override,
         note=body.note,
     )
-    return (201 if created else 200), return_out(ret)
+    return Reply(201 if created else 200, return_out(ret))
 
 
 @router.post("/preview", response=list[DecisionOut], summary="What the rules would decide, without asking")
