@@ -1,0 +1,104 @@
+"""The shopper's portal: finding an order without giving away whether it exists, limits on
+guessing, and a gift recipient who never sees a price."""
+
+import re
+
+import pytest
+
+from stay.returns.models import Return, Status
+from stay.returns.receipts import receipt_code
+
+from .conftest import line_of
+
+pytestmark = pytest.mark.django_db
+NOT_FOUND = "We could not find an order with those details"
+
+
+def find(client, **data):
+    return client.post("/returns/summit/", data)
+
+
+def test_returns_root_goes_to_the_only_store(client, shop):
+    assert client.get("/returns/").headers["Location"] == "/returns/summit/"
+
+
+def test_lookup_by_number_and_email_or_postcode(client, shop):
+    order = shop.order((shop.jacket_m, 1))
+    by_email = find(client, number=order.name, secret="MINA@example.com")
+    assert by_email.status_code == 302 and "/returns/summit/start" in by_email.headers["Location"]
+    assert find(client, number=order.number, secret="04 524").status_code == 302
+
+
+def test_a_wrong_email_and_a_missing_order_get_the_same_answer(client, shop):
+    order = shop.order((shop.jacket_m, 1))
+    wrong = find(client, number=order.name, secret="someone@example.com")
+    missing = find(client, number="#999999", secret="mina@example.com")
+    assert wrong.status_code == missing.status_code == 200
+    assert NOT_FOUND in wrong.content.decode() and NOT_FOUND in missing.content.decode()
+
+
+def test_lookups_are_rate_limited(client, shop):
+    order = shop.order((shop.jacket_m, 1))
+    for _ in range(10):
+        assert find(client, number=order.name, secret="guess@example.com").status_code == 200
+    limited = find(client, number=order.name, secret="mina@example.com")
+    assert limited.status_code == 429 and "Too many attempts" in limited.content.decode()
+
+
+def test_buyer_returns_for_a_refund_in_a_few_steps(client, shop):
+    order = shop.order((shop.jacket_m, 1))
+    line = line_of(order, shop.jacket_m)
+    find(client, number=order.name, secret="mina@example.com")
+    page = client.get("/returns/summit/start").content.decode()
+    assert "Trail Jacket" in page and "120.00" in page
+    options = client.post("/returns/summit/start", {f"qty_{line.pk}": "1", f"reason_{line.pk}": "too_small", "action": "options"})
+    html = options.content.decode()
+    assert "Refund to the original payment" in html and "132.00 USD" in html  # store credit with its bonus
+    key = re.search(r'name="key" value="([0-9a-f]+)"', html).group(1)
+    done = client.post(
+        "/returns/summit/start",
+        {f"qty_{line.pk}": "1", f"reason_{line.pk}": "too_small", f"outcome_{line.pk}": "refund", "channel": "email",
+         "key": key, "action": "confirm"},
+    )
+    assert done.status_code == 302
+    ret = Return.objects.get()
+    assert ret.status == Status.LABEL_ISSUED
+    status = client.get(done.headers["Location"]).content.decode()
+    assert ret.number in status and "label.pdf" in status
+    label = client.get(re.search(r'href="([^"]+label\.pdf[^"]*)"', status).group(1).replace("&amp;", "&"))
+    assert label.status_code == 200 and label.content.startswith(b"%PDF")
+
+
+def test_gift_recipient_never_sees_prices_and_gets_no_refund(client, shop):
+    order = shop.order((shop.jacket_m, 1), is_gift=True)
+    line = line_of(order, shop.jacket_m)
+    assert client.post("/returns/summit/", {"receipt": receipt_code(order)}).status_code == 302
+    page = client.get("/returns/summit/start").content.decode()
+    assert "120.00" not in page
+    options = client.post("/returns/summit/start", {f"qty_{line.pk}": "1", f"reason_{line.pk}": "too_small", "action": "options"})
+    html = options.content.decode()
+    assert "Refund" not in html and "120" not in html and "132" not in html
+    assert "A gift card in your name" in html and "Exchange for another size or colour" in html
+    refused = client.post(
+        "/returns/summit/start",
+        {f"qty_{line.pk}": "1", f"reason_{line.pk}": "too_small", f"outcome_{line.pk}": "refund", "action": "confirm",
+         "name": "Jun", "email": "jun@example.com"},
+    )
+    assert refused.status_code == 400 and not Return.objects.exists()
+
+
+def test_a_typo_in_a_gift_receipt_is_named(client, shop):
+    order = shop.order((shop.jacket_m, 1), is_gift=True)
+    code = receipt_code(order)
+    typo = code[:-1] + ("2" if code[-1] != "2" else "3")
+    response = client.post("/returns/summit/", {"receipt": typo})
+    assert response.status_code == 400 and "typo" in response.content.decode()
+
+
+def test_the_portal_speaks_korean(client, shop):
+    page = client.get("/returns/summit/?lang=ko").content.decode()
+    assert 'lang="ko"' in page and "주문 번호" in page
+
+
+def test_the_start_page_needs_a_found_order(client, shop):
+    assert client.get("/returns/summit/start").headers["Location"] == "/returns/summit/"
