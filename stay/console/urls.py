@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import returns, views
 
 app_name = "console"
 urlpatterns = [
@@ -16,4 +16,9 @@ urlpatterns = [
     path("c/<int:pk>/orders/<int:order_id>/act", views.act, name="act"),
     path("c/<int:pk>/credit", views.credit, name="credit"),
     path("files/<int:pk>", views.attachment, name="attachment"),
+    path("c/<int:pk>/orders/<int:order_id>/return", returns.start, name="return_start"),
+    path("returns/", returns.listing, name="returns"),
+    path("returns/receive", returns.receive, name="receive"),
+    path("returns/<int:return_id>", returns.detail, name="return"),
+    path("returns/<int:return_id>/act", returns.act, name="return_act"),
 ]

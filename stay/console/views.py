@@ -42,6 +42,8 @@ from stay.giftcards.selectors import cards_of_customer, store_credit_of
 from stay.giftcards.services import OverLimit
 from stay.orders.models import Order
 from stay.orders.selectors import orders_of_customer
+from stay.returns.models import Outcome, Reason
+from stay.returns.selectors import panel_returns
 
 from .actions import (
     NeedsLead,
@@ -131,10 +133,23 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def _panel_context(conversation: Conversation, user: Any) -> dict[str, Any]:
     customer = conversation.customer
     orders = orders_of_customer(customer=customer, limit=20)
+    returns = panel_returns(customer_id=customer.pk, orders=orders)
     return {
         "customer": customer,
         "identities": Identity.objects.filter(customer=customer).order_by("kind", "id"),
-        "orders": [(o, refundable(o), cancellable(o)) for o in orders],
+        "orders": [
+            (
+                o,
+                refundable(o),
+                cancellable(o),
+                returns["by_order"].get(o.pk, []),
+                [(ln, returns["left"][o.pk][ln.pk]) for ln in o.lines.all() if returns["left"][o.pk].get(ln.pk)],
+            )
+            for o in orders
+        ],
+        "other_returns": returns["mine"],
+        "return_reasons": Reason.choices,
+        "return_outcomes": Outcome.choices,
         "refund_limit": refund_limit(user),
         "action_key": uuid.uuid4().hex,
         "credit": store_credit_of(customer=customer),

@@ -15,7 +15,7 @@ from stay.orders.models import Order, OrderLine
 from .models import OPEN_STATUSES, Outcome, Return, ReturnLine, Status, Verdict
 from .policy import Decision
 from .receipts import order_of_receipt
-from .services import Option, options_for
+from .services import Option, options_for, returnable_quantities
 
 ZERO = Decimal("0.00")
 # A client may try this many look-ups in 10 minutes, and one order number this many in an hour.
@@ -176,4 +176,18 @@ def returns_report(*, store: Store, since: datetime, until: datetime) -> dict[st
         "refunded": refunded,
         "resolved": resolved["n"],
         "average_hours_to_resolution": round(average.total_seconds() / 3600, 2) if average is not None else None,
+    }
+
+
+def panel_returns(*, customer_id: int, orders: list[Order]) -> dict[str, Any]:
+    """What an agent's order panel shows about returns: each order's returns with what can
+    still be returned, and the customer's own (a gift's recipient returns orders not theirs)."""
+    mine = returns_of_customer(customer_id=customer_id)
+    by_order: dict[int, list[Return]] = {}
+    for ret in mine:
+        by_order.setdefault(ret.order_id, []).append(ret)
+    return {
+        "by_order": by_order,
+        "mine": [r for r in mine if r.order_id not in {o.pk for o in orders}],
+        "left": {o.pk: returnable_quantities(o) for o in orders},
     }

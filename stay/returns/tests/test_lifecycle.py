@@ -37,7 +37,12 @@ def test_refund_return_goes_through_every_state_and_refunds_once(shop):
     InventoryLevel.objects.create(variant=shop.jacket_m, location_id="655441491", available=5)
     order = shop.order((shop.jacket_m, 2))
     ret = ask(order, Pick(line_of(order, shop.jacket_m).pk, 2, "too_small", outcome="refund"))
-    assert (ret.status, ret.verdict, ret.rule, ret.needs_return) == (Status.LABEL_ISSUED, Verdict.ALLOWED, "Standard", True)
+    assert (ret.status, ret.verdict, ret.rule, ret.needs_return) == (
+        Status.LABEL_ISSUED,
+        Verdict.ALLOWED,
+        "Standard",
+        True,
+    )
     assert ret.number == f"R{100000 + ret.pk}"
 
     return_in_transit(ret=ret, actor="carrier:CJ", tracking="CJ123")
@@ -60,7 +65,9 @@ def test_refund_return_goes_through_every_state_and_refunds_once(shop):
     restock = PlatformCall.objects.get(action="adjust_inventory")
     assert restock.params == {"inventory_item_id": "inv-P1-M", "location_id": "655441491", "delta": 1}
 
-    steps = list(ReturnTransition.objects.filter(ret=ret, kind="status").values_list("from_status", "to_status", "actor"))
+    steps = list(
+        ReturnTransition.objects.filter(ret=ret, kind="status").values_list("from_status", "to_status", "actor")
+    )
     assert steps == [
         ("", "requested", "shopper:test"),
         ("requested", "approved", "shopper:test"),
@@ -127,7 +134,12 @@ def test_a_cancelled_return_frees_its_units(shop):
 def test_exchange_reserves_the_new_size_at_once_and_orders_it(shop):
     order = shop.order((shop.jacket_m, 1))
     before = stock(shop.jacket_l)
-    ret = ask(order, Pick(line_of(order, shop.jacket_m).pk, 1, "too_small", outcome="exchange", exchange_variant_id=shop.jacket_l.pk))
+    ret = ask(
+        order,
+        Pick(
+            line_of(order, shop.jacket_m).pk, 1, "too_small", outcome="exchange", exchange_variant_id=shop.jacket_l.pk
+        ),
+    )
     assert stock(shop.jacket_l) == before - 1
     assert ret.lines.get().reserved == 1
     call = PlatformCall.objects.get(action="create_order")
@@ -140,13 +152,25 @@ def test_exchange_reserves_the_new_size_at_once_and_orders_it(shop):
     # L is now sold out: the next shopper cannot have it.
     other = shop.order((shop.jacket_m, 1), email="ara@example.com")
     with pytest.raises(Conflict, match="sold out") as caught:
-        ask(other, Pick(line_of(other, shop.jacket_m).pk, 1, "too_small", outcome="exchange", exchange_variant_id=shop.jacket_l.pk))
+        ask(
+            other,
+            Pick(
+                line_of(other, shop.jacket_m).pk,
+                1,
+                "too_small",
+                outcome="exchange",
+                exchange_variant_id=shop.jacket_l.pk,
+            ),
+        )
     assert caught.value.code == "out_of_stock"
 
 
 def test_an_even_exchange_costs_nothing_and_a_cheaper_one_refunds_the_difference(shop):
     order = shop.order((shop.jacket_l, 1))
-    ret = ask(order, Pick(line_of(order, shop.jacket_l).pk, 1, "too_big", outcome="exchange", exchange_variant_id=shop.jacket_m.pk))
+    ret = ask(
+        order,
+        Pick(line_of(order, shop.jacket_l).pk, 1, "too_big", outcome="exchange", exchange_variant_id=shop.jacket_m.pk),
+    )
     call = PlatformCall.objects.get(action="create_order")
     assert (call.params["line_items"][0]["price"], call.params["financial_status"]) == ("0.00", "paid")
     line = ret.lines.get()
@@ -158,7 +182,12 @@ def test_an_even_exchange_costs_nothing_and_a_cheaper_one_refunds_the_difference
 def test_exchange_for_a_variant_of_another_product_is_refused(shop):
     order = shop.order((shop.jacket_m, 1))
     with pytest.raises(InvalidInput, match="same product"):
-        ask(order, Pick(line_of(order, shop.jacket_m).pk, 1, "too_small", outcome="exchange", exchange_variant_id=shop.socks.pk))
+        ask(
+            order,
+            Pick(
+                line_of(order, shop.jacket_m).pk, 1, "too_small", outcome="exchange", exchange_variant_id=shop.socks.pk
+            ),
+        )
 
 
 def test_rejecting_a_request_releases_its_reservation(shop):
@@ -169,7 +198,10 @@ def test_rejecting_a_request_releases_its_reservation(shop):
     ReturnRule.objects.create(store=shop.store, position=1, name="Check all", auto_approve=Tristate.NO)
     order = shop.order((shop.jacket_m, 1))
     before = stock(shop.jacket_s)
-    ret = ask(order, Pick(line_of(order, shop.jacket_m).pk, 1, "too_big", outcome="exchange", exchange_variant_id=shop.jacket_s.pk))
+    ret = ask(
+        order,
+        Pick(line_of(order, shop.jacket_m).pk, 1, "too_big", outcome="exchange", exchange_variant_id=shop.jacket_s.pk),
+    )
     assert (ret.status, stock(shop.jacket_s)) == (Status.REQUESTED, before - 1)
     with pytest.raises(InvalidInput, match="Say why"):
         return_reject(ret=ret, actor="agent:alex", reason=" ")
@@ -202,7 +234,11 @@ def test_gift_recipient_gets_a_gift_card_in_their_name_not_the_buyers_money(shop
     assert "gift recipient" in ret.customer.tags
     return_receive(ret=ret, items=[Received(ret.lines.get().pk, 1, Condition.RESELLABLE)], actor="warehouse")
     card = GiftCard.objects.get(kind=Kind.GIFT_CARD, source="return")
-    assert (card.balance, card.recipient_email, card.customer_id) == (Decimal("132.00"), "jun@example.com", ret.customer_id)
+    assert (card.balance, card.recipient_email, card.customer_id) == (
+        Decimal("132.00"),
+        "jun@example.com",
+        ret.customer_id,
+    )
     assert not PlatformCall.objects.filter(action="create_refund").exists()
 
 
@@ -242,7 +278,7 @@ def test_the_shopper_hears_every_step_in_one_conversation(shop):
     messages = Message.objects.filter(meta__return=ret.number).order_by("id")
     assert [m.meta["notice"] for m in messages] == ["return.label", "return.received", "return.resolved"]
     assert len({m.conversation_id for m in messages}) == 1
-    assert f"/returns/summit/r/" in messages[0].text and "label.pdf" in messages[0].text
+    assert "/returns/summit/r/" in messages[0].text and "label.pdf" in messages[0].text
     assert "A refund of 120.00 USD" in messages[2].text
 
 
@@ -263,7 +299,13 @@ def test_agent_changes_an_outcome_before_approving(shop):
     ReturnRule.objects.create(store=shop.store, position=1, name="Check all", auto_approve=Tristate.NO)
     order = shop.order((shop.jacket_m, 1))
     ret = ask(order, Pick(line_of(order, shop.jacket_m).pk, 1, "too_small", outcome="refund"))
-    return_line_change(ret=ret, line_id=ret.lines.get().pk, outcome=Outcome.EXCHANGE, exchange_variant_id=shop.jacket_s.pk, actor="user:alex")
+    return_line_change(
+        ret=ret,
+        line_id=ret.lines.get().pk,
+        outcome=Outcome.EXCHANGE,
+        exchange_variant_id=shop.jacket_s.pk,
+        actor="user:alex",
+    )
     ret = return_approve(ret=ret, actor="user:alex")
     assert ret.status == Status.LABEL_ISSUED and ret.overridden_by == "user:alex"
     assert PlatformCall.objects.get(action="create_order").params["line_items"][0]["variant_id"] == "P1-S"
@@ -273,8 +315,12 @@ def test_agent_changes_an_outcome_before_approving(shop):
 
 def test_override_sets_the_rules_aside_and_says_who(shop):
     order = shop.order((shop.cap, 1))
-    ret = ask(order, Pick(line_of(order, shop.cap).pk, 1, "changed_mind", outcome="store_credit"), override=True,
-              who=__import__("stay.returns.services", fromlist=["Requester"]).Requester(actor="user:lead"))
+    ret = ask(
+        order,
+        Pick(line_of(order, shop.cap).pk, 1, "changed_mind", outcome="store_credit"),
+        override=True,
+        who=__import__("stay.returns.services", fromlist=["Requester"]).Requester(actor="user:lead"),
+    )
     assert (ret.status, ret.overridden_by, ret.rule) == (Status.LABEL_ISSUED, "user:lead", "overridden by user:lead")
 
 

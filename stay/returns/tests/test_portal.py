@@ -51,14 +51,22 @@ def test_buyer_returns_for_a_refund_in_a_few_steps(client, shop):
     find(client, number=order.name, secret="mina@example.com")
     page = client.get("/returns/summit/start").content.decode()
     assert "Trail Jacket" in page and "120.00" in page
-    options = client.post("/returns/summit/start", {f"qty_{line.pk}": "1", f"reason_{line.pk}": "too_small", "action": "options"})
+    options = client.post(
+        "/returns/summit/start", {f"qty_{line.pk}": "1", f"reason_{line.pk}": "too_small", "action": "options"}
+    )
     html = options.content.decode()
     assert "Refund to the original payment" in html and "132.00 USD" in html  # store credit with its bonus
     key = re.search(r'name="key" value="([0-9a-f]+)"', html).group(1)
     done = client.post(
         "/returns/summit/start",
-        {f"qty_{line.pk}": "1", f"reason_{line.pk}": "too_small", f"outcome_{line.pk}": "refund", "channel": "email",
-         "key": key, "action": "confirm"},
+        {
+            f"qty_{line.pk}": "1",
+            f"reason_{line.pk}": "too_small",
+            f"outcome_{line.pk}": "refund",
+            "channel": "email",
+            "key": key,
+            "action": "confirm",
+        },
     )
     assert done.status_code == 302
     ret = Return.objects.get()
@@ -75,14 +83,22 @@ def test_gift_recipient_never_sees_prices_and_gets_no_refund(client, shop):
     assert client.post("/returns/summit/", {"receipt": receipt_code(order)}).status_code == 302
     page = client.get("/returns/summit/start").content.decode()
     assert "120.00" not in page
-    options = client.post("/returns/summit/start", {f"qty_{line.pk}": "1", f"reason_{line.pk}": "too_small", "action": "options"})
+    options = client.post(
+        "/returns/summit/start", {f"qty_{line.pk}": "1", f"reason_{line.pk}": "too_small", "action": "options"}
+    )
     html = options.content.decode()
     assert "Refund" not in html and "120" not in html and "132" not in html
     assert "A gift card in your name" in html and "Exchange for another size or colour" in html
     refused = client.post(
         "/returns/summit/start",
-        {f"qty_{line.pk}": "1", f"reason_{line.pk}": "too_small", f"outcome_{line.pk}": "refund", "action": "confirm",
-         "name": "Jun", "email": "jun@example.com"},
+        {
+            f"qty_{line.pk}": "1",
+            f"reason_{line.pk}": "too_small",
+            f"outcome_{line.pk}": "refund",
+            "action": "confirm",
+            "name": "Jun",
+            "email": "jun@example.com",
+        },
     )
     assert refused.status_code == 400 and not Return.objects.exists()
 

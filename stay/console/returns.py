@@ -1,0 +1,184 @@
+"""Returns in the console: start one from a conversation's order panel (with the rules, or
+overriding them), see and move any return (approve, reject, change an outcome, receive,
+resolve, cancel), and the warehouse's receiving screen (scan or type the return number)."""
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import escape, format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from stay.conversations.services import actor_of
+from stay.core.errors import Conflict, NotFound, StayError
+from stay.orders.models import Order
+from stay.returns import selectors as return_selectors
+from stay.returns import services as returns
+from stay.returns.messages import status_token
+from stay.returns.models import Condition, Outcome, Return, Status
+from stay.returns.services import Pick, Received, Requester
+
+from .views import _conversation, _error, agent_required, current_store
+
+
+def _int(raw: str) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return 0
+
+
+@agent_required
+@require_POST
+def start(request: HttpRequest, pk: int, order_id: int) -> HttpResponse:
+    """Start a return for the conversation's customer from their order's panel."""
+    convo = _conversation(request, pk)
+    order = Order.objects.filter(store=convo.store, customer=convo.customer, pk=order_id).first()
+    if order is None:
+        return _error(_("This order is not this customer's."), status=404)
+    picks = []
+    for line in order.lines.all():
+        quantity = _int(request.POST.get(f"rqty_{line.pk}", ""))
+        if quantity <= 0:
+            continue
+        variant = request.POST.get(f"rvariant_{line.pk}", "")
+        picks.append(
+            Pick(
+                line_id=line.pk,
+                quantity=quantity,
+                reason=request.POST.get(f"rreason_{line.pk}", ""),
+                outcome=request.POST.get("outcome", ""),
+                exchange_variant_id=int(variant) if variant.isdigit() else None,
+            )
+        )
+    try:
+        ret, _created = returns.return_request(
+            order=order,
+            picks=picks,
+            requester=Requester(
+                actor=actor_of(request.user),
+                channel=convo.channel if convo.channel in ("email", "sms", "whatsapp") else "email",
+            ),  # type: ignore[arg-type]
+            idempotency_key=f"console:{request.POST.get('key', '')}" if request.POST.get("key") else "",
+            override=request.POST.get("override") == "on",
+            note=request.POST.get("note", ""),
+        )
+    except StayError as exc:
+        return _error(str(exc))
+    message = format_html(
+        '<div class="ok" role="status">{} <a href="{}">{}</a></div>',
+        _("Return %(number)s: %(status)s (%(rule)s).")
+        % {"number": ret.number, "status": ret.get_status_display(), "rule": ret.rule},
+        reverse("console:return", args=[ret.pk]),
+        _("Open it"),
+    )
+    response = HttpResponse(message)
+    response["HX-Retarget"] = "#flash"
+    response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def _detail(request: HttpRequest, ret: Return, error: str = "", status: int = 200) -> HttpResponse:
+    lines = list(ret.lines.select_related("order_line__variant", "exchange_variant"))
+    context: dict[str, Any] = {
+        "ret": ret,
+        "lines": [(ln, return_selectors.line_options(ln), returns.exchange_variants(ln.order_line)) for ln in lines],
+        "steps": ret.transitions.all(),
+        "error": error,
+        "outcomes": Outcome.choices,
+        "conditions": Condition.choices,
+        "receivable": ret.status in (Status.APPROVED, Status.LABEL_ISSUED, Status.IN_TRANSIT) and ret.needs_return,
+        "label": ret.needs_return and ret.status in (Status.LABEL_ISSUED, Status.IN_TRANSIT),
+        "status_url": reverse("returns:status", args=[ret.store.slug, status_token(ret)]),
+        "label_url": reverse("returns:label", args=[ret.store.slug, status_token(ret)]),
+    }
+    return render(request, "console/return.html", context, status=status)
+
+
+def _return(request: HttpRequest, return_id: int) -> Return:
+    try:
+        return returns.return_get(store=current_store(request), return_id=return_id)
+    except NotFound:
+        raise Http404(_("No such return.")) from None
+
+
+@agent_required
+@require_GET
+def detail(request: HttpRequest, return_id: int) -> HttpResponse:
+    return _detail(request, _return(request, return_id))
+
+
+@agent_required
+@require_POST
+def act(request: HttpRequest, return_id: int) -> HttpResponseBase:
+    ret = _return(request, return_id)
+    actor = actor_of(request.user)  # type: ignore[arg-type]
+    action = request.POST.get("action", "")
+    try:
+        if action == "approve":
+            returns.return_approve(ret=ret.pk, actor=actor)
+        elif action == "reject":
+            returns.return_reject(ret=ret.pk, actor=actor, reason=request.POST.get("reason", ""))
+        elif action == "cancel":
+            returns.return_cancel(ret=ret.pk, actor=actor, reason=request.POST.get("reason", ""))
+        elif action == "resolve":
+            returns.return_resolve(ret=ret.pk, actor=actor)
+        elif action == "change":
+            variant = request.POST.get("variant", "")
+            returns.return_line_change(
+                ret=ret.pk,
+                line_id=_int(request.POST.get("line", "")),
+                outcome=request.POST.get("outcome", ""),
+                exchange_variant_id=int(variant) if variant.isdigit() else None,
+                actor=actor,
+            )
+        elif action == "receive":
+            items = [
+                Received(ln.pk, _int(request.POST.get(f"got_{ln.pk}", "0")), request.POST.get(f"cond_{ln.pk}", ""))
+                for ln in ret.lines.all()
+                if request.POST.get(f"got_{ln.pk}", "").strip() not in ("", "0")
+            ]
+            returns.return_receive(ret=ret.pk, items=items, actor=actor)
+        else:
+            return _detail(request, ret, _("Unknown action %(action)s.") % {"action": escape(action)}, 400)
+    except StayError as exc:
+        ret.refresh_from_db()
+        return _detail(request, ret, str(exc), 409 if isinstance(exc, Conflict) else 400)
+    return redirect("console:return", ret.pk)
+
+
+@agent_required
+@require_GET
+def receive(request: HttpRequest) -> HttpResponseBase:
+    """Scan the label's barcode (the scanner types the number and Enter) or type it."""
+    number = request.GET.get("number", "").strip()
+    error = ""
+    if number:
+        try:
+            ret = returns.return_by_number(store=current_store(request), number=number)
+        except NotFound as exc:
+            error = str(exc)
+        else:
+            return redirect(reverse("console:return", args=[ret.pk]) + "#receive")
+    recent = return_selectors.return_list(store=current_store(request)).filter(
+        status__in=[Status.LABEL_ISSUED, Status.IN_TRANSIT]
+    )[:20]
+    return render(
+        request,
+        "console/receive.html",
+        {"error": error, "number": number, "recent": recent},
+        status=404 if error else 200,
+    )
+
+
+@agent_required
+@require_http_methods(["GET"])
+def listing(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    try:
+        rows = return_selectors.return_list(store=current_store(request), status=status)[:100]
+    except StayError as exc:
+        return _error(str(exc))
+    return render(request, "console/returns.html", {"rows": rows, "status": status, "statuses": Status.choices})

@@ -1,0 +1,112 @@
+"""Returns in the agent's console: start one from the order panel, override the rules, decide,
+and receive a parcel by scanning its number."""
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from stay.catalog.models import Variant
+from stay.conversations.models import Conversation
+from stay.returns.models import Return, ReturnRule, Status, Tristate
+from stay.returns.policy import policy_for
+from stay.returns.services import Pick
+
+from .conftest import ask, line_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agent(agent_user):
+    client = Client()
+    assert client.login(username="alex", password="agent-pass")
+    return client
+
+
+def conversation_of(order):
+    return Conversation.objects.create(
+        store=order.store, customer=order.customer, channel="email", subject="Sizes", last_message_at=timezone.now()
+    )
+
+
+def test_agent_starts_an_exchange_from_the_order_panel(agent, shop):
+    order = shop.order((shop.jacket_m, 1))
+    convo = conversation_of(order)
+    line = line_of(order, shop.jacket_m)
+    page = agent.get(f"/console/c/{convo.pk}").content.decode()
+    assert "Start a return" in page and f'name="rqty_{line.pk}"' in page
+    response = agent.post(
+        f"/console/c/{convo.pk}/orders/{order.pk}/return",
+        {
+            f"rqty_{line.pk}": "1",
+            f"rreason_{line.pk}": "too_small",
+            f"rvariant_{line.pk}": str(shop.jacket_l.pk),
+            "outcome": "exchange",
+            "key": "k1",
+        },
+    )
+    assert response.status_code == 200, response.content
+    ret = Return.objects.get()
+    assert f"Return {ret.number}: Label issued (Standard)" in response.content.decode()
+    assert ret.requested_by == "user:alex" and ret.lines.get().exchange_variant_id == shop.jacket_l.pk
+    assert Variant.objects.get(pk=shop.jacket_l.pk).inventory_quantity == 0
+    panel = agent.get(f"/console/c/{convo.pk}").content.decode()
+    assert ret.number in panel and "Exchange for another size or colour" in panel
+
+
+def test_agent_overrides_a_refusal(agent, shop):
+    order = shop.order((shop.cap, 1))
+    convo = conversation_of(order)
+    line = line_of(order, shop.cap)
+    refused = agent.post(
+        f"/console/c/{convo.pk}/orders/{order.pk}/return",
+        {f"rqty_{line.pk}": "1", f"rreason_{line.pk}": "changed_mind", "outcome": "store_credit", "key": "k1"},
+    )
+    assert "Rejected (Final sale)" in refused.content.decode()
+    Return.objects.all().delete()
+    allowed = agent.post(
+        f"/console/c/{convo.pk}/orders/{order.pk}/return",
+        {
+            f"rqty_{line.pk}": "1",
+            f"rreason_{line.pk}": "changed_mind",
+            "outcome": "store_credit",
+            "override": "on",
+            "key": "k2",
+        },
+    )
+    assert "Label issued (overridden by user:alex)" in allowed.content.decode()
+
+
+def test_agent_decides_a_return_waiting_for_a_person(agent, shop):
+    policy_for(shop.store)
+    ReturnRule.objects.create(store=shop.store, position=1, name="Check all", auto_approve=Tristate.NO)
+    order = shop.order((shop.jacket_m, 1))
+    ret = ask(order, Pick(line_of(order, shop.jacket_m).pk, 1, "too_small", outcome="refund"))
+    page = agent.get(f"/console/returns/{ret.pk}").content.decode()
+    assert "Check all" in page and "Approve" in page
+    change = agent.post(
+        f"/console/returns/{ret.pk}/act", {"action": "change", "line": ret.lines.get().pk, "outcome": "store_credit"}
+    )
+    assert change.status_code == 302
+    assert agent.post(f"/console/returns/{ret.pk}/act", {"action": "approve"}).status_code == 302
+    ret.refresh_from_db()
+    assert ret.status == Status.LABEL_ISSUED and ret.lines.get().outcome == "store_credit"
+    wrong = agent.post(f"/console/returns/{ret.pk}/act", {"action": "approve"})
+    assert wrong.status_code == 409 and "cannot become Approved" in wrong.content.decode()
+
+
+def test_warehouse_scans_the_number_and_receives(agent, shop):
+    order = shop.order((shop.jacket_m, 1))
+    ret = ask(order, Pick(line_of(order, shop.jacket_m).pk, 1, "too_small", outcome="refund"))
+    assert agent.get("/console/returns/receive?number=R999").status_code == 404
+    found = agent.get(f"/console/returns/receive?number={ret.number.lower()}")
+    assert found.status_code == 302 and found["Location"] == f"/console/returns/{ret.pk}#receive"
+    line = ret.lines.get()
+    done = agent.post(
+        f"/console/returns/{ret.pk}/act", {"action": "receive", f"got_{line.pk}": "1", f"cond_{line.pk}": "resellable"}
+    )
+    assert done.status_code == 302
+    ret.refresh_from_db()
+    assert ret.status == Status.RESOLVED
+    listing = agent.get("/console/returns/?status=resolved").content.decode()
+    assert ret.number in listing
