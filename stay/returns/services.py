@@ -399,7 +399,7 @@ def _request(
     today: date | None,
 ) -> Return:
     order = (
-        Order.objects.select_for_update().select_related("store", "customer").get(pk=order.pk)
+        Order.objects.select_for_update(of=("self",)).select_related("store", "customer").get(pk=order.pk)
     )  # one return at a time
     customer = _requester_customer(order, requester)
     previews = return_preview(order=order, picks=picks, gift=requester.gift, customer=customer, today=today)
@@ -514,7 +514,12 @@ def _move(ret: Return, to: str, actor: str, **data: Any) -> None:
 
 def _locked(ret: Return | int) -> Return:
     pk = ret if isinstance(ret, int) else ret.pk
-    found = Return.objects.select_for_update().filter(pk=pk).select_related("store", "order", "customer").first()
+    found = (
+        Return.objects.select_for_update(of=("self",))
+        .filter(pk=pk)
+        .select_related("store", "order", "customer")
+        .first()
+    )
     if found is None:
         raise NotFound(_("No return %(id)s.") % {"id": pk})
     return found
