@@ -161,7 +161,7 @@ class ReturnRule(models.Model):
         _("allowed outcomes"), default=list, blank=True, help_text=_("Any of: %s") % ", ".join(Outcome.values)
     )
     bonus_percent = models.DecimalField(
-        _("store credit bonus (%)"),
+        _("store credit bonus, percent"),
         max_digits=5,
         decimal_places=2,
         null=True,
@@ -169,7 +169,7 @@ class ReturnRule(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     restocking_fee_percent = models.DecimalField(
-        _("restocking fee on refunds (%)"),
+        _("restocking fee on refunds, percent"),
         max_digits=5,
         decimal_places=2,
         null=True,
