@@ -58,9 +58,9 @@ def start(request: HttpRequest, pk: int, order_id: int) -> HttpResponse:
             order=order,
             picks=picks,
             requester=Requester(
-                actor=actor_of(request.user),
+                actor=actor_of(request.user),  # type: ignore[arg-type]
                 channel=convo.channel if convo.channel in ("email", "sms", "whatsapp") else "email",
-            ),  # type: ignore[arg-type]
+            ),
             idempotency_key=f"console:{request.POST.get('key', '')}" if request.POST.get("key") else "",
             override=request.POST.get("override") == "on",
             note=request.POST.get("note", ""),

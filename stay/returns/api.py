@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
-from ninja import Header, Router, Schema
+from ninja import Field, Header, Router, Schema
 from ninja import Status as Reply
 
 from stay.core.api import request_store
@@ -20,21 +20,18 @@ from stay.orders.selectors import order_get
 from . import selectors, services
 from .labels import label_pdf
 from .messages import label_url, status_url, why_text
-from .models import Condition, Outcome, Reason, Return, Status
+from .models import Outcome, Reason, Return, Status
 from .receipts import receipt_code
 from .services import Pick, Received, Requester
 
 router = Router(tags=["returns"])
 
-ReasonName = Literal[tuple(Reason.values)]  # type: ignore[valid-type]
-OutcomeName = Literal[("", *Outcome.values)]  # type: ignore[valid-type]
-
 
 class PickIn(Schema):
     line_id: int
     quantity: int = 1
-    reason: ReasonName
-    outcome: OutcomeName = ""
+    reason: str = Field(..., description="One of: " + ", ".join(Reason.values))
+    outcome: str = Field("", description="One of: " + ", ".join(Outcome.values))
     exchange_variant_id: int | None = None
     comment: str = ""
 
@@ -49,7 +46,7 @@ class RecipientIn(Schema):
 class ReturnIn(Schema):
     order_id: int
     lines: list[PickIn]
-    preferred_outcome: OutcomeName = ""
+    preferred_outcome: str = Field("", description="One of: " + ", ".join(Outcome.values))
     gift: bool = False
     recipient: RecipientIn | None = None
     channel: Literal["email", "sms", "whatsapp"] = "email"
@@ -341,7 +338,7 @@ class ShipIn(Schema):
 class ReceivedIn(Schema):
     line_id: int  # the return line's id
     quantity: int
-    condition: Literal["resellable", "damaged"] = Condition.RESELLABLE
+    condition: Literal["resellable", "damaged"] = "resellable"
 
 
 class ReceiveIn(Schema):
@@ -350,7 +347,7 @@ class ReceiveIn(Schema):
 
 
 class LineChangeIn(Schema):
-    outcome: Literal[tuple(Outcome.values)]  # type: ignore[valid-type]
+    outcome: str = Field(..., description="One of: " + ", ".join(Outcome.values))
     exchange_variant_id: int | None = None
 
 

@@ -47,6 +47,7 @@ def _lines(pdf: canvas.Canvas, x: float, y: float, text: str, size: int = 11, le
 
 
 def label_pdf(ret: Return) -> bytes:
+    number = ret.number or ""
     rules = ReturnSettings.objects.filter(store=ret.store).first()
     address = (rules.return_address if rules else "") or ret.store.name
     carrier = (rules.carrier if rules else "") or _("Post")
@@ -57,7 +58,7 @@ def label_pdf(ret: Return) -> bytes:
     )
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A4, invariant=True)
-    pdf.setTitle(_("Return %(number)s") % {"number": ret.number})
+    pdf.setTitle(_("Return %(number)s") % {"number": number})
     width, height = A4
     left, top = 20 * mm, height - 20 * mm
 
@@ -65,7 +66,7 @@ def label_pdf(ret: Return) -> bytes:
     pdf.setLineWidth(1.2)
     pdf.rect(left - 5 * mm, height / 2 + 5 * mm, width - 2 * left + 10 * mm, height / 2 - 20 * mm)
     pdf.setFont(FONT, 18)
-    pdf.drawString(left, top - 5 * mm, _("RETURN %(number)s") % {"number": ret.number})
+    pdf.drawString(left, top - 5 * mm, _("RETURN %(number)s") % {"number": number})
     pdf.setFont(FONT, 10)
     pdf.drawString(
         left, top - 12 * mm, _("Via %(carrier)s · order %(order)s") % {"carrier": carrier, "order": ret.order.name}
@@ -74,8 +75,8 @@ def label_pdf(ret: Return) -> bytes:
     y = _lines(pdf, left, y, from_lines or "—", 11)
     y = _lines(pdf, left, y - 4 * mm, _("TO"), 9)
     _lines(pdf, left, y, f"{ret.store.name}\n{address}" if address != ret.store.name else address, 14, 7 * mm)
-    _barcode(pdf, ret.number, left, height / 2 + 12 * mm)
-    _qr(pdf, ret.number, width - left - 40 * mm, top - 45 * mm, 40 * mm)
+    _barcode(pdf, number, left, height / 2 + 12 * mm)
+    _qr(pdf, number, width - left - 40 * mm, top - 45 * mm, 40 * mm)
 
     # --- the packing slip, on the lower half
     y = height / 2 - 10 * mm
@@ -86,7 +87,7 @@ def label_pdf(ret: Return) -> bytes:
         y,
         _("Return %(number)s for order %(order)s, %(date)s")
         % {
-            "number": ret.number,
+            "number": number,
             "order": ret.order.name,
             "date": timezone.localdate(ret.created_at).isoformat(),
         },
@@ -101,7 +102,7 @@ def label_pdf(ret: Return) -> bytes:
         y -= 12 * mm
         if y < 40 * mm:
             break
-    _barcode(pdf, ret.number, left, 15 * mm)
+    _barcode(pdf, number, left, 15 * mm)
     pdf.showPage()
     pdf.save()
     return out.getvalue()

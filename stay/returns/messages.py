@@ -166,6 +166,8 @@ def tell(ret: Return, kind: str) -> None:
         log.warning("return %s: could not send %s: %s", ret.number, kind, exc)
         return
     conversation_id = Message.objects.filter(pk=message_id).values_list("conversation_id", flat=True).first()
+    if conversation_id is None:
+        return
     ConversationEvent.objects.create(
         conversation_id=conversation_id,
         kind=f"return_{kind}",

@@ -24,7 +24,7 @@ _N = len(ALPHABET)
 
 
 def _encode(number: int, length: int) -> str:
-    digits = []
+    digits: list[str] = []
     while number or len(digits) < length:
         number, digit = divmod(number, _N)
         digits.append(ALPHABET[digit])

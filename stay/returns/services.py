@@ -143,7 +143,7 @@ def returnable_quantities(order: Order) -> dict[int, int]:
 
 
 def delivered_on(order: Order) -> date | None:
-    days = [f.delivered_at or f.shipped_at for f in order.fulfilments.all() if f.delivered_at or f.shipped_at]
+    days = [d for f in order.fulfilments.all() if (d := f.delivered_at or f.shipped_at) is not None]
     return timezone.localdate(max(days), _tz(order)) if days else None
 
 
@@ -166,8 +166,8 @@ def customer_history(customer: Customer | None, today: date) -> History:
     year_ago = timezone.now() - timedelta(days=365)
     returns = Return.objects.filter(customer=customer, created_at__gte=year_ago, status__in=OPEN_STATUSES)
     no_return = ReturnLine.objects.filter(ret__in=returns, keep_item=True).exclude(reason=Reason.LOST)
-    orders = Customer.objects.filter(pk=customer.pk).values_list("orders_count", flat=True).first() or 0
-    return History(orders, returns.count(), no_return.values("ret_id").distinct().count())
+    customer.refresh_from_db(fields=["orders_count"])  # the caller's copy may predate its latest order
+    return History(customer.orders_count, returns.count(), no_return.values("ret_id").distinct().count())
 
 
 def facts_for(order: Order, line: OrderLine, reason: str, *, gift: bool, history: History, today: date) -> Facts:
@@ -194,7 +194,7 @@ def exchange_variants(line: OrderLine) -> list[Variant]:
         return []
     return list(
         Variant.objects.filter(product_id=line.variant.product_id, deleted_at__isnull=True)
-        .exclude(pk=line.variant_id)
+        .exclude(pk=line.variant.pk)
         .filter(Q(inventory_tracked=False) | Q(inventory_quantity__gt=0))
         .order_by("position", "id")
     )
@@ -631,7 +631,7 @@ def _credit(ret: Return, lines: list[ReturnLine], key: str, actor: str, *, recei
             idempotency_key=f"return:{ret.pk}:{key}",
             currency=ret.order.currency,
             source="return",
-            source_ref=ret.number,
+            source_ref=ret.number or "",
             customer=ret.customer,
             recipient=Recipient(
                 name=ret.customer.name,
@@ -655,7 +655,7 @@ def _credit(ret: Return, lines: list[ReturnLine], key: str, actor: str, *, recei
             idempotency_key=f"return:{ret.pk}:{key}",
             source="return",
             currency=ret.order.currency,
-            reference=ret.number,
+            reference=ret.number or "",
         )
         kind = "store_credit"
     ret.resolution = [
@@ -721,7 +721,7 @@ def _difference_card(ret: Return, amount: Decimal, actor: str) -> None:
         idempotency_key=f"return:{ret.pk}:difference",
         currency=ret.order.currency,
         source="return",
-        source_ref=ret.number,
+        source_ref=ret.number or "",
         customer=ret.customer,
         recipient=Recipient(name=ret.customer.name, email=recipient_email, channel="email" if recipient_email else ""),
         note=_("Price difference of return %(number)s") % {"number": ret.number},

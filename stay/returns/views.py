@@ -93,7 +93,7 @@ def _access(request: HttpRequest, store: Store) -> tuple[Order, bool] | None:
     found = request.session.get(_SESSION) or {}
     if found.get("store") != store.slug:
         return None
-    order = Order.objects.filter(store=store, pk=found.get("order")).select_related("store", "customer").first()
+    order = Order.objects.filter(store=store, pk=found.get("order") or 0).select_related("store", "customer").first()
     return (order, bool(found.get("gift"))) if order else None
 
 

@@ -1,5 +1,6 @@
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -59,3 +60,19 @@ class Command(BaseCommand):
             f"{report.conversations} conversations."
         )
         self.stdout.write(f"Webhook URL: {store_webhook_url(store)}")
+        self._returns_hint(store)
+
+    def _returns_hint(self, store: Store) -> None:
+        """An order and a gift receipt to try the returns portal with."""
+        from stay.orders.models import Order
+        from stay.returns.receipts import receipt_code
+
+        shipped = Order.objects.filter(store=store, fulfillment_status="fulfilled", cancelled_at__isnull=True)
+        order = shipped.exclude(email="").order_by("-placed_at").first()
+        gift = shipped.filter(is_gift=True).order_by("-placed_at").first()
+        if order is None:
+            return
+        self.stdout.write(
+            f"Returns portal: {settings.PUBLIC_URL}/returns/{store.slug}/ with order {order.name} and {order.email}"
+            + (f", or gift receipt {receipt_code(gift)}" if gift else "")
+        )
