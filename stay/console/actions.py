@@ -18,6 +18,7 @@ from stay.conversations.services import actor_of, message_send
 from stay.core.errors import Conflict, InvalidInput
 from stay.giftcards.services import Caller, settings_for, store_credit_grant
 from stay.orders.models import Order, OrderEvent
+from stay.orders.selectors import line_paid
 
 ACTIONS = ("cancel", "refund", "replacement", "resend")
 UNFULFILLED = ("", "unfulfilled", "null")
@@ -59,9 +60,7 @@ def _refund_lines(order: Order, quantities: dict[int, int]) -> tuple[list[dict[s
                 _("Refund between 1 and %(max)s of %(title)s.") % {"max": line.quantity, "title": line.title}
             )
         chosen.append({"line_item_id": line.platform_id, "quantity": quantity, "restock_type": "no_restock"})
-        amount += (line.unit_price * quantity - line.total_discount * quantity / line.quantity).quantize(
-            Decimal("0.01")
-        )
+        amount += line_paid(line, quantity)
     return chosen, amount
 
 

@@ -1,5 +1,7 @@
 """Reads for orders, and for customers as seen with their orders."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.db.models import Prefetch, Q, QuerySet
 
 from stay.core.errors import NotFound
@@ -7,7 +9,7 @@ from stay.core.models import Store
 from stay.customers.models import Customer
 from stay.customers.selectors import customer_list, customer_match
 
-from .models import Fulfilment, Order
+from .models import Fulfilment, Order, OrderLine
 
 
 def _order_number(q: str) -> str:
@@ -51,3 +53,12 @@ def orders_of_customer(*, customer: Customer, limit: int = 20) -> list[Order]:
     return list(
         Order.objects.filter(customer=customer).prefetch_related("lines", "fulfilments").order_by("-placed_at")[:limit]
     )
+
+
+def line_paid(line: OrderLine, quantity: int) -> Decimal:
+    """What the shopper paid for ``quantity`` units of ``line``: its price less their share of
+    the line's discount (all units together: the whole line comes to exactly what was paid)."""
+    if not line.quantity:
+        return Decimal("0.00")
+    paid = line.unit_price * quantity - line.total_discount * quantity / line.quantity
+    return paid.quantize(Decimal("0.01"), ROUND_HALF_UP)
