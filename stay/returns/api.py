@@ -9,7 +9,6 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import override
 from ninja import Field, Header, Router, Schema
 from ninja import Status as Reply
 
@@ -18,9 +17,9 @@ from stay.core.errors import Conflict, InvalidInput
 from stay.orders.selectors import order_get
 
 from . import selectors, services
-from .labels import label_pdf
+from .labels import label_response
 from .messages import label_url, status_url, why_text
-from .models import Outcome, Reason, Return, Status
+from .models import Outcome, Reason, Return
 from .receipts import receipt_code
 from .services import Pick, Received, Requester
 
@@ -140,7 +139,6 @@ def _option(o: services.Option) -> dict[str, Any]:
 
 def return_out(ret: Return) -> dict[str, Any]:
     lines = list(ret.lines.select_related("order_line"))
-    labelled = ret.needs_return and ret.status in (Status.LABEL_ISSUED, Status.IN_TRANSIT)
     return {
         "id": ret.pk,
         "number": ret.number,
@@ -175,7 +173,7 @@ def return_out(ret: Return) -> dict[str, Any]:
             for ln in lines
         ],
         "resolution": ret.resolution,
-        "label_url": label_url(ret) if labelled else None,
+        "label_url": label_url(ret) if ret.has_label else None,
         "status_url": status_url(ret),
         "transitions": [
             {
@@ -318,13 +316,9 @@ def get_return(request: HttpRequest, return_id: int, store: str | None = None): 
 @router.get("/{return_id}/label.pdf", summary="The return label and packing slip (PDF)")
 def label(request: HttpRequest, return_id: int, store: str | None = None) -> HttpResponse:
     ret = services.return_get(store=request_store(request, store), return_id=return_id)
-    if not ret.needs_return or ret.status not in (Status.LABEL_ISSUED, Status.IN_TRANSIT):
+    if not ret.has_label:
         raise Conflict(f"return {ret.number} is {ret.status}: a label exists once it is approved and until it arrives")
-    with override(ret.locale or ret.store.default_locale):
-        pdf = label_pdf(ret)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="return-{ret.number}.pdf"'
-    return response
+    return label_response(ret, ret.locale or ret.store.default_locale)
 
 
 class ReasonIn(Schema):

@@ -7,8 +7,10 @@ Korean text uses reportlab's built-in CID font, so nothing is downloaded or embe
 
 import io
 
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -44,6 +46,15 @@ def _lines(pdf: canvas.Canvas, x: float, y: float, text: str, size: int = 11, le
         pdf.drawString(x, y, row)
         y -= leading
     return y
+
+
+def label_response(ret: Return, language: str) -> HttpResponse:
+    """The label as an inline PDF download, its text in ``language``."""
+    with override(language):
+        pdf = label_pdf(ret)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="return-{ret.number}.pdf"'
+    return response
 
 
 def label_pdf(ret: Return) -> bytes:

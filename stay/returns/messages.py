@@ -6,6 +6,7 @@ it shows in the customer's timeline and the agent's inbox with the return in its
 """
 
 import logging
+from decimal import Decimal
 
 from django.conf import settings
 from django.core import signing
@@ -13,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from stay.conversations.models import Conversation, ConversationEvent, Message, Status
+from stay.conversations.models import ConversationEvent, Message, Status
 from stay.conversations.services import conversation_set_status, conversation_set_tags, note_add
 from stay.core.notify import Notice, NotifyError, notify
 
@@ -69,8 +70,6 @@ def _resolution_text(ret: Return) -> str:
 
 
 def _total(act: dict[str, str]) -> str:
-    from decimal import Decimal
-
     return str(Decimal(act.get("amount", "0")) + Decimal(act.get("bonus", "0") or "0"))
 
 
@@ -159,38 +158,26 @@ def tell(ret: Return, kind: str) -> None:
                 text=text,
                 kind=f"return.{kind}",
                 meta={"return": ret.number},
-                conversation_id=_conversation_id(ret),
+                conversation_id=ret.conversation_id,
             )
         )
     except NotifyError as exc:
         log.warning("return %s: could not send %s: %s", ret.number, kind, exc)
         return
-    conversation_id = Message.objects.filter(pk=message_id).values_list("conversation_id", flat=True).first()
-    if conversation_id is None:
-        return
+    if ret.conversation_id is None:
+        ret.conversation_id = Message.objects.filter(pk=message_id).values_list("conversation_id", flat=True).get()
+        ret.save(update_fields=["conversation", "updated_at"])
     ConversationEvent.objects.create(
-        conversation_id=conversation_id,
+        conversation_id=ret.conversation_id,
         kind=f"return_{kind}",
         actor="system",
         data={"order": ret.order.name, "to": ret.number},
     )
 
 
-def _conversation_id(ret: Return) -> int | None:
-    event = (
-        ConversationEvent.objects.filter(
-            conversation__customer_id=ret.customer_id, kind__startswith="return_", data__to=ret.number
-        )
-        .order_by("id")
-        .first()
-    )
-    return event.conversation_id if event else None
-
-
 def ask_agent(ret: Return, note: str = "") -> None:
     """Put the return's conversation in the agents' queue with a note of what to decide."""
-    conversation_id = _conversation_id(ret)
-    conversation = Conversation.objects.filter(pk=conversation_id).first() if conversation_id else None
+    conversation = ret.conversation
     if conversation is None:
         log.warning("return %s needs an agent but has no conversation", ret.number)
         return

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from stay.catalog.models import Variant
+from stay.conversations.models import Conversation
 from stay.core.models import EventBase, Store
 from stay.core.money import CentsField
 from stay.customers.models import Customer
@@ -215,9 +216,16 @@ class Return(models.Model):
     channel = models.CharField(_("updates by"), max_length=10, default="email")
     locale = models.CharField(_("language"), max_length=10, blank=True)
     overridden_by = models.CharField(_("rules overridden by"), max_length=120, blank=True)
-    needs_return = models.BooleanField(_("items come back"), default=True)
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 - NULL: no key
     requested_by = models.CharField(_("requested by"), max_length=120)
+    conversation = models.ForeignKey(
+        Conversation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Where the shopper hears about this return."),
+    )
     # What was done for the shopper: platform calls, cards, credit; one entry per act.
     resolution = models.JSONField(_("resolution"), default=list, blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -237,6 +245,16 @@ class Return(models.Model):
 
     def __str__(self) -> str:
         return self.number or ""
+
+    @property
+    def needs_return(self) -> bool:
+        """Whether any item comes back (not kept, not refused)."""
+        return self.lines.exclude(verdict=Verdict.REFUSED).filter(keep_item=False).exists()
+
+    @property
+    def has_label(self) -> bool:
+        """A label exists from approval until the parcel arrives, when something comes back."""
+        return self.status in (Status.LABEL_ISSUED, Status.IN_TRANSIT) and self.needs_return
 
 
 class ReturnLine(models.Model):

@@ -8,6 +8,7 @@ so a repeat does it once.
 """
 
 import logging
+import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -29,6 +30,7 @@ from stay.customers.models import Customer
 from stay.customers.services import customer_resolve, customer_tag
 from stay.giftcards.services import Caller, Recipient, gift_card_issue, store_credit_grant
 from stay.orders.models import Order, OrderEvent, OrderLine
+from stay.orders.selectors import line_paid
 
 from . import messages
 from .models import (
@@ -107,13 +109,6 @@ class LinePreview:
 # --- reading an order for a return --------------------------------------------------------
 
 
-def unit_paid(line: OrderLine) -> Decimal:
-    """What the shopper paid for one unit of ``line``, after its discount."""
-    if not line.quantity:
-        return ZERO
-    return (line.unit_price - line.total_discount / line.quantity).quantize(CENT, ROUND_HALF_UP)
-
-
 def shipped_quantities(order: Order) -> dict[int, int]:
     """Units of each line that left the warehouse (what can come back)."""
     shipped: dict[int, int] = {}
@@ -147,9 +142,7 @@ def delivered_on(order: Order) -> date | None:
     return timezone.localdate(max(days), _tz(order)) if days else None
 
 
-def _tz(order: Order) -> Any:
-    import zoneinfo
-
+def _tz(order: Order) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(order.store.timezone or "UTC")
 
 
@@ -174,7 +167,7 @@ def facts_for(order: Order, line: OrderLine, reason: str, *, gift: bool, history
     product = line.variant.product if line.variant_id and line.variant else None
     return Facts(
         reason=reason,
-        unit_value=unit_paid(line),
+        unit_value=line_paid(line, 1),
         placed_on=timezone.localdate(order.placed_at, _tz(order)),
         delivered_on=delivered_on(order),
         today=today,
@@ -205,7 +198,7 @@ def _percent(amount: Decimal, percent: Decimal) -> Decimal:
 
 
 def options_for(line: OrderLine, quantity: int, decision: Decision) -> list[Option]:
-    paid = unit_paid(line) * quantity
+    paid = line_paid(line, quantity)
     options = []
     for outcome in decision.allowed:
         if outcome == Outcome.REFUND:
@@ -246,7 +239,7 @@ def _check_picks(order: Order, picks: list[Pick], lines: dict[int, OrderLine], e
             )
         if line.is_gift_card:
             raise InvalidInput(_("Gift cards cannot be returned."), code="not_returnable")
-        # A lost parcel is claimed for what was sent; anything else for what arrived.
+        # What shipped can come back (or, for a lost parcel, be claimed), less other returns.
         left = shipped.get(line.pk, 0) - taken.get(line.pk, 0)
         if pick.quantity < 1 or pick.quantity > left:
             raise InvalidInput(
@@ -428,7 +421,6 @@ def _request(
         note=note,
     )
     ret.number = f"R{100000 + ret.pk}"
-    needs_return = False
     for preview in previews:
         decision = preview.decision
         refused = decision.verdict == Verdict.REFUSED and not override
@@ -448,7 +440,7 @@ def _request(
             allowed=list(decision.allowed),
             outcome=outcome,
             exchange_variant=variant,
-            value=unit_paid(preview.line) * preview.pick.quantity,
+            value=line_paid(preview.line, preview.pick.quantity),
             bonus_percent=decision.bonus_percent,
             fee_percent=decision.fee_percent,
             keep_item=decision.keep_item or (outcome == Outcome.REPLACEMENT and decision.replace_now),
@@ -468,10 +460,7 @@ def _request(
                 )
             line.reserved = line.quantity
             line.save(update_fields=["reserved"])
-        if not refused and not line.keep_item:
-            needs_return = True
-    ret.needs_return = needs_return
-    ret.save(update_fields=["number", "needs_return"])
+    ret.save(update_fields=["number"])
     _record(ret, "", Status.REQUESTED, requester.actor, verdict=verdict, rule=ret.rule)
     OrderEvent.objects.create(
         order=order, kind="return_requested", actor=requester.actor, data={"return": ret.number, "verdict": verdict}
@@ -535,10 +524,9 @@ def _call(ret: Return, action: str, key: str, params: dict[str, Any], actor: str
 
 def _order_params(ret: Return, items: list[dict[str, Any]], kind: str, pending: bool) -> dict[str, Any]:
     order = ret.order
-    contact = ret.customer.identities.filter(kind="email").values_list("value", flat=True).first() or order.email
     return {
         "line_items": items,
-        "email": contact if ret.is_gift else order.email,
+        "email": (_contact(ret.customer, "email") or order.email) if ret.is_gift else order.email,
         "shipping_address": order.shipping_address if not ret.is_gift else None,
         "note": _("%(kind)s for %(order)s, return %(number)s")
         % {"kind": kind, "order": order.name, "number": ret.number},
@@ -599,9 +587,9 @@ def _approve(ret: Return, actor: str) -> None:
             actor=actor,
             data={"return": ret.number, "reason": ", ".join(str(r) for r in reasons)},
         )
-    shop_now = [ln for ln in lines if ln.outcome == Outcome.SHOP_NOW]
-    if shop_now:
-        _credit(ret, shop_now, "shopnow", actor, received_only=False)
+    # Shop-now credit is given before anything comes back, so the shopper can buy at once.
+    value, bonus = _value([ln for ln in lines if ln.outcome == Outcome.SHOP_NOW], lambda ln: ln.quantity)
+    _credit(ret, value, bonus, "shopnow", actor, _reason(ret))
     if ret.needs_return:
         _move(ret, Status.LABEL_ISSUED, actor)
         messages.tell(ret, "label")
@@ -609,20 +597,33 @@ def _approve(ret: Return, actor: str) -> None:
         _resolve(ret, actor)
 
 
-def _credit(ret: Return, lines: list[ReturnLine], key: str, actor: str, *, received_only: bool) -> None:
+def _counted(ln: ReturnLine) -> int:
+    """Units a line is paid for at resolution: all of a kept item, else what arrived."""
+    return ln.quantity if ln.keep_item else ln.received_quantity
+
+
+def _value(lines: list[ReturnLine], units: Any) -> tuple[Decimal, Decimal]:
+    """What ``units(line)`` of each line were paid, and the credit bonus on that."""
     value = bonus = ZERO
     for ln in lines:
-        quantity = ln.received_quantity if received_only and not ln.keep_item else ln.quantity
-        paid = unit_paid(ln.order_line) * quantity
+        paid = line_paid(ln.order_line, units(ln))
         value += paid
         bonus += _percent(paid, ln.bonus_percent)
+    return value, bonus
+
+
+def _contact(customer: Customer, kind: str) -> str:
+    return customer.identities.filter(kind=kind).values_list("value", flat=True).first() or ""
+
+
+def _credit(ret: Return, value: Decimal, bonus: Decimal, key: str, actor: str, reason: str) -> None:
+    """Give ``value`` plus ``bonus``: store credit to the buyer, a gift card in a gift's
+    recipient's name (sent to them; the buyer's money never goes back to the buyer's card)."""
     if value <= 0:
         return
     caller = Caller(actor, "returns")
-    reason = _("Return %(number)s of order %(order)s") % {"number": ret.number, "order": ret.order.name}
     if ret.is_gift:
-        recipient_email = ret.customer.identities.filter(kind="email").values_list("value", flat=True).first() or ""
-        recipient_phone = ret.customer.identities.filter(kind="phone").values_list("value", flat=True).first() or ""
+        email, phone = _contact(ret.customer, "email"), _contact(ret.customer, "phone")
         result = gift_card_issue(
             store=ret.store,
             amount=value + bonus,
@@ -635,10 +636,10 @@ def _credit(ret: Return, lines: list[ReturnLine], key: str, actor: str, *, recei
             customer=ret.customer,
             recipient=Recipient(
                 name=ret.customer.name,
-                email=recipient_email,
-                phone=recipient_phone,
+                email=email,
+                phone=phone,
                 locale=ret.locale,
-                channel=ret.channel if (recipient_email or recipient_phone) else "",
+                channel=ret.channel if (email or phone) else "",
                 sender_name=ret.store.name,
                 message=reason,
             ),
@@ -665,72 +666,55 @@ def _credit(ret: Return, lines: list[ReturnLine], key: str, actor: str, *, recei
     ret.save(update_fields=["resolution", "updated_at"])
 
 
+def _reason(ret: Return) -> str:
+    return _("Return %(number)s of order %(order)s") % {"number": ret.number, "order": ret.order.name}
+
+
 def _resolve(ret: Return, actor: str) -> None:
     """Pay what is owed for the lines that came back (or were kept): refunds through the
     connector, credit and gift cards on the ledger, an exchange's price difference."""
-    lines = list(ret.lines.select_related("order_line", "exchange_variant").exclude(verdict=Verdict.REFUSED))
-
-    def counted(ln: ReturnLine) -> int:
-        return ln.quantity if ln.keep_item else ln.received_quantity
-
+    lines = [
+        ln
+        for ln in ret.lines.select_related("order_line", "exchange_variant").exclude(verdict=Verdict.REFUSED)
+        if _counted(ln)
+    ]
     refund_items, refund_total = [], ZERO
     for ln in lines:
-        if ln.outcome == Outcome.REFUND and counted(ln):
-            paid = unit_paid(ln.order_line) * counted(ln)
+        if ln.outcome == Outcome.REFUND:
+            paid = line_paid(ln.order_line, _counted(ln))
             refund_total += paid - _percent(paid, ln.fee_percent)
             refund_items.append(
-                {"line_item_id": ln.order_line.platform_id, "quantity": counted(ln), "restock_type": "no_restock"}
+                {"line_item_id": ln.order_line.platform_id, "quantity": _counted(ln), "restock_type": "no_restock"}
             )
-    credit_lines = [ln for ln in lines if ln.outcome == Outcome.STORE_CREDIT and counted(ln)]
     # An exchange for something cheaper gives the difference back.
-    owed_back = ZERO
-    for ln in lines:
-        if ln.outcome == Outcome.EXCHANGE and ln.exchange_variant and counted(ln):
-            owed_back += max(ln.order_line.unit_price - ln.exchange_variant.price, ZERO) * counted(ln)
-    if ret.is_gift:
-        if credit_lines:
-            _credit(ret, credit_lines, "credit", actor, received_only=True)
-        if owed_back > 0:
-            _difference_card(ret, owed_back, actor)
+    owed_back = sum(
+        (
+            max(ln.order_line.unit_price - ln.exchange_variant.price, ZERO) * _counted(ln)
+            for ln in lines
+            if ln.outcome == Outcome.EXCHANGE and ln.exchange_variant
+        ),
+        ZERO,
+    )
+    if ret.is_gift:  # a gift's recipient gets the difference on a card, never the buyer's money
+        _credit(ret, owed_back, ZERO, "difference", actor, _reason(ret))
     else:
         refund_total += owed_back
-        if refund_total > 0:
-            params = {
-                "order_id": ret.order.platform_id,
-                "line_items": refund_items,
-                "note": _("Return %(number)s") % {"number": ret.number},
-                "currency": ret.order.currency,
-                "transactions": [{"kind": "refund", "gateway": "original", "amount": str(refund_total)}],
-            }
-            _call(ret, "create_refund", "refund", params, actor, "refund", amount=str(refund_total))
-        if credit_lines:
-            _credit(ret, credit_lines, "credit", actor, received_only=True)
+    if refund_total > 0:
+        params = {
+            "order_id": ret.order.platform_id,
+            "line_items": refund_items,
+            "note": _("Return %(number)s") % {"number": ret.number},
+            "currency": ret.order.currency,
+            "transactions": [{"kind": "refund", "gateway": "original", "amount": str(refund_total)}],
+        }
+        _call(ret, "create_refund", "refund", params, actor, "refund", amount=str(refund_total))
+    value, bonus = _value([ln for ln in lines if ln.outcome == Outcome.STORE_CREDIT], _counted)
+    _credit(ret, value, bonus, "credit", actor, _reason(ret))
     _move(ret, Status.RESOLVED, actor)
     OrderEvent.objects.create(
         order=ret.order, kind="return_resolved", actor=actor, data={"return": ret.number, "resolution": ret.resolution}
     )
     messages.tell(ret, "resolved")
-
-
-def _difference_card(ret: Return, amount: Decimal, actor: str) -> None:
-    recipient_email = ret.customer.identities.filter(kind="email").values_list("value", flat=True).first() or ""
-    result = gift_card_issue(
-        store=ret.store,
-        amount=amount,
-        caller=Caller(actor, "returns"),
-        idempotency_key=f"return:{ret.pk}:difference",
-        currency=ret.order.currency,
-        source="return",
-        source_ref=ret.number or "",
-        customer=ret.customer,
-        recipient=Recipient(name=ret.customer.name, email=recipient_email, channel="email" if recipient_email else ""),
-        note=_("Price difference of return %(number)s") % {"number": ret.number},
-    )
-    ret.resolution = [
-        *ret.resolution,
-        {"kind": "gift_card", "card": result["card_id"], "amount": str(amount), "key": "difference"},
-    ]
-    ret.save(update_fields=["resolution", "updated_at"])
 
 
 def _release(ret: Return, actor: str) -> None:
@@ -908,8 +892,7 @@ def return_line_change(
     line.keep_item = line.keep_item and outcome != Outcome.EXCHANGE
     line.save(update_fields=["outcome", "exchange_variant", "reserved", "verdict", "keep_item"])
     locked.overridden_by = actor
-    locked.needs_return = locked.lines.exclude(verdict=Verdict.REFUSED).filter(keep_item=False).exists()
-    locked.save(update_fields=["overridden_by", "needs_return", "updated_at"])
+    locked.save(update_fields=["overridden_by", "updated_at"])
     ReturnTransition.objects.create(
         ret=locked,
         kind="outcome_changed",

@@ -22,9 +22,9 @@ from stay.core.models import Store
 from stay.orders.models import Order
 
 from . import selectors, services
-from .labels import label_pdf
+from .labels import label_response
 from .messages import return_of_token, status_token, why_text
-from .models import STORE_FAULT, Outcome, Reason, Status
+from .models import STORE_FAULT, Reason, Return, Status
 from .services import Photo, Pick, Requester
 
 _SESSION = "returns"
@@ -189,14 +189,18 @@ def start(request: HttpRequest, store_slug: str) -> HttpResponseBase:
         return render(request, "returns/start.html", context)
 
 
-@require_GET
-def status(request: HttpRequest, store_slug: str, token: str) -> HttpResponse:
+def _return_of(store_slug: str, token: str) -> Return:
     ret = return_of_token(token)
     if ret is None or ret.store.slug != store_slug:
         raise Http404("no such return")
+    return ret
+
+
+@require_GET
+def status(request: HttpRequest, store_slug: str, token: str) -> HttpResponse:
+    ret = _return_of(store_slug, token)
     language = pick_language(request, ret.locale, ret.store.default_locale)
     with translation.override(language):
-        labelled = ret.needs_return and ret.status in (Status.LABEL_ISSUED, Status.IN_TRANSIT)
         return render(
             request,
             "returns/status.html",
@@ -206,23 +210,15 @@ def status(request: HttpRequest, store_slug: str, token: str) -> HttpResponse:
                 "lang": language,
                 "token": token,
                 "lines": ret.lines.select_related("order_line", "exchange_variant"),
-                "labelled": labelled,
                 "why": why_text(ret) if ret.status == Status.REJECTED else "",
                 "steps": [(t.created_at, Status(t.to_status).label) for t in ret.transitions.filter(kind="status")],
-                "outcome_labels": dict(Outcome.choices),
             },
         )
 
 
 @require_GET
 def label(request: HttpRequest, store_slug: str, token: str) -> HttpResponse:
-    ret = return_of_token(token)
-    if ret is None or ret.store.slug != store_slug:
-        raise Http404("no such return")
-    if not ret.needs_return or ret.status not in (Status.LABEL_ISSUED, Status.IN_TRANSIT):
+    ret = _return_of(store_slug, token)
+    if not ret.has_label:
         raise Http404("this return has no label")
-    with translation.override(pick_language(request, ret.locale, ret.store.default_locale)):
-        pdf = label_pdf(ret)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="return-{ret.number}.pdf"'
-    return response
+    return label_response(ret, pick_language(request, ret.locale, ret.store.default_locale))
