@@ -2,32 +2,51 @@
 overriding them), see and move any return (approve, reject, change an outcome, receive,
 resolve, cancel), and the warehouse's receiving screen (scan or type the return number)."""
 
+from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from stay.conversations.services import actor_of
-from stay.core.errors import Conflict, NotFound, StayError
+from stay.core.errors import Conflict, InvalidInput, NotFound, StayError
 from stay.orders.models import Order
 from stay.returns import selectors as return_selectors
 from stay.returns import services as returns
 from stay.returns.messages import status_token
-from stay.returns.models import Condition, Outcome, Return, Status
+from stay.returns.models import Condition, Outcome, Return, Status, Verdict
 from stay.returns.services import Pick, Received, Requester
 
+from .actions import NeedsLead, refund_limit
 from .views import _conversation, _error, agent_required, current_store
 
 
-def _int(raw: str) -> int:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
+def _int(raw: str | None) -> int:
+    """A quantity from a form: blank is 0; anything but a whole number is an error."""
+    raw = (raw or "").strip()
+    if not raw:
         return 0
+    if not raw.isdigit():
+        raise InvalidInput(_("Quantities must be whole numbers."))
+    return int(raw)
+
+
+def _check_refund_limit(user: Any, ret: Return) -> None:
+    """An agent may approve or resolve refunds up to their limit (as on the order panel)."""
+    limit = refund_limit(user)
+    owed = sum(
+        (ln.value for ln in ret.lines.all() if ln.outcome == Outcome.REFUND and ln.verdict != Verdict.REFUSED),
+        Decimal("0"),
+    )
+    if limit is not None and owed > limit:
+        raise NeedsLead(
+            _("Refunds over %(limit)s %(currency)s need a lead.") % {"limit": limit, "currency": ret.order.currency}
+        )
 
 
 @agent_required
@@ -38,35 +57,37 @@ def start(request: HttpRequest, pk: int, order_id: int) -> HttpResponse:
     order = Order.objects.filter(store=convo.store, customer=convo.customer, pk=order_id).first()
     if order is None:
         return _error(_("This order is not this customer's."), status=404)
-    picks = []
-    for line in order.lines.all():
-        quantity = _int(request.POST.get(f"rqty_{line.pk}", ""))
-        if quantity <= 0:
-            continue
-        variant = request.POST.get(f"rvariant_{line.pk}", "")
-        picks.append(
+    override = request.POST.get("override") == "on"
+    try:
+        if override and refund_limit(request.user) is not None:  # type: ignore[arg-type]
+            raise NeedsLead(_("Overriding the return rules needs a lead."))
+        picks = [
             Pick(
                 line_id=line.pk,
-                quantity=quantity,
+                quantity=_int(request.POST.get(f"rqty_{line.pk}")),
                 reason=request.POST.get(f"rreason_{line.pk}", ""),
                 outcome=request.POST.get("outcome", ""),
-                exchange_variant_id=int(variant) if variant.isdigit() else None,
+                exchange_variant_id=_int(request.POST.get(f"rvariant_{line.pk}")) or None,
             )
-        )
-    try:
-        ret, _created = returns.return_request(
-            order=order,
-            picks=picks,
-            requester=Requester(
-                actor=actor_of(request.user),  # type: ignore[arg-type]
-                channel=convo.channel if convo.channel in ("email", "sms", "whatsapp") else "email",
-            ),
-            idempotency_key=f"console:{request.POST.get('key', '')}" if request.POST.get("key") else "",
-            override=request.POST.get("override") == "on",
-            note=request.POST.get("note", ""),
-        )
+            for line in order.lines.all()
+            if _int(request.POST.get(f"rqty_{line.pk}"))
+        ]
+        with transaction.atomic():  # a return over the agent's refund limit is not kept
+            ret, _created = returns.return_request(
+                order=order,
+                picks=picks,
+                requester=Requester(
+                    actor=actor_of(request.user),  # type: ignore[arg-type]
+                    channel=convo.channel if convo.channel in ("email", "sms", "whatsapp") else "email",
+                ),
+                idempotency_key=f"console:{request.POST.get('key', '')}" if request.POST.get("key") else "",
+                override=override,
+                note=request.POST.get("note", ""),
+            )
+            if ret.verdict != Verdict.REFUSED:
+                _check_refund_limit(request.user, ret)
     except StayError as exc:
-        return _error(str(exc))
+        return _error(str(exc), status=403 if isinstance(exc, NeedsLead) else 400)
     message = format_html(
         '<div class="ok" role="status">{} <a href="{}">{}</a></div>',
         _("Return %(number)s: %(status)s (%(rule)s).")
@@ -90,7 +111,6 @@ def _detail(request: HttpRequest, ret: Return, error: str = "", status: int = 20
         "outcomes": Outcome.choices,
         "conditions": Condition.choices,
         "receivable": ret.status in (Status.APPROVED, Status.LABEL_ISSUED, Status.IN_TRANSIT) and ret.needs_return,
-        "label": ret.needs_return and ret.status in (Status.LABEL_ISSUED, Status.IN_TRANSIT),
         "status_url": reverse("returns:status", args=[ret.store.slug, status_token(ret)]),
         "label_url": reverse("returns:label", args=[ret.store.slug, status_token(ret)]),
     }
@@ -117,6 +137,8 @@ def act(request: HttpRequest, return_id: int) -> HttpResponseBase:
     actor = actor_of(request.user)  # type: ignore[arg-type]
     action = request.POST.get("action", "")
     try:
+        if action in ("approve", "resolve"):
+            _check_refund_limit(request.user, ret)
         if action == "approve":
             returns.return_approve(ret=ret.pk, actor=actor)
         elif action == "reject":
@@ -126,19 +148,18 @@ def act(request: HttpRequest, return_id: int) -> HttpResponseBase:
         elif action == "resolve":
             returns.return_resolve(ret=ret.pk, actor=actor)
         elif action == "change":
-            variant = request.POST.get("variant", "")
             returns.return_line_change(
                 ret=ret.pk,
-                line_id=_int(request.POST.get("line", "")),
+                line_id=_int(request.POST.get("line")),
                 outcome=request.POST.get("outcome", ""),
-                exchange_variant_id=int(variant) if variant.isdigit() else None,
+                exchange_variant_id=_int(request.POST.get("variant")) or None,
                 actor=actor,
             )
         elif action == "receive":
             items = [
-                Received(ln.pk, _int(request.POST.get(f"got_{ln.pk}", "0")), request.POST.get(f"cond_{ln.pk}", ""))
+                Received(ln.pk, _int(request.POST.get(f"got_{ln.pk}")), request.POST.get(f"cond_{ln.pk}", ""))
                 for ln in ret.lines.all()
-                if request.POST.get(f"got_{ln.pk}", "").strip() not in ("", "0")
+                if _int(request.POST.get(f"got_{ln.pk}"))
             ]
             returns.return_receive(ret=ret.pk, items=items, actor=actor)
         else:
@@ -174,7 +195,7 @@ def receive(request: HttpRequest) -> HttpResponseBase:
 
 
 @agent_required
-@require_http_methods(["GET"])
+@require_GET
 def listing(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     try:
