@@ -54,27 +54,53 @@ def test_agent_starts_an_exchange_from_the_order_panel(agent, shop):
     assert ret.number in panel and "Exchange for another size or colour" in panel
 
 
-def test_agent_overrides_a_refusal(agent, shop):
+@pytest.fixture
+def lead(lead_user):
+    client = Client()
+    assert client.login(username=lead_user.username, password="lead-pass")
+    return client
+
+
+def test_only_a_lead_overrides_the_rules(agent, lead, shop):
     order = shop.order((shop.cap, 1))
     convo = conversation_of(order)
     line = line_of(order, shop.cap)
-    refused = agent.post(
-        f"/console/c/{convo.pk}/orders/{order.pk}/return",
-        {f"rqty_{line.pk}": "1", f"rreason_{line.pk}": "changed_mind", "outcome": "store_credit", "key": "k1"},
-    )
+    form = {f"rqty_{line.pk}": "1", f"rreason_{line.pk}": "changed_mind", "outcome": "store_credit"}
+    refused = agent.post(f"/console/c/{convo.pk}/orders/{order.pk}/return", {**form, "key": "k1"})
     assert "Rejected (Final sale)" in refused.content.decode()
     Return.objects.all().delete()
-    allowed = agent.post(
+    assert 'name="override"' not in agent.get(f"/console/c/{convo.pk}").content.decode()
+    denied = agent.post(f"/console/c/{convo.pk}/orders/{order.pk}/return", {**form, "override": "on", "key": "k2"})
+    assert denied.status_code == 403 and "needs a lead" in denied.content.decode()
+    assert not Return.objects.exists()
+    allowed = lead.post(f"/console/c/{convo.pk}/orders/{order.pk}/return", {**form, "override": "on", "key": "k3"})
+    assert "Label issued (overridden by user:" in allowed.content.decode()
+
+
+def test_a_refund_over_the_agents_limit_needs_a_lead(agent, lead, shop):
+    policy_for(shop.store)
+    ReturnRule.objects.create(store=shop.store, position=1, name="Check all", auto_approve=Tristate.NO)
+    order = shop.order((shop.jacket_m, 1))  # 120.00; Alex may refund up to 100
+    ret = ask(order, Pick(line_of(order, shop.jacket_m).pk, 1, "too_small", outcome="refund"))
+    denied = agent.post(f"/console/returns/{ret.pk}/act", {"action": "approve"})
+    assert denied.status_code == 409 and "need a lead" in denied.content.decode()
+    ret.refresh_from_db()
+    assert ret.status == Status.REQUESTED
+    assert lead.post(f"/console/returns/{ret.pk}/act", {"action": "approve"}).status_code == 302
+    ret.refresh_from_db()
+    assert ret.status == Status.LABEL_ISSUED
+
+
+def test_a_quantity_that_is_not_a_number_is_an_error(agent, shop):
+    order = shop.order((shop.jacket_m, 1))
+    convo = conversation_of(order)
+    line = line_of(order, shop.jacket_m)
+    response = agent.post(
         f"/console/c/{convo.pk}/orders/{order.pk}/return",
-        {
-            f"rqty_{line.pk}": "1",
-            f"rreason_{line.pk}": "changed_mind",
-            "outcome": "store_credit",
-            "override": "on",
-            "key": "k2",
-        },
+        {f"rqty_{line.pk}": "two", f"rreason_{line.pk}": "too_small", "key": "k1"},
     )
-    assert "Label issued (overridden by user:alex)" in allowed.content.decode()
+    assert response.status_code == 400 and "whole numbers" in response.content.decode()
+    assert not Return.objects.exists()
 
 
 def test_agent_decides_a_return_waiting_for_a_person(agent, shop):

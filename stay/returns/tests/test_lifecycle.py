@@ -17,6 +17,7 @@ from stay.returns.models import Condition, Outcome, ReturnTransition, Status, Ve
 from stay.returns.services import (
     Pick,
     Received,
+    Requester,
     return_approve,
     return_cancel,
     return_in_transit,
@@ -319,7 +320,7 @@ def test_override_sets_the_rules_aside_and_says_who(shop):
         order,
         Pick(line_of(order, shop.cap).pk, 1, "changed_mind", outcome="store_credit"),
         override=True,
-        who=__import__("stay.returns.services", fromlist=["Requester"]).Requester(actor="user:lead"),
+        who=Requester(actor="user:lead"),
     )
     assert (ret.status, ret.overridden_by, ret.rule) == (Status.LABEL_ISSUED, "user:lead", "overridden by user:lead")
 
@@ -343,3 +344,13 @@ def test_platform_calls_reach_the_store_over_http(shop):
         created = [body for method, path, body in platform.calls if path == "/orders.json"]
         assert created and created[0]["order"]["line_items"][0]["variant_id"] == "P2-One size"
         assert PlatformCall.objects.get(action="create_order").status == "sent"
+
+
+def test_a_line_refunded_whole_comes_to_exactly_what_was_paid():
+    """A discount of 10.00 over three units: refunding all three gives back 350.00, not three times 116.67."""
+    from stay.orders.models import OrderLine
+    from stay.orders.selectors import line_paid
+
+    line = OrderLine(quantity=3, unit_price=Decimal("120.00"), total_discount=Decimal("10.00"))
+    assert line_paid(line, 3) == Decimal("350.00")
+    assert line_paid(line, 1) == Decimal("116.67")
