@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from stay.connectors.shopify.calls import platform_call_request
 from stay.conversations.models import Conversation, ConversationEvent, Role
@@ -18,10 +17,9 @@ from stay.conversations.services import actor_of, message_send
 from stay.core.errors import Conflict, InvalidInput
 from stay.giftcards.services import Caller, settings_for, store_credit_grant
 from stay.orders.models import Order, OrderEvent
-from stay.orders.selectors import line_paid
+from stay.orders.selectors import cancellable, line_paid, status_text
 
 ACTIONS = ("cancel", "refund", "replacement", "resend")
-UNFULFILLED = ("", "unfulfilled", "null")
 # An agent without a limit of their own may refund up to this much without a lead.
 DEFAULT_AGENT_REFUND_LIMIT = Decimal("200")
 
@@ -38,10 +36,6 @@ def refund_limit(user: AbstractBaseUser) -> Decimal | None:
     if agent.role in (Role.LEAD, Role.ADMIN):
         return None
     return agent.refund_limit if agent.refund_limit is not None else DEFAULT_AGENT_REFUND_LIMIT
-
-
-def cancellable(order: Order) -> bool:
-    return not order.cancelled_at and (order.fulfillment_status or "") in UNFULFILLED
 
 
 def refundable(order: Order) -> Decimal:
@@ -188,23 +182,7 @@ def _platform_params(
 
 def order_status_text(conversation: Conversation, order: Order) -> str:
     """The order's status in the customer's language, with its tracking links."""
-    with override(conversation.customer.locale or conversation.store.default_locale or "en"):
-        if order.cancelled_at:
-            state = _("was cancelled")
-        elif order.fulfillment_status == "fulfilled":
-            state = _("has shipped")
-        elif order.fulfillment_status == "partial":
-            state = _("has partly shipped")
-        else:
-            state = _("is being prepared")
-        lines = [_("Your order %(name)s %(state)s.") % {"name": order.name, "state": state}]
-        for fulfilment in order.fulfilments.all():
-            if fulfilment.tracking_url:
-                lines.append(
-                    _("Track it with %(carrier)s: %(url)s")
-                    % {"carrier": fulfilment.carrier or _("the carrier"), "url": fulfilment.tracking_url}
-                )
-        return "\n".join(lines)
+    return status_text(order, conversation.customer.locale or conversation.store.default_locale or "en")
 
 
 def goodwill_limit(user: AbstractBaseUser, store: Any) -> Decimal | None:

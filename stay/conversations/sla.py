@@ -57,3 +57,8 @@ def add_business_minutes(
                 left -= closes - begin
         cursor = datetime.combine(cursor.date() + timedelta(days=1), time(0), tz)
     return cursor
+
+
+def next_opening(store: Store, at: datetime) -> datetime:
+    """``at`` itself when the store is open then, else when it next opens."""
+    return add_business_minutes(store, at, 0)

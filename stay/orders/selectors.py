@@ -3,6 +3,8 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from stay.core.errors import NotFound
 from stay.core.models import Store
@@ -62,3 +64,45 @@ def line_paid(line: OrderLine, quantity: int) -> Decimal:
         return Decimal("0.00")
     paid = line.unit_price * quantity - line.total_discount * quantity / line.quantity
     return paid.quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+UNFULFILLED = ("", "unfulfilled", "null")
+
+
+def cancellable(order: Order) -> bool:
+    """Not cancelled and nothing shipped yet."""
+    return not order.cancelled_at and (order.fulfillment_status or "") in UNFULFILLED
+
+
+def status_text(order: Order, language: str) -> str:
+    """The order's status in ``language``, with each shipment's carrier and tracking link."""
+    with override(language):
+        if order.cancelled_at:
+            state = _("was cancelled")
+        elif order.fulfillment_status == "fulfilled":
+            state = _("has shipped")
+        elif order.fulfillment_status == "partial":
+            state = _("has partly shipped")
+        else:
+            state = _("is being prepared")
+        lines = [_("Your order %(name)s %(state)s.") % {"name": order.name, "state": state}]
+        for fulfilment in order.fulfilments.all():
+            if fulfilment.delivered_at:
+                lines.append(
+                    _("Delivered on %(date)s by %(carrier)s.")
+                    % {
+                        "date": fulfilment.delivered_at.date().isoformat(),
+                        "carrier": fulfilment.carrier or _("the carrier"),
+                    }
+                )
+            if fulfilment.tracking_url:
+                lines.append(
+                    _("Track it with %(carrier)s: %(url)s")
+                    % {"carrier": fulfilment.carrier or _("the carrier"), "url": fulfilment.tracking_url}
+                )
+            elif fulfilment.tracking_number:
+                lines.append(
+                    _("%(carrier)s tracking number: %(number)s")
+                    % {"carrier": fulfilment.carrier or _("Carrier"), "number": fulfilment.tracking_number}
+                )
+        return "\n".join(lines)
