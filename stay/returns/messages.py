@@ -7,6 +7,7 @@ it shows in the customer's timeline and the agent's inbox with the return in its
 
 import logging
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
@@ -17,6 +18,7 @@ from django.utils.translation import override
 from stay.conversations.models import ConversationEvent, Message, Status
 from stay.conversations.services import conversation_set_status, conversation_set_tags, note_add
 from stay.core.notify import Notice, NotifyError, notify
+from stay.orders.models import Order
 
 from .models import Return
 
@@ -34,6 +36,27 @@ def return_of_token(token: str) -> Return | None:
     except (signing.BadSignature, ValueError):
         return None
     return Return.objects.select_related("store", "order", "customer").filter(pk=pk).first()
+
+
+_PORTAL_SALT = "stay.returns.portal"
+PORTAL_LINK_DAYS = 7
+
+
+def portal_url(order: Order, *, reason: str = "", language: str = "") -> str:
+    """A link that opens the returns portal on ``order`` without asking for it again, with
+    ``reason`` chosen on every item: for a shopper whose order was already verified (by the
+    assistant). Valid for a week."""
+    token = signing.TimestampSigner(salt=_PORTAL_SALT).sign(str(order.pk))
+    query = urlencode({k: v for k, v in (("t", token), ("reason", reason), ("lang", language)) if v})
+    return f"{settings.PUBLIC_URL}{reverse('returns:portal', args=[order.store.slug])}?{query}"
+
+
+def order_of_portal_token(token: str, *, store_id: int) -> Order | None:
+    try:
+        pk = int(signing.TimestampSigner(salt=_PORTAL_SALT).unsign(token, max_age=PORTAL_LINK_DAYS * 86400))
+    except (signing.BadSignature, ValueError):
+        return None
+    return Order.objects.filter(pk=pk, store_id=store_id).first()
 
 
 def status_url(ret: Return) -> str:

@@ -23,7 +23,7 @@ from stay.orders.models import Order
 
 from . import selectors, services
 from .labels import label_response
-from .messages import return_of_token, status_token, why_text
+from .messages import order_of_portal_token, return_of_token, status_token, why_text
 from .models import STORE_FAULT, Reason, Return, Status
 from .services import Photo, Pick, Requester
 
@@ -58,6 +58,16 @@ def portal(request: HttpRequest, store_slug: str) -> HttpResponseBase:
     with translation.override(language):
         context: dict[str, Any] = {"store": store, "lang": language, "receipt": request.GET.get("receipt", "")}
         status = 200
+        if request.method == "GET" and request.GET.get("t"):
+            # A link from the assistant: the order was verified in the conversation.
+            order = order_of_portal_token(request.GET["t"], store_id=store.pk)
+            if order is None:
+                context["error"] = _("This link has expired. Enter your order number and email to continue.")
+            else:
+                request.session[_SESSION] = {"store": store.slug, "order": order.pk, "gift": False}
+                reason = request.GET.get("reason", "")
+                chosen = f"&reason={reason}" if reason in Reason.values else ""
+                return redirect(f"{_url('returns:start', store.slug)}?lang={language}{chosen}")
         if request.method == "POST":
             data = request.POST
             try:
@@ -139,6 +149,7 @@ def start(request: HttpRequest, store_slug: str) -> HttpResponseBase:
         return redirect("returns:portal", store.slug)
     order, gift = access
     language = pick_language(request, order.locale, store.default_locale)
+    preset = request.GET.get("reason", "") if request.GET.get("reason", "") in Reason.values else ""
     with translation.override(language):
         left = services.returnable_quantities(order)
         lines = {ln.pk: ln for ln in order.lines.all() if left.get(ln.pk, 0) > 0 and not ln.is_gift_card}
@@ -152,7 +163,7 @@ def start(request: HttpRequest, store_slug: str) -> HttpResponseBase:
                     ln,
                     range(1, left[ln.pk] + 1),
                     _int(request.POST.get(f"qty_{ln.pk}")),
-                    request.POST.get(f"reason_{ln.pk}", ""),
+                    request.POST.get(f"reason_{ln.pk}", "") or preset,
                 )
                 for ln in lines.values()
             ],
