@@ -33,6 +33,7 @@ from stay.orders.inputs import (
 from stay.orders.services import checkout_upsert, order_upsert
 
 from . import data
+from .articles import help_centre_create
 
 ACTOR = "demo"
 CENT = Decimal("0.01")
@@ -130,6 +131,7 @@ class DemoBuilder:
             self._carts(store)
         with transaction.atomic():
             self._inbox(store)
+        help_centre_create(store)
         return store, self.report
 
     def _catalog(self, store: Store) -> None:

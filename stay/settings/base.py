@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "stay.channels.sms",
     "stay.channels.webchat",
     "stay.returns",
+    "stay.helpcentre",
+    "stay.assistant",
     "stay.console",
     "stay.demo",
 ]
