@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 
+from stay.assistant.api import router as assistant_router
 from stay.catalog.api import router as products_router
 from stay.conversations.api import router as conversations_router
 from stay.core.api import install_error_handlers
@@ -17,7 +18,8 @@ api = NinjaAPI(
     version="1",
     description=str(
         _(
-            "Customers, orders, products, conversations, gift cards, store credit and returns of the connected store. "
+            "Customers, orders, products, conversations, gift cards, store credit, returns and the assistant "
+            "of the connected store. "
             "Authenticate with `Authorization: Bearer <token>` (create one with `stay token`)."
         )
     ),
@@ -33,3 +35,4 @@ api.add_router("/v1/conversations", conversations_router)
 api.add_router("/v1/giftcards", giftcards_router)
 api.add_router("/v1/customers", credit_router)
 api.add_router("/v1/returns", returns_router)
+api.add_router("/v1/assistant", assistant_router)

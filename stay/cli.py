@@ -13,6 +13,7 @@ OPERATOR_COMMANDS = {
     "token": ("token", "Print a new API token for a user."),
     "ensureadmin": ("ensureadmin", "Create the admin user if there is none, and print its password."),
     "issuecards": ("issuecards", "Issue gift cards in bulk from a CSV and write their codes out."),
+    "assistant": ("assistant", "Measure the assistant: eval FILE.csv, or bench --train T.csv --test E.csv."),
     "smtpd": ("smtpd", "Receive email for the stores' mailboxes over SMTP (--port N)."),
     "migrate": ("migrate", "Create or upgrade the database tables."),
 }

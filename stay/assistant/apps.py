@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AssistantConfig(AppConfig):
+    name = "stay.assistant"
+    label = "assistant"
+    verbose_name = _("Assistant")
+
+    def ready(self) -> None:
+        from stay.core.events import subscribe
+        from stay.helpcentre.selectors import register_intent_guesser
+
+        from . import services, tasks
+
+        subscribe("conversation.message_received", tasks.answer_later)
+        register_intent_guesser(services.guess_intents)

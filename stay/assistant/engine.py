@@ -1,0 +1,143 @@
+"""The intent engine: which of the known intents a message is, and how sure we are.
+
+Features: the sentence vector of the message (``stay.core.textmodel``: multilingual, so an
+English example also teaches the Korean side) beside TF-IDF character and word n-grams,
+which catch the exact words and spellings a small model blurs. A multinomial logistic
+regression over both gives a calibrated-enough probability per intent: the highest is the
+confidence the assistant acts on. ADR 0009 records the choice and its measurements.
+"""
+
+import csv
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from stay.core.textmodel import embed
+
+DATA = Path(__file__).parent / "data"
+BUILT_IN = DATA / "intents.csv"
+TEST_SET = DATA / "testset.csv"
+# How much the n-gram features count beside the sentence vector (measured, ADR 0009).
+NGRAM_WEIGHT = 0.3
+REGULARISATION = 100.0
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    intent: str
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    intent: str
+    confidence: float
+    ranking: tuple[tuple[str, float], ...]  # the best few, best first
+
+
+def read_examples(path: Path | str, *, label_column: str = "") -> list[Example]:
+    """Rows of a CSV file with a ``text`` column and ``intent`` (or ``category``, or
+    ``label_column``), optional ``lang``. A row without text or intent is an error naming
+    its line."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        columns = reader.fieldnames or []
+        label = label_column or next((c for c in ("intent", "category", "label") if c in columns), "")
+        if "text" not in columns or not label:
+            raise ValueError(f"{path}: the first line must name a text column and an intent column, got {columns}")
+        rows = []
+        for number, row in enumerate(reader, start=2):
+            text, intent = (row.get("text") or "").strip(), (row.get(label) or "").strip()
+            if not text or not intent:
+                raise ValueError(f"{path}, line {number}: needs both a text and an intent")
+            rows.append(Example(text=text, intent=intent, language=(row.get("lang") or "").strip()))
+    return rows
+
+
+def built_in_examples() -> list[Example]:
+    return read_examples(BUILT_IN)
+
+
+class Ngrams:
+    """TF-IDF of character 1-5-grams (within words) beside word 1-3-grams."""
+
+    def __init__(self) -> None:
+        self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 5), sublinear_tf=True)
+        self.words = TfidfVectorizer(ngram_range=(1, 3), sublinear_tf=True)
+
+    def fit_transform(self, texts: Sequence[str]) -> csr_matrix:
+        return hstack([self.chars.fit_transform(texts), self.words.fit_transform(texts)]).tocsr()
+
+    def transform(self, texts: Sequence[str]) -> csr_matrix:
+        return hstack([self.chars.transform(texts), self.words.transform(texts)]).tocsr()
+
+
+class IntentEngine:
+    """Trained once from examples; then ``predict`` is one sentence vector and a dot product."""
+
+    def __init__(self, examples: Sequence[Example], *, remember: bool = True) -> None:
+        if len({e.intent for e in examples}) < 2:
+            raise ValueError("an intent engine needs examples of at least two intents")
+        started = time.perf_counter()
+        texts = [e.text for e in examples]
+        self.ngrams = Ngrams()
+        grams = self.ngrams.fit_transform(texts)
+        vectors = embed(texts, query=True, remember=remember)
+        classifier = LogisticRegression(C=REGULARISATION, max_iter=3000)
+        classifier.fit(self._features(grams, vectors), [e.intent for e in examples])
+        self.intents: list[str] = [str(c) for c in classifier.classes_]
+        # Kept as plain matrices: scoring a message is then two products and a softmax,
+        # without the per-call checks of scikit-learn's predict_proba.
+        split = grams.shape[1]
+        self.gram_weights = np.ascontiguousarray(classifier.coef_[:, :split].T * NGRAM_WEIGHT)
+        self.vector_weights = np.ascontiguousarray(classifier.coef_[:, split:].T, dtype=np.float32)
+        self.bias = classifier.intercept_
+        self.examples = len(examples)
+        self.trained_in = time.perf_counter() - started
+
+    @staticmethod
+    def _features(grams: csr_matrix, vectors: np.ndarray) -> csr_matrix:
+        return hstack([grams * NGRAM_WEIGHT, csr_matrix(vectors)]).tocsr()
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        logits = self.ngrams.transform(texts) @ self.gram_weights
+        logits += embed(texts, query=True) @ self.vector_weights + self.bias
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return np.asarray(exp / exp.sum(axis=1, keepdims=True))
+
+    def predict(self, text: str) -> Prediction:
+        return self.predict_many([text])[0]
+
+    def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
+        if not texts:
+            return []
+        found = []
+        for row in self.probabilities(texts):
+            order = np.argsort(-row)[:3]
+            ranking = tuple((self.intents[i], float(row[i])) for i in order)
+            found.append(Prediction(intent=ranking[0][0], confidence=ranking[0][1], ranking=ranking))
+        return found
+
+
+def few_shots(examples: Iterable[Example], shots: int, seed: int = 0) -> list[Example]:
+    """``shots`` examples of each intent, drawn reproducibly."""
+    import random
+
+    rng = random.Random(seed)
+    by_intent: dict[str, list[Example]] = {}
+    for example in examples:
+        by_intent.setdefault(example.intent, []).append(example)
+    chosen = []
+    for intent in sorted(by_intent):
+        rows = list(by_intent[intent])
+        rng.shuffle(rows)
+        chosen += rows[:shots]
+    return chosen

@@ -1,0 +1,72 @@
+"""``stay assistant eval FILE.csv`` and ``stay assistant bench --train T.csv --test E.csv``."""
+
+import time
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from stay.assistant.engine import IntentEngine, TEST_SET, few_shots, read_examples
+from stay.assistant.evaluation import evaluate
+from stay.assistant.services import engines, settings_for
+from stay.core.models import Store
+from stay.core.textmodel import encoder
+
+
+class Command(BaseCommand):
+    help = "Measure the assistant: `eval` its intents on labelled messages, `bench` the engine on any data set."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        ev = sub.add_parser("eval", help="Accuracy, macro-F1, worst intents, share answered alone, latency.")
+        ev.add_argument(
+            "file", nargs="?", default=str(TEST_SET), help="CSV with text,intent[,lang] (default: the shipped test set)"
+        )
+        ev.add_argument("--store", default="", help="the store whose intents and threshold to use (slug)")
+        be = sub.add_parser("bench", help="Train the intent engine on one CSV, measure it on another.")
+        be.add_argument("--train", required=True, help="CSV with text and intent (or category)")
+        be.add_argument("--test", required=True, help="CSV with text and intent (or category)")
+        be.add_argument("--shots", type=int, default=0, help="train on K examples per intent (0: all)")
+        be.add_argument("--seed", type=int, default=0, help="which K examples (reproducible)")
+        be.add_argument("--threshold", type=float, default=0.45, help="confidence counted as answered alone")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            if options["action"] == "eval":
+                self.eval(options["file"], options["store"])
+            else:
+                self.bench(options)
+        except (OSError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+
+    def eval(self, path: str, slug: str) -> None:
+        examples = read_examples(path)
+        store = Store.objects.filter(slug=slug).first() if slug else Store.objects.order_by("id").first()
+        if slug and store is None:
+            raise CommandError(f"no store {slug!r}")
+        started = time.perf_counter()
+        if store is not None:
+            engine = engines.get(store)
+            threshold = float(settings_for(store).confidence)
+        else:
+            from stay.assistant.engine import built_in_examples
+
+            engine, threshold = IntentEngine(built_in_examples()), 0.45
+        self.stdout.write(
+            f"model: {encoder().name}; trained on {engine.examples} examples in {time.perf_counter() - started:.1f} s"
+        )
+        report = evaluate(engine.predict, examples, threshold=threshold)
+        self.stdout.write("\n".join(report.lines()))
+
+    def bench(self, options: dict[str, Any]) -> None:
+        train, test = read_examples(options["train"]), read_examples(options["test"])
+        if options["shots"]:
+            train = few_shots(train, options["shots"], options["seed"])
+        started = time.perf_counter()
+        engine = IntentEngine(train)
+        self.stdout.write(
+            f"model: {encoder().name}; {len({e.intent for e in train})} intents, {len(train)} training examples, "
+            f"trained in {time.perf_counter() - started:.1f} s; {len(test)} test messages"
+        )
+        report = evaluate(engine.predict, test, threshold=options["threshold"])
+        self.stdout.write("\n".join(report.lines()))

@@ -1,0 +1,804 @@
+"""The assistant: what a shopper wants, and the answer, an action, or a person.
+
+:func:`assistant_reply` is the one path every caller takes (the chat widget, WhatsApp and SMS
+through :mod:`.tasks`, the API, the agent's suggestions): it reads the message, remembers the
+conversation's state (a verified order, a question waiting for its answer, misses), and
+answers in the shopper's language:
+
+- order status, refund status, starting a return or exchange, cancelling an unshipped order
+  (after an explicit yes), a gift card's balance: from the store's data, and only for a
+  shopper who proved the order is theirs (:mod:`.verification`);
+- anything else the help centre answers: the article's short answer, citing the article;
+- a person when the shopper asks for one, is upset, when the assistant is not confident twice
+  in a row, or when the request needs a person (change an order or its address): an internal
+  note with a summary, the intent and the order goes into the conversation.
+
+Every answer is recorded as a :class:`Turn` (intent, confidence, outcome, action).
+"""
+
+import contextlib
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Max
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from stay.connectors.shopify.calls import platform_call_request
+from stay.conversations import sla
+from stay.conversations.models import AuthorKind, Conversation, ConversationEvent, Direction, Message, Priority
+from stay.conversations.services import conversation_set_priority, conversation_set_tags, note_add
+from stay.core.errors import NotFound, RateLimited, StayError
+from stay.core.models import Store
+from stay.core.textmodel import encoder
+from stay.giftcards.codes import ALPHABET
+from stay.giftcards.selectors import store_credit_of
+from stay.giftcards.services import Caller, gift_card_balance
+from stay.helpcentre.models import Article
+from stay.helpcentre.selectors import Hit, search, text_for
+from stay.orders.models import Order, OrderEvent
+from stay.orders.selectors import cancellable, status_text
+from stay.returns.messages import portal_url, status_url
+from stay.returns.models import Reason
+from stay.returns.selectors import returns_of_order
+
+from .engine import Example, IntentEngine, Prediction, built_in_examples
+from .evaluation import TO_A_PERSON
+from .models import AssistantSettings, Intent, IntentExample, Outcome, Session, Turn
+from .verification import customers_order, proof_in, verified_order
+
+log = logging.getLogger(__name__)
+
+HANDOFF_TAG = "assistant-handoff"
+MISSES_BEFORE_A_PERSON = 2
+NEEDS_ORDER = {
+    "track_order",
+    "refund_status",
+    "cancel_order",
+    "return_item",
+    "exchange_item",
+    "damaged_or_defective",
+    "wrong_or_missing_item",
+}
+RETURN_REASON = {
+    "return_item": "",
+    "exchange_item": Reason.TOO_SMALL.value,
+    "damaged_or_defective": Reason.DEFECTIVE.value,
+    "wrong_or_missing_item": Reason.WRONG_ITEM.value,
+}
+_YES = re.compile(r"^\s*(yes|y|yeah|yep|confirm|ok(ay)?|sure|예|네|넵|응|확인|취소해\s*주세요|맞아요)\b", re.IGNORECASE)
+_NO = re.compile(r"^\s*(no|n|nope|don'?t|keep|아니(요|오)?|아뇨|취소하지)\b", re.IGNORECASE)
+_CODE = re.compile(rf"\b[{ALPHABET}]{{4}}(?:[- ]?[{ALPHABET}]{{4}}){{3}}\b", re.IGNORECASE)
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_LATIN = re.compile(r"[A-Za-z]{2,}")
+# Words of someone upset, beside the complaint intent itself.
+_UPSET = re.compile(
+    r"\b(furious|angry|ridiculous|unacceptable|disgusting|scam|worst|useless|lawyer|sue)\b|화나|화가|최악|어이없|사기|짜증|열받",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Ask:
+    """One message to answer. ``conversation``: where it was said (state is kept there);
+    ``trusted``: an agent reads the answer first (a suggestion), so the conversation's
+    customer counts as verified and nothing is done or remembered."""
+
+    store: Store
+    text: str
+    language: str = ""
+    conversation: Conversation | None = None
+    channel: str = ""
+    client: str = ""
+    trusted: bool = False
+    message: Message | None = None
+
+
+@dataclass
+class Answer:
+    intent: str
+    confidence: float
+    text: str
+    language: str
+    outcome: str = Outcome.ANSWERED
+    action: str = ""
+    handoff_reason: str = ""
+    article: Article | None = None
+    order: Order | None = None
+    links: list[str] = field(default_factory=list)
+    turn_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "intent": self.intent,
+            "confidence": round(self.confidence, 4),
+            "reply": self.text,
+            "language": self.language,
+            "outcome": self.outcome,
+            "action": self.action,
+            "handoff": self.outcome == Outcome.HANDED_OFF,
+            "handoff_reason": self.handoff_reason,
+            "article": self.article.slug if self.article else None,
+            "order": self.order.name if self.order else None,
+        }
+
+
+# --- the engine, one per store, retrained when its examples change ----------------------
+
+
+class _Engines:
+    def __init__(self) -> None:
+        self.by_store: dict[int, tuple[tuple[Any, ...], IntentEngine]] = {}
+        self.lock = threading.Lock()
+        self.built_in: list[Example] | None = None
+
+    def get(self, store: Store) -> IntentEngine:
+        own = IntentExample.objects.filter(intent__store=store)
+        signature = (
+            tuple(own.aggregate(n=Count("id"), last=Max("id")).values()),
+            tuple(Intent.objects.filter(store=store).order_by("name").values_list("name", "enabled")),
+        )
+        cached = self.by_store.get(store.pk)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        with self.lock:
+            cached = self.by_store.get(store.pk)
+            if cached is not None and cached[0] == signature:
+                return cached[1]
+            engine = IntentEngine(self.examples(store))
+            self.by_store[store.pk] = (signature, engine)
+            log.info("assistant for %s trained on %d examples in %.1f s", store, engine.examples, engine.trained_in)
+            return engine
+
+    def examples(self, store: Store) -> list[Example]:
+        if self.built_in is None:
+            self.built_in = built_in_examples()
+        disabled = set(Intent.objects.filter(store=store, enabled=False).values_list("name", flat=True))
+        own = [
+            Example(text=e.text, intent=e.intent.name, language=e.language)
+            for e in IntentExample.objects.filter(intent__store=store, intent__enabled=True).select_related("intent")
+        ]
+        return [e for e in self.built_in + own if e.intent not in disabled]
+
+
+engines = _Engines()
+
+
+def guess_intents(store: Store, text: str) -> tuple[str, ...]:
+    """For the help centre's search: the intent a question most likely is, if fairly sure."""
+    prediction = engines.get(store).predict(text)
+    return (prediction.intent,) if prediction.confidence >= 0.5 else ()
+
+
+def settings_for(store: Store) -> AssistantSettings:
+    found, _created = AssistantSettings.objects.get_or_create(
+        store=store, defaults={"channels": ["webchat", "whatsapp", "sms"]}
+    )
+    return found
+
+
+# --- language -------------------------------------------------------------------------
+
+
+def language_of(ask: Ask) -> str:
+    """The language to answer in: the caller's, else the one the message is written in,
+    else the customer's, else the store's."""
+    shipped = {code for code, _name in settings.LANGUAGES}
+    if ask.language[:2] in shipped:
+        return ask.language[:2]
+    if _HANGUL.search(ask.text):
+        return "ko"
+    if _LATIN.search(ask.text):
+        return "en"
+    customer = ask.conversation.customer if ask.conversation else None
+    for code in ((customer.locale if customer else ""), ask.store.default_locale):
+        if code and code[:2] in shipped:
+            return code[:2]
+    return "en"
+
+
+# --- the conversation's memory ----------------------------------------------------------
+
+
+class _State:
+    def __init__(self, ask: Ask) -> None:
+        self.session: Session | None = None
+        self.data: dict[str, Any] = {}
+        if ask.conversation is not None and not ask.trusted:
+            self.session, _created = Session.objects.get_or_create(conversation=ask.conversation)
+            self.data = dict(self.session.state)
+
+    def save(self) -> None:
+        if self.session is not None:
+            Session.objects.filter(pk=self.session.pk).update(state=self.data, updated_at=timezone.now())
+
+
+def handed_off(conversation: Conversation) -> bool:
+    """Whether a person has the conversation: it was handed over and not resolved since."""
+    session = Session.objects.filter(conversation=conversation).first()
+    at = session.state.get("handoff_at") if session else None
+    if not at:
+        return False
+    since = parse_datetime(at)
+    return not ConversationEvent.objects.filter(
+        conversation=conversation, kind="status_changed", data__to="resolved", created_at__gt=since
+    ).exists()
+
+
+# --- answering --------------------------------------------------------------------------
+
+
+class _Reply:
+    """Everything one answer needs, so the handlers below stay small."""
+
+    def __init__(self, ask: Ask, language: str, prediction: Prediction, state: _State, threshold: float) -> None:
+        self.ask = ask
+        self.store = ask.store
+        self.language = language
+        self.prediction = prediction
+        self.state = state
+        self.threshold = threshold
+
+    def answer(self, text: str, **values: Any) -> Answer:
+        return Answer(
+            intent=values.pop("intent", self.prediction.intent),
+            confidence=self.prediction.confidence,
+            text=text,
+            language=self.language,
+            **values,
+        )
+
+    # the order in question
+
+    def order(self) -> Order | None:
+        proof = proof_in(self.ask.text, region=self.store.country)
+        conversation = self.ask.conversation
+        if conversation is not None and (self.ask.trusted or _chat_verified(conversation)):
+            return customers_order(customer_id=conversation.customer_id, number=proof.number)
+        if proof.complete:
+            who = f"c{conversation.pk}" if conversation else f"ip:{self.ask.client}"
+            order = verified_order(store=self.store, proof=proof, who=who)
+            if order is not None:
+                self.state.data["order"] = order.pk
+                return order
+            self.state.data["failed_proof"] = True
+            return None
+        known = self.state.data.get("order")
+        if known:
+            return Order.objects.filter(pk=known, store=self.store).first()
+        return None
+
+
+def _chat_verified(conversation: Conversation) -> bool:
+    """The storefront vouched for this chat visitor (identity verification)."""
+    last = (
+        conversation.messages.filter(direction=Direction.IN, identity__isnull=False)
+        .select_related("identity")
+        .order_by("-id")
+        .first()
+    )
+    return bool(last and last.identity and last.identity.verified and last.identity.kind == "chat")
+
+
+def assistant_reply(ask: Ask) -> Answer:
+    """Answer one message (see the module's description). Records the turn."""
+    started = time.perf_counter()
+    language = language_of(ask)
+    with override(language):
+        state = _State(ask)
+        answer = _answer(ask, language, state)
+        if not ask.trusted:
+            state.save()
+    answer.language = language
+    latency = int((time.perf_counter() - started) * 1000)
+    if ask.trusted:
+        answer.outcome = Outcome.SUGGESTED
+    answer.turn_id = _record(ask, answer, latency)
+    return answer
+
+
+def _answer(ask: Ask, language: str, state: _State) -> Answer:
+    store_settings = settings_for(ask.store)
+    threshold = float(store_settings.confidence)
+    pending = state.data.get("pending") or {}
+
+    if pending.get("await") == "cancel_confirm" and not ask.trusted:
+        state.data.pop("pending", None)
+        order = Order.objects.filter(pk=pending.get("order"), store=ask.store).first()
+        if order is not None and _YES.search(ask.text):
+            return _cancel(ask, order, state)
+        if order is not None and _NO.search(ask.text):
+            return Answer(
+                "cancel_order",
+                1.0,
+                _("All right: order %(name)s stays as it is.") % {"name": order.name},
+                language,
+                action="cancel_declined",
+            )
+
+    prediction = engines.get(ask.store).predict(ask.text)
+    reply = _Reply(ask, language, prediction, state, threshold)
+
+    # A shopper answering "which order?" or "which card?" is continuing, whatever the words;
+    # so is one who sends only an order number with an email, or only a card's code.
+    unsure = prediction.confidence < threshold or prediction.intent == "out_of_scope"
+    proof = proof_in(ask.text, region=ask.store.country)
+    if pending.get("await") == "order" and proof.any:
+        reply.prediction = _sure(pending["intent"])
+    elif unsure and proof.complete:
+        reply.prediction = _sure("track_order")
+    if _CODE.search(ask.text) and (pending.get("await") == "gift_card_code" or unsure):
+        reply.prediction = _sure("gift_card_balance")
+    state.data.pop("pending", None)
+
+    intent, confidence = reply.prediction.intent, reply.prediction.confidence
+    custom = Intent.objects.filter(store=ask.store, name=intent, enabled=True).select_related("article").first()
+
+    if intent == "contact_human" and confidence >= threshold:
+        return _handoff(reply, "asked for a person")
+    if (intent == "complaint" and confidence >= threshold) or _UPSET.search(ask.text):
+        return _handoff(
+            reply, "upset", intent="complaint" if intent != "complaint" and _UPSET.search(ask.text) else intent
+        )
+    if confidence < threshold or intent == "out_of_scope":
+        return _miss(reply)
+    state.data["misses"] = 0
+    if custom is not None and (custom.to_a_person or intent in TO_A_PERSON):
+        return _handoff(reply, "needs a person")
+    if intent in ("change_order", "change_shipping_address"):
+        return _handoff(reply, "needs a person")
+    if custom is not None and (custom.answers or custom.article):
+        return _custom(reply, custom)
+    handler = HANDLERS.get(intent)
+    if handler is not None:
+        return handler(reply)
+    return _from_help_centre(reply) or _miss(reply)
+
+
+def _sure(intent: str) -> Prediction:
+    return Prediction(intent, 1.0, ((intent, 1.0),))
+
+
+def _record(ask: Ask, answer: Answer, latency: int) -> int:
+    return Turn.objects.create(
+        store=ask.store,
+        conversation=ask.conversation,
+        message=ask.message,
+        channel=ask.channel,
+        language=answer.language,
+        intent=answer.intent,
+        confidence=answer.confidence,
+        outcome=answer.outcome,
+        action=answer.action,
+        handoff_reason=answer.handoff_reason,
+        article=answer.article,
+        text=answer.text[:4000],
+        latency_ms=latency,
+    ).pk
+
+
+# --- misses and handing over ------------------------------------------------------------
+
+
+def _topics() -> str:
+    return _(
+        "your order's status, returns and exchanges, cancelling an order, gift card balances, or our help articles"
+    )
+
+
+def _miss(reply: _Reply) -> Answer:
+    misses = int(reply.state.data.get("misses", 0)) + 1
+    reply.state.data["misses"] = misses
+    if misses >= MISSES_BEFORE_A_PERSON and not reply.ask.trusted:
+        return _handoff(reply, "not understood")
+    hits = _articles(reply, limit=1)
+    if hits and reply.prediction.intent != "out_of_scope":
+        found = _from_help_centre(reply, hits=hits)
+        if found is not None:
+            return found
+    if reply.prediction.intent == "out_of_scope":
+        text = _("I can only help with this store: %(topics)s.") % {"topics": _topics()}
+    else:
+        text = _("Sorry, I didn't understand. I can help with %(topics)s. Could you say it another way?") % {
+            "topics": _topics()
+        }
+    return reply.answer(
+        text + " " + _("Or write “agent” to talk to a person."), outcome=Outcome.ASKED, action="rephrase"
+    )
+
+
+def _summary(reply: _Reply, reason: str, order: Order | None) -> str:
+    conversation = reply.ask.conversation
+    said = []
+    if conversation is not None:
+        said = list(
+            conversation.messages.filter(direction=Direction.IN).order_by("-id").values_list("text", flat=True)[:3]
+        )[::-1]
+    reasons = {
+        "asked for a person": _("the shopper asked for a person"),
+        "upset": _("the shopper seems upset"),
+        "not understood": _("the assistant did not understand twice"),
+        "needs a person": _("this request needs a person"),
+    }
+    verified = reply.state.data.get("order") == (order.pk if order else None) or reply.ask.trusted
+    lines = [
+        _("Handed over by the assistant: %(reason)s.") % {"reason": reasons.get(reason, reason)},
+        _("Intent: %(intent)s (confidence %(confidence)s).")
+        % {"intent": reply.prediction.intent, "confidence": f"{reply.prediction.confidence:.0%}"},
+    ]
+    if order is not None:
+        lines.append(
+            _("Order: %(name)s (%(state)s).")
+            % {"name": order.name, "state": _("verified") if verified else _("not verified")}
+        )
+    else:
+        lines.append(_("Order: not given yet."))
+    if said:
+        lines.append(_("The shopper said:"))
+        lines += [f"> {text[:300]}" for text in said]
+    return "\n".join(lines)
+
+
+def _handoff(reply: _Reply, reason: str, intent: str = "") -> Answer:
+    """Give the conversation to a person: a summary note, a tag, a higher priority when the
+    shopper is upset; tell the shopper when someone will answer and what to send meanwhile."""
+    order = None
+    with contextlib.suppress(RateLimited):
+        order = reply.order()
+    conversation = reply.ask.conversation
+    if conversation is not None and not reply.ask.trusted:
+        with transaction.atomic():
+            note_add(
+                conversation=conversation, text=_summary(reply, reason, order), author=None, author_kind=AuthorKind.BOT
+            )
+            conversation_set_tags(conversation=conversation, tags=sorted({*conversation.tags, HANDOFF_TAG}), actor=None)
+            if reason == "upset" and conversation.priority in (Priority.NORMAL, Priority.LOW):
+                conversation_set_priority(conversation=conversation, priority=Priority.HIGH, actor=None)
+        reply.state.data["handoff_at"] = timezone.now().isoformat()
+        reply.state.data["misses"] = 0
+    now = timezone.now()
+    opens = sla.next_opening(reply.store, now)
+    if opens <= now:
+        text = _("I'm passing you to a person on our team; they will reply here shortly.")
+    else:
+        local = timezone.localtime(opens, ZoneInfo(reply.store.timezone or "UTC"))
+        # Translators: a date format (Django's date syntax): the day and time the team is back.
+        when = formats.date_format(local, _("D j M, H:i"))
+        text = _(
+            "Our team is away right now and will reply from %(when)s. So that they can help at once, "
+            "please send your order number and what happened (photos help if something is damaged)."
+        ) % {"when": when}
+    return reply.answer(
+        text,
+        intent=intent or reply.prediction.intent,
+        outcome=Outcome.HANDED_OFF,
+        action="handoff",
+        handoff_reason=reason,
+        order=order,
+    )
+
+
+# --- the help centre ----------------------------------------------------------------------
+
+
+def _articles(reply: _Reply, limit: int = 3) -> list[Hit]:
+    return search(reply.store, reply.ask.text, language=reply.language, limit=limit, intents=(reply.prediction.intent,))
+
+
+def article_url(article: Article, language: str) -> str:
+    url = reverse("helpcentre:article", args=[article.store.slug, article.slug])
+    return f"{settings.PUBLIC_URL}{url}?lang={language}"
+
+
+def _cite(reply: _Reply, hit_article: Article, lead: str = "") -> Answer | None:
+    text = text_for(hit_article, reply.language)
+    if text is None:
+        return None
+    body = text.summary or text.body.split("\n\n")[0]
+    url = article_url(hit_article, reply.language)
+    words = " ".join(
+        p for p in (lead, body.strip(), _("More in “%(title)s”: %(url)s") % {"title": text.title, "url": url}) if p
+    )
+    return reply.answer(words, article=hit_article, action="article", links=[url])
+
+
+def _from_help_centre(reply: _Reply, hits: list[Hit] | None = None, lead: str = "") -> Answer | None:
+    """The article that answers the question: one written for this intent if the question is
+    close to it, else the closest article if it is close enough."""
+    hits = _articles(reply) if hits is None else hits
+    for hit in hits:
+        if reply.prediction.intent in hit.article.intents and hit.score >= encoder().loosely_related:
+            return _cite(reply, hit.article, lead)
+    if hits and hits[0].score >= encoder().related:
+        return _cite(reply, hits[0].article, lead)
+    # Nothing close enough: the article written for this intent, if the store has one.
+    published = Article.objects.filter(store=reply.store, published=True).select_related("store")
+    tagged = next((a for a in published.prefetch_related("texts") if reply.prediction.intent in a.intents), None)
+    return _cite(reply, tagged, lead) if tagged is not None else None
+
+
+def _custom(reply: _Reply, intent: Intent) -> Answer:
+    said = intent.answers.get(reply.language) or intent.answers.get(reply.store.default_locale) or ""
+    if intent.article is not None:
+        cited = _cite(reply, intent.article, lead=said)
+        if cited is not None:
+            return cited
+    return reply.answer(said, action="custom_answer")
+
+
+# --- the order intents --------------------------------------------------------------------
+
+
+def _ask_for_order(reply: _Reply, general: Answer | None = None) -> Answer:
+    """The general answer (if any), and how to prove which order is theirs."""
+    reply.state.data["pending"] = {"await": "order", "intent": reply.prediction.intent}
+    failed = reply.state.data.pop("failed_proof", False)
+    how = _(
+        "To look at your order, send me its number and the email address or phone number you ordered with, "
+        "e.g. “#1001 jane@example.com”."
+    )
+    if failed:
+        how = _(
+            "I couldn't find an order with those details. Check the order number and the email or phone, and try again."
+        )
+    lead = f"{general.text}\n\n" if general is not None else ""
+    return reply.answer(
+        lead + how,
+        outcome=Outcome.ASKED,
+        action="verify",
+        article=general.article if general else None,
+    )
+
+
+def _order_intent(reply: _Reply) -> Answer:
+    try:
+        order = reply.order()
+    except RateLimited as exc:
+        return reply.answer(str(exc), outcome=Outcome.ASKED, action="rate_limited")
+    if order is None:
+        general = _from_help_centre(reply) if reply.prediction.intent not in ("track_order", "refund_status") else None
+        return _ask_for_order(reply, general)
+    return ORDER_HANDLERS[reply.prediction.intent](reply, order)
+
+
+def _track(reply: _Reply, order: Order) -> Answer:
+    return reply.answer(status_text(order, reply.language), outcome=Outcome.ACTED, action="order_status", order=order)
+
+
+def _refund_status(reply: _Reply, order: Order) -> Answer:
+    lines = []
+    for refund in order.refunds.order_by("created_at"):
+        lines.append(
+            _("%(amount)s %(currency)s was refunded on %(date)s; banks take 3–10 working days to show it.")
+            % {"amount": refund.amount, "currency": order.currency, "date": refund.created_at.date().isoformat()}
+        )
+    for ret in returns_of_order(order):
+        lines.append(
+            _("Return %(number)s: %(status)s. Follow it here: %(url)s")
+            % {"number": ret.number, "status": ret.get_status_display(), "url": status_url(ret)}
+        )
+    if not lines:
+        lines.append(_("There is no refund or return on order %(name)s yet.") % {"name": order.name})
+    return reply.answer("\n".join(lines), outcome=Outcome.ACTED, action="refund_status", order=order)
+
+
+def _returns(reply: _Reply, order: Order) -> Answer:
+    intent = reply.prediction.intent
+    url = portal_url(order, reason=RETURN_REASON.get(intent, ""), language=reply.language)
+    if intent == "damaged_or_defective":
+        lead = _(
+            "I'm sorry it arrived like that. Choose the item and “Defective” here, add a photo, "
+            "and we will send a replacement at once:"
+        )
+    elif intent == "wrong_or_missing_item":
+        lead = _(
+            "I'm sorry about the mix-up. Choose the item and “Wrong item sent” here and we will put it right at once:"
+        )
+    elif intent == "exchange_item":
+        lead = _("You can swap for another size or colour in a few clicks here:")
+    else:
+        lead = _("You can start the return for order %(name)s here; the label is printable at the end:") % {
+            "name": order.name
+        }
+    return reply.answer(f"{lead} {url}", outcome=Outcome.ACTED, action="return_link", order=order, links=[url])
+
+
+def _cancel_offer(reply: _Reply, order: Order) -> Answer:
+    if order.cancelled_at:
+        return reply.answer(
+            _("Order %(name)s is already cancelled.") % {"name": order.name}, order=order, action="cancel_refused"
+        )
+    if not cancellable(order):
+        url = portal_url(order, language=reply.language)
+        return reply.answer(
+            _(
+                "Order %(name)s has already shipped, so it can't be cancelled, "
+                "but you can return it once it arrives: %(url)s"
+            )
+            % {"name": order.name, "url": url},
+            order=order,
+            action="cancel_refused",
+            links=[url],
+        )
+    if reply.ask.trusted:
+        return reply.answer(
+            _("Order %(name)s has not shipped yet and can be cancelled from the order panel.") % {"name": order.name},
+            order=order,
+        )
+    reply.state.data["pending"] = {"await": "cancel_confirm", "order": order.pk}
+    items = ", ".join(f"{line.quantity} × {line.title}" for line in order.lines.all()[:5])
+    return reply.answer(
+        _(
+            "Do you want me to cancel order %(name)s (%(items)s, %(total)s %(currency)s)? "
+            "Reply YES to cancel it, or NO to keep it."
+        )
+        % {"name": order.name, "items": items, "total": order.total, "currency": order.currency},
+        outcome=Outcome.ASKED,
+        action="cancel_confirm",
+        order=order,
+    )
+
+
+def _cancel(ask: Ask, order: Order, state: _State) -> Answer:
+    """The shopper said yes: ask the store to cancel (a durable platform call, once)."""
+    language = language_of(ask)
+    if not cancellable(order):
+        return Answer(
+            "cancel_order",
+            1.0,
+            _("Order %(name)s has shipped meanwhile, so it can no longer be cancelled.") % {"name": order.name},
+            language,
+            action="cancel_refused",
+            order=order,
+        )
+    conversation = ask.conversation
+    key = f"assistant:cancel:{order.pk}"
+    with transaction.atomic():
+        call = platform_call_request(
+            store=ask.store,
+            action="cancel_order",
+            params={"order_id": order.platform_id, "reason": "customer"},
+            idempotency_key=key,
+            requested_by="assistant",
+        )
+        data = {"order": order.name, "key": key, "call": call.pk, "by": "assistant"}
+        OrderEvent.objects.create(order=order, kind="cancel_requested", actor="assistant", data=data)
+        if conversation is not None:
+            ConversationEvent.objects.create(
+                conversation=conversation, kind="order_cancel", actor="assistant", data=data
+            )
+    return Answer(
+        "cancel_order",
+        1.0,
+        _(
+            "Done: order %(name)s is being cancelled. "
+            "You will get a confirmation, and the refund goes back to how you paid."
+        )
+        % {"name": order.name},
+        language,
+        outcome=Outcome.ACTED,
+        action="cancel_order",
+        order=order,
+    )
+
+
+ORDER_HANDLERS = {
+    "track_order": _track,
+    "refund_status": _refund_status,
+    "cancel_order": _cancel_offer,
+    "return_item": _returns,
+    "exchange_item": _returns,
+    "damaged_or_defective": _returns,
+    "wrong_or_missing_item": _returns,
+}
+
+
+# --- gift cards -------------------------------------------------------------------------------
+
+
+def _redact(ask: Ask) -> None:
+    """A card's code is as good as cash: it is not kept in the conversation."""
+    conversation = ask.conversation
+    if conversation is None:
+        return
+    last = conversation.messages.filter(direction=Direction.IN).order_by("-id").first()
+    if last is not None and _CODE.search(last.text):
+        masked = _CODE.sub(lambda m: "••••-••••-••••-" + m.group(0)[-4:].upper(), last.text)
+        type(last).objects.filter(pk=last.pk).update(text=masked, original="")
+
+
+def _gift_card(reply: _Reply) -> Answer:
+    found = _CODE.search(reply.ask.text)
+    if found:
+        code = found.group(0)
+        _redact(reply.ask)
+        try:
+            card = gift_card_balance(
+                store=reply.store,
+                code=code,
+                caller=Caller(
+                    actor="assistant",
+                    client=reply.ask.client
+                    or f"conversation:{reply.ask.conversation.pk if reply.ask.conversation else ''}",
+                ),
+            )
+        except RateLimited as exc:
+            return reply.answer(str(exc), outcome=Outcome.ASKED, action="rate_limited")
+        except (NotFound, StayError):
+            return reply.answer(
+                _(
+                    "I couldn't find a gift card with that code. "
+                    "Check it and send it again (letters and digits, dashes optional)."
+                ),
+                outcome=Outcome.ASKED,
+                action="gift_card_unknown",
+            )
+        text = _("The card ending %(last4)s has %(balance)s %(currency)s left.") % {
+            "last4": card["last4"],
+            "balance": card["available"],
+            "currency": card["currency"],
+        }
+        if card["expires_at"]:
+            text += " " + _("It can be used until %(date)s.") % {"date": card["expires_at"].date().isoformat()}
+        return reply.answer(text, outcome=Outcome.ACTED, action="gift_card_balance")
+    conversation = reply.ask.conversation
+    if conversation is not None and (reply.ask.trusted or _chat_verified(conversation)):
+        credit = [c for c in store_credit_of(customer=conversation.customer) if c.balance > 0]
+        if credit:
+            text = " ".join(
+                _("You have %(balance)s %(currency)s of store credit.")
+                % {"balance": c.available, "currency": c.currency}
+                for c in credit
+            )
+            return reply.answer(
+                text + " " + _("For a gift card, send me its code."), outcome=Outcome.ACTED, action="store_credit"
+            )
+    reply.state.data["pending"] = {"await": "gift_card_code"}
+    return reply.answer(
+        _(
+            "Send me the gift card's code (16 letters and digits, on the card or in its email) "
+            "and I'll tell you what is left on it."
+        ),
+        outcome=Outcome.ASKED,
+        action="ask_code",
+    )
+
+
+# --- small talk ---------------------------------------------------------------------------------
+
+
+def _greeting(reply: _Reply) -> Answer:
+    return reply.answer(
+        _("Hello! I'm %(store)s's assistant. I can help with %(topics)s.")
+        % {"store": reply.store.name, "topics": _topics()}
+    )
+
+
+def _thanks(reply: _Reply) -> Answer:
+    return reply.answer(_("You're welcome! Anything else I can help with?"))
+
+
+def _feedback(reply: _Reply) -> Answer:
+    conversation = reply.ask.conversation
+    if conversation is not None and not reply.ask.trusted:
+        conversation_set_tags(conversation=conversation, tags=sorted({*conversation.tags, "feedback"}), actor=None)
+    return reply.answer(_("Thank you for telling us: I've passed it on to the team."), action="feedback_recorded")
+
+
+HANDLERS = {
+    **dict.fromkeys(NEEDS_ORDER, _order_intent),
+    "gift_card_balance": _gift_card,
+    "greeting": _greeting,
+    "thanks": _thanks,
+    "feedback": _feedback,
+}

@@ -1,0 +1,96 @@
+"""Who may see an order: a shopper proves it is theirs with its number and the email or phone
+on it (or by chatting from a storefront that vouched for them). Attempts are rate-limited per
+conversation and per order number, and a miss says the same whatever was wrong, so the
+assistant cannot be used to find out anything about someone else's order."""
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+from django.db.models import Q
+
+from stay.core.models import Store
+from stay.core.ratelimit import rate_hit
+from stay.orders.models import Order
+
+ATTEMPTS_PER_HOUR = 5  # per conversation (or client)
+ATTEMPTS_PER_ORDER_PER_HOUR = 10
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# "#1001", "order 1001", "1001번"; a phone number is not an order number (too long).
+_ORDER = re.compile(r"(?<![\d+])#?\s?(\d{3,9})(?!\d)")
+
+
+@dataclass(frozen=True)
+class Proof:
+    number: str = ""
+    email: str = ""
+    phone: str = ""
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.number and (self.email or self.phone))
+
+    @property
+    def any(self) -> bool:
+        return bool(self.number or self.email or self.phone)
+
+
+def _phones(text: str, region: str) -> list[str]:
+    found = []
+    for match in phonenumbers.PhoneNumberMatcher(text, region or "US"):
+        found.append(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164))
+    return found
+
+
+def proof_in(text: str, *, region: str) -> Proof:
+    """The order number, email and phone a shopper typed, if any."""
+    email_match = _EMAIL.search(text)
+    email = email_match.group(0).lower() if email_match else ""
+    phones = _phones(_EMAIL.sub(" ", text), region)
+    rest = _EMAIL.sub(" ", text)
+    for phone in phones:
+        rest = rest.replace(phone, " ")
+    numbers = [n for n in _ORDER.findall(rest) if not any(n in p for p in phones)]
+    return Proof(number=numbers[0] if numbers else "", email=email, phone=phones[0] if phones else "")
+
+
+def _same_phone(order: Order, phone: str, region: str) -> bool:
+    if not order.phone or not phone:
+        return False
+    try:
+        on_order = phonenumbers.parse(order.phone, region or "US")
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.format_number(on_order, phonenumbers.PhoneNumberFormat.E164) == phone
+
+
+def orders_numbered(store: Store, number: str) -> list[Order]:
+    number = number.strip().lstrip("#")
+    if not number:
+        return []
+    return list(Order.objects.filter(store=store).filter(Q(name=f"#{number}") | Q(name=number) | Q(number=number))[:5])
+
+
+def verified_order(*, store: Store, proof: Proof, who: str) -> Order | None:
+    """The order ``proof`` names, if its email or phone is the one on the order. ``who`` is
+    the conversation (or client) the attempt counts against. Raises ``RateLimited``."""
+    if not proof.complete:
+        return None
+    rate_hit(f"assistant:verify:{store.pk}:{who}", limit=ATTEMPTS_PER_HOUR, per_seconds=3600)
+    rate_hit(f"assistant:order:{store.pk}:{proof.number}", limit=ATTEMPTS_PER_ORDER_PER_HOUR, per_seconds=3600)
+    for order in orders_numbered(store, proof.number):
+        if proof.email and order.email and order.email.lower() == proof.email:
+            return order
+        if _same_phone(order, proof.phone, store.country):
+            return order
+    return None
+
+
+def customers_order(*, customer_id: int, number: str = "") -> Order | None:
+    """A verified customer's order: the one numbered ``number``, else their latest."""
+    orders = Order.objects.filter(customer_id=customer_id).order_by("-placed_at", "-id")
+    if number:
+        number = number.lstrip("#")
+        return orders.filter(Q(name=f"#{number}") | Q(name=number) | Q(number=number)).first()
+    return orders.first()
