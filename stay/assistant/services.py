@@ -17,6 +17,7 @@ Every answer is recorded as a :class:`Turn` (intent, confidence, outcome, action
 """
 
 import contextlib
+import hashlib
 import logging
 import re
 import threading
@@ -55,7 +56,7 @@ from stay.returns.selectors import returns_of_order
 from .engine import Example, IntentEngine, Prediction, built_in_examples
 from .evaluation import TO_A_PERSON
 from .models import AssistantSettings, Intent, IntentExample, Outcome, Session, Turn
-from .verification import customers_order, proof_in, verified_order
+from .verification import customers_order, proof_in, verified_order, without_proof
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +138,12 @@ class Answer:
 
 
 class _Engines:
+    """One engine per set of examples: stores with the same examples share it, and a store
+    whose examples change gets a new one (trained once, in a few seconds)."""
+
     def __init__(self) -> None:
-        self.by_store: dict[int, tuple[tuple[Any, ...], IntentEngine]] = {}
+        self.by_store: dict[int, tuple[tuple[Any, ...], str]] = {}
+        self.by_examples: dict[str, IntentEngine] = {}
         self.lock = threading.Lock()
         self.built_in: list[Example] | None = None
 
@@ -148,17 +153,19 @@ class _Engines:
             tuple(own.aggregate(n=Count("id"), last=Max("id")).values()),
             tuple(Intent.objects.filter(store=store).order_by("name").values_list("name", "enabled")),
         )
-        cached = self.by_store.get(store.pk)
-        if cached is not None and cached[0] == signature:
-            return cached[1]
+        known = self.by_store.get(store.pk)
+        if known is not None and known[0] == signature and known[1] in self.by_examples:
+            return self.by_examples[known[1]]
+        examples = self.examples(store)
+        key = hashlib.sha256("\n".join(f"{e.intent}\t{e.text}" for e in examples).encode()).hexdigest()
         with self.lock:
-            cached = self.by_store.get(store.pk)
-            if cached is not None and cached[0] == signature:
-                return cached[1]
-            engine = IntentEngine(self.examples(store))
-            self.by_store[store.pk] = (signature, engine)
-            log.info("assistant for %s trained on %d examples in %.1f s", store, engine.examples, engine.trained_in)
-            return engine
+            engine = self.by_examples.get(key)
+            if engine is None:
+                engine = IntentEngine(examples)
+                self.by_examples[key] = engine
+                log.info("assistant for %s trained on %d examples in %.1f s", store, engine.examples, engine.trained_in)
+            self.by_store[store.pk] = (signature, key)
+        return engine
 
     def examples(self, store: Store) -> list[Example]:
         if self.built_in is None:
@@ -166,7 +173,9 @@ class _Engines:
         disabled = set(Intent.objects.filter(store=store, enabled=False).values_list("name", flat=True))
         own = [
             Example(text=e.text, intent=e.intent.name, language=e.language)
-            for e in IntentExample.objects.filter(intent__store=store, intent__enabled=True).select_related("intent")
+            for e in IntentExample.objects.filter(intent__store=store, intent__enabled=True)
+            .select_related("intent")
+            .order_by("id")
         ]
         return [e for e in self.built_in + own if e.intent not in disabled]
 
@@ -182,7 +191,8 @@ def guess_intents(store: Store, text: str) -> tuple[str, ...]:
 
 def settings_for(store: Store) -> AssistantSettings:
     found, _created = AssistantSettings.objects.get_or_create(
-        store=store, defaults={"channels": ["webchat", "whatsapp", "sms"]}
+        store=store,
+        defaults={"channels": ["webchat", "whatsapp", "sms"], "enabled": settings.ASSISTANT_ANSWERS_BY_DEFAULT},
     )
     return found
 
@@ -326,7 +336,9 @@ def _answer(ask: Ask, language: str, state: _State) -> Answer:
                 action="cancel_declined",
             )
 
-    prediction = engines.get(ask.store).predict(ask.text)
+    # The intent is in the words, not in the order number or address that came with them.
+    words = without_proof(_CODE.sub(" ", ask.text), region=ask.store.country)
+    prediction = engines.get(ask.store).predict(words or ask.text)
     reply = _Reply(ask, language, prediction, state, threshold)
 
     # A shopper answering "which order?" or "which card?" is continuing, whatever the words;

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from stay.conversations.models import AuthorKind, Channel, Direction, Message, Status
 from stay.conversations.services import message_send
+from stay.core.errors import InvalidInput
 from stay.core.tasks import enqueue_on_commit, register_sweeper, task
 
 from .models import Outcome, Turn
@@ -72,14 +73,22 @@ def message_answer(*, message_id: int) -> str:
         with transaction.atomic():
             answer = assistant_reply(ask)
             if speaks and answer.text:
-                sent = message_send(
-                    conversation=conversation,
-                    text=answer.text,
-                    author=None,
-                    author_kind=AuthorKind.BOT,
-                    meta={"assistant": {"intent": answer.intent, "confidence": round(answer.confidence, 3)}},
-                )
-                Turn.objects.filter(pk=answer.turn_id).update(reply=sent)
+                try:
+                    with transaction.atomic():
+                        sent = message_send(
+                            conversation=conversation,
+                            text=answer.text,
+                            author=None,
+                            author_kind=AuthorKind.BOT,
+                            meta={"assistant": {"intent": answer.intent, "confidence": round(answer.confidence, 3)}},
+                        )
+                    Turn.objects.filter(pk=answer.turn_id).update(reply=sent)
+                except InvalidInput as exc:
+                    # The channel cannot send here (no number connected, the 24-hour window):
+                    # the answer waits for the agent as a suggestion.
+                    log.warning("assistant could not answer on %s: %s", message.channel, exc)
+                    Turn.objects.filter(pk=answer.turn_id).update(outcome=Outcome.SUGGESTED)
+                    return Outcome.SUGGESTED
     except IntegrityError:
         return "done already"  # a concurrent run of the same job recorded it first
     return answer.outcome if speaks else Outcome.SUGGESTED

@@ -55,6 +55,15 @@ def proof_in(text: str, *, region: str) -> Proof:
     return Proof(number=numbers[0] if numbers else "", email=email, phone=phones[0] if phones else "")
 
 
+def without_proof(text: str, *, region: str) -> str:
+    """The words around the order number, email and phone: what the shopper wants."""
+    rest = _EMAIL.sub(" ", text)
+    for phone in phonenumbers.PhoneNumberMatcher(rest, region or "US"):
+        rest = rest.replace(phone.raw_string, " ")
+    rest = _ORDER.sub(" ", rest)
+    return " ".join(rest.split())
+
+
 def _same_phone(order: Order, phone: str, region: str) -> bool:
     if not order.phone or not phone:
         return False

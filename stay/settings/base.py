@@ -244,3 +244,7 @@ WEBSOCKET_PUBLIC_URL = os.environ.get("STAY_WEBSOCKET_URL", "ws://127.0.0.1:8001
 WEBCHAT_POLL_SECONDS = float(os.environ.get("STAY_WEBCHAT_POLL_SECONDS", "1.0"))
 # A sample storefront page that signs in as any customer (?customer=ID): for `make run` only.
 DEMO_STOREFRONT = os.environ.get("STAY_DEMO_STOREFRONT", "") == "1"
+
+# The assistant answers shoppers on chat, WhatsApp and SMS of a store that has not set it up
+# otherwise (AssistantSettings in the admin); tests switch it off unless they test it.
+ASSISTANT_ANSWERS_BY_DEFAULT = True

@@ -14,3 +14,4 @@ if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
     DATABASES["default"]["TEST"] = {"NAME": str(DATABASES["default"]["NAME"]).replace(".sqlite3", "-test.sqlite3")}
 CSAT_DELAY_SECONDS = 0
 MEDIA_ROOT = DATA_DIR / "test-media"  # noqa: F405
+ASSISTANT_ANSWERS_BY_DEFAULT = False

@@ -1,0 +1,106 @@
+"""The assistant in the inbox: a shopper's SMS (through the Twilio-format webhook) is answered
+on SMS; email gets a suggested reply for the agent; once a person has the conversation the
+assistant only suggests; a message is answered once, and a lost job is found by the sweep."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import TestCase
+from django.utils import timezone
+
+from stay.assistant.models import AssistantSettings, Outcome, Turn
+from stay.assistant.selectors import suggestion_for
+from stay.assistant.tasks import message_answer, sweep_unanswered
+from stay.channels.sms.fake import FakeTwilio, incoming, signed_form
+from stay.channels.sms.models import TwilioAccount
+from stay.conversations.models import AuthorKind, Direction, Message
+from stay.conversations.services import conversation_assign
+
+from .conftest import TRACKING, receive_and_answer, sms_message
+
+pytestmark = pytest.mark.django_db
+SID = "AC" + "7" * 32
+
+
+@pytest.fixture
+def twilio(helpdesk):
+    with FakeTwilio(account_sid=SID, auth_token="tw-secret") as fake:
+        TwilioAccount.objects.create(
+            store=helpdesk.store,
+            account_sid=SID,
+            auth_token="tw-secret",
+            from_number="+15005550006",
+            api_base_url=fake.base_url,
+        )
+        yield fake
+
+
+def text_in(client, body: str, sid: str, sender: str = "+14155550123"):
+    form = incoming(sender, body, sid=sid, account_sid=SID)
+    headers = signed_form("http://testserver/channels/sms/twilio", form, "tw-secret")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post("/channels/sms/twilio", data=form, headers=headers)
+
+
+def test_a_text_is_answered_by_text_with_the_tracking_link(client, helpdesk, mina_order, twilio):
+    assert text_in(client, "where is my order?", "SM1").status_code == 200
+    assert text_in(client, f"{mina_order.name} mina@example.com", "SM2").status_code == 200
+    bodies = [m["Body"] for m in twilio.sent]
+    assert len(bodies) == 2
+    assert "its number and the email" in bodies[0]
+    assert TRACKING in bodies[1]
+    replies = Message.objects.filter(direction=Direction.OUT, author_kind=AuthorKind.BOT).order_by("id")
+    assert [r.meta["assistant"]["intent"] for r in replies] == ["track_order", "track_order"]
+    assert Turn.objects.filter(reply__isnull=False).count() == 2
+
+
+def test_email_gets_a_suggestion_for_the_agent_not_an_answer(helpdesk, mailbox):
+    from stay.channels.email.services import email_receive
+    from stay.conftest import mail
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        received = email_receive(raw=mail("order_question_qp"))
+    conversation = received.message.conversation
+    assert not conversation.messages.filter(direction=Direction.OUT).exists()
+    turn = suggestion_for(conversation.pk)
+    assert turn is not None and turn.outcome == Outcome.SUGGESTED and turn.text
+
+
+def test_after_a_handoff_the_assistant_only_suggests(helpdesk, mina_order, twilio):
+    first = receive_and_answer(helpdesk.store, "I want to speak to a human")
+    conversation = first.conversation
+    assert conversation.messages.filter(direction=Direction.NOTE).exists()
+    sent_before = conversation.messages.filter(author_kind=AuthorKind.BOT, direction=Direction.OUT).count()
+    receive_and_answer(helpdesk.store, "how long does shipping take?")
+    assert conversation.messages.filter(author_kind=AuthorKind.BOT, direction=Direction.OUT).count() == sent_before
+    assert Turn.objects.filter(conversation=conversation).latest("id").outcome == Outcome.SUGGESTED
+
+
+def test_an_assigned_conversation_is_the_agents(helpdesk, agent_user):
+    message = sms_message(helpdesk.store, "hello")
+    conversation_assign(conversation=message.conversation, assignee=agent_user, actor=agent_user)
+    assert message_answer(message_id=message.pk) == Outcome.SUGGESTED
+    assert not message.conversation.messages.filter(direction=Direction.OUT).exists()
+
+
+def test_switched_off_it_leaves_everything_to_agents(helpdesk):
+    AssistantSettings.objects.filter(store=helpdesk.store).update(enabled=False, suggest_replies=False)
+    message = sms_message(helpdesk.store, "hello")
+    assert message_answer(message_id=message.pk) == "left to the agent"
+    assert not Turn.objects.exists()
+
+
+def test_a_message_is_answered_once_and_the_sweep_finds_lost_jobs(helpdesk):
+    message = sms_message(helpdesk.store, "how much is delivery?")  # its job never ran
+    Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(minutes=3))
+    assert sweep_unanswered(timezone.now() - timedelta(minutes=2)) == 1
+    assert Turn.objects.filter(message=message).count() == 1
+    assert message_answer(message_id=message.pk) == "done already"
+    assert sweep_unanswered(timezone.now() - timedelta(minutes=2)) == 0
+    assert Turn.objects.filter(message=message).count() == 1
+
+
+def test_a_channel_that_cannot_send_leaves_the_answer_as_a_suggestion(helpdesk):
+    message = sms_message(helpdesk.store, "how much is delivery?")  # no SMS number connected
+    assert message_answer(message_id=message.pk) == Outcome.SUGGESTED
+    assert suggestion_for(message.conversation_id).intent == "delivery_info"
