@@ -41,7 +41,9 @@ def test_bad_requests_say_what_to_fix(api, helpdesk):
 
 
 def test_the_api_needs_a_token(client, helpdesk):
-    assert client.post("/api/v1/assistant/reply", data={"text": "hi"}, content_type="application/json").status_code == 401
+    assert (
+        client.post("/api/v1/assistant/reply", data={"text": "hi"}, content_type="application/json").status_code == 401
+    )
 
 
 def test_the_report_shows_what_it_handles_and_where_it_hands_over(api, helpdesk):

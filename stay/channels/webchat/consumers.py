@@ -172,6 +172,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 message, _ = await database_sync_to_async(services.chat_receive)(
                     visitor=self.visitor, text=str(content.get("text", "")), client_id=str(content.get("client_id", ""))
                 )
+                joined = message.conversation_id != self.conversation_id
                 await self._watch(message.conversation_id)
                 await self.send_json(
                     {
@@ -182,6 +183,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                     }
                 )
                 self.sent.add(message.pk)  # the widget shows its own text already
+                if joined:
+                    # A reply written before this socket joined the new conversation's group
+                    # (the assistant answers at once) was pushed to nobody: fetch it.
+                    await self.forward_new()
             elif kind == "email":
                 await database_sync_to_async(services.email_leave)(
                     visitor=self.visitor, email=str(content.get("email", ""))

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from stay.assistant.engine import IntentEngine, TEST_SET, few_shots, read_examples
+from stay.assistant.engine import TEST_SET, IntentEngine, few_shots, read_examples
 from stay.assistant.evaluation import evaluate
 from stay.assistant.services import engines, settings_for
 from stay.core.models import Store
