@@ -117,7 +117,7 @@ class Answer:
     article: Article | None = None
     order: Order | None = None
     links: list[str] = field(default_factory=list)
-    turn_id: int | None = None
+    turn_id: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -324,7 +324,7 @@ def _answer(ask: Ask, language: str, state: _State) -> Answer:
 
     if pending.get("await") == "cancel_confirm" and not ask.trusted:
         state.data.pop("pending", None)
-        order = Order.objects.filter(pk=pending.get("order"), store=ask.store).first()
+        order = Order.objects.filter(pk=pending.get("order") or 0, store=ask.store).first()
         if order is not None and _YES.search(ask.text):
             return _cancel(ask, order, state)
         if order is not None and _NO.search(ask.text):
@@ -589,10 +589,10 @@ def _track(reply: _Reply, order: Order) -> Answer:
 
 def _refund_status(reply: _Reply, order: Order) -> Answer:
     lines = []
-    for refund in order.refunds.order_by("created_at"):
+    for refund in order.refunds.order_by("refunded_at"):
         lines.append(
             _("%(amount)s %(currency)s was refunded on %(date)s; banks take 3–10 working days to show it.")
-            % {"amount": refund.amount, "currency": order.currency, "date": refund.created_at.date().isoformat()}
+            % {"amount": refund.amount, "currency": order.currency, "date": refund.refunded_at.date().isoformat()}
         )
     for ret in returns_of_order(order):
         lines.append(

@@ -16,7 +16,7 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -81,7 +81,7 @@ class NgramEncoder:
         return np.asarray(self.vectorizer.transform([t.lower() for t in texts]).toarray(), dtype=np.float32)
 
 
-BACKENDS = {"e5": E5Encoder, "ngrams": NgramEncoder}
+BACKENDS: dict[str, Callable[[], Encoder]] = {"e5": E5Encoder, "ngrams": NgramEncoder}
 
 
 @cache

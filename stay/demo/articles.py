@@ -4,6 +4,8 @@
 Each entry: slug, category, the intents it answers, then per language a title, the short
 answer the assistant gives, and the Markdown body."""
 
+from typing import Any
+
 from stay.core.models import Store
 from stay.helpcentre.services import TextInput, article_save, category_ensure
 
@@ -18,7 +20,7 @@ CATEGORIES = [
     ("contact", {"en": "Contact", "ko": "문의"}),
 ]
 
-ARTICLES = [
+ARTICLES: list[dict[str, Any]] = [
     {
         "slug": "shipping-times",
         "category": "shipping",

@@ -5,7 +5,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import markdown
+import markdown  # type: ignore[import-untyped]
 import nh3
 import numpy as np
 from django.db.models import Count, Max, Q, QuerySet

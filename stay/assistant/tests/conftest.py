@@ -21,7 +21,7 @@ TRACKING = "https://trace.cjlogistics.example/track?no=5551234"
 
 
 @pytest.fixture
-def helpdesk(shop: Shop):
+def helpdesk(shop: Shop):  # noqa: F811  (the returns tests' fixture)
     """The shop with the demo help centre and the assistant answering on every channel."""
     help_centre_create(shop.store)
     AssistantSettings.objects.create(store=shop.store, enabled=True, channels=["webchat", "whatsapp", "sms"])

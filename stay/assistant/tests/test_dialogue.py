@@ -255,3 +255,17 @@ def test_an_order_belongs_to_its_store_only(helpdesk, mina_order, kr_store):
     answer = ask(kr_store, f"where is {mina_order.name} mina@example.com")
     assert answer.order is None and TRACKING not in answer.text
     assert Order.objects.filter(store=kr_store).count() == 0
+
+
+def test_refund_status_for_a_verified_order(helpdesk, mina_order):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from stay.orders.models import Refund
+
+    nothing = ask(helpdesk.store, f"where is my refund? {mina_order.name} mina@example.com")
+    assert nothing.intent == "refund_status" and "no refund or return" in nothing.text
+    Refund.objects.create(order=mina_order, platform_id="R1", amount=Decimal("120.00"), refunded_at=timezone.now())
+    answer = ask(helpdesk.store, f"환불 언제 되나요? {mina_order.name} mina@example.com")
+    assert answer.action == "refund_status" and "120.00" in answer.text and "환불" in answer.text
