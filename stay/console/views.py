@@ -20,6 +20,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from stay.assistant.selectors import suggestion_for
 from stay.conversations import selectors, services
 from stay.conversations.macros import macro_render
 from stay.conversations.models import (
@@ -180,6 +181,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         "statuses": Status.choices,
         "priorities": Priority.choices,
         "reply_channels": reply_channels or [(convo.channel, Channel(convo.channel).label)],
+        "suggestion": suggestion_for(convo.pk),
         **_panel_context(convo, request.user),
     }
     return render(request, "console/conversation.html", context)

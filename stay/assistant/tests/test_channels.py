@@ -104,3 +104,16 @@ def test_a_channel_that_cannot_send_leaves_the_answer_as_a_suggestion(helpdesk):
     message = sms_message(helpdesk.store, "how much is delivery?")  # no SMS number connected
     assert message_answer(message_id=message.pk) == Outcome.SUGGESTED
     assert suggestion_for(message.conversation_id).intent == "delivery_info"
+
+
+def test_the_agent_sees_the_suggestion_in_the_console(client, helpdesk, mailbox, agent_user):
+    from stay.channels.email.services import email_receive
+    from stay.conftest import mail
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        conversation = email_receive(raw=mail("order_question_qp")).message.conversation
+    client.force_login(agent_user)
+    page = client.get(f"/console/c/{conversation.pk}").content.decode()
+    assert "Suggested by the assistant" in page and "Use this reply" in page
+    turn = suggestion_for(conversation.pk)
+    assert turn.intent in page

@@ -1,0 +1,81 @@
+"""The intent engine on the project's own test set (English and Korean, none of it in the
+training examples), the CLI that measures it, and clear errors for bad data files."""
+
+import csv
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from stay.assistant.engine import BUILT_IN, TEST_SET, IntentEngine, built_in_examples, few_shots, read_examples
+from stay.assistant.evaluation import evaluate
+
+INTENTS = {
+    "track_order", "delivery_info", "cancel_order", "change_order", "change_shipping_address", "return_item",
+    "exchange_item", "refund_status", "return_policy", "damaged_or_defective", "wrong_or_missing_item",
+    "gift_card_balance", "gift_card_help", "payment_issue", "payment_methods", "invoice", "place_order",
+    "account_help", "loyalty_points", "product_availability", "sizing_help", "newsletter", "feedback",
+    "complaint", "contact_human", "greeting", "thanks", "out_of_scope",
+}  # fmt: skip
+
+
+def test_the_shipped_data_covers_every_intent_in_both_languages_without_overlap():
+    train, test = read_examples(BUILT_IN), read_examples(TEST_SET)
+    assert {e.intent for e in train} == INTENTS == {e.intent for e in test}
+    for intent in INTENTS:
+        for language in ("en", "ko"):
+            assert sum(1 for e in test if e.intent == intent and e.language == language) >= 15
+            assert sum(1 for e in train if e.intent == intent and e.language == language) >= 12
+    seen = {"".join(ch for ch in e.text.lower() if ch.isalnum()) for e in train}
+    assert not [e.text for e in test if "".join(ch for ch in e.text.lower() if ch.isalnum()) in seen]
+
+
+def test_at_least_95_percent_in_each_language_on_the_test_set():
+    engine = IntentEngine(built_in_examples())
+    report = evaluate(engine.predict, read_examples(TEST_SET), threshold=0.45)
+    assert report.per_language["en"] >= 0.95, report.lines()
+    assert report.per_language["ko"] >= 0.95, report.lines()
+    assert report.macro_f1 >= 0.95
+
+
+def test_eval_command_prints_the_figures(db, capsys, tmp_path):
+    sample = tmp_path / "sample.csv"
+    lines = TEST_SET.read_text(encoding="utf-8").splitlines()
+    sample.write_text("\n".join(lines[:1] + lines[1::15]), encoding="utf-8")
+    call_command("assistant", "eval", str(sample))
+    out = capsys.readouterr().out
+    for label in (
+        "accuracy (en):",
+        "accuracy (ko):",
+        "macro-F1:",
+        "answered without a person:",
+        "p95",
+        "worst intents",
+    ):
+        assert label in out
+
+
+def test_bench_command_on_any_labelled_data(tmp_path, capsys):
+    rows = [
+        (e.text, e.intent) for e in few_shots(built_in_examples(), 10) if e.intent in ("greeting", "thanks", "invoice")
+    ]
+    train = tmp_path / "train.csv"
+    with open(train, "w", newline="") as f:
+        csv.writer(f).writerows([("text", "category"), *rows])
+    test = tmp_path / "test.csv"
+    test.write_text(
+        "text,category\nhello there friend,greeting\nthanks a million,thanks\nI need a receipt please,invoice\n"
+    )
+    call_command("assistant", "bench", "--train", str(train), "--test", str(test), "--shots", "5")
+    out = capsys.readouterr().out
+    assert "3 intents, 15 training examples" in out and "accuracy: " in out
+
+
+def test_a_bad_file_is_an_error_naming_the_line(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,intent\nhello,greeting\n,thanks\n")
+    with pytest.raises(CommandError, match="line 3"):
+        call_command("assistant", "bench", "--train", str(bad), "--test", str(bad))
+    headless = tmp_path / "headless.csv"
+    headless.write_text("hello,greeting\n")
+    with pytest.raises(CommandError, match="text column"):
+        call_command("assistant", "eval", str(headless))
