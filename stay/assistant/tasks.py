@@ -16,7 +16,7 @@ from django.utils import timezone
 from stay.conversations.models import AuthorKind, Channel, Direction, Message, Status
 from stay.conversations.services import message_send
 from stay.core.errors import InvalidInput
-from stay.core.tasks import enqueue_on_commit, register_sweeper, task
+from stay.core.tasks import enqueue_on_commit, queue, register_sweeper, task
 
 from .models import Outcome, Turn
 from .services import Ask, assistant_reply, handed_off, settings_for
@@ -110,3 +110,17 @@ def sweep_unanswered(stale_before: datetime) -> int:
 
 
 register_sweeper("assistant", sweep_unanswered)
+
+
+@queue.on_startup()
+def warm_up() -> None:
+    """A worker trains each store's engine as it starts, not on the first shopper's message."""
+    from stay.core.models import Store
+
+    from .services import engines
+
+    try:
+        for store in Store.objects.filter(assistant_settings__enabled=True)[:50]:
+            engines.get(store)
+    except Exception:
+        log.exception("could not warm up the assistant")

@@ -76,3 +76,12 @@ class Command(BaseCommand):
             f"Returns portal: {settings.PUBLIC_URL}/returns/{store.slug}/ with order {order.name} and {order.email}"
             + (f", or gift receipt {receipt_code(gift)}" if gift else "")
         )
+        # Embeds the assistant's examples once, so the first chat is answered at once.
+        from stay.assistant.services import engines, settings_for
+
+        settings_for(store)
+        engines.get(store)
+        self.stdout.write(
+            f"Help centre: {settings.PUBLIC_URL}/help/{store.slug}/ ; the assistant answers in the chat at "
+            f"{settings.PUBLIC_URL}/channels/webchat/storefront (ask: where is my order? {order.name} {order.email})"
+        )
