@@ -71,21 +71,22 @@ class _Index:
         self.lock = threading.Lock()
 
     def get(self, store: Store) -> tuple[list[int], np.ndarray, list[str]]:
+        """Each passage's article id, the matrix of their vectors, and their words."""
         rows = Passage.objects.filter(text__article__store=store, text__article__published=True)
         signature = tuple(rows.aggregate(n=Count("id"), last=Max("text__indexed_at"), first=Max("id")).values())
         cached = self.by_store.get(store.pk)
         if cached is not None and cached[0] == signature:
             return cached[1], cached[2], cached[3]
-        found = list(rows.values_list("text_id", "vector", "content"))
-        text_ids = [r[0] for r in found]
+        found = list(rows.values_list("text__article_id", "vector", "content"))
+        article_ids = [r[0] for r in found]
         matrix = (
             np.vstack([np.frombuffer(bytes(r[1]), dtype=np.float32) for r in found])
             if found
             else np.zeros((0, 1), dtype=np.float32)
         )
         with self.lock:
-            self.by_store[store.pk] = (signature, text_ids, matrix, [r[2] for r in found])
-        return text_ids, matrix, [r[2] for r in found]
+            self.by_store[store.pk] = (signature, article_ids, matrix, [r[2] for r in found])
+        return article_ids, matrix, [r[2] for r in found]
 
 
 _index = _Index()
@@ -117,8 +118,8 @@ def search(
     query = query.strip()
     if intents is None:
         intents = tuple(i for guess in _guessers for i in guess(store, query)) if query else ()
-    text_ids, matrix, contents = _index.get(store)
-    if not query or not text_ids:
+    article_ids, matrix, contents = _index.get(store)
+    if not query or not article_ids:
         return []
     vector = embed([query], query=True)[0]
     if matrix.shape[1] != vector.shape[0]:
@@ -126,9 +127,7 @@ def search(
     similarity = matrix @ vector
     asked = _words(query)
     best: dict[int, tuple[float, int]] = {}
-    texts = ArticleText.objects.in_bulk(set(text_ids))
-    for i, text_id in enumerate(text_ids):
-        article_id = texts[text_id].article_id
+    for i, article_id in enumerate(article_ids):
         score = float(similarity[i])
         if asked:
             score += WORD_WEIGHT * len(asked & _words(contents[i])) / len(asked)
