@@ -37,7 +37,7 @@ class Category(models.Model):
 
 class Article(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="help_articles")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="articles")
+    category = models.ForeignKey(Category, on_delete=models.RESTRICT, related_name="articles")
     slug = models.SlugField(_("slug"), max_length=120)
     position = models.PositiveIntegerField(_("position"), default=0)
     published = models.BooleanField(_("published"), default=True)

@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='article',
             name='category',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='articles', to='helpcentre.category'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='articles', to='helpcentre.category'),
         ),
         migrations.CreateModel(
             name='Passage',

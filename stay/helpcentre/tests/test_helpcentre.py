@@ -124,3 +124,13 @@ def test_an_article_saved_in_the_admin_is_found_at_once(admin_client: Client, he
 def test_unknown_store_or_article_is_404(client: Client, helpcentre):
     assert client.get("/help/nowhere/").status_code == 404
     assert client.get("/help/summit/a/nothing/").status_code == 404
+
+
+def test_a_category_with_articles_cannot_be_deleted_but_its_store_can(helpcentre):
+    from django.db.models import RestrictedError
+
+    category = helpcentre.help_categories.get(slug="shipping")
+    with pytest.raises(RestrictedError):
+        category.delete()
+    helpcentre.delete()
+    assert not Article.objects.exists() and not ArticleText.objects.exists()
