@@ -24,6 +24,15 @@ def payload(name: str) -> dict[str, Any]:
     return json.loads((PAYLOADS / f"{name}.json").read_text())
 
 
+@pytest.fixture(scope="session", autouse=True)
+def assistant_trained():
+    """The assistant trains its engine once for the session (a few seconds), not inside
+    whichever test first files a message (where it would hold up, say, a chat's ack)."""
+    from stay.assistant.services import engines
+
+    engines.warm()
+
+
 @pytest.fixture
 def store(db):
     return store_create(

@@ -8,6 +8,7 @@ class AssistantConfig(AppConfig):
     verbose_name = _("Assistant")
 
     def ready(self) -> None:
+        from stay.channels.webchat.services import register_assistant
         from stay.core.events import subscribe
         from stay.helpcentre.selectors import register_intent_guesser
 
@@ -15,3 +16,4 @@ class AssistantConfig(AppConfig):
 
         subscribe("conversation.message_received", tasks.answer_later)
         register_intent_guesser(services.guess_intents)
+        register_assistant(services.answers_chat)

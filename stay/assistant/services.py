@@ -156,16 +156,26 @@ class _Engines:
         known = self.by_store.get(store.pk)
         if known is not None and known[0] == signature and known[1] in self.by_examples:
             return self.by_examples[known[1]]
-        examples = self.examples(store)
+        key, engine = self.trained(self.examples(store))
+        self.by_store[store.pk] = (signature, key)
+        return engine
+
+    def trained(self, examples: list[Example]) -> tuple[str, IntentEngine]:
+        """The engine for exactly these examples, trained on first use."""
         key = hashlib.sha256("\n".join(f"{e.intent}\t{e.text}" for e in examples).encode()).hexdigest()
         with self.lock:
             engine = self.by_examples.get(key)
             if engine is None:
                 engine = IntentEngine(examples)
                 self.by_examples[key] = engine
-                log.info("assistant for %s trained on %d examples in %.1f s", store, engine.examples, engine.trained_in)
-            self.by_store[store.pk] = (signature, key)
-        return engine
+                log.info("assistant trained on %d examples in %.1f s", engine.examples, engine.trained_in)
+        return key, engine
+
+    def warm(self) -> None:
+        """Train the engine of a store with only the built-in examples (most stores)."""
+        if self.built_in is None:
+            self.built_in = built_in_examples()
+        self.trained(list(self.built_in))
 
     def examples(self, store: Store) -> list[Example]:
         if self.built_in is None:
@@ -187,6 +197,12 @@ def guess_intents(store: Store, text: str) -> tuple[str, ...]:
     """For the help centre's search: the intent a question most likely is, if fairly sure."""
     prediction = engines.get(store).predict(text)
     return (prediction.intent,) if prediction.confidence >= 0.5 else ()
+
+
+def answers_chat(store: Store) -> bool:
+    """For the chat widget: whether the assistant is there when no agent is."""
+    options = settings_for(store)
+    return options.enabled and "webchat" in options.channels
 
 
 def settings_for(store: Store) -> AssistantSettings:

@@ -32,6 +32,7 @@ def _hello(visitor: Visitor) -> dict[str, Any]:
         "visitor": visitor.token,
         "verified": visitor.verified,
         "agents_online": services.agents_online(),
+        "assistant": services.assistant_answers(visitor.store),
         "conversation": conversation.pk if conversation else None,
         "messages": services.history(conversation),
         "orders": services.visible_orders(visitor),

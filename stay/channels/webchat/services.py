@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from stay.conversations.models import Agent, AuthorKind, Channel, Conversation, 
 from stay.conversations.services import message_receive, note_add
 from stay.core.db import atomic_with_retry
 from stay.core.errors import Conflict, InvalidInput
+from stay.core.models import Store
 from stay.customers.inputs import CustomerInput
 from stay.customers.models import Customer, Identity, IdentityKind
 from stay.customers.services import customer_merge, customer_resolve, identity_attach
@@ -79,6 +81,20 @@ def visitor_online(conversation: Conversation) -> bool:
     return Visitor.objects.filter(
         customer_id=conversation.customer_id, connections__gt=0, last_seen_at__gte=since
     ).exists()
+
+
+_assistant_checks: list[Callable[[Store], bool]] = []
+
+
+def register_assistant(answers: Callable[[Store], bool]) -> None:
+    """A higher app that answers chats by itself (the assistant) says for which stores, so
+    the widget does not tell a shopper that nobody is there."""
+    if answers not in _assistant_checks:
+        _assistant_checks.append(answers)
+
+
+def assistant_answers(store: Store) -> bool:
+    return any(answers(store) for answers in _assistant_checks)
 
 
 def agents_online() -> bool:

@@ -88,7 +88,7 @@
         localStorage.setItem(storageKey, visitor);
         showOrders(data.orders);
         data.messages.forEach(add);
-        if (!data.agents_online) offerEmail();
+        if (!data.agents_online && !data.assistant) offerEmail();
         // What the shopper wrote while the connection was opening goes now.
         waiting.splice(0).forEach(function (frame) { socket.send(frame); });
       } else if (data.type === "message") {
