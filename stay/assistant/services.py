@@ -146,6 +146,8 @@ class _Engines:
         self.by_examples: dict[str, IntentEngine] = {}
         self.lock = threading.Lock()
         self.built_in: list[Example] | None = None
+        self.built_in_key = ""
+        self.warming = False
 
     def get(self, store: Store) -> IntentEngine:
         own = IntentExample.objects.filter(intent__store=store)
@@ -175,7 +177,34 @@ class _Engines:
         """Train the engine of a store with only the built-in examples (most stores)."""
         if self.built_in is None:
             self.built_in = built_in_examples()
-        self.trained(list(self.built_in))
+        self.built_in_key, _engine = self.trained(list(self.built_in))
+
+    def ready(self, store: Store) -> IntentEngine | None:
+        """The store's engine if this process has it trained already, else ``None`` (and it
+        starts training in the background): for callers that must not wait (search)."""
+        known = self.by_store.get(store.pk)
+        if known is not None and known[1] in self.by_examples:
+            return self.by_examples[known[1]]
+        own = Intent.objects.filter(store=store).exists()
+        if not own and self.built_in_key in self.by_examples:
+            return self.by_examples[self.built_in_key]
+        with self.lock:
+            if self.warming:
+                return None
+            self.warming = True
+        threading.Thread(target=self._warm_in_background, args=(store.pk,), daemon=True).start()
+        return None
+
+    def _warm_in_background(self, store_id: int) -> None:
+        from django.db import connection
+
+        try:
+            self.get(Store.objects.get(pk=store_id))
+        except Exception:
+            log.exception("could not train the assistant in the background")
+        finally:
+            self.warming = False
+            connection.close()
 
     def examples(self, store: Store) -> list[Example]:
         if self.built_in is None:
@@ -194,8 +223,12 @@ engines = _Engines()
 
 
 def guess_intents(store: Store, text: str) -> tuple[str, ...]:
-    """For the help centre's search: the intent a question most likely is, if fairly sure."""
-    prediction = engines.get(store).predict(text)
+    """For the help centre's search: the intent a question most likely is, if fairly sure
+    (nothing while the engine is still training: a search never waits for it)."""
+    engine = engines.ready(store)
+    if engine is None:
+        return ()
+    prediction = engine.predict(text)
     return (prediction.intent,) if prediction.confidence >= 0.5 else ()
 
 
