@@ -300,13 +300,14 @@ def handed_off(conversation: Conversation) -> bool:
 class _Reply:
     """Everything one answer needs, so the handlers below stay small."""
 
-    def __init__(self, ask: Ask, language: str, prediction: Prediction, state: _State, threshold: float) -> None:
+    def __init__(self, ask: Ask, language: str, prediction: Prediction, state: _State) -> None:
         self.ask = ask
         self.store = ask.store
         self.language = language
         self.prediction = prediction
         self.state = state
-        self.threshold = threshold
+        self.looked_up = False
+        self.found: Order | None = None
 
     def answer(self, text: str, **values: Any) -> Answer:
         return Answer(
@@ -320,6 +321,13 @@ class _Reply:
     # the order in question
 
     def order(self) -> Order | None:
+        """The order in question, looked up once per message (a proof is one attempt)."""
+        if not self.looked_up:
+            self.found = self._look_up()
+            self.looked_up = True
+        return self.found
+
+    def _look_up(self) -> Order | None:
         proof = proof_in(self.ask.text, region=self.store.country)
         conversation = self.ask.conversation
         if conversation is not None and (self.ask.trusted or _chat_verified(conversation)):
@@ -375,7 +383,7 @@ def _answer(ask: Ask, language: str, state: _State) -> Answer:
         state.data.pop("pending", None)
         order = Order.objects.filter(pk=pending.get("order") or 0, store=ask.store).first()
         if order is not None and _YES.search(ask.text):
-            return _cancel(ask, order, state)
+            return _cancel(ask, order)
         if order is not None and _NO.search(ask.text):
             return Answer(
                 "cancel_order",
@@ -388,7 +396,7 @@ def _answer(ask: Ask, language: str, state: _State) -> Answer:
     # The intent is in the words, not in the order number or address that came with them.
     words = without_proof(_CODE.sub(" ", ask.text), region=ask.store.country)
     prediction = engines.get(ask.store).predict(words or ask.text)
-    reply = _Reply(ask, language, prediction, state, threshold)
+    reply = _Reply(ask, language, prediction, state)
 
     # A shopper answering "which order?" or "which card?" is continuing, whatever the words;
     # so is one who sends only an order number with an email, or only a card's code.
@@ -414,9 +422,8 @@ def _answer(ask: Ask, language: str, state: _State) -> Answer:
     if confidence < threshold or intent == "out_of_scope":
         return _miss(reply)
     state.data["misses"] = 0
-    if custom is not None and (custom.to_a_person or intent in TO_A_PERSON):
-        return _handoff(reply, "needs a person")
-    if intent in ("change_order", "change_shipping_address"):
+    # (A confident contact_human or complaint was handed over above.)
+    if intent in TO_A_PERSON or (custom is not None and custom.to_a_person):
         return _handoff(reply, "needs a person")
     if custom is not None and (custom.answers or custom.article):
         return _custom(reply, custom)
@@ -710,7 +717,7 @@ def _cancel_offer(reply: _Reply, order: Order) -> Answer:
     )
 
 
-def _cancel(ask: Ask, order: Order, state: _State) -> Answer:
+def _cancel(ask: Ask, order: Order) -> Answer:
     """The shopper said yes: ask the store to cancel (a durable platform call, once)."""
     language = language_of(ask)
     if not cancellable(order):

@@ -7,11 +7,11 @@ import re
 from dataclasses import dataclass
 
 import phonenumbers
-from django.db.models import Q
 
 from stay.core.models import Store
 from stay.core.ratelimit import rate_hit
 from stay.orders.models import Order
+from stay.orders.selectors import numbered
 
 ATTEMPTS_PER_HOUR = 5  # per conversation (or client)
 ATTEMPTS_PER_ORDER_PER_HOUR = 10
@@ -36,32 +36,28 @@ class Proof:
         return bool(self.number or self.email or self.phone)
 
 
-def _phones(text: str, region: str) -> list[str]:
-    found = []
-    for match in phonenumbers.PhoneNumberMatcher(text, region or "US"):
-        found.append(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164))
-    return found
+def _split(text: str, region: str) -> tuple[str, str, list[str]]:
+    """The text without its email and phone numbers; the email; the phones (E.164)."""
+    email_match = _EMAIL.search(text)
+    rest = _EMAIL.sub(" ", text)
+    phones = []
+    for match in phonenumbers.PhoneNumberMatcher(rest, region or "US"):
+        phones.append(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164))
+        rest = rest.replace(match.raw_string, " ")
+    return rest, (email_match.group(0).lower() if email_match else ""), phones
 
 
 def proof_in(text: str, *, region: str) -> Proof:
     """The order number, email and phone a shopper typed, if any."""
-    email_match = _EMAIL.search(text)
-    email = email_match.group(0).lower() if email_match else ""
-    phones = _phones(_EMAIL.sub(" ", text), region)
-    rest = _EMAIL.sub(" ", text)
-    for phone in phones:
-        rest = rest.replace(phone, " ")
-    numbers = [n for n in _ORDER.findall(rest) if not any(n in p for p in phones)]
+    rest, email, phones = _split(text, region)
+    numbers = _ORDER.findall(rest)
     return Proof(number=numbers[0] if numbers else "", email=email, phone=phones[0] if phones else "")
 
 
 def without_proof(text: str, *, region: str) -> str:
     """The words around the order number, email and phone: what the shopper wants."""
-    rest = _EMAIL.sub(" ", text)
-    for phone in phonenumbers.PhoneNumberMatcher(rest, region or "US"):
-        rest = rest.replace(phone.raw_string, " ")
-    rest = _ORDER.sub(" ", rest)
-    return " ".join(rest.split())
+    rest, _email, _phones = _split(text, region)
+    return " ".join(_ORDER.sub(" ", rest).split())
 
 
 def _same_phone(order: Order, phone: str, region: str) -> bool:
@@ -78,7 +74,7 @@ def orders_numbered(store: Store, number: str) -> list[Order]:
     number = number.strip().lstrip("#")
     if not number:
         return []
-    return list(Order.objects.filter(store=store).filter(Q(name=f"#{number}") | Q(name=number) | Q(number=number))[:5])
+    return list(numbered(Order.objects.filter(store=store), number)[:5])
 
 
 def verified_order(*, store: Store, proof: Proof, who: str) -> Order | None:
@@ -99,7 +95,4 @@ def verified_order(*, store: Store, proof: Proof, who: str) -> Order | None:
 def customers_order(*, customer_id: int, number: str = "") -> Order | None:
     """A verified customer's order: the one numbered ``number``, else their latest."""
     orders = Order.objects.filter(customer_id=customer_id).order_by("-placed_at", "-id")
-    if number:
-        number = number.lstrip("#")
-        return orders.filter(Q(name=f"#{number}") | Q(name=number) | Q(number=number)).first()
-    return orders.first()
+    return (numbered(orders, number) if number else orders).first()

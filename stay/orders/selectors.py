@@ -18,6 +18,12 @@ def _order_number(q: str) -> str:
     return q.strip().lstrip("#")
 
 
+def numbered(orders: QuerySet[Order], number: str) -> QuerySet[Order]:
+    """The orders among ``orders`` that a shopper means by ``number``: "1001", "#1001"."""
+    number = _order_number(number)
+    return orders.filter(Q(name=f"#{number}") | Q(name=number) | Q(number=number))
+
+
 def order_list(*, store: Store, customer_id: int | None = None, q: str = "") -> QuerySet[Order]:
     orders = Order.objects.filter(store=store).select_related("customer")
     if customer_id is not None:

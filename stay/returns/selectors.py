@@ -11,6 +11,7 @@ from stay.core.errors import InvalidInput
 from stay.core.models import Store
 from stay.core.ratelimit import rate_hit
 from stay.orders.models import Order, OrderLine
+from stay.orders.selectors import numbered
 
 from .models import OPEN_STATUSES, Outcome, Return, ReturnLine, Status, Verdict
 from .policy import Decision
@@ -46,7 +47,7 @@ def order_lookup(*, store: Store, number: str, secret: str) -> Order | None:
     number = number.strip().lstrip("#")
     if not number:
         return None
-    candidates = Order.objects.filter(store=store).filter(Q(name=f"#{number}") | Q(name=number) | Q(number=number))
+    candidates = numbered(Order.objects.filter(store=store), number)
     return next((o for o in candidates[:5] if _matches(o, secret)), None)
 
 

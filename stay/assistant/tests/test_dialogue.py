@@ -269,3 +269,11 @@ def test_refund_status_for_a_verified_order(helpdesk, mina_order):
     Refund.objects.create(order=mina_order, platform_id="R1", amount=Decimal("120.00"), refunded_at=timezone.now())
     answer = ask(helpdesk.store, f"환불 언제 되나요? {mina_order.name} mina@example.com")
     assert answer.action == "refund_status" and "120.00" in answer.text and "환불" in answer.text
+
+
+def test_the_phone_on_the_order_proves_it_too(helpdesk, mina_order):
+    Order.objects.filter(pk=mina_order.pk).update(phone="+1 415 555 0123")
+    answer = ask(helpdesk.store, f"where is order {mina_order.name}? my phone is (415) 555-0123")
+    assert answer.order == mina_order and TRACKING in answer.text
+    wrong = ask(helpdesk.store, f"where is order {mina_order.name}? my phone is (415) 555-0199")
+    assert wrong.order is None and TRACKING not in wrong.text
