@@ -9,6 +9,8 @@ Enqueue with :func:`enqueue_on_commit` so a job never runs against rows that wer
 """
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,6 +34,51 @@ _sweepers: dict[str, Sweeper] = {}
 def enqueue_on_commit(job: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
     """Enqueue ``job(*args, **kwargs)`` once the current transaction commits (now if none)."""
     transaction.on_commit(lambda: job(*args, **kwargs))
+
+
+class Coalesced:
+    """Enqueue a job that takes no arguments and works off whatever is waiting (a *drain*), at
+    most once per ``window`` seconds per process, however often it is asked for.
+
+    The first request enqueues at once; requests inside the window arrange one more enqueue at
+    its end. So work committed before any request is always followed by an enqueue, and a burst
+    of a thousand requests costs a handful of queue writes instead of a thousand."""
+
+    def __init__(self, job: Callable[[], Any], window: float) -> None:
+        self._job = job
+        self._window = window
+        self._lock = threading.Lock()
+        self._last = float("-inf")
+        self._due: threading.Timer | None = None
+
+    def __call__(self) -> None:
+        """Ask for the job once the current transaction commits (now if none)."""
+        transaction.on_commit(self._request)
+
+    def _request(self) -> None:
+        if queue.immediate:  # tests: run it now, inline
+            self._job()
+            return
+        with self._lock:
+            if self._due is not None:
+                return  # an enqueue is already due at the end of the window
+            wait = self._last + self._window - time.monotonic()
+            if wait > 0:
+                self._due = threading.Timer(wait, self._enqueue_due)
+                self._due.daemon = True
+                self._due.start()
+                return
+            self._last = time.monotonic()
+        self._job()
+
+    def _enqueue_due(self) -> None:
+        with self._lock:
+            self._due = None
+            self._last = time.monotonic()
+        try:
+            self._job()
+        except Exception:  # the queue is down: the sweep finds the work later
+            log.exception("could not enqueue %s", self._job)
 
 
 def register_sweeper(name: str, sweeper: Sweeper) -> None:

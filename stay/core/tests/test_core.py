@@ -172,3 +172,37 @@ def test_queue_backend_is_chosen_by_settings():
         env = {**os.environ, "STAY_QUEUE": queue, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres"}
         result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
         assert result.stdout.strip() == expected, result.stderr
+
+
+def test_a_coalesced_job_is_enqueued_once_per_window_and_always_after_the_last_request(settings):
+    """A burst of requests costs one enqueue at once and one at the end of the window, so work
+    committed by the last request is still followed by a job."""
+    import threading
+    import time
+
+    from stay.core import tasks
+
+    runs: list[float] = []
+    done = threading.Event()
+
+    def job() -> None:
+        runs.append(time.monotonic())
+        if len(runs) == 2:
+            done.set()
+
+    coalesced = tasks.Coalesced(job, window=0.2)
+    immediate = tasks.queue.immediate
+    tasks.queue.immediate = False  # as in production: enqueue, not run inline
+    try:
+        started = time.monotonic()
+        for _ in range(50):
+            coalesced._request()
+        assert len(runs) == 1  # the first request enqueued at once, the others wait for the window
+        assert done.wait(2)
+        assert runs[1] - started >= 0.2
+        time.sleep(0.3)
+        assert len(runs) == 2  # one trailing enqueue for the 49 later requests, not 49
+        coalesced._request()  # a quiet spell later: at once again
+        assert len(runs) == 3
+    finally:
+        tasks.queue.immediate = immediate

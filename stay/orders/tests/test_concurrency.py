@@ -63,6 +63,21 @@ def test_orders_create_and_orders_paid_at_once_make_one_order():
     assert Order.objects.count() == 1 and Order.objects.get().lines.count() == 3
 
 
+def _orders(count):
+    """``count`` different orders/create payloads of the same shopper."""
+    base = payload("orders_create")
+    return [
+        {
+            **base,
+            "id": 3000 + i,
+            "name": f"#{4000 + i}",
+            "order_number": 4000 + i,
+            "line_items": [{**line, "id": 70_000 + i * 10 + k} for k, line in enumerate(base["line_items"])],
+        }
+        for i in range(count)
+    ]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_workers_applying_deliveries_at_once():
     """Eight workers apply eight accepted webhooks (orders of one new customer, plus the same
@@ -73,17 +88,7 @@ def test_workers_applying_deliveries_at_once():
     from stay.connectors.shopify.services import webhook_process
 
     store = store_create(name="Race", webhook_secret="race-secret", slug="race")
-    base = payload("orders_create")
-    bodies = []
-    for i in range(7):
-        data = {
-            **base,
-            "id": 3000 + i,
-            "name": f"#{4000 + i}",
-            "order_number": 4000 + i,
-            "line_items": [{**line, "id": 70_000 + i * 10 + k} for k, line in enumerate(base["line_items"])],
-        }
-        bodies.append(json.dumps(data).encode())
+    bodies = [json.dumps(data).encode() for data in _orders(7)]
     bodies.append(bodies[0])  # orders/paid for the first order, delivered at the same moment
     # stored as the endpoint stores them (the endpoint's own job runs inline in tests)
     ids = [
@@ -98,3 +103,24 @@ def test_workers_applying_deliveries_at_once():
     customer = Customer.objects.get(store=store)
     assert customer.orders_count == 7
     assert WebhookDelivery.objects.filter(status="processed").count() == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_draining_received_deliveries_at_once_apply_each_once():
+    """Four workers woken by one burst work off the same backlog: every delivery is applied
+    exactly once, and each worker stops when nothing is left."""
+    import json
+
+    from stay.connectors.shopify.models import WebhookDelivery
+    from stay.connectors.shopify.services import webhooks_apply_received
+
+    store = store_create(name="Drain", webhook_secret="drain-secret", slug="drain")
+    for i, data in enumerate(_orders(24)):
+        WebhookDelivery.objects.create(store=store, topic="orders/create", webhook_id=f"d{i}", body=json.dumps(data))
+
+    counts = _run_in_threads(4, lambda i: webhooks_apply_received())
+
+    assert sum(counts) == 24
+    assert WebhookDelivery.objects.filter(status="processed", attempts=1).count() == 24
+    assert Order.objects.filter(store=store).count() == 24
+    assert Customer.objects.get(store=store).orders_count == 24
