@@ -9,6 +9,7 @@ Enqueue with :func:`enqueue_on_commit` so a job never runs against rows that wer
 """
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -98,6 +99,13 @@ def sweep_now() -> dict[str, int]:
     if any(counts.values()):
         log.info("sweep re-enqueued %s", counts)
     return counts
+
+
+@queue.on_startup()
+def lower_priority() -> None:
+    """Each worker thread (or process) yields the CPU to the web processes (WORKER_NICENESS)."""
+    if settings.WORKER_NICENESS > 0 and hasattr(os, "nice"):
+        os.nice(settings.WORKER_NICENESS)  # on Linux this applies to the calling thread
 
 
 @periodic_task(crontab(minute="*"))

@@ -202,6 +202,9 @@ STORE_CACHE_SECONDS = int(os.environ.get("STAY_STORE_CACHE_SECONDS", "10"))
 
 # How long a queued job may wait before the sweep assumes its worker died and re-enqueues it.
 SWEEP_STALE_AFTER_SECONDS = int(os.environ.get("STAY_SWEEP_STALE_AFTER_SECONDS", "120"))
+# Background workers run at a lower CPU priority (Unix niceness) than the web processes: in a
+# burst, answering webhooks and shoppers comes first and applying them uses the CPU left over.
+WORKER_NICENESS = int(os.environ.get("STAY_WORKER_NICENESS", "10"))
 
 # --- The inbox ------------------------------------------------------------------------------
 MEDIA_ROOT = DATA_DIR / "media"  # attachments; served only to signed-in agents
