@@ -171,6 +171,7 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=4000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="server processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn process")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
         "--server",
@@ -251,7 +252,7 @@ def main() -> int:
             "--worker-class",
             "gthread",
             "--threads",
-            "4",
+            str(args.threads),
             "--log-level",
             "warning",
         ]
