@@ -122,6 +122,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if notice:
             hello["notice"] = notice
         self.sent: set[int] = set()
+        self.assistant = bool(hello["assistant"])
         await self._watch(hello["conversation"])
         self.floor = max([0, *(m["id"] for m in hello["messages"])])
         await self.send_json(hello)
@@ -146,6 +147,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         assert self.visitor is not None
         conversation_id, rows = await database_sync_to_async(_since)(self.visitor, self.floor)
         await self._watch(conversation_id)
+        await self._forward(rows)
+
+    async def _forward(self, rows: list[dict[str, Any]]) -> None:
         for row in rows:
             await self._send_message(row)
         if rows:
@@ -184,10 +188,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                     }
                 )
                 self.sent.add(message.pk)  # the widget shows its own text already
-                if joined:
+                if joined and self.assistant:
                     # A reply written before this socket joined the new conversation's group
-                    # (the assistant answers at once) was pushed to nobody: fetch it.
-                    await self.forward_new()
+                    # (the assistant answers at once) was pushed to nobody: fetch it. Nobody
+                    # else can have answered a conversation this young.
+                    rows = await database_sync_to_async(services.history)(message.conversation_id, after_id=message.pk)
+                    await self._forward(rows)
             elif kind == "email":
                 await database_sync_to_async(services.email_leave)(
                     visitor=self.visitor, email=str(content.get("email", ""))

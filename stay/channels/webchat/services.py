@@ -109,8 +109,9 @@ def chat_conversation(visitor: Visitor) -> Conversation | None:
     )
 
 
-def history(conversation: Conversation | None, *, after_id: int = 0, limit: int = 50) -> list[dict[str, Any]]:
-    """What the visitor sees: their messages and the replies; never internal notes."""
+def history(conversation: Conversation | int | None, *, after_id: int = 0, limit: int = 50) -> list[dict[str, Any]]:
+    """What the visitor sees of a conversation (or a conversation id): their messages and the
+    replies; never internal notes."""
     if conversation is None:
         return []
     rows = list(
