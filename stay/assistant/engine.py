@@ -26,6 +26,9 @@ TEST_SET = DATA / "testset.csv"
 # How much the n-gram features count beside the sentence vector (measured, ADR 0009).
 NGRAM_WEIGHT = 0.3
 REGULARISATION = 100.0
+# Trained engines are saved (``services.save_engine``); change this when what an engine holds
+# or how it scores changes, so an engine saved by older code is never read.
+FORMAT = 1
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,14 @@ Every answer is recorded as a :class:`Turn` (intent, confidence, outcome, action
 import contextlib
 import hashlib
 import logging
+import os
+import pickle
 import re
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -53,6 +57,7 @@ from stay.returns.messages import portal_url, status_url
 from stay.returns.models import Reason
 from stay.returns.selectors import returns_of_order
 
+from .engine import FORMAT as engine_format
 from .engine import Example, IntentEngine, Prediction, built_in_examples
 from .evaluation import TO_A_PERSON
 from .models import AssistantSettings, Intent, IntentExample, Outcome, Session, Turn
@@ -163,14 +168,18 @@ class _Engines:
         return engine
 
     def trained(self, examples: list[Example]) -> tuple[str, IntentEngine]:
-        """The engine for exactly these examples, trained on first use."""
+        """The engine for exactly these examples: trained on first use by the first process,
+        then read from the data directory by every other one (and after a restart)."""
         key = hashlib.sha256("\n".join(f"{e.intent}\t{e.text}" for e in examples).encode()).hexdigest()
         with self.lock:
             engine = self.by_examples.get(key)
             if engine is None:
+                engine = saved_engine(key)
+            if engine is None:
                 engine = IntentEngine(examples)
-                self.by_examples[key] = engine
+                save_engine(key, engine)
                 log.info("assistant trained on %d examples in %.1f s", engine.examples, engine.trained_in)
+            self.by_examples[key] = engine
         return key, engine
 
     def warm(self) -> None:
@@ -220,6 +229,50 @@ class _Engines:
 
 
 engines = _Engines()
+
+
+def _engine_path(key: str) -> Path:
+    """Where the engine trained on the examples hashed as ``key`` is kept. The name also holds
+    what makes a trained engine unusable elsewhere: the sentence model and library versions."""
+    import numpy
+    import sklearn
+
+    from stay.core.textmodel import encoder
+
+    build = f"v{engine_format}-{encoder().name}-sklearn{sklearn.__version__}-numpy{numpy.__version__}"
+    return Path(settings.DATA_DIR) / "cache" / f"intents-{build}-{key[:24]}.pickle"
+
+
+def saved_engine(key: str) -> IntentEngine | None:
+    """The engine a process saved for ``key``, or None. The file is in the data directory,
+    which only Stay writes (trusted as the database is); one that cannot be read is retrained."""
+    path = _engine_path(key)
+    try:
+        with open(path, "rb") as handle:
+            engine = pickle.load(handle)  # noqa: S301
+    except FileNotFoundError:
+        return None
+    except Exception:
+        log.warning("ignoring an unreadable trained assistant at %s", path, exc_info=True)
+        return None
+    return engine if isinstance(engine, IntentEngine) else None
+
+
+def save_engine(key: str, engine: IntentEngine) -> None:
+    """Written whole to a temporary file, then renamed: a reader never sees half an engine."""
+    path = _engine_path(key)
+    temporary = ""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".pickle")
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump(engine, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except OSError:
+        log.warning("could not save the trained assistant to %s", path, exc_info=True)
+        if temporary:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
 
 
 def guess_intents(store: Store, text: str) -> tuple[str, ...]:

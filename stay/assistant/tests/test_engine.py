@@ -79,3 +79,27 @@ def test_a_bad_file_is_an_error_naming_the_line(tmp_path):
     headless.write_text("hello,greeting\n")
     with pytest.raises(CommandError, match="text column"):
         call_command("assistant", "eval", str(headless))
+
+
+def test_a_trained_engine_is_saved_once_and_read_by_every_other_process(settings, tmp_path):
+    """Training takes seconds; every web and worker process used to pay for it. The first
+    saves the engine in the data directory; another (here: a fresh registry) reads it, and
+    an unreadable file is trained again and replaced."""
+    from stay.assistant.engine import Example
+    from stay.assistant.services import _engine_path, _Engines
+
+    settings.DATA_DIR = tmp_path
+    examples = [Example(text=f"where is parcel number {n}", intent="track_order") for n in range(5)] + [
+        Example(text=f"hello there friend {n}", intent="greeting") for n in range(5)
+    ]
+    key, first = _Engines().trained(examples)
+    assert _engine_path(key).exists()
+
+    _, again = _Engines().trained(examples)
+    assert again is not first and again.trained_in == first.trained_in  # read, not trained again
+    assert again.predict("where is my parcel") == first.predict("where is my parcel")
+
+    _engine_path(key).write_bytes(b"not an engine")
+    _, retrained = _Engines().trained(examples)
+    assert retrained.trained_in != first.trained_in
+    assert _Engines().trained(examples)[1].trained_in == retrained.trained_in
