@@ -11,7 +11,13 @@ import sys
 import psycopg
 
 # Tools the suite drives for real, and the Debian package that brings each.
-TOOLS = {"chromium": "chromium", "swaks": "swaks", "pdftoppm": "poppler-utils", "zbarimg": "zbar-tools"}
+TOOLS = {
+    "chromium": "chromium",
+    "swaks": "swaks",
+    "pdftoppm": "poppler-utils",
+    "zbarimg": "zbar-tools",
+    "xgettext": "gettext",
+}
 
 
 def missing_tools() -> list[str]:
