@@ -6,12 +6,13 @@ sees a message that was rolled back; a push that fails is only logged: the page 
 message on its next load."""
 
 import logging
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
-from .models import Message
+from .models import AuthorKind, Direction, Message
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +21,24 @@ def conversation_group(conversation_id: int) -> str:
     return f"conversation.{conversation_id}"
 
 
+def message_view(message: Message) -> dict[str, Any]:
+    """What the shopper's chat widget shows of a message, in a push or in the history."""
+    author = ""
+    if message.direction == Direction.OUT and message.author_id and message.author is not None:
+        author = message.author.first_name or message.author.get_username()
+    return {
+        "id": message.pk,
+        "direction": message.direction,
+        "author": author,
+        # The shopper is told when a reply was written by the assistant, not a person.
+        "bot": message.author_kind == AuthorKind.BOT,
+        "text": message.text,
+        "at": message.created_at.isoformat() if message.created_at else "",
+    }
+
+
 def message_changed(message: Message) -> None:
     conversation_id = message.conversation_id
-    author = message.author if message.author_id else None
     event = {
         "type": "message.changed",
         "message_id": message.pk,
@@ -30,13 +46,7 @@ def message_changed(message: Message) -> None:
         "direction": message.direction,
         "delivery": message.delivery,
         # What a watcher shows, so that a push needs no read of the database.
-        "message": {
-            "id": message.pk,
-            "direction": message.direction,
-            "author": (author.first_name or author.get_username()) if author is not None else "",
-            "text": message.text,
-            "at": message.created_at.isoformat() if message.created_at else "",
-        },
+        "message": message_view(message),
     }
 
     def push() -> None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stay.conversations.inputs import InboundMessage
+from stay.conversations.live import message_view
 from stay.conversations.models import Agent, AuthorKind, Channel, Conversation, Direction, Message, Status
 from stay.conversations.services import message_receive, note_add
 from stay.core.db import atomic_with_retry
@@ -120,7 +121,7 @@ def history(conversation: Conversation | int | None, *, after_id: int = 0, limit
         .select_related("author")
         .order_by("-id")[:limit]
     )
-    return [message_payload(m) for m in reversed(rows)]
+    return [message_view(m) for m in reversed(rows)]
 
 
 def new_since(conversation_ids: list[int], after_id: int) -> list[tuple[int, int]]:
@@ -137,19 +138,6 @@ def new_since(conversation_ids: list[int], after_id: int) -> list[tuple[int, int
 def last_message_id() -> int:
     last = Message.objects.order_by("-id").values_list("id", flat=True).first()
     return last or 0
-
-
-def message_payload(message: Message) -> dict[str, Any]:
-    author = ""
-    if message.direction == Direction.OUT:
-        author = (message.author.first_name or message.author.get_username()) if message.author else ""
-    return {
-        "id": message.pk,
-        "direction": message.direction,
-        "author": author,
-        "text": message.text,
-        "at": message.created_at.isoformat(),
-    }
 
 
 def visible_orders(visitor: Visitor, *, limit: int = 5) -> list[dict[str, Any]]:

@@ -40,6 +40,7 @@ def widget_js(request: HttpRequest) -> HttpResponse:
             "orders": _("Your recent orders"),
             "you": _("You"),
             "us": _("Us"),
+            "assistant": _("Assistant · automatic reply"),
         }
     config = {
         "key": widget.public_key,

@@ -55,6 +55,7 @@ def test_anonymous_visitor_chats_and_sees_the_agent_reply_live(asgi_server, chat
         while got["message"]["direction"] != "out":
             got = receive(ws, "message")
         assert got["message"]["text"] == "Yes, in 2-3 days." and got["message"]["id"] == reply.pk
+        assert got["message"]["bot"] is False  # a person wrote it: not labelled as the assistant
         reply.refresh_from_db()
         assert reply.delivery == Delivery.SENT
         # The same client id again (a resend after a dropped connection) is filed once.
@@ -126,6 +127,7 @@ def test_widget_script_is_served_in_the_shoppers_language(client, chat_widget):
     assert "Chat with us" in english.content.decode()
     korean = client.get("/channels/webchat/widget.js", {"key": chat_widget.public_key, "lang": "ko"}).content.decode()
     assert "Chat with us" not in korean
+    assert json.dumps("어시스턴트 · 자동 답변")[1:-1] in korean  # the label on the assistant's replies
     assert client.get("/channels/webchat/widget.js", {"key": "nope"}).status_code == 404
 
 

@@ -23,7 +23,7 @@
     '.box{position:fixed;right:20px;bottom:20px;width:min(360px,calc(100vw - 40px));height:min(520px,calc(100vh - 40px));background:#fff;border-radius:12px;box-shadow:0 4px 20px rgba(0,0,0,.25);display:none;flex-direction:column;z-index:2147483001}' +
     '.box.on{display:flex}.head{display:flex;justify-content:space-between;align-items:center;padding:10px 14px;background:#0b6bcb;color:#fff;border-radius:12px 12px 0 0}' +
     '.head button{background:none;border:0;color:#fff;font-size:20px;cursor:pointer}.log{flex:1;overflow-y:auto;padding:10px;display:flex;flex-direction:column;gap:6px}' +
-    '.m{max-width:80%;padding:7px 10px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}.m.in{align-self:flex-end;background:#e8f1fb}.m.out{align-self:flex-start;background:#f1f3f4}' +
+    '.m{max-width:80%;padding:7px 10px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}.m.in{align-self:flex-end;background:#e8f1fb}.m.out{align-self:flex-start;background:#f1f3f4}.who{display:block;font-size:12px;color:#5f6368}' +
     '.notice{font-size:13px;color:#555;background:#fff8e1;padding:8px;border-radius:8px}.orders{font-size:13px;color:#333;border:1px solid #ddd;border-radius:8px;padding:6px 8px}' +
     'form{display:flex;gap:6px;padding:8px;border-top:1px solid #eee}input{flex:1;padding:8px;border:1px solid #ccc;border-radius:8px}form button{padding:8px 12px;border:0;border-radius:8px;background:#0b6bcb;color:#fff;cursor:pointer}' +
     '</style>' +
@@ -44,7 +44,14 @@
     if (message.id) shown[message.id] = true;
     var item = document.createElement("div");
     item.className = "m " + message.direction;
-    item.textContent = message.text;
+    var who = message.bot ? t.assistant : message.direction === "out" ? message.author : "";
+    if (who) {
+      var label = document.createElement("span");
+      label.className = "who";
+      label.textContent = who;
+      item.appendChild(label);
+    }
+    item.appendChild(document.createTextNode(message.text));
     if (message.id) item.dataset.id = message.id;
     $(".log").appendChild(item);
     $(".log").scrollTop = $(".log").scrollHeight;
