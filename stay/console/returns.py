@@ -13,6 +13,7 @@ from django.utils.html import escape, format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from stay.conversations.selectors import may_override_rules
 from stay.conversations.services import actor_of
 from stay.core.errors import Conflict, InvalidInput, NotFound, StayError
 from stay.orders.models import Order
@@ -59,7 +60,7 @@ def start(request: HttpRequest, pk: int, order_id: int) -> HttpResponse:
         return _error(_("This order is not this customer's."), status=404)
     override = request.POST.get("override") == "on"
     try:
-        if override and refund_limit(request.user) is not None:  # type: ignore[arg-type]
+        if override and not may_override_rules(request.user):  # type: ignore[arg-type]
             raise NeedsLead(_("Overriding the return rules needs a lead."))
         picks = [
             Pick(

@@ -26,6 +26,13 @@ def agent_of(user: AbstractBaseUser) -> Agent | None:
     return agent
 
 
+def may_override_rules(user: AbstractBaseUser) -> bool:
+    """Whether ``user`` may set the store's rules aside (a return the rules refuse): leads
+    and admins only."""
+    agent = agent_of(user)
+    return agent is not None and agent.role in (Role.LEAD, Role.ADMIN)
+
+
 def conversation_access(*, user: AbstractBaseUser, store: Store, conversation_id: int) -> Conversation:
     """The conversation, if ``user`` is an agent who may read it. Everyone else gets NotFound,
     whether or not it exists."""

@@ -5,7 +5,7 @@ from functools import partial
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
-from .errors import Conflict, InvalidInput, NotFound, RateLimited, StayError
+from .errors import Conflict, InvalidInput, NotAllowed, NotFound, RateLimited, StayError
 from .models import ApiToken, Store
 
 
@@ -43,5 +43,5 @@ def _error_response(api: NinjaAPI, status: int, request: HttpRequest, exc: StayE
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
-    for error, status in ((InvalidInput, 400), (NotFound, 404), (Conflict, 409), (RateLimited, 429)):
+    for error, status in ((InvalidInput, 400), (NotAllowed, 403), (NotFound, 404), (Conflict, 409), (RateLimited, 429)):
         api.add_exception_handler(error, partial(_error_response, api, status))  # type: ignore[arg-type]

@@ -21,6 +21,10 @@ class NotFound(StayError):
     """Maps to HTTP 404."""
 
 
+class NotAllowed(StayError):
+    """The caller is known but may not do this (HTTP 403)."""
+
+
 class Conflict(StayError):
     """The input refers to something not known yet, or clashes with the stored state (HTTP 409)."""
 

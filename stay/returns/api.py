@@ -12,8 +12,9 @@ from django.utils import timezone
 from ninja import Field, Header, Router, Schema
 from ninja import Status as Reply
 
+from stay.conversations.selectors import may_override_rules
 from stay.core.api import request_store
-from stay.core.errors import Conflict, InvalidInput
+from stay.core.errors import Conflict, InvalidInput, NotAllowed
 from stay.orders.selectors import order_get
 
 from . import selectors, services
@@ -49,7 +50,9 @@ class ReturnIn(Schema):
     gift: bool = False
     recipient: RecipientIn | None = None
     channel: Literal["email", "sms", "whatsapp"] = "email"
-    override: bool = False
+    override: bool = Field(
+        False, description="Approve even what the rules refuse; only a lead's or an admin's token may (else 403)."
+    )
     note: str = ""
 
 
@@ -222,6 +225,8 @@ def create(  # type: ignore[no-untyped-def]
     ``gift: true`` is a gift's recipient asking (give ``recipient``): no refund to the buyer.
     The same ``Idempotency-Key`` returns the first return."""
     shop = request_store(request, store)
+    if body.override and not may_override_rules(request.user):  # type: ignore[arg-type]
+        raise NotAllowed("override needs the token of a lead or an admin", code="override_not_allowed")
     order = order_get(store=shop, order_id=body.order_id)
     who = body.recipient or RecipientIn()
     ret, created = services.return_request(

@@ -159,3 +159,18 @@ def test_gift_receipt_codes_find_their_order_and_nothing_else(api, shop):
     other = shop.order((shop.jacket_m, 1))
     body = receipt_code(other).replace("-", "")[:4] + code.replace("-", "")[4:-1]
     assert order_of_receipt(store=shop.store, raw=body + check_character(body)) is None
+
+
+def test_only_a_leads_or_an_admins_token_may_override_the_rules(api, api_user, shop):
+    """The console lets only a lead set the rules aside; the API holds to the same."""
+    from stay.conversations.models import Agent, Role
+
+    order = shop.order((shop.cap, 1))  # final sale: the rules refuse it
+    Agent.objects.create(user=api_user, role=Role.AGENT)
+    refused = _create(api, order, shop.cap, override=True)
+    assert refused.status_code == 403 and refused.json()["code"] == "override_not_allowed"
+    assert "lead" in refused.json()["detail"] and not Return.objects.exists()
+
+    Agent.objects.filter(user=api_user).update(role=Role.LEAD)
+    overridden = _create(api, order, shop.cap, override=True)
+    assert overridden.status_code == 201 and overridden.json()["decision"] == "allowed"
