@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 
 from stay.assistant.api import router as assistant_router
 from stay.catalog.api import router as products_router
+from stay.channels.whatsapp.api import router as whatsapp_router
 from stay.conversations.api import router as conversations_router
 from stay.core.api import install_error_handlers
 from stay.core.auth import ApiTokenAuth
@@ -32,6 +33,7 @@ api.add_router("/v1/customers", customers_router)
 api.add_router("/v1/orders", orders_router)
 api.add_router("/v1/products", products_router)
 api.add_router("/v1/conversations", conversations_router)
+api.add_router("/v1/conversations", whatsapp_router)
 api.add_router("/v1/giftcards", giftcards_router)
 api.add_router("/v1/customers", credit_router)
 api.add_router("/v1/returns", returns_router)

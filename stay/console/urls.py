@@ -11,6 +11,7 @@ urlpatterns = [
     path("c/<int:pk>", views.conversation, name="conversation"),
     path("c/<int:pk>/messages", views.messages_since, name="messages"),
     path("c/<int:pk>/send", views.send, name="send"),
+    path("c/<int:pk>/template", views.send_template, name="send_template"),
     path("c/<int:pk>/update", views.update, name="update"),
     path("c/<int:pk>/macros/<int:macro_id>", views.macro, name="macro"),
     path("c/<int:pk>/orders/<int:order_id>/act", views.act, name="act"),

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from stay.assistant.selectors import suggestion_for
+from stay.channels.whatsapp.services import template_reply, templates_of
 from stay.conversations import selectors, services
 from stay.conversations.macros import macro_render
 from stay.conversations.models import (
@@ -182,6 +183,10 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         "priorities": Priority.choices,
         "reply_channels": reply_channels or [(convo.channel, Channel(convo.channel).label)],
         "suggestion": suggestion_for(convo.pk),
+        # After 24 hours of silence WhatsApp takes only an approved template.
+        "whatsapp_templates": templates_of(convo.store_id)
+        if (Channel.WHATSAPP, Channel.WHATSAPP.label) in reply_channels
+        else [],
         **_panel_context(convo, request.user),
     }
     return render(request, "console/conversation.html", context)
@@ -229,6 +234,25 @@ def send(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         with transaction.atomic():  # the reply and "then resolve" together, or neither
             message = _send(request, convo, text)
+    except (InvalidInput, Conflict) as exc:
+        return _error(str(exc))
+    return render(request, "console/_message.html", {"m": message, "c": convo, "fresh": True})
+
+
+@agent_required
+@require_POST
+def send_template(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send an approved WhatsApp template, its values one per line."""
+    convo = _conversation(request, pk)
+    name, _sep, language = request.POST.get("template", "").partition("|")
+    try:
+        message = template_reply(
+            conversation=convo,
+            name=name,
+            language=language,
+            values=request.POST.get("values", "").splitlines(),
+            author=request.user,
+        )
     except (InvalidInput, Conflict) as exc:
         return _error(str(exc))
     return render(request, "console/_message.html", {"m": message, "c": convo, "fresh": True})

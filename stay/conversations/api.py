@@ -138,7 +138,7 @@ def list_conversations(request: HttpRequest, filters: Query[Filters]) -> dict[st
     return {"items": rows, "next_cursor": cursor}
 
 
-def _get(request: HttpRequest, conversation_id: int, store: str | None) -> Conversation:
+def conversation_of_request(request: HttpRequest, conversation_id: int, store: str | None) -> Conversation:
     return selectors.conversation_access(
         user=_agent(request), store=request_store(request, store), conversation_id=conversation_id
     )
@@ -146,7 +146,7 @@ def _get(request: HttpRequest, conversation_id: int, store: str | None) -> Conve
 
 @router.get("/{conversation_id}", response=ConversationDetail, summary="One conversation with its messages")
 def get_conversation(request: HttpRequest, conversation_id: int, store: str | None = None) -> Conversation:
-    return _get(request, conversation_id, store)
+    return conversation_of_request(request, conversation_id, store)
 
 
 class ReplyIn(Schema):
@@ -173,7 +173,7 @@ class MergeIn(Schema):
 
 @router.post("/{conversation_id}/reply", response={201: MessageOut}, summary="Reply to the customer")
 def reply(request: HttpRequest, conversation_id: int, body: ReplyIn, store: str | None = None) -> Status:
-    conversation = _get(request, conversation_id, store)
+    conversation = conversation_of_request(request, conversation_id, store)
     message = services.message_send(
         conversation=conversation,
         text=body.text,
@@ -185,14 +185,14 @@ def reply(request: HttpRequest, conversation_id: int, body: ReplyIn, store: str 
 
 @router.post("/{conversation_id}/notes", response={201: MessageOut}, summary="Add an internal note")
 def note(request: HttpRequest, conversation_id: int, body: NoteIn, store: str | None = None) -> Status:
-    conversation = _get(request, conversation_id, store)
+    conversation = conversation_of_request(request, conversation_id, store)
     message = services.note_add(conversation=conversation, text=body.text, author=request.user)  # type: ignore[arg-type]
     return Status(201, message)
 
 
 @router.post("/{conversation_id}/assign", response=ConversationOut, summary="Assign to an agent (null: unassign)")
 def assign(request: HttpRequest, conversation_id: int, body: AssignIn, store: str | None = None) -> Conversation:
-    conversation = _get(request, conversation_id, store)
+    conversation = conversation_of_request(request, conversation_id, store)
     assignee = None
     if body.assignee:
         assignee = get_user_model().objects.filter(username=body.assignee, is_active=True).first()
@@ -203,7 +203,7 @@ def assign(request: HttpRequest, conversation_id: int, body: AssignIn, store: st
 
 @router.post("/{conversation_id}/status", response=ConversationOut, summary="Open, pending, snooze or resolve")
 def set_status(request: HttpRequest, conversation_id: int, body: StatusIn, store: str | None = None) -> Conversation:
-    conversation = _get(request, conversation_id, store)
+    conversation = conversation_of_request(request, conversation_id, store)
     return services.conversation_set_status(
         conversation=conversation,
         status=body.status,
@@ -214,6 +214,6 @@ def set_status(request: HttpRequest, conversation_id: int, body: StatusIn, store
 
 @router.post("/{conversation_id}/merge", response=ConversationOut, summary="Merge another conversation into this one")
 def merge(request: HttpRequest, conversation_id: int, body: MergeIn, store: str | None = None) -> Conversation:
-    survivor = _get(request, conversation_id, store)
-    merged = _get(request, body.merged_id, store)
+    survivor = conversation_of_request(request, conversation_id, store)
+    merged = conversation_of_request(request, body.merged_id, store)
     return services.conversation_merge(survivor=survivor, merged=merged, actor=request.user)  # type: ignore[arg-type]

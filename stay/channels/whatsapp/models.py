@@ -20,7 +20,10 @@ class WhatsAppAccount(models.Model):
         _("approved templates"),
         default=list,
         blank=True,
-        help_text=_('Templates Meta approved, e.g. [{"name": "order_update", "language": "en"}].'),
+        help_text=_(
+            'Templates Meta approved, with their body text so agents see what they send, e.g. [{"name": '
+            '"order_update", "language": "en", "text": "Hi {{1}}, your order {{2}} has shipped."}].'
+        ),
     )
 
     class Meta:

@@ -1,18 +1,22 @@
 """WhatsApp Cloud API webhooks: messages in, delivery statuses of ours."""
 
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from stay.conversations.inputs import AttachmentInput, InboundMessage
-from stay.conversations.models import Channel, Delivery, Message
-from stay.conversations.services import delivery_report, message_receive
+from stay.conversations.models import Channel, Conversation, Delivery, Message
+from stay.conversations.services import delivery_report, message_receive, message_send
 from stay.core.errors import InvalidInput
 from stay.customers.identities import normalise_phone
 from stay.customers.models import IdentityKind
 
 from .client import WhatsAppClient, WhatsAppError
 from .models import WhatsAppAccount
+from .sender import account_for
 
 log = logging.getLogger(__name__)
 MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
@@ -151,4 +155,51 @@ def _apply_status(account: WhatsAppAccount, status: dict[str, Any]) -> int:
         channel_message_id=str(status["id"]),
         delivery=DELIVERY[state],
         error="; ".join(str(e.get("title") or e.get("message") or e) for e in errors),
+    )
+
+
+# --- replies after the 24-hour window: approved templates --------------------------------------
+_PLACEHOLDER = re.compile(r"\{\{(\d+)\}\}")
+
+
+def templates_of(store_id: int) -> list[dict[str, Any]]:
+    """The approved templates of the store's WhatsApp number (none without a number)."""
+    account = account_for(store_id)
+    return [t for t in (account.templates if account else []) if t.get("name") and t.get("language")]
+
+
+def template_reply(*, conversation: Conversation, name: str, language: str, values: list[str], author: Any) -> Message:
+    """Send the approved template ``name`` in ``language``, its ``{{1}}``, ``{{2}}``… filled
+    with ``values`` in order: the only thing Meta lets a business send once the customer's last
+    message is more than 24 hours old. The timeline shows the text as the customer reads it."""
+    template = next(
+        (t for t in templates_of(conversation.store_id) if (t["name"], t["language"]) == (name, language)), None
+    )
+    if template is None:
+        raise InvalidInput(
+            _("%(name)s (%(language)s) is not an approved template of this WhatsApp number.")
+            % {"name": name, "language": language}
+        )
+    values = [v.strip() for v in values if v.strip()]
+    text = template.get("text", "")
+    wanted = max((int(n) for n in _PLACEHOLDER.findall(text)), default=0)
+    if text and len(values) != wanted:
+        raise InvalidInput(
+            _("The template %(name)s needs %(wanted)s values, one per line; %(got)s were given.")
+            % {"name": name, "wanted": wanted, "got": len(values)}
+        )
+    shown = _PLACEHOLDER.sub(lambda m: values[int(m.group(1)) - 1], text) if text else f"[{name}] {' · '.join(values)}"
+    parameters = [{"type": "text", "text": value} for value in values]
+    return message_send(
+        conversation=conversation,
+        text=shown,
+        author=author,
+        channel=Channel.WHATSAPP,
+        meta={
+            "template": {
+                "name": name,
+                "language": language,
+                "components": [{"type": "body", "parameters": parameters}] if parameters else [],
+            }
+        },
     )

@@ -42,7 +42,10 @@ def account(store, graph):
         verify_token="summit-verify",
         access_token=graph.token,
         api_base_url=graph.base_url,
-        templates=[{"name": "order_update", "language": "en"}],
+        templates=[
+            {"name": "order_update", "language": "en"},
+            {"name": "still_there", "language": "en", "text": "Hi {{1}}, about order {{2}}: we have news."},
+        ],
     )
 
 
@@ -160,6 +163,57 @@ def test_outside_24_hours_only_a_template(client, account, graph, agent_user, dj
         )
     assert graph.sent[-1]["type"] == "template"
     assert graph.sent[-1]["template"]["name"] == "order_update"
+
+
+def test_an_agent_answers_after_24_hours_with_a_template_from_the_console(
+    client, account, graph, agent_user, django_capture_on_commit_callbacks
+):
+    day_and_a_half_ago = int(time.time()) - 36 * 3600
+    post(
+        client, json.dumps(text_message("16505551234", "Any news?", wamid="wamid.late", at=day_and_a_half_ago)).encode()
+    )
+    conversation = Message.objects.get().conversation
+    assert client.login(username="alex", password="agent-pass")
+    page = client.get(f"/console/c/{conversation.pk}").content.decode()
+    assert "still_there (en): Hi {{1}}, about order {{2}}: we have news." in page
+    assert 'placeholder="Values for {{1}}, {{2}}…, one per line"' in page
+
+    url = f"/console/c/{conversation.pk}/template"
+    too_few = client.post(url, {"template": "still_there|en", "values": "Jamie"})
+    assert too_few.status_code == 400 and "needs 2 values" in too_few.content.decode()
+    unknown = client.post(url, {"template": "made_up|en", "values": ""})
+    assert unknown.status_code == 400 and "not an approved template" in unknown.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(url, {"template": "still_there|en", "values": "Jamie\n#1042\n"})
+    assert sent.status_code == 200 and "Hi Jamie, about order #1042: we have news." in sent.content.decode()
+    body = graph.sent[-1]
+    assert body["type"] == "template" and body["template"]["name"] == "still_there"
+    assert body["template"]["language"] == {"code": "en"}
+    assert body["template"]["components"] == [
+        {"type": "body", "parameters": [{"type": "text", "text": "Jamie"}, {"type": "text", "text": "#1042"}]}
+    ]
+    assert Message.objects.filter(direction="out").get().delivery == Delivery.SENT
+
+
+def test_the_api_sends_a_template_and_says_what_is_wrong(client, account, graph, store, django_user_model):
+    from stay.conversations.models import Agent, Role
+    from stay.core.services import api_token_create
+
+    post(client, json.dumps(text_message("16505551234", "Hello", wamid="wamid.api")).encode())
+    conversation = Message.objects.get().conversation
+    user = django_user_model.objects.create_user(username="bot-dev", password="x")
+    Agent.objects.create(user=user, role=Role.AGENT)
+    _, raw = api_token_create(username="bot-dev")
+    url = f"/api/v1/conversations/{conversation.pk}/whatsapp-template"
+    auth = {"Authorization": f"Bearer {raw}"}
+    wrong = client.post(
+        url, {"name": "still_there", "language": "en", "values": ["Jamie"]}, "application/json", headers=auth
+    )
+    assert wrong.status_code == 400 and "needs 2 values" in wrong.json()["detail"]
+    ok = client.post(
+        url, {"name": "still_there", "language": "en", "values": ["Jamie", "#7"]}, "application/json", headers=auth
+    )
+    assert ok.status_code == 201 and ok.json()["text"] == "Hi Jamie, about order #7: we have news."
 
 
 def test_api_failure_is_retried_later(client, account, graph, agent_user, django_capture_on_commit_callbacks):
