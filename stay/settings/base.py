@@ -168,7 +168,7 @@ elif QUEUE_BACKEND == "postgres":
         "dsn": os.environ.get("STAY_QUEUE_URL", os.environ.get("DATABASE_URL", "")),
     }
 else:
-    HUEY = {**_HUEY_COMMON, "huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "queue.sqlite3")}
+    HUEY = {**_HUEY_COMMON, "huey_class": "stay.core.queue.EmbeddedQueue", "filename": str(DATA_DIR / "queue.sqlite3")}
 
 # --- Auth, i18n, static -------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -165,7 +165,7 @@ def test_queue_backend_is_chosen_by_settings():
         "from huey.contrib.djhuey import HUEY; print(type(HUEY).__name__, HUEY.immediate)"
     )
     for queue, expected in (
-        ("sqlite", "SqliteHuey False"),
+        ("sqlite", "EmbeddedQueue False"),
         ("redis", "PriorityRedisHuey False"),
         ("postgres", "PostgresHuey False"),
     ):
@@ -206,3 +206,14 @@ def test_a_coalesced_job_is_enqueued_once_per_window_and_always_after_the_last_r
         assert len(runs) == 3
     finally:
         tasks.queue.immediate = immediate
+
+
+def test_the_embedded_queue_commits_like_the_database(tmp_path):
+    """WAL with synchronous=NORMAL, as Stay's database: no disk flush per enqueue."""
+    from stay.core.queue import EmbeddedQueue
+
+    queue = EmbeddedQueue("t", filename=str(tmp_path / "queue.sqlite3"))
+    queue.storage.enqueue(b"job")
+    assert queue.storage.conn.execute("pragma synchronous").fetchone()[0] == 1  # NORMAL
+    assert queue.storage.conn.execute("pragma journal_mode").fetchone()[0] == "wal"
+    assert queue.storage.dequeue() == b"job"
