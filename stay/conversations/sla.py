@@ -3,6 +3,9 @@
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.core.cache import cache
+
 from stay.core.models import Store
 
 from .models import BusinessHours, SlaPolicy
@@ -23,15 +26,32 @@ def due_times(store: Store, priority: str, start: datetime) -> tuple[datetime, d
     return add_business_minutes(store, start, first, hours), add_business_minutes(store, start, resolution, hours)
 
 
+Rules = tuple[dict[str, tuple[int, int]], dict[int, tuple[time, time]]]
+
+
+def _rules(store: Store) -> Rules:
+    """The store's targets by priority and its opening hours by weekday. Every new conversation
+    needs them, so each process keeps them for ``STORE_CACHE_SECONDS`` (a change in the admin
+    applies after at most that long)."""
+    key = f"sla-rules:{store.pk}"
+    rules: Rules | None = cache.get(key)
+    if rules is None:
+        policies = SlaPolicy.objects.filter(store=store)
+        rules = (
+            {p.priority: (p.first_response_minutes, p.resolution_minutes) for p in policies},
+            {h.weekday: (h.opens, h.closes) for h in BusinessHours.objects.filter(store=store)},
+        )
+        cache.set(key, rules, settings.STORE_CACHE_SECONDS)
+    return rules
+
+
 def targets(store: Store, priority: str) -> tuple[int, int]:
-    policy = SlaPolicy.objects.filter(store=store, priority=priority).first()
-    if policy:
-        return policy.first_response_minutes, policy.resolution_minutes
-    return DEFAULT_TARGETS.get(priority, DEFAULT_TARGETS["normal"])
+    own = _rules(store)[0].get(priority)
+    return own or DEFAULT_TARGETS.get(priority, DEFAULT_TARGETS["normal"])
 
 
 def opening_hours(store: Store) -> dict[int, tuple[time, time]]:
-    return {h.weekday: (h.opens, h.closes) for h in BusinessHours.objects.filter(store=store)}
+    return _rules(store)[1]
 
 
 def add_business_minutes(

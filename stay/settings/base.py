@@ -197,7 +197,8 @@ LOGGING = {
     },
 }
 
-# Webhooks look up their store (and its secret) once per this many seconds per process.
+# Webhooks look up their store (and its secret), and new conversations its SLA targets and
+# opening hours, once per this many seconds per process.
 STORE_CACHE_SECONDS = int(os.environ.get("STAY_STORE_CACHE_SECONDS", "10"))
 
 # How long a queued job may wait before the sweep assumes its worker died and re-enqueues it.
