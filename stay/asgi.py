@@ -11,6 +11,7 @@ django_app: Any = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (after Django is set up)
 
 from stay.channels.webchat.routing import websocket_urlpatterns  # noqa: E402
+from stay.core.startup import settle  # noqa: E402
 
 # The embedded server serves static files itself (no separate web server needed); behind a
 # CDN or reverse proxy, set STAY_SERVE_STATIC=0.
@@ -20,3 +21,5 @@ if os.environ.get("STAY_SERVE_STATIC", "1") == "1":
     django_app = ASGIStaticFilesHandler(django_app)
 
 application: Any = ProtocolTypeRouter({"http": django_app, "websocket": URLRouter(websocket_urlpatterns)})
+
+settle()
