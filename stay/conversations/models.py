@@ -161,6 +161,16 @@ class Delivery(models.TextChoices):
     NOT_SENT = "not_sent", _("Not sent")  # internal notes
 
 
+class MessageQuerySet(models.QuerySet["Message"]):
+    def by_channel_id(self, store_id: int, channel: str, *ids: str) -> "MessageQuerySet":
+        """The messages a channel knows by these ids (platforms retry, replies and delivery
+        reports refer to them). The "not empty" is implied, but stating it lets SQLite use the
+        partial unique index: without it, it read every message of the store."""
+        return self.filter(store_id=store_id, channel=channel, channel_message_id__in=ids).exclude(
+            channel_message_id=""
+        )
+
+
 class Message(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
@@ -190,6 +200,8 @@ class Message(models.Model):
     meta = models.JSONField(default=dict, blank=True, help_text=_("Channel details, e.g. email headers."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = MessageQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("message")

@@ -154,9 +154,7 @@ def message_receive(
     def work() -> tuple[Message, bool]:
         # Inside the retried unit: a copy filed meanwhile by a concurrent delivery is found here.
         if data.channel_message_id:
-            seen = Message.objects.filter(
-                store=store, channel=data.channel, channel_message_id=data.channel_message_id
-            ).first()
+            seen = Message.objects.by_channel_id(store.pk, data.channel, data.channel_message_id).first()
             if seen is not None:
                 return seen, False
         customer, identity = customer_for_contact(
@@ -254,9 +252,11 @@ def delivery_report(*, store_id: int, channel: str, channel_message_id: str, del
     """Record a channel's report on a message we sent (sent, delivered, read, failed): applied
     only if it is ahead of what is stored. Returns how many messages changed."""
     behind = _DELIVERY_RANK[: _DELIVERY_RANK.index(Delivery(delivery))]
-    return Message.objects.filter(
-        store_id=store_id, channel=channel, channel_message_id=channel_message_id, delivery__in=behind
-    ).update(delivery=delivery, last_error=error)
+    return (
+        Message.objects.by_channel_id(store_id, channel, channel_message_id)
+        .filter(delivery__in=behind)
+        .update(delivery=delivery, last_error=error)
+    )
 
 
 def identity_for(conversation: Conversation, channel: str) -> Identity:

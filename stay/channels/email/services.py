@@ -44,7 +44,7 @@ def _thread(store: Store, mail: ParsedEmail) -> Conversation | None:
     ids = [*mail.in_reply_to, *reversed(mail.references)]
     if ids:
         found = (
-            Message.objects.filter(store=store, channel=Channel.EMAIL, channel_message_id__in=ids)
+            Message.objects.by_channel_id(store.pk, Channel.EMAIL, *ids)
             .select_related("conversation")
             .order_by("-id")
             .first()
@@ -121,8 +121,8 @@ def _mark_bounced(store: Store, mail: ParsedEmail) -> None:
     """A bounce of one of our replies: the agent sees that reply failed."""
     if not mail.bounced_message_ids:
         return
-    failed = Message.objects.filter(
-        store=store, channel=Channel.EMAIL, channel_message_id__in=mail.bounced_message_ids
-    ).update(delivery=Delivery.FAILED, last_error=_("The recipient's mail server returned this message."))
+    failed = Message.objects.by_channel_id(store.pk, Channel.EMAIL, *mail.bounced_message_ids).update(
+        delivery=Delivery.FAILED, last_error=_("The recipient's mail server returned this message.")
+    )
     if failed:
         log.info("bounce for %s marked %s message(s) failed", mail.bounced_message_ids, failed)

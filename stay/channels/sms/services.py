@@ -38,7 +38,7 @@ def sms_receive(*, account: TwilioAccount, form: dict[str, str]) -> tuple[Messag
     sid, sender = form.get("MessageSid") or form.get("SmsSid", ""), form.get("From", "")
     if not sid or not sender:
         raise InvalidInput("MessageSid and From are required")
-    seen = Message.objects.filter(store_id=account.store_id, channel=Channel.SMS, channel_message_id=sid).exists()
+    seen = Message.objects.by_channel_id(account.store_id, Channel.SMS, sid).exists()
     return message_receive(
         store=account.store,
         data=InboundMessage(

@@ -139,9 +139,7 @@ def webhook_apply(*, payload: Any) -> dict[str, int]:
 
 
 def _seen(account: WhatsAppAccount, item: dict[str, Any]) -> bool:
-    return Message.objects.filter(
-        store_id=account.store_id, channel=Channel.WHATSAPP, channel_message_id=str(item["id"])
-    ).exists()
+    return Message.objects.by_channel_id(account.store_id, Channel.WHATSAPP, str(item["id"])).exists()
 
 
 def _apply_status(account: WhatsAppAccount, status: dict[str, Any]) -> int:
