@@ -6,14 +6,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from huey import crontab
 from pydantic import BaseModel, ValidationError
 
 from stay.catalog.services import inventory_level_set, product_delete, product_upsert
-from stay.core.errors import Conflict, InvalidInput
+from stay.core.errors import Conflict, InvalidInput, StayError
 from stay.core.models import Store
 from stay.core.tasks import Coalesced, periodic_task, task
 from stay.customers.services import customer_resolve
@@ -167,6 +167,7 @@ def webhook_process(*, delivery_id: int | None = None, actor: str = "shopify:web
     killed half-way leaves it ``received`` for the sweep to retry. A delivery that cannot be
     applied is recorded as waiting (retried with backoff) or failed, in a second transaction
     once the first has rolled back. Returns None when there was nothing to apply."""
+    problem: Exception
     for attempt in range(1, 4):
         try:
             with transaction.atomic():
@@ -175,13 +176,24 @@ def webhook_process(*, delivery_id: int | None = None, actor: str = "shopify:web
                     return None  # applied already, or another worker holds it
                 delivery_id = delivery.pk
                 return _apply_delivery(delivery, actor)
-        except IntegrityError:
-            # A concurrent webhook created the same order or person first: apply again.
-            if attempt == 3 or connection.in_atomic_block:
+        except IntegrityError as exc:
+            if connection.in_atomic_block:
                 raise
+            if attempt < 3:
+                continue  # a concurrent webhook created the same order or person first: apply again
+            problem = exc
         except (Conflict, InvalidInput) as exc:
-            assert delivery_id is not None
-            return _record_problem(delivery_id, exc)
+            problem = exc
+        except DatabaseError:
+            raise  # the database itself is unwell: the delivery stays received for the sweep
+        except Exception as exc:
+            # A bug in applying this one delivery: recorded as failed, so that it does not
+            # hold up every delivery behind it (a drain takes the oldest first).
+            log.exception("shopify delivery %s could not be applied", delivery_id)
+            problem = exc
+        if delivery_id is None:
+            raise problem
+        return _record_problem(delivery_id, problem)
     raise AssertionError("unreachable")
 
 
@@ -224,7 +236,7 @@ def _record_problem(delivery_id: int, problem: Exception) -> WebhookDelivery | N
         if delivery is None:
             return None
         delivery.attempts += 1
-        delivery.error = str(problem)
+        delivery.error = str(problem) if isinstance(problem, StayError) else f"{type(problem).__name__}: {problem}"
         if isinstance(problem, Conflict) and delivery.attempts < MAX_WAITS:
             delivery.status = DeliveryStatus.WAITING
             retry_in = min(15 * 2 ** (delivery.attempts - 1), 3600)

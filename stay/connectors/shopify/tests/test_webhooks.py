@@ -384,3 +384,27 @@ def test_an_order_with_unreadable_contact_details_is_kept(post_webhook):
     post_webhook("orders/create", with_id)
     customer = Order.objects.get(name="#2042").customer
     assert {i.kind for i in customer.identities.all()} == {"platform"}
+
+
+def test_a_delivery_that_cannot_be_applied_does_not_hold_up_the_ones_behind_it(store, monkeypatch):
+    """A drain takes the oldest delivery first: one that fails with an unexpected error (a
+    bug) is recorded as failed, with the error, and the next ones are applied."""
+    from stay.connectors.shopify import services
+
+    schema, apply_order = services.TOPICS["orders/create"]
+
+    def apply_unless_first(store, data, actor):
+        if data["id"] == 1:
+            raise RuntimeError("a bug in applying this order")
+        return apply_order(store, data, actor)
+
+    monkeypatch.setitem(services.TOPICS, "orders/create", (schema, apply_unless_first))
+    for webhook_id, body in (("poison", {**payload("orders_create"), "id": 1}), ("fine", payload("orders_create"))):
+        WebhookDelivery.objects.create(store=store, topic="orders/create", webhook_id=webhook_id, body=json.dumps(body))
+
+    assert services.webhooks_apply_received() == 2  # the worker went on past the failure
+
+    poison = WebhookDelivery.objects.get(webhook_id="poison")
+    assert poison.status == "failed" and poison.error == "RuntimeError: a bug in applying this order"
+    assert WebhookDelivery.objects.get(webhook_id="fine").status == "processed"
+    assert Order.objects.count() == 1
