@@ -184,9 +184,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         "reply_channels": reply_channels or [(convo.channel, Channel(convo.channel).label)],
         "suggestion": suggestion_for(convo.pk),
         # After 24 hours of silence WhatsApp takes only an approved template.
-        "whatsapp_templates": templates_of(convo.store_id)
-        if (Channel.WHATSAPP, Channel.WHATSAPP.label) in reply_channels
-        else [],
+        "whatsapp_templates": templates_of(convo.store_id) if Channel.WHATSAPP in dict(reply_channels) else [],
         **_panel_context(convo, request.user),
     }
     return render(request, "console/conversation.html", context)

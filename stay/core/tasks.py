@@ -70,15 +70,18 @@ class Coalesced:
                 self._due.start()
                 return
             self._last = time.monotonic()
-        self._job()
+        self._enqueue()
 
     def _enqueue_due(self) -> None:
         with self._lock:
             self._due = None
             self._last = time.monotonic()
+        self._enqueue()
+
+    def _enqueue(self) -> None:
         try:
             self._job()
-        except Exception:  # the queue is down: the sweep finds the work later
+        except Exception:  # the queue is down: the work is committed, and the sweep finds it
             log.exception("could not enqueue %s", self._job)
 
 

@@ -30,14 +30,17 @@ def last_inbound(conversation: Conversation) -> Message | None:
     )
 
 
-def template_of(account: WhatsAppAccount, message: Message) -> dict | None:
-    wanted = message.meta.get("template")
-    if not wanted:
-        return None
+def approved_template(account: WhatsAppAccount, name: str, language: str) -> dict | None:
+    """The number's approved template of that name and language, if there is one."""
     for template in account.templates:
-        if template.get("name") == wanted.get("name") and template.get("language") == wanted.get("language"):
+        if template.get("name") == name and template.get("language") == language:
             return template
     return None
+
+
+def template_of(account: WhatsAppAccount, message: Message) -> dict | None:
+    wanted = message.meta.get("template")
+    return approved_template(account, wanted.get("name"), wanted.get("language")) if wanted else None
 
 
 class WhatsAppSender:

@@ -16,7 +16,7 @@ from stay.customers.models import IdentityKind
 
 from .client import WhatsAppClient, WhatsAppError
 from .models import WhatsAppAccount
-from .sender import account_for
+from .sender import account_for, approved_template
 
 log = logging.getLogger(__name__)
 MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
@@ -170,9 +170,8 @@ def template_reply(*, conversation: Conversation, name: str, language: str, valu
     """Send the approved template ``name`` in ``language``, its ``{{1}}``, ``{{2}}``… filled
     with ``values`` in order: the only thing Meta lets a business send once the customer's last
     message is more than 24 hours old. The timeline shows the text as the customer reads it."""
-    template = next(
-        (t for t in templates_of(conversation.store_id) if (t["name"], t["language"]) == (name, language)), None
-    )
+    account = account_for(conversation.store_id)
+    template = approved_template(account, name, language) if account else None
     if template is None:
         raise InvalidInput(
             _("%(name)s (%(language)s) is not an approved template of this WhatsApp number.")

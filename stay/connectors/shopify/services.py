@@ -121,8 +121,8 @@ def webhook_accept(*, store: Store, topic: str, webhook_id: str, body: bytes) ->
     that is not JSON or lacks what the topic needs; then nothing is stored.
 
     This runs for every webhook of a Black Friday burst, so it is one INSERT and no queue
-    write of its own: a worker is woken at most every few milliseconds (:data:`apply_soon`)
-    and applies every delivery waiting (ADR 0002)."""
+    write of its own: a worker is woken at once, then at most every 0.1 s per process
+    (:data:`apply_soon`), and applies every delivery waiting (ADR 0002)."""
     entry = TOPICS.get(topic)
     if entry is None:
         log.info("shopify webhook %s for %s: topic %r is not handled, ignored", webhook_id, store.slug, topic)

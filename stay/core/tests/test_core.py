@@ -217,3 +217,19 @@ def test_the_embedded_queue_commits_like_the_database(tmp_path):
     assert queue.storage.conn.execute("pragma synchronous").fetchone()[0] == 1  # NORMAL
     assert queue.storage.conn.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert queue.storage.dequeue() == b"job"
+
+
+def test_a_coalesced_job_that_cannot_be_enqueued_does_not_fail_the_request(caplog):
+    """The work is committed already: a queue that is down is logged, and the sweep finds it."""
+    from stay.core import tasks
+
+    def queue_down() -> None:
+        raise ConnectionError("the queue is down")
+
+    immediate = tasks.queue.immediate
+    tasks.queue.immediate = False
+    try:
+        tasks.Coalesced(queue_down, window=0.2)._request()  # does not raise
+    finally:
+        tasks.queue.immediate = immediate
+    assert "could not enqueue" in caplog.text
