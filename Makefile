@@ -6,7 +6,7 @@ STAY := $(BIN)/stay
 export STAY_DATA_DIR ?= $(CURDIR)/var
 
 
-.PHONY: run test tools lint bench-ingest bench-inbox bench-giftcards bench-returns bench-assistant bench-demo messages clean
+.PHONY: run test tools lint bench-ingest bench-inbox bench-giftcards bench-returns bench-assistant bench-queue bench-demo messages clean
 
 # Re-install only when the dependencies change, so a second `make run` starts in seconds.
 $(BIN)/python:
@@ -70,6 +70,9 @@ bench-returns: $(VENV)/.installed-dev
 
 bench-assistant: $(VENV)/.installed-dev
 	$(BIN)/python bench/assistant.py
+
+bench-queue: $(VENV)/.installed-dev
+	$(BIN)/python bench/jobqueue.py
 
 bench-demo: $(VENV)/.installed
 	$(BIN)/python bench/demo.py
