@@ -2,10 +2,11 @@
 
 Huey's SQLite storage leaves SQLite at ``synchronous=FULL``, which flushes the write-ahead log
 to disk on every enqueue: 0.2-0.8 ms here against 0.02-0.03 ms at ``NORMAL`` (`make
-bench-queue`), a tenth or more of the time of filing a chat message. Stay's own database runs at ``NORMAL`` (settings.SQLITE_OPTIONS):
-safe against a crash of the process, and on a power cut only the last commits may be lost.
-That suffices for the queue too, because a job never holds the truth: the rows do, and the
-sweep enqueues again whatever a lost job was for (``core.tasks``)."""
+bench-queue`), a tenth or more of the time of filing a chat message. Stay's own database runs
+at ``NORMAL`` (settings.SQLITE_OPTIONS): safe against a crash of the process, and on a power
+cut only the last commits may be lost. That suffices for the queue too, because a job never
+holds the truth: the rows do, and the sweep enqueues again whatever a lost job was for
+(``core.tasks``)."""
 
 import sqlite3
 
