@@ -122,6 +122,10 @@ class GiftCard(models.Model):
     delivered_at = models.DateTimeField(_("sent"), null=True, blank=True)
     delivery_error = models.CharField(_("delivery problem"), max_length=300, blank=True)
     first_used_at = models.DateTimeField(_("first checked or used"), null=True, blank=True)
+    # Who the storefront said was checking or spending the card that first time, kept for the
+    # background job that recognises and welcomes the holder (recipients.recognise_waiting).
+    first_contact = models.JSONField(default=dict, blank=True, editable=False)
+    recognised_at = models.DateTimeField(_("holder recognised"), null=True, blank=True)
     welcomed_at = models.DateTimeField(_("recipient welcomed"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("issued"), auto_now_add=True)
@@ -149,6 +153,11 @@ class GiftCard(models.Model):
             ),
             models.Index(fields=["expires_at"], condition=models.Q(status="active"), name="gift_card_to_expire"),
             models.Index(fields=["store", "source", "source_ref"]),
+            models.Index(
+                fields=["first_used_at"],
+                condition=models.Q(first_used_at__isnull=False, recognised_at__isnull=True),
+                name="gift_card_to_recognise",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,10 @@
 """The recipient's welcome: the first time someone checks or spends a gift card they were
 given, they become a customer tagged "gift-card recipient" and, if they never ordered here,
-get a welcome on their channel with the help centre's link and the store's first-order offer."""
+get a welcome on their channel with the help centre's link and the store's first-order offer.
+
+The check or checkout only notes the first use (:func:`first_use`); the recognition runs
+just after it commits, in the background (:func:`recognise_waiting`), and the minute's sweep
+catches any that a crash left waiting."""
 
 import logging
 
@@ -11,22 +15,24 @@ from django.utils.translation import override
 
 from stay.core.errors import InvalidInput
 from stay.core.notify import Notice, NotifyError, notify
+from stay.core.tasks import Coalesced
 from stay.customers.models import Customer, IdentityKind
 from stay.customers.services import customer_for_contact, customer_tag
 
 from .models import DeliveryChannel, GiftCard, GiftCardSettings, Kind
+from .tasks import recognise_recipients
 
 log = logging.getLogger(__name__)
 
 RECIPIENT_TAG = "gift-card recipient"
 
 
-def _contact_of(card: GiftCard, contact: object) -> tuple[str, str, str, str]:
+def _contact_of(card: GiftCard, contact: dict[str, str]) -> tuple[str, str, str, str]:
     """``(identity kind, value, name, locale)`` of whoever holds the card, best known first."""
-    email = getattr(contact, "email", "") or ""
-    phone = getattr(contact, "phone", "") or ""
-    name = getattr(contact, "name", "") or card.recipient_name
-    locale = getattr(contact, "locale", "") or card.recipient_locale
+    email = contact.get("email", "")
+    phone = contact.get("phone", "")
+    name = contact.get("name", "") or card.recipient_name
+    locale = contact.get("locale", "") or card.recipient_locale
     if email:
         return IdentityKind.EMAIL, email, name, locale
     if phone:
@@ -39,20 +45,63 @@ def _contact_of(card: GiftCard, contact: object) -> tuple[str, str, str, str]:
     return "", "", name, locale
 
 
-def recognise(*, card: GiftCard, contact: object = None, actor: str) -> None:
-    """Called under the card's row lock when the card is checked or spent."""
+def contact_record(contact: object, actor: str) -> dict[str, str]:
+    """What the storefront told about who is checking or spending a card, and who asked."""
+    record = {field: getattr(contact, field, "") or "" for field in ("email", "phone", "name", "locale")}
+    return {field: value for field, value in record.items() if value} | {"actor": actor}
+
+
+def first_use(*, card: GiftCard, contact: object = None, actor: str) -> None:
+    """Called under the card's row lock whenever a card is checked or spent. The first time,
+    note when and by whom; the holder is recognised once the transaction commits, in the
+    background, so a checkout never waits for a customer record or a welcome."""
     if card.kind != Kind.GIFT_CARD or card.first_used_at is not None:
         return
+    card.first_used_at = timezone.now()
+    card.first_contact = contact_record(contact, actor)
+    GiftCard.objects.filter(pk=card.pk).update(first_used_at=card.first_used_at, first_contact=card.first_contact)
+    recognise_soon()
+
+
+def recognise_waiting(limit: int = 500) -> int:
+    """The drain: recognise the holder of each card used for the first time, oldest first, one
+    card per transaction. Workers running it at once skip each other's cards."""
+    done = 0
+    while done < limit:
+        with transaction.atomic():
+            card = (
+                GiftCard.objects.select_for_update(skip_locked=True)
+                .select_related("store")
+                .filter(first_used_at__isnull=False, recognised_at__isnull=True)
+                .order_by("first_used_at")
+                .first()
+            )
+            if card is None:
+                break
+            recognise(card)
+        done += 1
+    return done
+
+
+# Asked for at every first use; a tenth of a second later is soon enough for a welcome.
+recognise_soon = Coalesced(recognise_recipients, window=0.1)
+
+
+def recognise(card: GiftCard) -> None:
+    """Make the card's holder a customer tagged "gift-card recipient" (unless they bought it)
+    and welcome them if they never ordered here. Under the card's row lock."""
+    contact = card.first_contact or {}
+    actor = contact.get("actor", "system")
     now = timezone.now()
-    card.first_used_at = now
-    fields = ["first_used_at"]
+    card.recognised_at = now
+    fields = ["recognised_at"]
     kind, value, name, locale = _contact_of(card, contact)
     if kind:
         try:
             customer, _identity = customer_for_contact(
                 store=card.store, kind=kind, value=value, name=name, locale=locale, actor=actor
             )
-        except InvalidInput as exc:  # an unreadable address must not stop a checkout
+        except InvalidInput as exc:  # an unreadable address is noted and left
             log.warning("gift card %s: recipient %s not recognised: %s", card.pk, value, exc)
             customer = None
         if customer is not None:

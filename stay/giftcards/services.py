@@ -585,7 +585,7 @@ def gift_card_authorize(
         for allocation in allocations:
             move_held(allocation.card, allocation.amount)
             _audit(store, allocation.card, "authorized", caller, amount=allocation.amount, authorization=auth.pk)
-            recipients.recognise(card=allocation.card, contact=contact, actor=caller.actor)
+            recipients.first_use(card=allocation.card, contact=contact, actor=caller.actor)
         if capture:
             _capture(store, auth, None, caller)
         return authorization_summary(auth)
@@ -989,7 +989,7 @@ def gift_card_viewed(*, card: GiftCard, caller: Caller, contact: Contact | None 
     """Record that the card's holder looked at it; the first look by its recipient welcomes them."""
     with transaction.atomic():
         locked = lock_cards([card.pk])[card.pk]
-        recipients.recognise(card=locked, contact=contact, actor=caller.actor)
+        recipients.first_use(card=locked, contact=contact, actor=caller.actor)
         _audit(locked.store, locked, "balance_checked", caller)
     return card_summary(locked)
 

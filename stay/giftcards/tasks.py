@@ -9,6 +9,13 @@ from stay.core.tasks import task
 from .models import Authorization, AuthorizationStatus, CardStatus, GiftCard
 
 
+@task(retries=0)
+def recognise_recipients() -> int:
+    from .recipients import recognise_waiting
+
+    return recognise_waiting()
+
+
 @task(retries=3, retry_delay=30)
 def deliver_gift_card(card_id: int) -> bool:
     from .delivery import gift_card_deliver
@@ -17,14 +24,16 @@ def deliver_gift_card(card_id: int) -> bool:
 
 
 def sweep_gift_cards(stale_before: datetime) -> int:
-    """Run every minute: send the cards that are due, expire the cards past their date (what
-    is left is breakage), and release holds no checkout captured."""
+    """Run every minute: send the cards that are due, recognise first-time holders a crash left
+    waiting, expire the cards past their date (what is left is breakage), and release holds no
+    checkout captured."""
     from .delivery import deliver_due
+    from .recipients import recognise_waiting
     from .services import Caller, authorization_expire, gift_card_expire
 
     now = timezone.now()
     caller = Caller("system:expiry")
-    done = deliver_due(now)
+    done = deliver_due(now) + recognise_waiting()
     for pk in GiftCard.objects.filter(status=CardStatus.ACTIVE, expires_at__lte=now).values_list("pk", flat=True)[:500]:
         done += gift_card_expire(card_id=pk, caller=caller, now=now)
     held = Authorization.objects.filter(status=AuthorizationStatus.HELD, expires_at__lte=now)

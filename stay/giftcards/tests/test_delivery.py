@@ -13,9 +13,10 @@ from django.utils import timezone
 from stay.conftest import payload
 from stay.conversations.models import Message
 from stay.customers.models import Customer
-from stay.giftcards import delivery, services
+from stay.giftcards import delivery, recipients, services
 from stay.giftcards.models import GiftCard, GiftCardSettings
 from stay.giftcards.services import Recipient
+from stay.giftcards.tasks import sweep_gift_cards
 
 from .conftest import CALLER, code_of, key
 
@@ -111,6 +112,23 @@ def test_a_redeeming_shopper_is_recognised_from_the_checkout(store, mailbox, out
     customer = Customer.objects.get(identities__value="new@example.com")
     assert "gift-card recipient" in customer.tags
     assert GiftCard.objects.get(last4=code[-4:]).customer == customer
+
+
+def test_a_welcome_a_crash_left_waiting_is_sent_by_the_sweep(store, mailbox, outbox, issue, monkeypatch):
+    _, code = issue("20.00", recipient=Recipient(email="bo@example.com", name="Bo"))
+    outbox.messages.clear()
+    monkeypatch.setattr(recipients.recognise_soon, "_request", lambda: None)  # the process died before enqueueing
+    services.gift_card_balance(store=store, code=code, caller=CALLER)
+    card = GiftCard.objects.get(last4=code[-4:])
+    assert card.first_used_at is not None and card.recognised_at is None
+    assert "gift-card recipient" not in Customer.objects.get(identities__value="bo@example.com").tags
+    monkeypatch.undo()
+    sweep_gift_cards(timezone.now())
+    assert "gift-card recipient" in Customer.objects.get(identities__value="bo@example.com").tags
+    card.refresh_from_db()
+    assert card.recognised_at is not None and card.welcomed_at is not None and len(outbox.messages) == 1
+    sweep_gift_cards(timezone.now())  # once only
+    assert len(outbox.messages) == 1
 
 
 def test_a_card_bought_in_an_order_is_issued_and_sent(store, mailbox, outbox, post_webhook):
