@@ -69,7 +69,11 @@ def idempotent(
         return status, body
 
     # Errors are raised once the unit is over, so a caller's transaction it joined stays usable.
-    status, body = atomic_with_retry(unit)
+    return answer(*atomic_with_retry(unit))
+
+
+def answer(status: int, body: dict[str, Any]) -> dict[str, Any]:
+    """A recorded result as the caller gets it: the body, or the refusal raised again."""
     if status != 200:
         raise _ERROR[status](body["detail"], code=body.get("code", ""))
     return body
