@@ -135,7 +135,7 @@ def main() -> None:
     from stay.core.services import store_create
     from stay.giftcards.codes import code_display, code_from_nonce
     from stay.giftcards.models import GiftCard, LedgerTransaction
-    from stay.giftcards.services import Caller, gift_card_issue
+    from stay.giftcards.services import Caller, Tender, gift_card_authorize, gift_card_issue
 
     store = store_create(name="Bench", slug="bench", webhook_secret="bench-secret")
     total = args.clients * args.cards_per_client
@@ -145,6 +145,18 @@ def main() -> None:
         code_display(code_from_nonce(n)) for n in GiftCard.objects.order_by("pk").values_list("code_nonce", flat=True)
     ]
     per_client = [codes[i :: args.clients] for i in range(args.clients)]
+    alone = time.perf_counter()
+    for n in range(200):  # one client on its own: the cost of one redemption, start to answer
+        gift_card_authorize(
+            store=store,
+            amount=Decimal("1.00"),
+            currency="USD",
+            tenders=[Tender(code=codes[n % len(codes)])],
+            capture=True,
+            caller=Caller("bench", "alone"),
+            idempotency_key=f"alone-{n}",
+        )
+    print(f"one client alone: {(time.perf_counter() - alone) / 200 * 1000:.2f} ms a redemption")
     connections.close_all()
 
     context = multiprocessing.get_context("spawn")
