@@ -5,9 +5,11 @@
 
 A redemption is what a checkout does: ``gift_card_authorize(..., capture=True)`` with its own
 idempotency key, one transaction that locks the card, holds, captures, posts the balanced
-ledger transaction and records the key. 32 clients (``--processes`` processes, threads in each)
-redeem 1.00 at a time from their own cards. Then ``pgbench`` (TPC-B-like, the same number
-of clients) runs against the same server. Target (issue #4): >= 1,000 redemptions/s.
+ledger transaction and records the key (on PostgreSQL one call of the database function
+``giftcards_authorize``, docs/adr/0011-redemption-in-one-call.md). 32 clients
+(``--processes`` processes, threads in each) redeem 1.00 at a time from their own cards.
+Then ``pgbench`` (TPC-B-like, the same number of clients) runs against the same server.
+Target (issue #4): >= 1,000 redemptions/s.
 """
 
 import argparse

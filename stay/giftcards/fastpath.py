@@ -1,13 +1,12 @@
 """A checkout's redemption in one round trip, on PostgreSQL (docs/adr/0011-redemption-in-one-call.md).
 
-``services.gift_card_authorize`` asks here first. For a plain call — cards named by code,
-nothing to refuse — the database function
-``giftcards_authorize`` (migration 0003) does the whole unit of work in one statement: the
-idempotency key, the row locks, the authorisation and its holds, the ledger, the audit trail
-and the answer. For anything else it writes nothing and answers NULL, and the Python service
-takes the call: it is the reference, and says what is wrong in the caller's language.
-SQLite has no such function and always takes the Python path; the tests hold the two paths
-to the same results.
+``services.gift_card_authorize`` asks here first. For a plain call (cards named by code,
+nothing to refuse) the database function ``giftcards_authorize`` (migration 0004) does the
+whole unit of work in one statement: the idempotency key, the row locks, the authorisation
+and its holds, the ledger, the audit trail and the answer. For anything else it writes
+nothing and answers NULL, and the Python service takes the call: it is the reference, and
+says what is wrong in the caller's language. SQLite has no such function and always takes
+the Python path; the tests hold the two paths to the same results.
 """
 
 import json

@@ -65,20 +65,29 @@ def first_use(*, card: GiftCard, contact: object = None, actor: str) -> None:
 
 def recognise_waiting(limit: int = 500) -> int:
     """The drain: recognise the holder of each card used for the first time, oldest first, one
-    card per transaction. Workers running it at once skip each other's cards."""
+    card per transaction. Workers running it at once skip each other's cards. A card that fails
+    is logged and left for the next run, behind the others rather than in front of them."""
     done = 0
-    while done < limit:
+    failed: set[int] = set()
+    while done + len(failed) < limit:
         with transaction.atomic():
             card = (
                 GiftCard.objects.select_for_update(skip_locked=True)
                 .select_related("store")
                 .filter(first_used_at__isnull=False, recognised_at__isnull=True)
+                .exclude(pk__in=failed)
                 .order_by("first_used_at")
                 .first()
             )
             if card is None:
                 break
-            recognise(card)
+            try:
+                with transaction.atomic():
+                    recognise(card)
+            except Exception:
+                log.exception("gift card %s: holder not recognised; tried again at the next sweep", card.pk)
+                failed.add(card.pk)
+                continue
         done += 1
     return done
 

@@ -131,6 +131,28 @@ def test_a_welcome_a_crash_left_waiting_is_sent_by_the_sweep(store, mailbox, out
     assert len(outbox.messages) == 1
 
 
+def test_a_holder_that_cannot_be_recognised_does_not_hold_up_the_others(store, issue, monkeypatch):
+    first_id, first = issue("20.00")
+    second_id, second = issue("20.00")
+    real = recipients.recognise
+
+    def broken_for_the_first(card):
+        if card.pk == first_id:
+            raise RuntimeError("the customers table is having a bad day")
+        real(card)
+
+    monkeypatch.setattr(recipients.recognise_soon, "_request", lambda: None)
+    for code in (first, second):
+        services.gift_card_balance(store=store, code=code, caller=CALLER)
+    monkeypatch.setattr(recipients, "recognise", broken_for_the_first)
+    assert recipients.recognise_waiting() == 1
+    assert GiftCard.objects.get(pk=second_id).recognised_at is not None
+    assert GiftCard.objects.get(pk=first_id).recognised_at is None  # left for the next sweep
+    monkeypatch.setattr(recipients, "recognise", real)
+    assert recipients.recognise_waiting() == 1
+    assert GiftCard.objects.get(pk=first_id).recognised_at is not None
+
+
 def test_a_card_bought_in_an_order_is_issued_and_sent(store, mailbox, outbox, post_webhook):
     order = payload("orders_create")
     order["created_at"] = order["processed_at"] = timezone.now().isoformat()

@@ -1,6 +1,7 @@
 """On PostgreSQL a plain redemption is one database call (``fastpath``); the Python service is
 the reference. Whichever path a call takes, the answer and the books are the same."""
 
+import inspect
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -158,7 +159,8 @@ def test_a_refusal_recorded_under_a_key_is_replayed(store, issue):
 )
 def test_the_database_writes_times_and_money_as_the_json_answers_do(moment):
     if not POSTGRES:
-        assert fastpath.authorize(**{name: None for name in _PARAMETERS}) is None  # SQLite: the service
+        unused = dict.fromkeys(inspect.signature(fastpath.authorize).parameters)
+        assert fastpath.authorize(**unused) is None  # SQLite: the service takes every call
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT giftcards_json_time(%s)", [moment])
@@ -166,20 +168,3 @@ def test_the_database_writes_times_and_money_as_the_json_answers_do(moment):
         for cents in (-5, 0, 1, 100, 123456789):
             cursor.execute("SELECT giftcards_money(%s)", [cents])
             assert cursor.fetchone()[0] == str(from_cents(cents))
-
-
-_PARAMETERS = [
-    "store_id",
-    "key",
-    "fingerprint",
-    "code_hashes",
-    "wanted_cents",
-    "total_cents",
-    "currency",
-    "capture",
-    "reference",
-    "actor",
-    "client",
-    "now",
-    "contact",
-]
