@@ -1,6 +1,10 @@
 """Reading an RFC 822 message as the inbox needs it: who, what (with quoted history and
 signatures cut from what the agent reads), attachments, threading headers, and whether a
-machine wrote it (auto-replies and bounces must never start a loop)."""
+machine wrote it (auto-replies and bounces must never start a loop).
+
+The message is read with the ``compat32`` policy and only the headers used are decoded
+(RFC 2047 words, raw 8-bit Korean): the default policy parses every header of every mail
+into objects, 0.8 ms a mail against 0.06 ms, most of the cost of filing one."""
 
 import codecs
 import email
@@ -9,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
-from email.message import EmailMessage, Message
+from email.header import Header, decode_header
+from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from stay.conversations.inputs import AttachmentInput
@@ -67,14 +72,35 @@ def _part_text(part: Message) -> str:
     return decode_bytes(payload, part.get_content_charset())
 
 
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+
+
+def decode_header_value(value: str | Header) -> str:
+    """A header as a person reads it: encoded words decoded in their charset, and raw 8-bit
+    text (some Korean mailers send it) read as UTF-8 or CP949, whichever fits."""
+    chunks = decode_header(_FOLD.sub("", value) if isinstance(value, str) else value)
+    return "".join(
+        chunk if isinstance(chunk, str) else decode_bytes(chunk, None if charset == "unknown-8bit" else charset)
+        for chunk, charset in chunks
+    )
+
+
+def _raw_header(msg: Message, name: str) -> str:
+    """A header unfolded but not decoded: addresses and message ids are ASCII."""
+    value = msg.get(name)
+    if value is None:
+        return ""
+    return _FOLD.sub("", value).strip() if isinstance(value, str) else decode_header_value(value).strip()
+
+
 def _header(msg: Message, name: str) -> str:
     value = msg.get(name)
     if value is None:
         return ""
     try:
-        return str(value).strip()
+        return decode_header_value(value).strip()
     except Exception:  # an undecodable encoded word: keep the raw header
-        return str(msg.get_all(name, [""])[0])
+        return _raw_header(msg, name)
 
 
 _MSGID = re.compile(r"<[^<>\s]+>")
@@ -133,8 +159,8 @@ def _machine_kind(msg: Message) -> str:
     content_type = msg.get_content_type()
     if content_type == "multipart/report" and str(msg.get_param("report-type", "")).lower() == "delivery-status":
         return "bounce"
-    sender = parseaddr(_header(msg, "From"))[1].lower()
-    if sender.startswith(("mailer-daemon@", "postmaster@")) or _header(msg, "Return-Path") == "<>":
+    sender = parseaddr(_raw_header(msg, "From"))[1].lower()
+    if sender.startswith(("mailer-daemon@", "postmaster@")) or _raw_header(msg, "Return-Path") == "<>":
         return "bounce"
     auto = _header(msg, "Auto-Submitted").lower()
     if auto and auto != "no":
@@ -158,7 +184,7 @@ def _bounced_ids(msg: Message) -> list[str]:
             payload = part.get_payload()
             inner = payload[0] if isinstance(payload, list) and payload else None
             if isinstance(inner, Message):
-                found += _ids(_header(inner, "Message-ID"))
+                found += _ids(_raw_header(inner, "Message-ID"))
             elif match := re.search(r"(?im)^Message-ID:\s*(.+)$", _part_text(part)):
                 found += _ids(match.group(1))
     return found
@@ -180,12 +206,14 @@ def _leaves(msg: Message) -> list[Message]:
 
 
 def parse(raw: bytes) -> ParsedEmail:
-    msg = email.message_from_bytes(raw, policy=policy.default)
-    if not isinstance(msg, EmailMessage) or not _header(msg, "From"):
+    msg = email.message_from_bytes(raw, policy=policy.compat32)
+    from_ = _raw_header(msg, "From")
+    if not from_:
         raise NotAnEmail("the message has no From header")
-    name, address = parseaddr(_header(msg, "From"))
+    name, address = parseaddr(from_)
     if "@" not in address:
         raise NotAnEmail(f"the From header {_header(msg, 'From')!r} holds no address")
+    name = decode_header_value(name)
     machine = _machine_kind(msg)
     plain: list[str] = []
     html: list[str] = []
@@ -193,7 +221,7 @@ def parse(raw: bytes) -> ParsedEmail:
     for part in _leaves(msg):
         ctype = part.get_content_type()
         disposition = (part.get_content_disposition() or "").lower()
-        filename = part.get_filename() or ""
+        filename = decode_header_value(part.get_filename() or "")
         is_attachment = disposition == "attachment" or (
             filename and disposition != "inline" and not ctype.startswith("text/")
         )
@@ -217,25 +245,28 @@ def parse(raw: bytes) -> ParsedEmail:
     body_html = "\n".join(html)
     original = "\n".join(plain).strip() or html_to_text(body_html)
     date = None
-    if _header(msg, "Date"):
+    if _raw_header(msg, "Date"):
         try:
-            date = parsedate_to_datetime(_header(msg, "Date"))
+            date = parsedate_to_datetime(_raw_header(msg, "Date"))
         except (TypeError, ValueError):
             date = None
     if date is not None and date.tzinfo is None:
         date = None
-    recipients = [a.lower() for _, a in getaddresses(msg.get_all("To", []) + msg.get_all("Cc", [])) if "@" in a]
-    for extra in ("Delivered-To", "X-Original-To", "Envelope-To"):
-        recipients += [a.lower() for _, a in getaddresses(msg.get_all(extra, [])) if "@" in a]
+    recipients = [
+        address.lower()
+        for header in ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
+        for _, address in getaddresses([str(v) for v in msg.get_all(header, [])])
+        if "@" in address
+    ]
     return ParsedEmail(
-        message_id=(_ids(_header(msg, "Message-ID")) or [""])[0],
+        message_id=(_ids(_raw_header(msg, "Message-ID")) or [""])[0],
         sender=address.lower(),
         sender_name=name,
         recipients=recipients,
         subject=_header(msg, "Subject"),
         date=date,
-        in_reply_to=_ids(_header(msg, "In-Reply-To")),
-        references=_ids(_header(msg, "References")),
+        in_reply_to=_ids(_raw_header(msg, "In-Reply-To")),
+        references=_ids(_raw_header(msg, "References")),
         text=strip_quoted(original),
         original_text=original,
         html=body_html,

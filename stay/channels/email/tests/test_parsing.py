@@ -59,3 +59,30 @@ def test_quote_markers_in_english_and_korean():
 def test_subject_normalised_for_threading():
     assert normalise_subject("RE: Fwd: 교환 문의") == normalise_subject("교환 문의") == "교환 문의"
     assert normalise_subject("회신: Where is my order?") == "where is my order?"
+
+
+def test_headers_folded_raw_8bit_and_encoded_filenames():
+    """Headers are decoded one by one: a folded subject is unfolded, raw 8-bit Korean (some
+    mailers send CP949 unencoded) is read, and an attachment named in an encoded word keeps
+    its Korean name."""
+    raw = (
+        b"From: \xb1\xe8\xb9\xce\xc1\xf6 <minji@example.co.kr>\r\n"
+        b"To: Support <support@summit-outdoor.test>, other@example.com\r\n"
+        b"Subject: Where is\r\n my order?\r\n"
+        b"Message-ID: <folded.1@example.co.kr>\r\n"
+        b"References: <a.1@example.com>\r\n <b.2@example.com>\r\n"
+        b"MIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n'
+        b"--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhello\r\n"
+        b"--b1\r\nContent-Type: application/pdf\r\n"
+        b'Content-Disposition: attachment; filename="=?UTF-8?B?7JiB7IiY7KadLnBkZg==?="\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\n"
+    )
+    parsed = parse(raw)
+    assert parsed.sender_name == "김민지"
+    assert parsed.sender == "minji@example.co.kr"
+    assert parsed.subject == "Where is my order?"
+    assert parsed.references == ["<a.1@example.com>", "<b.2@example.com>"]
+    assert parsed.recipients == ["support@summit-outdoor.test", "other@example.com"]
+    assert [a.filename for a in parsed.attachments] == ["영수증.pdf"]
+    assert parsed.attachments[0].content.startswith(b"%PDF")
