@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from stay.core.db import select
 from stay.core.models import EventBase, Store
 from stay.customers.models import Customer, Identity
 
@@ -169,6 +170,20 @@ class MessageQuerySet(models.QuerySet["Message"]):
         return self.filter(store_id=store_id, channel=channel, channel_message_id__in=ids).exclude(
             channel_message_id=""
         )
+
+    def newest_by_channel_id(self, store_id: int, channel: str, *ids: str) -> "Message | None":
+        """The newest of ``by_channel_id``, through the lean ``select`` (stay.core.db): every
+        inbound message asks this (platforms retry; mail replies name the messages they answer)."""
+        if not ids:
+            return None
+        found = select(
+            self.model,
+            f"store_id = %s AND channel = %s AND channel_message_id IN ({', '.join(['%s'] * len(ids))}) "
+            "AND channel_message_id <> ''",
+            [store_id, channel, *ids],
+            tail="ORDER BY id DESC LIMIT 1",
+        )
+        return found[0] if found else None
 
 
 class Message(models.Model):

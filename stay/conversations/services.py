@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from stay.core.db import atomic_with_retry
+from stay.core.db import atomic_with_retry, insert, select, update
 from stay.core.errors import Conflict, InvalidInput
 from stay.core.events import publish
 from stay.core.models import Store
@@ -101,27 +101,30 @@ def _csat_answer(text: str) -> int | None:
 
 def _open_conversation(store: Store, customer: Customer, channel: str, subject: str, now: datetime) -> Conversation:
     first_due, resolution_due = sla.due_times(store, Priority.NORMAL, now)
-    conversation = Conversation.objects.create(
-        store=store,
-        customer=customer,
-        channel=channel,
-        subject=subject[:300],
-        last_message_at=now,
-        first_response_due_at=first_due,
-        resolution_due_at=resolution_due,
+    conversation = insert(
+        Conversation(
+            store=store,
+            customer=customer,
+            channel=channel,
+            subject=subject[:300],
+            last_message_at=now,
+            first_response_due_at=first_due,
+            resolution_due_at=resolution_due,
+        )
     )
-    ConversationEvent.objects.create(conversation=conversation, kind="created", actor="customer")
+    insert(ConversationEvent(conversation=conversation, kind="created", actor="customer"))
     return conversation
 
 
 def _conversation_for(store: Store, customer: Customer, data: InboundMessage) -> Conversation | None:
     """The customer's conversation on this channel that is still going on, if any."""
-    return (
-        Conversation.objects.filter(store=store, customer=customer, channel=data.channel, merged_into__isnull=True)
-        .exclude(status=Status.RESOLVED)
-        .order_by("-last_message_at", "-id")
-        .first()
+    found = select(
+        Conversation,
+        "store_id = %s AND customer_id = %s AND channel = %s AND merged_into_id IS NULL AND status <> %s",
+        [store.pk, customer.pk, data.channel, Status.RESOLVED],
+        tail="ORDER BY last_message_at DESC, id DESC LIMIT 1",
     )
+    return found[0] if found else None
 
 
 def _awaiting_csat(store: Store, customer: Customer, channel: str, now: datetime) -> Conversation | None:
@@ -154,7 +157,7 @@ def message_receive(
     def work() -> tuple[Message, bool]:
         # Inside the retried unit: a copy filed meanwhile by a concurrent delivery is found here.
         if data.channel_message_id:
-            seen = Message.objects.by_channel_id(store.pk, data.channel, data.channel_message_id).first()
+            seen = Message.objects.newest_by_channel_id(store.pk, data.channel, data.channel_message_id)
             if seen is not None:
                 return seen, False
         customer, identity = customer_for_contact(
@@ -190,20 +193,22 @@ def _receive(
         conversation = _awaiting_csat(store, customer, data.channel, now)
     if conversation is None:
         conversation = _open_conversation(store, customer, data.channel, data.subject, now)
-    message = Message.objects.create(
-        store=store,
-        conversation=conversation,
-        channel=data.channel,
-        direction=Direction.IN,
-        author_kind=AuthorKind.CUSTOMER,
-        identity=identity,
-        text=data.text,
-        html=sanitise_html(data.html),
-        original=data.original,
-        channel_message_id=data.channel_message_id,
-        channel_timestamp=data.channel_timestamp or now,
-        delivery=Delivery.RECEIVED,
-        meta=data.meta,
+    message = insert(
+        Message(
+            store=store,
+            conversation=conversation,
+            channel=data.channel,
+            direction=Direction.IN,
+            author_kind=AuthorKind.CUSTOMER,
+            identity=identity,
+            text=data.text,
+            html=sanitise_html(data.html),
+            original=data.original,
+            channel_message_id=data.channel_message_id,
+            channel_timestamp=data.channel_timestamp or now,
+            delivery=Delivery.RECEIVED,
+            meta=data.meta,
+        )
     )
     refused = _store_attachments(message, data.attachments)
     if refused:
@@ -228,7 +233,7 @@ def _receive(
     elif conversation.status != Status.OPEN:
         _reopen(conversation, now)
         fields += ["status", "snoozed_until", "resolved_at", "resolution_due_at"]
-    conversation.save(update_fields=fields)
+    update(conversation, fields)
     live.message_changed(message)
     publish("conversation.message_received", message_id=message.pk)
     return message, True

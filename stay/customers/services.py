@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, F, Q, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 
-from stay.core.db import atomic_with_retry, is_stale, joins_transaction
+from stay.core.db import atomic_with_retry, insert, is_stale, joins_transaction, select, update
 from stay.core.errors import Conflict, InvalidInput
 from stay.core.events import publish
 from stay.core.models import Store
@@ -120,23 +120,23 @@ def customer_for_contact(
     name is not replaced by whatever a mail client or a chat visitor calls them."""
     value = normalise_identity(kind, value, region=store.country)
 
+    # Every inbound message comes through here: the common cases (a known sender, a new email
+    # address or chat visitor) use the lean statements of stay.core.db.
     def work() -> tuple[Customer, Identity]:
-        known = Identity.objects.filter(store=store, kind=kind, value=value).select_related("customer").first()
+        known = _identity(store, kind, value)
         if known is not None:
             if verified and not known.verified:
                 known.verified = True
-                known.save(update_fields=["verified"])
-            customer = known.customer
+                update(known, ["verified"])
+            customer = select(Customer, "id = %s", [known.customer_id])[0]
             while customer.merged_into_id:
                 customer = Customer.objects.get(pk=customer.merged_into_id)
             return customer, known
         if kind == IdentityKind.EMAIL:
             # Nobody is known by this address (looked up above): a new customer.
-            customer = Customer.objects.create(store=store, name=name, locale=locale)
-            CustomerEvent.objects.create(customer=customer, kind="created", actor=actor)
-            identity = Identity.objects.create(
-                store=store, customer=customer, kind=kind, value=value, verified=verified
-            )
+            customer = insert(Customer(store=store, name=name, locale=locale))
+            insert(CustomerEvent(customer=customer, kind="created", actor=actor))
+            identity = insert(Identity(store=store, customer=customer, kind=kind, value=value, verified=verified))
             return customer, identity
         if kind in (IdentityKind.PHONE, IdentityKind.WHATSAPP):
             # A WhatsApp number may be the phone of a known customer (from their orders).
@@ -148,9 +148,14 @@ def customer_for_contact(
                 for f, v in fill.items():
                     setattr(customer, f, v)
         else:
-            customer = Customer.objects.create(store=store, name=name, locale=locale)
-            CustomerEvent.objects.create(customer=customer, kind="created", actor=actor)
-        found = Identity.objects.filter(store=store, kind=kind, value=value).first()
+            customer = insert(Customer(store=store, name=name, locale=locale))
+            insert(CustomerEvent(customer=customer, kind="created", actor=actor))
+            # A new chat visitor: nobody else can hold this identity (looked up above).
+            identity = insert(Identity(store=store, customer=customer, kind=kind, value=value, verified=verified))
+            added = {"identity": str(identity)}
+            insert(CustomerEvent(customer=customer, kind="identity_added", actor=actor, data=added))
+            return customer, identity
+        found = _identity(store, kind, value)
         if found is not None:
             return customer, found
         identity = Identity.objects.create(store=store, customer=customer, kind=kind, value=value, verified=verified)
@@ -160,6 +165,11 @@ def customer_for_contact(
         return customer, identity
 
     return atomic_with_retry(work)
+
+
+def _identity(store: Store, kind: str, value: str) -> Identity | None:
+    found = select(Identity, "store_id = %s AND kind = %s AND value = %s", [store.pk, kind, value])
+    return found[0] if found else None
 
 
 @transaction.atomic

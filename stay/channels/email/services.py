@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from stay.conversations.inputs import InboundMessage
 from stay.conversations.models import Channel, Conversation, Delivery, Message, Status
 from stay.conversations.services import message_receive
-from stay.core.db import atomic_with_retry
+from stay.core.db import atomic_with_retry, insert, select
 from stay.core.errors import InvalidInput, NotFound
 from stay.core.models import Store
 from stay.customers.models import IdentityKind
@@ -29,9 +29,9 @@ class Received:
 def store_for_recipients(recipients: list[str]) -> Store:
     """The store whose mailbox the mail was sent to (the only store, when there is one)."""
     wanted = [r.strip().lower() for r in recipients if r]
-    box = Mailbox.objects.select_related("store").filter(address__in=wanted).first() if wanted else None
-    if box is not None:
-        return box.store
+    boxes = select(Mailbox, f"address IN ({', '.join(['%s'] * len(wanted))})", wanted, tail="LIMIT 1") if wanted else []
+    if boxes:
+        return select(Store, "id = %s", [boxes[0].store_id])[0]
     stores = list(Store.objects.all()[:2])
     if len(stores) == 1:
         return stores[0]
@@ -42,26 +42,20 @@ def _thread(store: Store, mail: ParsedEmail) -> Conversation | None:
     """By In-Reply-To and References first (the mail client says what it answers), then the
     sender's conversation still going on with the same subject; ``None`` starts a new one."""
     ids = [*mail.in_reply_to, *reversed(mail.references)]
-    if ids:
-        found = (
-            Message.objects.by_channel_id(store.pk, Channel.EMAIL, *ids)
-            .select_related("conversation")
-            .order_by("-id")
-            .first()
-        )
-        if found is not None:
-            return found.conversation
+    found = Message.objects.newest_by_channel_id(store.pk, Channel.EMAIL, *ids)
+    if found is not None:
+        return select(Conversation, "id = %s", [found.conversation_id])[0]
     subject = normalise_subject(mail.subject)
     if not subject:
         return None
-    candidates = Conversation.objects.filter(
-        store=store,
-        channel=Channel.EMAIL,
-        merged_into__isnull=True,
-        customer__identities__kind=IdentityKind.EMAIL,
-        customer__identities__value=mail.sender,
-    ).exclude(status=Status.RESOLVED)
-    for conversation in candidates.order_by("-last_message_at")[:20]:
+    candidates = select(
+        Conversation,
+        "store_id = %s AND channel = %s AND merged_into_id IS NULL AND status <> %s AND customer_id IN "
+        "(SELECT customer_id FROM customers_identity WHERE store_id = %s AND kind = %s AND value = %s)",
+        [store.pk, Channel.EMAIL, Status.RESOLVED, store.pk, IdentityKind.EMAIL, mail.sender],
+        tail="ORDER BY last_message_at DESC LIMIT 20",
+    )
+    for conversation in candidates:
         if normalise_subject(conversation.subject) == subject:
             return conversation
     return None
@@ -88,7 +82,7 @@ def _file(store: Store, mail: ParsedEmail, raw: bytes) -> Received:
     )
     if mail.machine:
         inbound.disposition = mail.machine
-        inbound.save()
+        insert(inbound)
         if mail.machine == Disposition.BOUNCE:
             _mark_bounced(store, mail)
         return Received(inbound.disposition, None, inbound)
@@ -113,7 +107,7 @@ def _file(store: Store, mail: ParsedEmail, raw: bytes) -> Received:
     )
     inbound.disposition = Disposition.THREADED if created else Disposition.DUPLICATE
     inbound.message = message
-    inbound.save()
+    insert(inbound)
     return Received(inbound.disposition, message, inbound)
 
 

@@ -89,9 +89,7 @@ def _scenario(store, issue, run):
         redeem(store, "1.00", b, idempotency_key=f"same-key-{run}"),  # a replay
     ]
     held = Authorization.objects.filter(reference="cart").latest("pk")
-    captured = services.gift_card_capture(
-        store=store, authorization_id=held.pk, caller=CALLER, idempotency_key=key()
-    )
+    captured = services.gift_card_capture(store=store, authorization_id=held.pk, caller=CALLER, idempotency_key=key())
     return [*answers, captured], [a_id, b_id, c_id]
 
 
