@@ -176,14 +176,15 @@ class MessageQuerySet(models.QuerySet["Message"]):
         inbound message asks this (platforms retry; mail replies name the messages they answer)."""
         if not ids:
             return None
+        # Written as the partial index's condition is, or SQLite won't use it; no ORDER BY, or
+        # SQLite walks the whole table newest first to find no match.
         found = select(
             self.model,
             f"store_id = %s AND channel = %s AND channel_message_id IN ({', '.join(['%s'] * len(ids))}) "
-            "AND channel_message_id <> ''",
+            "AND NOT (channel_message_id = '')",
             [store_id, channel, *ids],
-            tail="ORDER BY id DESC LIMIT 1",
         )
-        return found[0] if found else None
+        return max(found, key=lambda message: message.pk, default=None)
 
 
 class Message(models.Model):

@@ -11,7 +11,7 @@ from stay.conversations.services import message_receive
 from stay.core.db import atomic_with_retry, insert, select
 from stay.core.errors import InvalidInput, NotFound
 from stay.core.models import Store
-from stay.customers.models import IdentityKind
+from stay.customers.models import Identity, IdentityKind
 
 from .models import Disposition, InboundEmail, Mailbox
 from .parsing import NotAnEmail, ParsedEmail, normalise_subject, parse
@@ -48,11 +48,16 @@ def _thread(store: Store, mail: ParsedEmail) -> Conversation | None:
     subject = normalise_subject(mail.subject)
     if not subject:
         return None
+    # The sender's customer first (at most one: identities are unique), then their
+    # conversations by its index: as one join, PostgreSQL's planner could pick a scan of every
+    # open email conversation while a table's statistics lag behind its growth.
+    known = select(Identity, "store_id = %s AND kind = %s AND value = %s", [store.pk, IdentityKind.EMAIL, mail.sender])
+    if not known:
+        return None
     candidates = select(
         Conversation,
-        "store_id = %s AND channel = %s AND merged_into_id IS NULL AND status <> %s AND customer_id IN "
-        "(SELECT customer_id FROM customers_identity WHERE store_id = %s AND kind = %s AND value = %s)",
-        [store.pk, Channel.EMAIL, Status.RESOLVED, store.pk, IdentityKind.EMAIL, mail.sender],
+        "customer_id = %s AND store_id = %s AND channel = %s AND merged_into_id IS NULL AND status <> %s",
+        [known[0].customer_id, store.pk, Channel.EMAIL, Status.RESOLVED],
         tail="ORDER BY last_message_at DESC LIMIT 20",
     )
     for conversation in candidates:
