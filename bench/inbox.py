@@ -184,7 +184,7 @@ def bench_chat(args: argparse.Namespace) -> None:
             cwd=ROOT,
         )
         try:
-            time.sleep(3)
+            _wait_for_port(port)
             # The load generator's own garbage collections (this process holds Django and 500
             # client sockets: ~120 ms each) would be counted as the server's latency.
             gc.freeze()
@@ -201,6 +201,21 @@ def bench_chat(args: argparse.Namespace) -> None:
         f"(each shopper writes every {args.every} s on average); round trip (send -> filed -> ack) "
         f"p50 {pct(times, 50):.1f} ms, p99 {pct(times, 99):.1f} ms, max {max(times):.1f} ms"
     )
+
+
+def _wait_for_port(port: int, seconds: float = 60) -> None:
+    """Until the server accepts connections (its start-up takes 2-10 s on a busy machine)."""
+    import socket
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 async def _chat_load(connect, port: int, key: str, args: argparse.Namespace) -> tuple[list[float], int]:

@@ -12,6 +12,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
+from stay.core.layers import InProcessLayer
+
 from .models import AuthorKind, Direction, Message
 
 log = logging.getLogger(__name__)
@@ -53,10 +55,14 @@ def message_changed(message: Message) -> None:
         layer = get_channel_layer()
         if layer is None:
             return
+        group = conversation_group(conversation_id)
+        if isinstance(layer, InProcessLayer):
+            layer.push_soon(group, event)  # nobody watching in this process: nothing to do
+            return
         if isinstance(layer, InMemoryChannelLayer) and not layer.groups:
             return  # nobody in this process is watching (a worker, the mail server): skip the hop
         try:
-            async_to_sync(layer.group_send)(conversation_group(conversation_id), event)
+            async_to_sync(layer.group_send)(group, event)
         except Exception:
             log.exception("could not push message %s to watchers", event["message_id"])
 

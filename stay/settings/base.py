@@ -221,7 +221,7 @@ if os.environ.get("STAY_CHANNEL_LAYER", "memory") == "redis":
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "stay.core.layers.InProcessLayer"}}
 
 # Outbound mail (replies, surveys). STAY_SMTP_URL: smtp://user:password@host:port (TLS with
 # smtp+tls://, SSL with smtps://); unset means a mail server on localhost:25.
