@@ -24,6 +24,12 @@ from .models import Visitor
 
 log = logging.getLogger(__name__)
 
+# Channels runs all database work of a process in one thread. On PostgreSQL a message waits
+# on the server for each of its statements, so that thread saturated at ~100 messages a
+# second (bench/inbox.py chat); there messages are filed in the executor's threads, each with
+# a pooled connection. SQLite has one writer anyway: there threads would only queue on its lock.
+file_message = database_sync_to_async(services.chat_receive, thread_sensitive=not settings.IS_POSTGRES)
+
 
 def _hello(visitor: Visitor) -> dict[str, Any]:
     conversation = services.chat_conversation(visitor)
@@ -174,7 +180,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         kind = content.get("type") if isinstance(content, dict) else None
         try:
             if kind == "message":
-                message, _ = await database_sync_to_async(services.chat_receive)(
+                message, _ = await file_message(
                     visitor=self.visitor, text=str(content.get("text", "")), client_id=str(content.get("client_id", ""))
                 )
                 joined = message.conversation_id != self.conversation_id
