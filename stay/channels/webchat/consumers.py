@@ -31,6 +31,12 @@ log = logging.getLogger(__name__)
 file_message = database_sync_to_async(services.chat_receive, thread_sensitive=not settings.IS_POSTGRES)
 
 
+def reading(read: Any) -> Any:
+    """A read, run in the executor's threads on either database (SQLite's readers never wait
+    for its writer in WAL mode), leaving Channels' one database thread to the writes."""
+    return database_sync_to_async(read, thread_sensitive=False)
+
+
 def _hello(visitor: Visitor) -> dict[str, Any]:
     conversation = services.chat_conversation(visitor)
     return {
@@ -71,11 +77,11 @@ class Poller:
 
     async def _run(self) -> None:
         if self.after < 0:
-            self.after = await database_sync_to_async(services.last_message_id)()
+            self.after = await reading(services.last_message_id)()
         while self.watchers:
             await asyncio.sleep(settings.WEBCHAT_POLL_SECONDS)
             try:
-                found = await database_sync_to_async(services.new_since)(list(self.watchers), self.after)
+                found = await reading(services.new_since)(list(self.watchers), self.after)
             except Exception:
                 log.exception("chat poll failed")
                 continue
@@ -124,7 +130,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.visitor = visitor
         await self.accept()
         await database_sync_to_async(services.presence)(visitor, +1)
-        hello = await database_sync_to_async(_hello)(visitor)
+        hello = await reading(_hello)(visitor)
         if notice:
             hello["notice"] = notice
         self.sent: set[int] = set()
@@ -151,7 +157,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def forward_new(self) -> None:
         assert self.visitor is not None
-        conversation_id, rows = await database_sync_to_async(_since)(self.visitor, self.floor)
+        conversation_id, rows = await reading(_since)(self.visitor, self.floor)
         await self._watch(conversation_id)
         await self._forward(rows)
 
@@ -198,7 +204,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                     # A reply written before this socket joined the new conversation's group
                     # (the assistant answers at once) was pushed to nobody: fetch it. Nobody
                     # else can have answered a conversation this young.
-                    rows = await database_sync_to_async(services.history)(message.conversation_id, after_id=message.pk)
+                    rows = await reading(services.history)(message.conversation_id, after_id=message.pk)
                     await self._forward(rows)
             elif kind == "email":
                 await database_sync_to_async(services.email_leave)(
