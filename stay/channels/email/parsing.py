@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
+from email.errors import HeaderParseError
 from email.header import Header, decode_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
@@ -51,18 +52,20 @@ def decode_bytes(payload: bytes, charset: str | None) -> str:
     if charset:
         try:
             name = codecs.lookup(charset.strip().strip('"')).name
-        except LookupError:
+        except (LookupError, ValueError):  # unknown, or not a name at all (a NUL inside)
             name = "utf-8"
     name = _SUPERSETS.get(name, name)
-    try:
-        return payload.decode(name)
-    except UnicodeDecodeError:
-        for fallback in ("utf-8", "cp949"):
-            try:
-                return payload.decode(fallback)
-            except UnicodeDecodeError:
-                continue
-        return payload.decode(name, errors="replace")
+    for attempt in (name, "utf-8", "cp949"):
+        try:
+            return _readable(payload.decode(attempt))
+        except UnicodeDecodeError:
+            continue
+    return _readable(payload.decode(name, errors="replace"))
+
+
+def _readable(text: str) -> str:
+    """Without NUL characters: they mean nothing in a mail, and PostgreSQL text cannot hold them."""
+    return text.replace("\x00", "")
 
 
 def _part_text(part: Message) -> str:
@@ -77,30 +80,33 @@ _FOLD = re.compile(r"\r?\n(?=[ \t])")
 
 def decode_header_value(value: str | Header) -> str:
     """A header as a person reads it: encoded words decoded in their charset, and raw 8-bit
-    text (some Korean mailers send it) read as UTF-8 or CP949, whichever fits."""
-    chunks = decode_header(_FOLD.sub("", value) if isinstance(value, str) else value)
-    return "".join(
-        chunk if isinstance(chunk, str) else decode_bytes(chunk, None if charset == "unknown-8bit" else charset)
-        for chunk, charset in chunks
-    )
+    text (some Korean mailers send it) read as UTF-8 or CP949, whichever fits. A malformed
+    encoded word (bad base64) leaves the header as it came, rather than losing the mail."""
+    try:
+        chunks = decode_header(_FOLD.sub("", value) if isinstance(value, str) else value)
+    except HeaderParseError:
+        return _readable(_FOLD.sub("", str(value)))
+    read = []
+    for chunk, charset in chunks:
+        if isinstance(chunk, str):
+            read.append(_readable(chunk))
+        else:  # "unknown-8bit": raw bytes in the header, whose charset decode_bytes finds
+            read.append(decode_bytes(chunk, None if charset == "unknown-8bit" else charset))
+    return "".join(read)
 
 
 def _raw_header(msg: Message, name: str) -> str:
-    """A header unfolded but not decoded: addresses and message ids are ASCII."""
+    """A header unfolded, for the ASCII ones (addresses, message ids, dates); raw 8-bit text
+    in one is read as :func:`decode_header_value` reads it."""
     value = msg.get(name)
     if value is None:
         return ""
-    return _FOLD.sub("", value).strip() if isinstance(value, str) else decode_header_value(value).strip()
+    return _readable(_FOLD.sub("", value)).strip() if isinstance(value, str) else decode_header_value(value).strip()
 
 
 def _header(msg: Message, name: str) -> str:
     value = msg.get(name)
-    if value is None:
-        return ""
-    try:
-        return decode_header_value(value).strip()
-    except Exception:  # an undecodable encoded word: keep the raw header
-        return _raw_header(msg, name)
+    return "" if value is None else decode_header_value(value).strip()
 
 
 _MSGID = re.compile(r"<[^<>\s]+>")

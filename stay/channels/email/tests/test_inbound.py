@@ -140,6 +140,19 @@ def test_the_same_mail_twice_is_filed_once(db, mailbox):
     assert Message.objects.count() == 1
 
 
+def test_nul_characters_are_dropped_not_fatal(db, mailbox):
+    """PostgreSQL text cannot hold NUL; a mail carrying some (broken mailers, fuzzing) is still
+    filed, without them, on either database."""
+    raw = (
+        b"From: Jamie\x00 Lee <jamie.lee@example.com>\r\nTo: support@summit-outdoor.test\r\n"
+        b"Subject: Where\x00 is my order?\r\nMessage-ID: <nul.1@example.com>\r\n\r\nHello\x00 there\r\n"
+    )
+    message = email_receive(raw=raw).message
+    assert message.text == "Hello there"
+    assert message.conversation.subject == "Where is my order?"
+    assert message.conversation.customer.name == "Jamie Lee"
+
+
 def test_attachments_limits_and_html_sanitised(db, mailbox):
     message = email_receive(raw=mail("defect_multipart")).message
     names = sorted(a.filename for a in message.attachments.all())

@@ -86,3 +86,23 @@ def test_headers_folded_raw_8bit_and_encoded_filenames():
     assert parsed.recipients == ["support@summit-outdoor.test", "other@example.com"]
     assert [a.filename for a in parsed.attachments] == ["영수증.pdf"]
     assert parsed.attachments[0].content.startswith(b"%PDF")
+
+
+def test_a_malformed_encoded_word_keeps_the_mail():
+    """Found by fuzzing the parser: bad base64 in an encoded word beside raw 8-bit bytes leaves
+    that header as it came, and a charset that is no name (a NUL inside) is read as UTF-8; the
+    mail itself is still read."""
+    raw = (
+        b"From: =?bogus?b?\xb1\xe8=??==ZZ=? <minji@example.co.kr>\r\n"
+        b"Subject: Order =?utf-8?b?=?=\r\n"
+        b"MIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n'
+        b'--b1\r\nContent-Type: text/plain; charset="utf\x00-8"\r\n\r\nhello\r\n'
+        b"--b1\r\nContent-Type: application/pdf\r\n"
+        b'Content-Disposition: attachment; filename="=?utf-8?b?=?="\r\n\r\nxx\r\n--b1--\r\n'
+    )
+    parsed = parse(raw)
+    assert parsed.sender == "minji@example.co.kr"
+    assert parsed.subject.startswith("Order")
+    assert parsed.text == "hello"
+    assert len(parsed.attachments) == 1
