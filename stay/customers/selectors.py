@@ -2,11 +2,12 @@
 
 from django.db.models import Q, QuerySet
 
+from stay.core.db import select
 from stay.core.errors import InvalidInput, NotFound
 from stay.core.models import Store
 
 from .identities import normalise_email, normalise_phone
-from .models import ConsentRecord, Customer, IdentityKind
+from .models import ConsentRecord, Customer, Identity, IdentityKind
 
 
 def customer_get(*, store: Store, customer_id: int) -> Customer:
@@ -14,6 +15,13 @@ def customer_get(*, store: Store, customer_id: int) -> Customer:
         return Customer.objects.get(store=store, pk=customer_id)
     except Customer.DoesNotExist:
         raise NotFound(f"no customer {customer_id}") from None
+
+
+def identity_find(*, store: Store, kind: str, value: str) -> Identity | None:
+    """The identity ``kind:value`` (normalised already) of the store, if anyone has it. Every
+    inbound message asks this: it goes through the lean ``select`` (stay.core.db)."""
+    found = select(Identity, "store_id = %s AND kind = %s AND value = %s", [store.pk, kind, value])
+    return found[0] if found else None
 
 
 def customer_list(*, store: Store) -> QuerySet[Customer]:

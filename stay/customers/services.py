@@ -16,6 +16,7 @@ from stay.core.models import Store
 from .identities import normalise_identity
 from .inputs import ConsentInput, CustomerInput
 from .models import ConsentRecord, Customer, CustomerEvent, CustomerMerge, Identity, IdentityKind
+from .selectors import identity_find
 
 # When the identities given for one person point at several stored customers, the
 # strongest one decides who it is; the others are left alone (an agent merges, not a guess).
@@ -123,7 +124,7 @@ def customer_for_contact(
     # Every inbound message comes through here: the common cases (a known sender, a new email
     # address or chat visitor) use the lean statements of stay.core.db.
     def work() -> tuple[Customer, Identity]:
-        known = _identity(store, kind, value)
+        known = identity_find(store=store, kind=kind, value=value)
         if known is not None:
             if verified and not known.verified:
                 known.verified = True
@@ -155,7 +156,7 @@ def customer_for_contact(
             added = {"identity": str(identity)}
             insert(CustomerEvent(customer=customer, kind="identity_added", actor=actor, data=added))
             return customer, identity
-        found = _identity(store, kind, value)
+        found = identity_find(store=store, kind=kind, value=value)
         if found is not None:
             return customer, found
         identity = Identity.objects.create(store=store, customer=customer, kind=kind, value=value, verified=verified)
@@ -165,11 +166,6 @@ def customer_for_contact(
         return customer, identity
 
     return atomic_with_retry(work)
-
-
-def _identity(store: Store, kind: str, value: str) -> Identity | None:
-    found = select(Identity, "store_id = %s AND kind = %s AND value = %s", [store.pk, kind, value])
-    return found[0] if found else None
 
 
 @transaction.atomic

@@ -11,7 +11,8 @@ from stay.conversations.services import message_receive
 from stay.core.db import atomic_with_retry, insert, select
 from stay.core.errors import InvalidInput, NotFound
 from stay.core.models import Store
-from stay.customers.models import Identity, IdentityKind
+from stay.customers.models import IdentityKind
+from stay.customers.selectors import identity_find
 
 from .models import Disposition, InboundEmail, Mailbox
 from .parsing import NotAnEmail, ParsedEmail, normalise_subject, parse
@@ -51,13 +52,13 @@ def _thread(store: Store, mail: ParsedEmail) -> Conversation | None:
     # The sender's customer first (at most one: identities are unique), then their
     # conversations by its index: as one join, PostgreSQL's planner could pick a scan of every
     # open email conversation while a table's statistics lag behind its growth.
-    known = select(Identity, "store_id = %s AND kind = %s AND value = %s", [store.pk, IdentityKind.EMAIL, mail.sender])
-    if not known:
+    known = identity_find(store=store, kind=IdentityKind.EMAIL, value=mail.sender)
+    if known is None:
         return None
     candidates = select(
         Conversation,
         "customer_id = %s AND store_id = %s AND channel = %s AND merged_into_id IS NULL AND status <> %s",
-        [known[0].customer_id, store.pk, Channel.EMAIL, Status.RESOLVED],
+        [known.customer_id, store.pk, Channel.EMAIL, Status.RESOLVED],
         tail="ORDER BY last_message_at DESC LIMIT 20",
     )
     for conversation in candidates:

@@ -9,7 +9,8 @@ for every socket of the process together, not one per socket."""
 import asyncio
 import logging
 from collections import defaultdict
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -23,6 +24,8 @@ from . import services
 from .models import Visitor
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # Channels runs all database work of a process in one thread. On PostgreSQL a message waits
 # on the server for each of its statements, so that thread saturated at ~100 messages a
@@ -31,7 +34,7 @@ log = logging.getLogger(__name__)
 file_message = database_sync_to_async(services.chat_receive, thread_sensitive=not settings.IS_POSTGRES)
 
 
-def reading(read: Any) -> Any:
+def reading(read: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     """A read, run in the executor's threads on either database (SQLite's readers never wait
     for its writer in WAL mode), leaving Channels' one database thread to the writes."""
     return database_sync_to_async(read, thread_sensitive=False)
