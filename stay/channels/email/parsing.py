@@ -4,7 +4,7 @@ machine wrote it (auto-replies and bounces must never start a loop).
 
 The message is read with the ``compat32`` policy and only the headers used are decoded
 (RFC 2047 words, raw 8-bit Korean): the default policy parses every header of every mail
-into objects, 0.8 ms a mail against 0.06 ms, most of the cost of filing one."""
+into objects, 0.8 ms a mail against 0.04 ms (``bench/inbox.py parse``)."""
 
 import codecs
 import email
