@@ -38,7 +38,9 @@ def test_standard_window_is_30_days_from_delivery(shop):
     assert {o.outcome: o.value for o in fresh.options}[Outcome.STORE_CREDIT] == Decimal("132.00")  # 10% bonus
     assert fresh.decision.why["window_days"] == "Standard"
 
-    late = one(shop.order((shop.jacket_m, 1), placed=ago(50), delivered=ago(31)), shop.jacket_m)
+    # 32 x 24 h back, not 31: across November's change of clocks, 31 x 24 h before 04:00-05:00 UTC
+    # is only 30 calendar days in the store's zone (New York), still inside the window.
+    late = one(shop.order((shop.jacket_m, 1), placed=ago(50), delivered=ago(32)), shop.jacket_m)
     assert (late.decision.verdict, late.decision.code, late.decision.rule) == (
         Verdict.REFUSED,
         "window_closed",
