@@ -432,6 +432,10 @@ def _measure_list() -> None:
     timed("search: one word", "/console/?q=refund&status=all", runs=10)
     timed("search: two words", "/console/?q=tent+exchange&status=all", runs=10)
     timed("search: Korean word (prefix)", "/console/?q=%EB%B0%B0%EC%86%A1&status=all", runs=10)
+    # Numbers: 11,111 messages start with "12" (#12, #120-129, ... #120000-129999), most of them
+    # old; "654321" is in one message.
+    timed("search: '12', old matches and customers", "/console/?q=12&status=all", runs=10)
+    timed("search: one message", "/console/?q=654321&status=all", runs=10)
     with connection.cursor() as cursor_:
         cursor_.execute(
             "EXPLAIN SELECT conversation_id FROM conversations_message WHERE "

@@ -2,15 +2,24 @@
 (PostgreSQL full-text, SQLite FTS5; migration 0002).
 
 Korean attaches particles to words (배송 → 배송이, 배송은), so a search word matches the start
-of a word on PostgreSQL (a prefix query) and any part of a word on SQLite (trigram tokens)."""
+of a word on PostgreSQL (a prefix query) and any part of a word on SQLite (trigram tokens).
+
+Results come newest first, like the inbox. The text index finds matching messages in no
+useful order, so a search takes one of two shapes, by how many messages match:
+
+- up to ``LISTED`` (most searches: an order number, a name, a rare word), the matching
+  conversations are listed exactly and the database sorts that short list;
+- beyond it (a word in every other message), the inbox is read newest first and each
+  conversation checked for a matching message: with that many matches a page fills after a
+  few hundred checks. Listing them all instead costs the database a sort of every match.
+"""
 
 import re
-from collections.abc import Iterable
-from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 
 from stay.core.models import Store
 from stay.customers.models import Customer
@@ -18,41 +27,26 @@ from stay.customers.selectors import customer_match
 
 from .models import Conversation, Message
 
-MAX_MATCHES = 2000
+LISTED = 5000
 _WORD = re.compile(r"\w+")
 
 
-def _conversations_saying(q: str) -> Iterable[int]:
+def _messages_saying(store: Store, q: str) -> QuerySet[Message]:
     words = _WORD.findall(q)
+    messages = Message.objects.filter(store=store).order_by()
     if not words:
-        return []
+        return messages.none()
     if connection.vendor == "postgresql":
         query = SearchQuery(" & ".join(f"{w}:*" for w in words), config="simple", search_type="raw")
-        return (
-            Message.objects.annotate(doc=SearchVector("text", config="simple"))
-            .filter(doc=query)
-            .order_by()
-            .values_list("conversation_id", flat=True)[:MAX_MATCHES]
-        )
+        return messages.annotate(doc=SearchVector("text", config="simple")).filter(doc=query)
     long_words = [w for w in words if len(w) >= 3]
-    short_words = [w for w in words if len(w) < 3]  # below a trigram: the index cannot help
-    if not long_words:
-        qs = Message.objects.order_by()
-        for word in short_words:
-            qs = qs.filter(text__contains=word)
-        return qs.values_list("conversation_id", flat=True)[:MAX_MATCHES]
-    match = " AND ".join(f'"{w}"' for w in long_words)
-    sql = (
-        "SELECT m.conversation_id FROM conversations_message_fts f "
-        "JOIN conversations_message m ON m.id = f.rowid WHERE conversations_message_fts MATCH %s"
-    )
-    params: list[Any] = [match]
-    for word in short_words:
-        sql += " AND m.text LIKE %s"
-        params.append(f"%{word}%")
-    with connection.cursor() as cursor:
-        cursor.execute(sql + " LIMIT %s", [*params, MAX_MATCHES])
-        return [row[0] for row in cursor.fetchall()]
+    for word in (w for w in words if len(w) < 3):  # below a trigram: the index cannot help
+        messages = messages.filter(text__contains=word)
+    if long_words:
+        match = " AND ".join(f'"{w}"' for w in long_words)
+        fts = "SELECT rowid FROM conversations_message_fts WHERE conversations_message_fts MATCH %s"
+        messages = messages.filter(pk__in=RawSQL(fts, (match,)))  # noqa: S611 (the words are a parameter)
+    return messages
 
 
 def conversation_search(*, store: Store, q: str, base: QuerySet[Conversation]) -> QuerySet[Conversation]:
@@ -61,5 +55,13 @@ def conversation_search(*, store: Store, q: str, base: QuerySet[Conversation]) -
     q = q.strip()
     if not q:
         return base
-    customers = Customer.objects.filter(customer_match(store=store, q=q), store=store).values("pk")
-    return base.filter(Q(pk__in=list(_conversations_saying(q))) | Q(customer__in=customers))
+    saying = _messages_saying(store, q)
+    customers = Customer.objects.filter(customer_match(store=store, q=q), store=store).values_list("pk", flat=True)
+    conversation_ids = list(saying.values_list("conversation_id", flat=True)[: LISTED + 1])
+    customer_ids = list(customers[: LISTED + 1])
+    if len(conversation_ids) <= LISTED and len(customer_ids) <= LISTED:
+        return base.filter(Q(pk__in=set(conversation_ids)) | Q(customer__in=customer_ids))
+    # One message looked up per conversation (a scalar subquery: an EXISTS beside the OR would
+    # let PostgreSQL hash every match first, which is the sort this shape avoids).
+    first_said = saying.filter(conversation=OuterRef("pk")).values("pk")[:1]
+    return base.alias(said=Subquery(first_said)).filter(Q(said__isnull=False) | Q(customer__in=customers))
