@@ -4,7 +4,8 @@ Features: the sentence vector of the message (``stay.core.textmodel``: multiling
 English example also teaches the Korean side) beside TF-IDF character and word n-grams,
 which catch the exact words and spellings a small model blurs. A multinomial logistic
 regression over both gives a calibrated-enough probability per intent: the highest is the
-confidence the assistant acts on. ADR 0009 records the choice and its measurements.
+confidence the assistant acts on. Each intent's name counts as one more example (it helps
+most where examples are few). ADR 0009 records the choice and its measurements.
 """
 
 import csv
@@ -28,7 +29,7 @@ NGRAM_WEIGHT = 0.3
 REGULARISATION = 100.0
 # Trained engines are saved (``services.save_engine``); change this when what an engine holds
 # or how it scores changes, so an engine saved by older code is never read.
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,12 @@ class IntentEngine:
         if len({e.intent for e in examples}) < 2:
             raise ValueError("an intent engine needs examples of at least two intents")
         started = time.perf_counter()
+        self.examples = len(examples)
+        # An intent's name ("lost_or_stolen_card") says what it is about: it is one more example.
+        examples = [
+            *examples,
+            *(Example(intent.replace("_", " "), intent) for intent in sorted({e.intent for e in examples})),
+        ]
         texts = [e.text for e in examples]
         self.ngrams = Ngrams()
         grams = self.ngrams.fit_transform(texts)
@@ -102,7 +109,6 @@ class IntentEngine:
         self.gram_weights = np.ascontiguousarray(classifier.coef_[:, :split].T * NGRAM_WEIGHT)
         self.vector_weights = np.ascontiguousarray(classifier.coef_[:, split:].T, dtype=np.float32)
         self.bias = classifier.intercept_
-        self.examples = len(examples)
         self.trained_in = time.perf_counter() - started
 
     @staticmethod

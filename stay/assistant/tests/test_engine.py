@@ -6,7 +6,15 @@ import csv
 import pytest
 from django.core.management import CommandError, call_command
 
-from stay.assistant.engine import BUILT_IN, TEST_SET, IntentEngine, built_in_examples, few_shots, read_examples
+from stay.assistant.engine import (
+    BUILT_IN,
+    TEST_SET,
+    Example,
+    IntentEngine,
+    built_in_examples,
+    few_shots,
+    read_examples,
+)
 from stay.assistant.evaluation import evaluate
 
 INTENTS = {
@@ -35,6 +43,22 @@ def test_at_least_95_percent_in_each_language_on_the_test_set():
     assert report.per_language["en"] >= 0.95, report.lines()
     assert report.per_language["ko"] >= 0.95, report.lines()
     assert report.macro_f1 >= 0.95
+
+
+def test_an_intents_name_is_one_more_example():
+    engine = IntentEngine(
+        [
+            Example("hello", "greeting"),
+            Example("hi there", "greeting"),
+            Example("I need a receipt for my jacket", "invoice"),
+            Example("send me the bill for my order", "invoice"),
+            Example("where is my parcel", "track_order"),
+            Example("has my package shipped", "track_order"),
+        ]
+    )
+    assert engine.examples == 6
+    assert engine.predict("invoice").intent == "invoice"
+    assert engine.predict("track my order").intent == "track_order"
 
 
 def test_eval_command_prints_the_figures(db, capsys, tmp_path):
