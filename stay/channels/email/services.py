@@ -11,8 +11,7 @@ from stay.conversations.services import message_receive
 from stay.core.db import atomic_with_retry, insert, select
 from stay.core.errors import InvalidInput, NotFound
 from stay.core.models import Store
-from stay.customers.models import IdentityKind
-from stay.customers.selectors import identity_find
+from stay.customers.models import Identity, IdentityKind
 
 from .models import Disposition, InboundEmail, Mailbox
 from .parsing import NotAnEmail, ParsedEmail, normalise_subject, parse
@@ -30,9 +29,11 @@ class Received:
 def store_for_recipients(recipients: list[str]) -> Store:
     """The store whose mailbox the mail was sent to (the only store, when there is one)."""
     wanted = [r.strip().lower() for r in recipients if r]
-    boxes = select(Mailbox, f"address IN ({', '.join(['%s'] * len(wanted))})", wanted, tail="LIMIT 1") if wanted else []
-    if boxes:
-        return select(Store, "id = %s", [boxes[0].store_id])[0]
+    addresses = ", ".join(["%s"] * len(wanted))
+    mailbox = f"SELECT store_id FROM {Mailbox._meta.db_table} WHERE address IN ({addresses}) LIMIT 1"  # noqa: S608
+    found = select(Store, f"id = ({mailbox})", wanted) if wanted else []
+    if found:
+        return found[0]
     stores = list(Store.objects.all()[:2])
     if len(stores) == 1:
         return stores[0]
@@ -49,16 +50,14 @@ def _thread(store: Store, mail: ParsedEmail) -> Conversation | None:
     subject = normalise_subject(mail.subject)
     if not subject:
         return None
-    # The sender's customer first (at most one: identities are unique), then their
-    # conversations by its index: as one join, PostgreSQL's planner could pick a scan of every
-    # open email conversation while a table's statistics lag behind its growth.
-    known = identity_find(store=store, kind=IdentityKind.EMAIL, value=mail.sender)
-    if known is None:
-        return None
+    # The sender's customer (at most one: identities are unique) as a value looked up first,
+    # then their conversations by its index: as a join, PostgreSQL's planner could pick a scan
+    # of every open email conversation while a table's statistics lag behind its growth.
+    sender = f"SELECT customer_id FROM {Identity._meta.db_table} WHERE store_id = %s AND kind = %s AND value = %s"  # noqa: S608
     candidates = select(
         Conversation,
-        "customer_id = %s AND store_id = %s AND channel = %s AND merged_into_id IS NULL AND status <> %s",
-        [known.customer_id, store.pk, Channel.EMAIL, Status.RESOLVED],
+        f"customer_id = ({sender}) AND store_id = %s AND channel = %s AND merged_into_id IS NULL AND status <> %s",
+        [store.pk, IdentityKind.EMAIL, mail.sender, store.pk, Channel.EMAIL, Status.RESOLVED],
         tail="ORDER BY last_message_at DESC LIMIT 20",
     )
     for conversation in candidates:
