@@ -99,15 +99,18 @@ def _csat_answer(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _open_conversation(store: Store, customer: Customer, channel: str, subject: str, now: datetime) -> Conversation:
+def _open_conversation(store: Store, customer: Customer, data: InboundMessage, now: datetime) -> Conversation:
+    """A new conversation started by ``data``, stamped with it as its last message."""
     first_due, resolution_due = sla.due_times(store, Priority.NORMAL, now)
     conversation = insert(
         Conversation(
             store=store,
             customer=customer,
-            channel=channel,
-            subject=subject[:300],
+            channel=data.channel,
+            subject=data.subject[:300],
             last_message_at=now,
+            last_inbound_at=data.channel_timestamp or now,
+            preview=data.text[:200],
             first_response_due_at=first_due,
             resolution_due_at=resolution_due,
         )
@@ -191,8 +194,9 @@ def _receive(
         conversation = _conversation_for(store, customer, data)
     if conversation is None and score is not None:
         conversation = _awaiting_csat(store, customer, data.channel, now)
+    opened = conversation is None
     if conversation is None:
-        conversation = _open_conversation(store, customer, data.channel, data.subject, now)
+        conversation = _open_conversation(store, customer, data, now)
     message = insert(
         Message(
             store=store,
@@ -233,7 +237,8 @@ def _receive(
     elif conversation.status != Status.OPEN:
         _reopen(conversation, now)
         fields += ["status", "snoozed_until", "resolved_at", "resolution_due_at"]
-    update(conversation, fields)
+    if not opened:  # a new conversation was stamped with this message when it was inserted
+        update(conversation, fields)
     live.message_changed(message)
     publish("conversation.message_received", message_id=message.pk)
     return message, True
