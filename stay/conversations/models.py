@@ -1,5 +1,7 @@
 """The one inbox: a conversation with one customer on a channel, its messages, and the agents."""
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -162,6 +164,10 @@ class Delivery(models.TextChoices):
     NOT_SENT = "not_sent", _("Not sent")  # internal notes
 
 
+def newest(messages: "Iterable[Message]") -> "Message | None":
+    return max(messages, key=lambda message: message.pk, default=None)
+
+
 class MessageQuerySet(models.QuerySet["Message"]):
     def by_channel_id(self, store_id: int, channel: str, *ids: str) -> "MessageQuerySet":
         """The messages a channel knows by these ids (platforms retry, replies and delivery
@@ -171,20 +177,22 @@ class MessageQuerySet(models.QuerySet["Message"]):
             channel_message_id=""
         )
 
-    def newest_by_channel_id(self, store_id: int, channel: str, *ids: str) -> "Message | None":
-        """The newest of ``by_channel_id``, through the lean ``select`` (stay.core.db): every
-        inbound message asks this (platforms retry; mail replies name the messages they answer)."""
+    def with_channel_ids(self, store_id: int, channel: str, *ids: str) -> "list[Message]":
+        """``by_channel_id`` through the lean ``select`` (stay.core.db): every inbound message
+        asks this (platforms retry; mail replies name the messages they answer)."""
         if not ids:
-            return None
+            return []
         # Written as the partial index's condition is, or SQLite won't use it; no ORDER BY, or
         # SQLite walks the whole table newest first to find no match.
-        found = select(
+        return select(
             self.model,
             f"store_id = %s AND channel = %s AND channel_message_id IN ({', '.join(['%s'] * len(ids))}) "
             "AND NOT (channel_message_id = '')",
             [store_id, channel, *ids],
         )
-        return max(found, key=lambda message: message.pk, default=None)
+
+    def newest_by_channel_id(self, store_id: int, channel: str, *ids: str) -> "Message | None":
+        return newest(self.with_channel_ids(store_id, channel, *ids))
 
 
 class Message(models.Model):

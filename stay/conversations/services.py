@@ -146,20 +146,26 @@ def _awaiting_csat(store: Store, customer: Customer, channel: str, now: datetime
 
 
 def message_receive(
-    *, store: Store, data: InboundMessage, conversation: Conversation | None = None, threaded_by_channel: bool = False
+    *,
+    store: Store,
+    data: InboundMessage,
+    conversation: Conversation | None = None,
+    threaded_by_channel: bool = False,
+    unseen: bool = False,
 ) -> tuple[Message, bool]:
     """File one inbound message: find (or create) its sender as a customer through their
     identity, then its conversation: ``conversation`` when the channel threaded it, else the
     sender's conversation on this channel that is still going on, else a new one. A channel
     that threads by itself (email: headers, then subject) says ``threaded_by_channel``: then
     no ``conversation`` means a new one. A message
-    id seen before returns the stored message and ``False`` (platforms retry).
+    id seen before returns the stored message and ``False`` (platforms retry); ``unseen`` says
+    the caller looked for it in this transaction already and found nothing.
 
     A reply of 1-5 to a satisfaction survey is recorded as the score."""
 
     def work() -> tuple[Message, bool]:
         # Inside the retried unit: a copy filed meanwhile by a concurrent delivery is found here.
-        if data.channel_message_id:
+        if data.channel_message_id and not unseen:
             seen = Message.objects.newest_by_channel_id(store.pk, data.channel, data.channel_message_id)
             if seen is not None:
                 return seen, False

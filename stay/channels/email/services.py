@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from stay.conversations.inputs import InboundMessage
-from stay.conversations.models import Channel, Conversation, Delivery, Message, Status
+from stay.conversations.models import Channel, Conversation, Delivery, Message, Status, newest
 from stay.conversations.services import message_receive
 from stay.core.db import atomic_with_retry, insert, select
 from stay.core.errors import InvalidInput, NotFound
@@ -40,13 +40,11 @@ def store_for_recipients(recipients: list[str]) -> Store:
     raise NotFound(_("No mailbox for %(to)s.") % {"to": ", ".join(wanted) or _("(no recipient)")})
 
 
-def _thread(store: Store, mail: ParsedEmail) -> Conversation | None:
-    """By In-Reply-To and References first (the mail client says what it answers), then the
-    sender's conversation still going on with the same subject; ``None`` starts a new one."""
-    ids = [*mail.in_reply_to, *reversed(mail.references)]
-    found = Message.objects.newest_by_channel_id(store.pk, Channel.EMAIL, *ids)
-    if found is not None:
-        return select(Conversation, "id = %s", [found.conversation_id])[0]
+def _thread(store: Store, mail: ParsedEmail, answered: Message | None) -> Conversation | None:
+    """By In-Reply-To and References first (``answered``: the newest message they name), then
+    the sender's conversation still going on with the same subject; ``None`` starts a new one."""
+    if answered is not None:
+        return select(Conversation, "id = %s", [answered.conversation_id])[0]
     subject = normalise_subject(mail.subject)
     if not subject:
         return None
@@ -91,7 +89,15 @@ def _file(store: Store, mail: ParsedEmail, raw: bytes) -> Received:
         if mail.machine == Disposition.BOUNCE:
             _mark_bounced(store, mail)
         return Received(inbound.disposition, None, inbound)
-    message, created = message_receive(
+    # One look-up for the mail's own id (delivered again?) and the ids of the mails it answers.
+    named = [mail.message_id, *mail.in_reply_to, *mail.references]
+    known = Message.objects.with_channel_ids(store.pk, Channel.EMAIL, *filter(None, named))
+    again = newest(m for m in known if m.channel_message_id == mail.message_id)
+    if again is not None:
+        inbound.disposition, inbound.message = Disposition.DUPLICATE, again
+        insert(inbound)
+        return Received(inbound.disposition, again, inbound)
+    message, _created = message_receive(
         store=store,
         data=InboundMessage(
             channel=Channel.EMAIL,
@@ -107,11 +113,11 @@ def _file(store: Store, mail: ParsedEmail, raw: bytes) -> Received:
             attachments=tuple(mail.attachments),
             meta={"references": mail.references, "in_reply_to": mail.in_reply_to},
         ),
-        conversation=_thread(store, mail),
+        conversation=_thread(store, mail, answered=newest(m for m in known if m.channel_message_id != mail.message_id)),
         threaded_by_channel=True,
+        unseen=True,
     )
-    inbound.disposition = Disposition.THREADED if created else Disposition.DUPLICATE
-    inbound.message = message
+    inbound.disposition, inbound.message = Disposition.THREADED, message
     insert(inbound)
     return Received(inbound.disposition, message, inbound)
 

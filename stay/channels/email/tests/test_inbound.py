@@ -134,9 +134,9 @@ def test_bounce_marks_our_reply_failed(db, mailbox, outbox, agent_user, django_c
 
 
 def test_the_same_mail_twice_is_filed_once(db, mailbox):
-    email_receive(raw=mail("order_question_qp"))
+    first = email_receive(raw=mail("order_question_qp"))
     again = email_receive(raw=mail("order_question_qp"))
-    assert again.disposition == Disposition.DUPLICATE
+    assert again.disposition == Disposition.DUPLICATE and again.message == first.message
     assert Message.objects.count() == 1
 
 
