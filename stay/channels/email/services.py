@@ -29,11 +29,11 @@ class Received:
 def store_for_recipients(recipients: list[str]) -> Store:
     """The store whose mailbox the mail was sent to (the only store, when there is one)."""
     wanted = [r.strip().lower() for r in recipients if r]
-    addresses = ", ".join(["%s"] * len(wanted))
-    mailbox = f"SELECT store_id FROM {Mailbox._meta.db_table} WHERE address IN ({addresses}) LIMIT 1"  # noqa: S608
-    found = select(Store, f"id = ({mailbox})", wanted) if wanted else []
-    if found:
-        return found[0]
+    if wanted:
+        addresses = ", ".join(["%s"] * len(wanted))
+        mailbox = f"SELECT store_id FROM {Mailbox._meta.db_table} WHERE address IN ({addresses}) LIMIT 1"  # noqa: S608
+        if found := select(Store, f"id = ({mailbox})", wanted):
+            return found[0]
     stores = list(Store.objects.all()[:2])
     if len(stores) == 1:
         return stores[0]
@@ -97,7 +97,8 @@ def _file(store: Store, mail: ParsedEmail, raw: bytes) -> Received:
         inbound.disposition, inbound.message = Disposition.DUPLICATE, again
         insert(inbound)
         return Received(inbound.disposition, again, inbound)
-    message, _created = message_receive(
+    answered = newest(m for m in known if m.channel_message_id != mail.message_id)
+    message = message_receive(
         store=store,
         data=InboundMessage(
             channel=Channel.EMAIL,
@@ -113,10 +114,10 @@ def _file(store: Store, mail: ParsedEmail, raw: bytes) -> Received:
             attachments=tuple(mail.attachments),
             meta={"references": mail.references, "in_reply_to": mail.in_reply_to},
         ),
-        conversation=_thread(store, mail, answered=newest(m for m in known if m.channel_message_id != mail.message_id)),
+        conversation=_thread(store, mail, answered),
         threaded_by_channel=True,
         unseen=True,
-    )
+    )[0]
     inbound.disposition, inbound.message = Disposition.THREADED, message
     insert(inbound)
     return Received(inbound.disposition, message, inbound)
