@@ -55,14 +55,14 @@ def show(title: str, lines: list[str]) -> None:
 def own_test_set() -> None:
     from stay.assistant.engine import TEST_SET, IntentEngine, built_in_examples, read_examples
     from stay.assistant.evaluation import evaluate
-    from stay.core.textmodel import encoder
+    from stay.core.textmodel import models
 
     started = time.perf_counter()
     engine = IntentEngine(built_in_examples())
     trained = time.perf_counter() - started
     report = evaluate(engine.predict, read_examples(TEST_SET), threshold=0.45)
     show(
-        f"own test set ({encoder().name}; {engine.examples} training examples, trained in {trained:.1f} s)",
+        f"own test set ({models()}; {engine.examples} training examples, trained in {trained:.1f} s)",
         report.lines(),
     )
 

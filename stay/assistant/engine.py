@@ -6,6 +6,11 @@ which catch the exact words and spellings a small model blurs. A multinomial log
 regression over both gives a calibrated-enough probability per intent: the highest is the
 confidence the assistant acts on. Each intent's name counts as one more example (it helps
 most where examples are few). ADR 0009 records the choice and its measurements.
+
+Where the English model is installed, a second regression reads the same n-grams beside its
+vector, and a message in Latin script gets the mean of both regressions' probabilities
+(ADR 0013): the two models err on different messages. The English model's vector of a
+training example in another script is left at zero, so it teaches that side nothing.
 """
 
 import csv
@@ -19,7 +24,7 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from stay.core.textmodel import embed
+from stay.core.textmodel import embed, embed_beside, english_encoder, is_latin
 
 DATA = Path(__file__).parent / "data"
 BUILT_IN = DATA / "intents.csv"
@@ -29,7 +34,7 @@ NGRAM_WEIGHT = 0.3
 REGULARISATION = 100.0
 # Trained engines are saved (``services.save_engine``); change this when what an engine holds
 # or how it scores changes, so an engine saved by older code is never read.
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -83,8 +88,32 @@ class Ngrams:
         return hstack([self.chars.transform(texts), self.words.transform(texts)]).tocsr()
 
 
+class Head:
+    """A multinomial logistic regression over the n-grams and one model's vectors, kept as
+    plain matrices: scoring is then two products, without scikit-learn's per-call checks."""
+
+    def __init__(self, grams: csr_matrix, vectors: np.ndarray, intents: Sequence[str]) -> None:
+        classifier = LogisticRegression(C=REGULARISATION, max_iter=3000)
+        classifier.fit(hstack([grams * NGRAM_WEIGHT, csr_matrix(vectors)]).tocsr(), intents)
+        self.intents: list[str] = [str(c) for c in classifier.classes_]
+        weights, bias = classifier.coef_, classifier.intercept_
+        if len(self.intents) == 2:  # one row for the second class: softmax([0, z]) is its sigmoid
+            weights, bias = np.vstack([np.zeros_like(weights), weights]), np.concatenate([[0.0], bias])
+        split = grams.shape[1]
+        self.gram_weights = np.ascontiguousarray(weights[:, :split].T * NGRAM_WEIGHT)
+        self.vector_weights = np.ascontiguousarray(weights[:, split:].T, dtype=np.float32)
+        self.bias = bias
+
+    def probabilities(self, grams: csr_matrix, vectors: np.ndarray) -> np.ndarray:
+        logits = grams @ self.gram_weights + vectors @ self.vector_weights + self.bias
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return np.asarray(exp / exp.sum(axis=1, keepdims=True))
+
+
 class IntentEngine:
-    """Trained once from examples; then ``predict`` is one sentence vector and a dot product."""
+    """Trained once from examples; then ``predict`` is a sentence vector (two, for a message
+    in Latin script, computed at once) and a few products."""
 
     def __init__(self, examples: Sequence[Example], *, remember: bool = True) -> None:
         if len({e.intent for e in examples}) < 2:
@@ -96,31 +125,37 @@ class IntentEngine:
             *examples,
             *(Example(intent.replace("_", " "), intent) for intent in sorted({e.intent for e in examples})),
         ]
-        texts = [e.text for e in examples]
+        texts, intents = [e.text for e in examples], [e.intent for e in examples]
         self.ngrams = Ngrams()
         grams = self.ngrams.fit_transform(texts)
-        vectors = embed(texts, query=True, remember=remember)
-        classifier = LogisticRegression(C=REGULARISATION, max_iter=3000)
-        classifier.fit(self._features(grams, vectors), [e.intent for e in examples])
-        self.intents: list[str] = [str(c) for c in classifier.classes_]
-        # Kept as plain matrices: scoring a message is then two products and a softmax,
-        # without the per-call checks of scikit-learn's predict_proba.
-        split = grams.shape[1]
-        self.gram_weights = np.ascontiguousarray(classifier.coef_[:, :split].T * NGRAM_WEIGHT)
-        self.vector_weights = np.ascontiguousarray(classifier.coef_[:, split:].T, dtype=np.float32)
-        self.bias = classifier.intercept_
+        self.head = Head(grams, embed(texts, query=True, remember=remember), intents)
+        self.intents = self.head.intents
+        self.english = english_encoder()
+        self.english_head: Head | None = None
+        if self.english:
+            latin = [i for i, text in enumerate(texts) if is_latin(text)]
+            vectors = np.zeros((len(texts), self.english.dim), dtype=np.float32)
+            vectors[latin] = embed([texts[i] for i in latin], query=True, remember=remember, model=self.english)
+            self.english_head = Head(grams, vectors, intents)
         self.trained_in = time.perf_counter() - started
 
-    @staticmethod
-    def _features(grams: csr_matrix, vectors: np.ndarray) -> csr_matrix:
-        return hstack([grams * NGRAM_WEIGHT, csr_matrix(vectors)]).tocsr()
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "english": None}  # the model is the process's own, not saved
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self.english = english_encoder() if self.english_head else None
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        logits = self.ngrams.transform(texts) @ self.gram_weights
-        logits += embed(texts, query=True) @ self.vector_weights + self.bias
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return np.asarray(exp / exp.sum(axis=1, keepdims=True))
+        latin = [i for i, text in enumerate(texts) if is_latin(text)] if self.english else []
+        english = None
+        if latin and self.english:  # started first: it runs while the multilingual model does
+            english = embed_beside([texts[i] for i in latin], query=True, model=self.english)
+        grams = self.ngrams.transform(texts)
+        found = self.head.probabilities(grams, embed(texts, query=True))
+        if english is not None and self.english_head is not None:
+            found[latin] = (found[latin] + self.english_head.probabilities(grams[latin], english.result())) / 2
+        return found
 
     def predict(self, text: str) -> Prediction:
         return self.predict_many([text])[0]

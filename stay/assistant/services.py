@@ -233,13 +233,13 @@ engines = _Engines()
 
 def _engine_path(key: str) -> Path:
     """Where the engine trained on the examples hashed as ``key`` is kept. The name also holds
-    what makes a trained engine unusable elsewhere: the sentence model and library versions."""
+    what makes a trained engine unusable elsewhere: the sentence models and library versions."""
     import numpy
     import sklearn
 
-    from stay.core.textmodel import encoder
+    from stay.core.textmodel import models
 
-    build = f"v{engine_format}-{encoder().name}-sklearn{sklearn.__version__}-numpy{numpy.__version__}"
+    build = f"v{engine_format}-{models()}-sklearn{sklearn.__version__}-numpy{numpy.__version__}"
     return Path(settings.DATA_DIR) / "cache" / f"intents-{build}-{key[:24]}.pickle"
 
 

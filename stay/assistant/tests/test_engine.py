@@ -61,6 +61,34 @@ def test_an_intents_name_is_one_more_example():
     assert engine.predict("track my order").intent == "track_order"
 
 
+def test_english_is_read_by_both_models_and_korean_by_the_multilingual_one():
+    """ADR 0013: a message in Latin script gets the mean of the two regressions'
+    probabilities; any other gets the multilingual model's alone."""
+    import numpy as np
+
+    from stay.core.textmodel import embed, english_encoder
+
+    engine = IntentEngine(
+        [
+            Example("where is my parcel", "track_order"),
+            Example("has my package shipped", "track_order"),
+            Example("택배 어디쯤 왔나요", "track_order"),
+            Example("I want my money back", "refund_status"),
+            Example("when is my refund coming", "refund_status"),
+            Example("환불 언제 되나요", "refund_status"),
+        ]
+    )
+    assert engine.english is english_encoder() is not None and engine.english_head is not None
+    english, korean = "did my parcel ship", "택배 어디쯤 있나요"
+    grams = engine.ngrams.transform([english, korean])
+    alone = engine.head.probabilities(grams, embed([english, korean], query=True))
+    beside = engine.english_head.probabilities(grams[[0]], embed([english], query=True, model=engine.english))
+    found = engine.probabilities([english, korean])
+    assert np.allclose(found[0], (alone[0] + beside[0]) / 2)
+    assert np.allclose(found[1], alone[1])
+    assert engine.predict(english).intent == engine.predict(korean).intent == "track_order"
+
+
 def test_eval_command_prints_the_figures(db, capsys, tmp_path):
     sample = tmp_path / "sample.csv"
     lines = TEST_SET.read_text(encoding="utf-8").splitlines()

@@ -10,7 +10,7 @@ from stay.assistant.engine import TEST_SET, IntentEngine, few_shots, read_exampl
 from stay.assistant.evaluation import evaluate
 from stay.assistant.services import engines, settings_for
 from stay.core.models import Store
-from stay.core.textmodel import encoder
+from stay.core.textmodel import models
 
 
 class Command(BaseCommand):
@@ -53,7 +53,7 @@ class Command(BaseCommand):
 
             engine, threshold = IntentEngine(built_in_examples()), 0.45
         self.stdout.write(
-            f"model: {encoder().name}; trained on {engine.examples} examples in {time.perf_counter() - started:.1f} s"
+            f"models: {models()}; trained on {engine.examples} examples in {time.perf_counter() - started:.1f} s"
         )
         report = evaluate(engine.predict, examples, threshold=threshold)
         self.stdout.write("\n".join(report.lines()))
@@ -65,7 +65,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         engine = IntentEngine(train)
         self.stdout.write(
-            f"model: {encoder().name}; {len({e.intent for e in train})} intents, {len(train)} training examples, "
+            f"models: {models()}; {len({e.intent for e in train})} intents, {len(train)} training examples, "
             f"trained in {time.perf_counter() - started:.1f} s; {len(test)} test messages"
         )
         report = evaluate(engine.predict, test, threshold=options["threshold"])
