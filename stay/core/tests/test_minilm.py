@@ -88,3 +88,4 @@ def test_safetensors_are_read_by_name_shape_and_type(tmp_path):
 )
 def test_latin_script_is_what_the_english_model_reads(text, latin):
     assert is_latin(text) is latin
+
