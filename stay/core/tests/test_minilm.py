@@ -89,3 +89,9 @@ def test_safetensors_are_read_by_name_shape_and_type(tmp_path):
 def test_latin_script_is_what_the_english_model_reads(text, latin):
     assert is_latin(text) is latin
 
+
+
+@pytest.mark.parametrize(("variable", "value"), [("STAY_ENGLISH_MODEL", "off"), ("STAY_TEXT_MODEL", "ngrams")])
+def test_the_english_model_can_be_turned_off(monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    assert english_encoder.__wrapped__() is None
