@@ -36,7 +36,7 @@ ENGLISH_NGRAM_WEIGHT = 0.5
 REGULARISATION = 100.0
 # Trained engines are saved (``services.save_engine``); change this when what an engine holds
 # or how it scores changes, so an engine saved by older code is never read.
-FORMAT = 3
+FORMAT = 4
 
 
 @dataclass(frozen=True)
@@ -131,29 +131,23 @@ class IntentEngine:
         grams = self.ngrams.fit_transform(texts)
         self.head = Head(grams, embed(texts, query=True, remember=remember), intents, NGRAM_WEIGHT)
         self.intents = self.head.intents
-        self.english = english_encoder()
         self.english_head: Head | None = None
-        if self.english:
+        english = english_encoder()
+        if english:
             latin = [i for i, text in enumerate(texts) if is_latin(text)]
-            vectors = np.zeros((len(texts), self.english.dim), dtype=np.float32)
-            vectors[latin] = embed([texts[i] for i in latin], query=True, remember=remember, model=self.english)
+            vectors = np.zeros((len(texts), english.dim), dtype=np.float32)
+            vectors[latin] = embed([texts[i] for i in latin], query=True, remember=remember, model=english)
             self.english_head = Head(grams, vectors, intents, ENGLISH_NGRAM_WEIGHT)
         self.trained_in = time.perf_counter() - started
 
-    def __getstate__(self) -> dict[str, object]:
-        return {**self.__dict__, "english": None}  # the model is the process's own, not saved
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update(state)
-        self.english = english_encoder() if self.english_head else None
-
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         grams = self.ngrams.transform(texts)
-        latin = [i for i, text in enumerate(texts) if is_latin(text)] if self.english and self.english_head else []
-        others = sorted(set(range(len(texts))) - set(latin))
+        english = english_encoder() if self.english_head else None
+        latin = [i for i, text in enumerate(texts) if is_latin(text)] if english else []
+        others = sorted(set(range(len(texts))).difference(latin))
         found = np.zeros((len(texts), len(self.intents)))
-        if latin and self.english and self.english_head:
-            vectors = embed([texts[i] for i in latin], query=True, model=self.english)
+        if english and self.english_head and latin:
+            vectors = embed([texts[i] for i in latin], query=True, model=english)
             found[latin] = self.english_head.probabilities(grams[latin], vectors)
         if others:
             found[others] = self.head.probabilities(grams[others], embed([texts[i] for i in others], query=True))

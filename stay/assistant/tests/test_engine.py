@@ -79,11 +79,12 @@ def test_english_is_read_by_the_english_model_and_korean_by_the_multilingual_one
             Example("환불 언제 되나요", "refund_status"),
         ]
     )
-    assert engine.english is english_encoder() is not None and engine.english_head is not None
+    model = english_encoder()
+    assert model is not None and engine.english_head is not None
     english, korean = "did my parcel ship", "택배 어디쯤 있나요"
     grams = engine.ngrams.transform([english, korean])
     by_e5 = engine.head.probabilities(grams[[1]], embed([korean], query=True))
-    by_english = engine.english_head.probabilities(grams[[0]], embed([english], query=True, model=engine.english))
+    by_english = engine.english_head.probabilities(grams[[0]], embed([english], query=True, model=model))
     found = engine.probabilities([english, korean])
     assert np.allclose(found, np.vstack([by_english, by_e5]))
     assert engine.predict(english).intent == engine.predict(korean).intent == "track_order"
@@ -110,7 +111,7 @@ def test_without_the_english_model_every_message_is_read_by_e5(monkeypatch):
             Example("안녕하세요", "greeting"),
         ]
     )
-    assert engine.english is None and engine.english_head is None
+    assert engine.english_head is None
     texts = ["did my parcel ship", "택배 어디쯤 있나요"]
     expected = engine.head.probabilities(engine.ngrams.transform(texts), embed(texts, query=True))
     assert np.allclose(engine.probabilities(texts), expected)
