@@ -25,9 +25,10 @@ DELIVERY = {"sent": Delivery.SENT, "delivered": Delivery.DELIVERED, "read": Deli
 
 
 def _when(value: Any) -> datetime | None:
+    """A WhatsApp timestamp (seconds since 1970); None for anything that is not a time."""
     try:
         return datetime.fromtimestamp(int(value), tz=UTC)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, OSError):
         return None
 
 
@@ -101,14 +102,16 @@ def changes_of(payload: Any) -> list[dict[str, Any]]:
     return values
 
 
-def webhook_apply(*, payload: Any) -> dict[str, int]:
-    """Apply one webhook: each message filed once (Meta retries), each status moved forward."""
+def webhook_apply(*, payload: Any, numbers: set[str]) -> dict[str, int]:
+    """Apply one webhook: each message filed once (Meta retries), each status moved forward.
+    Only changes for ``numbers`` (the phone number ids whose app secret signed it) apply."""
     counts = {"messages": 0, "duplicates": 0, "statuses": 0, "ignored": 0}
     for value in changes_of(payload):
+        number = str(value["metadata"]["phone_number_id"])
         account = (
-            WhatsAppAccount.objects.select_related("store")
-            .filter(phone_number_id=str(value["metadata"]["phone_number_id"]))
-            .first()
+            WhatsAppAccount.objects.select_related("store").filter(phone_number_id=number).first()
+            if number in numbers
+            else None
         )
         if account is None:
             counts["ignored"] += 1

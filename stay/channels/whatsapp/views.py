@@ -24,16 +24,20 @@ def webhook(request: HttpRequest) -> HttpResponse:
         return HttpResponse("the verify token does not match", status=403, content_type="text/plain")
     body = request.body
     header = request.headers.get("X-Hub-Signature-256", "")
-    secrets = set(WhatsAppAccount.objects.values_list("app_secret", flat=True))
+    secrets: dict[str, set[str]] = {}
+    for number, secret in WhatsAppAccount.objects.values_list("phone_number_id", "app_secret"):
+        secrets.setdefault(secret, set()).add(number)
     # Checked against the raw body before it is read at all; a bad signature stores nothing.
-    if not any(verify(body, header, secret) for secret in secrets):
+    # A secret vouches only for its own numbers: another app's events are not applied.
+    signed_for = {number for secret, numbers in secrets.items() if verify(body, header, secret) for number in numbers}
+    if not signed_for:
         return JsonResponse({"detail": "X-Hub-Signature-256 does not match the body"}, status=401)
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return JsonResponse({"detail": "the body is not JSON"}, status=400)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return JsonResponse({"detail": "the body is not JSON (or is nested too deeply)"}, status=400)
     try:
-        counts = webhook_apply(payload=payload)
+        counts = webhook_apply(payload=payload, numbers=signed_for)
     except InvalidInput as exc:
         return JsonResponse({"detail": str(exc)}, status=400)
     return JsonResponse(counts)

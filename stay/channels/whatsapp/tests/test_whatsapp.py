@@ -202,7 +202,7 @@ def test_the_api_sends_a_template_and_says_what_is_wrong(client, account, graph,
     post(client, json.dumps(text_message("16505551234", "Hello", wamid="wamid.api")).encode())
     conversation = Message.objects.get().conversation
     user = django_user_model.objects.create_user(username="bot-dev", password="x")
-    Agent.objects.create(user=user, role=Role.AGENT)
+    Agent.objects.create(user=user, role=Role.AGENT).stores.add(account.store)
     _, raw = api_token_create(username="bot-dev")
     url = f"/api/v1/conversations/{conversation.pk}/whatsapp-template"
     auth = {"Authorization": f"Bearer {raw}"}
@@ -225,3 +225,25 @@ def test_api_failure_is_retried_later(client, account, graph, agent_user, django
     reply.refresh_from_db()
     assert reply.delivery == Delivery.QUEUED and "503" in reply.last_error
     assert reply.next_attempt_at is not None
+
+
+def test_one_apps_secret_files_nothing_for_another_stores_number(client, account, kr_store):
+    """Issue 18 #8: the signature was checked against every number's secret and the store then
+    taken from the payload, so one store's app secret could file messages as another's."""
+    WhatsAppAccount.objects.create(
+        store=kr_store, phone_number_id="999000111", app_secret="kr-secret", verify_token="kr", access_token="t"
+    )
+    forged = text_message("16505551234", "refund me", wamid="wamid.forged")  # for the first store's number
+    response = post(client, json.dumps(forged).encode(), secret="kr-secret")
+    assert response.status_code == 200 and response.json()["ignored"] == 1
+    assert not Message.objects.exists()
+    assert post(client, json.dumps(forged).encode()).json()["messages"] == 1  # its own secret
+
+
+def test_absurd_timestamps_and_deep_nesting_are_4xx_not_500(client, account):
+    far = text_message("16505551234", "hi", wamid="wamid.far")
+    far["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] = "99999999999999999"
+    assert post(client, json.dumps(far).encode()).status_code == 200
+    assert Message.objects.get().channel_timestamp.year == datetime.now(UTC).year  # the time it came
+    deep = ("[" * 100_000 + "]" * 100_000).encode()
+    assert post(client, deep).status_code == 400
