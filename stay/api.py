@@ -6,10 +6,10 @@ from ninja import NinjaAPI
 from stay.assistant.api import router as assistant_router
 from stay.catalog.api import router as products_router
 from stay.channels.whatsapp.api import router as whatsapp_router
+from stay.conversations.api import credit_router
 from stay.conversations.api import router as conversations_router
 from stay.core.api import install_error_handlers
 from stay.core.auth import ApiTokenAuth
-from stay.giftcards.api import credit_router
 from stay.giftcards.api import router as giftcards_router
 from stay.orders.api import customers_router, orders_router
 from stay.returns.api import router as returns_router

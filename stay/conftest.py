@@ -70,6 +70,17 @@ def api(store, api_user):
     return Client(headers={"Authorization": f"Bearer {raw}"})
 
 
+@pytest.fixture
+def api_for(store):
+    """``api_for(user)``: a test client with a bearer token of ``user``."""
+
+    def client_for(user):
+        _, raw = api_token_create(username=user.username)
+        return Client(headers={"Authorization": f"Bearer {raw}"})
+
+    return client_for
+
+
 class WebhookPoster:
     def __init__(self, client: Client, store):
         self.client, self.store = client, store
@@ -137,20 +148,20 @@ def outbox(settings):
 
 
 @pytest.fixture
-def agent_user(db, django_user_model):
+def agent_user(store, django_user_model):
     from stay.conversations.models import Agent, Role
 
     user = django_user_model.objects.create_user(username="alex", password="agent-pass", first_name="Alex")
-    Agent.objects.create(user=user, role=Role.AGENT, refund_limit=100)
+    Agent.objects.create(user=user, role=Role.AGENT, refund_limit=100).stores.add(store)
     return user
 
 
 @pytest.fixture
-def lead_user(db, django_user_model):
+def lead_user(store, django_user_model):
     from stay.conversations.models import Agent, Role
 
     user = django_user_model.objects.create_user(username="lee", password="lead-pass", first_name="Lee")
-    Agent.objects.create(user=user, role=Role.LEAD)
+    Agent.objects.create(user=user, role=Role.LEAD).stores.add(store)
     return user
 
 

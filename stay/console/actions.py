@@ -11,35 +11,16 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from stay.connectors.shopify.calls import platform_call_request
-from stay.conversations.models import Conversation, ConversationEvent, Role
-from stay.conversations.selectors import agent_of
+from stay.connectors.shopify.refunds import refund_request, refundable
+from stay.conversations.limits import credit_limit
+from stay.conversations.models import Conversation, ConversationEvent
 from stay.conversations.services import actor_of, message_send
 from stay.core.errors import Conflict, InvalidInput
-from stay.giftcards.services import Caller, settings_for, store_credit_grant
+from stay.giftcards.services import Caller, store_credit_grant
 from stay.orders.models import Order, OrderEvent
 from stay.orders.selectors import cancellable, line_paid, status_text
 
 ACTIONS = ("cancel", "refund", "replacement", "resend")
-# An agent without a limit of their own may refund up to this much without a lead.
-DEFAULT_AGENT_REFUND_LIMIT = Decimal("200")
-
-
-class NeedsLead(Conflict):
-    """The agent's role does not allow this; a lead must do it."""
-
-
-def refund_limit(user: AbstractBaseUser) -> Decimal | None:
-    """The most ``user`` may refund at once; ``None``: no limit (leads and admins)."""
-    agent = agent_of(user)
-    if agent is None:
-        return Decimal("0")
-    if agent.role in (Role.LEAD, Role.ADMIN):
-        return None
-    return agent.refund_limit if agent.refund_limit is not None else DEFAULT_AGENT_REFUND_LIMIT
-
-
-def refundable(order: Order) -> Decimal:
-    return max(order.total - order.total_refunded, Decimal("0"))
 
 
 def _refund_lines(order: Order, quantities: dict[int, int]) -> tuple[list[dict[str, Any]], Decimal]:
@@ -98,6 +79,18 @@ def order_action(
         if action == "resend":
             sent = message_send(conversation=conversation, text=order_status_text(conversation, order), author=agent)
             data["message"] = sent.pk
+        elif action == "refund":
+            line_items, value = _refund_value(order, amount, line_quantities or {})
+            call = refund_request(
+                order=order,
+                amount=value,
+                line_items=line_items,
+                note=note,
+                idempotency_key=f"console:{idempotency_key}",
+                requested_by=actor,
+                user=agent,
+            )
+            data.update(amount=str(value), currency=order.currency, call=call.pk)
         else:
             params, details = _platform_params(order, action, agent, amount, line_quantities or {}, note)
             call = platform_call_request(
@@ -150,50 +143,21 @@ def _platform_params(
             "currency": order.currency,
         }
         return params, {"order": order.name, "items": len(items), "reason": note}
-    # refund: the whole order, some lines, or an amount
+    raise AssertionError(f"not a platform action: {action}")
+
+
+def _refund_value(order: Order, amount: str, quantities: dict[int, int]) -> tuple[list[dict[str, Any]], Decimal]:
+    """What the agent asked to refund: some lines, an amount, or (neither) all that is left."""
     if quantities:
-        line_items, value = _refund_lines(order, quantities)
-    elif amount:
-        line_items, value = [], _parse_amount(amount)
-    else:
-        line_items, value = [], refundable(order)
-    if value <= 0:
-        raise InvalidInput(_("Nothing is left to refund on %(name)s.") % {"name": order.name})
-    if value > refundable(order):
-        raise InvalidInput(
-            _("At most %(max)s %(currency)s can be refunded on this order.")
-            % {"max": refundable(order), "currency": order.currency}
-        )
-    limit = refund_limit(agent)
-    if limit is not None and value > limit:
-        raise NeedsLead(
-            _("Refunds over %(limit)s %(currency)s need a lead.") % {"limit": limit, "currency": order.currency}
-        )
-    params = {
-        "_action": "create_refund",
-        "order_id": order.platform_id,
-        "line_items": line_items,
-        "note": note,
-        "currency": order.currency,
-        "transactions": [{"kind": "refund", "gateway": "original", "amount": str(value)}],
-    }
-    return params, {"order": order.name, "amount": str(value), "currency": order.currency}
+        return _refund_lines(order, quantities)
+    if amount:
+        return [], _parse_amount(amount)
+    return [], refundable(order)
 
 
 def order_status_text(conversation: Conversation, order: Order) -> str:
     """The order's status in the customer's language, with its tracking links."""
     return status_text(order, conversation.customer.locale or conversation.store.default_locale or "en")
-
-
-def goodwill_limit(user: AbstractBaseUser, store: Any) -> Decimal | None:
-    """The most store credit ``user`` may give at once; ``None``: no limit (admins)."""
-    agent = agent_of(user)
-    if agent is None:
-        return Decimal("0")
-    if agent.role == Role.ADMIN:
-        return None
-    rules = settings_for(store)
-    return rules.goodwill_limit_lead if agent.role == Role.LEAD else rules.goodwill_limit_agent
 
 
 def goodwill_credit(
@@ -207,7 +171,7 @@ def goodwill_credit(
             customer=conversation.customer,
             amount=value,
             reason=reason,
-            limit=goodwill_limit(agent, conversation.store),
+            limit=credit_limit(agent, conversation.store),
             caller=Caller(actor_of(agent), "console"),
             idempotency_key=f"console-{idempotency_key}",
         )

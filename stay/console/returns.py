@@ -2,7 +2,6 @@
 overriding them), see and move any return (approve, reject, change an outcome, receive,
 resolve, cancel), and the warehouse's receiving screen (scan or type the return number)."""
 
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -13,6 +12,7 @@ from django.utils.html import escape, format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from stay.conversations.limits import NeedsLead
 from stay.conversations.selectors import may_override_rules
 from stay.conversations.services import actor_of
 from stay.core.errors import Conflict, InvalidInput, NotFound, StayError
@@ -23,7 +23,6 @@ from stay.returns.messages import status_token
 from stay.returns.models import Condition, Outcome, Return, Status, Verdict
 from stay.returns.services import Pick, Received, Requester
 
-from .actions import NeedsLead, refund_limit
 from .views import _conversation, _error, agent_required, current_store
 
 
@@ -35,19 +34,6 @@ def _int(raw: str | None) -> int:
     if not raw.isdigit():
         raise InvalidInput(_("Quantities must be whole numbers."))
     return int(raw)
-
-
-def _check_refund_limit(user: Any, ret: Return) -> None:
-    """An agent may approve or resolve refunds up to their limit (as on the order panel)."""
-    limit = refund_limit(user)
-    owed = sum(
-        (ln.value for ln in ret.lines.all() if ln.outcome == Outcome.REFUND and ln.verdict != Verdict.REFUSED),
-        Decimal("0"),
-    )
-    if limit is not None and owed > limit:
-        raise NeedsLead(
-            _("Refunds over %(limit)s %(currency)s need a lead.") % {"limit": limit, "currency": ret.order.currency}
-        )
 
 
 @agent_required
@@ -86,7 +72,7 @@ def start(request: HttpRequest, pk: int, order_id: int) -> HttpResponse:
                 note=request.POST.get("note", ""),
             )
             if ret.verdict != Verdict.REFUSED:
-                _check_refund_limit(request.user, ret)
+                returns.return_refund_check(ret=ret, user=request.user)  # type: ignore[arg-type]
     except StayError as exc:
         return _error(str(exc), status=403 if isinstance(exc, NeedsLead) else 400)
     message = format_html(
@@ -139,7 +125,7 @@ def act(request: HttpRequest, return_id: int) -> HttpResponseBase:
     action = request.POST.get("action", "")
     try:
         if action in ("approve", "resolve"):
-            _check_refund_limit(request.user, ret)
+            returns.return_refund_check(ret=ret, user=request.user)  # type: ignore[arg-type]
         if action == "approve":
             returns.return_approve(ret=ret.pk, actor=actor)
         elif action == "reject":

@@ -22,7 +22,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from stay.assistant.selectors import suggestion_for
 from stay.channels.whatsapp.services import template_reply, templates_of
+from stay.connectors.shopify.refunds import refundable
 from stay.conversations import selectors, services
+from stay.conversations.limits import NeedsLead, credit_limit, refund_limit
 from stay.conversations.macros import macro_render
 from stay.conversations.models import (
     Attachment,
@@ -47,15 +49,7 @@ from stay.orders.selectors import orders_of_customer
 from stay.returns.models import Outcome, Reason
 from stay.returns.selectors import panel_returns
 
-from .actions import (
-    NeedsLead,
-    cancellable,
-    goodwill_credit,
-    goodwill_limit,
-    order_action,
-    refund_limit,
-    refundable,
-)
+from .actions import cancellable, goodwill_credit, order_action
 
 View = Callable[..., HttpResponseBase]
 PAGE_SIZE = 50
@@ -73,10 +67,18 @@ def agent_required(view: View) -> View:
 
 
 def current_store(request: HttpRequest) -> Store:
+    """The store the agent is working: ``?store=`` (kept in the session) among the stores they
+    were given; another store's slug is a 404, as if it did not exist."""
+    allowed = selectors.stores_of(request.user)  # type: ignore[arg-type]
+    stores = Store.objects.all() if allowed is None else allowed
     wanted = request.GET.get("store") or request.session.get("store")
-    store = Store.objects.filter(slug=wanted).first() if wanted else None
-    store = store or Store.objects.order_by("id").first()
+    store = stores.filter(slug=wanted).first() if wanted else None
+    if store is None and request.GET.get("store"):
+        raise Http404(_("No such store."))
+    store = store or stores.order_by("id").first()
     if store is None:
+        if allowed is not None:
+            raise PermissionDenied(_("You have not been given a store yet: ask an admin."))
         raise Http404(_("No store is connected yet: create one with `stay createstore`."))
     request.session["store"] = store.slug
     return store
@@ -156,7 +158,7 @@ def _panel_context(conversation: Conversation, user: Any) -> dict[str, Any]:
         "action_key": uuid.uuid4().hex,
         "credit": store_credit_of(customer=customer),
         "gift_cards": cards_of_customer(customer=customer).filter(kind=Kind.GIFT_CARD)[:10],
-        "credit_limit": goodwill_limit(user, conversation.store),
+        "credit_limit": credit_limit(user, conversation.store),
     }
 
 

@@ -11,8 +11,13 @@ from ninja.errors import HttpError
 
 from stay.core.api import request_store
 from stay.core.errors import InvalidInput
+from stay.customers.selectors import customer_get
+from stay.giftcards.api import CreditIn, CreditOut, IdempotencyKey, caller_of, credit_out
+from stay.giftcards.models import Source
+from stay.giftcards.services import store_credit_grant
 
 from . import selectors, services
+from .limits import credit_limit
 from .models import Conversation, Message
 
 router = Router(tags=["conversations"])
@@ -217,3 +222,42 @@ def merge(request: HttpRequest, conversation_id: int, body: MergeIn, store: str 
     survivor = conversation_of_request(request, conversation_id, store)
     merged = conversation_of_request(request, body.merged_id, store)
     return services.conversation_merge(survivor=survivor, merged=merged, actor=request.user)  # type: ignore[arg-type]
+
+
+# Giving store credit is an agent's act: the token's user gets the same limits as in the
+# console (their role's limit at once and the store's daily limit, conversations.limits).
+credit_router = Router(tags=["store credit"])
+
+
+@credit_router.get("/{customer_id}/credit", response=CreditOut, summary="A customer's store credit")
+def get_credit(request: HttpRequest, customer_id: int, store: str | None = None):  # type: ignore[no-untyped-def]
+    """Spend it at checkout with ``POST /giftcards/authorize`` and ``{"customer_id": …}`` as a card."""
+    return credit_out(customer_id, request_store(request, store))
+
+
+@credit_router.post("/{customer_id}/credit", response=CreditOut, summary="Give a customer store credit")
+def add_credit(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    customer_id: int,
+    body: CreditIn,
+    idempotency_key: str = IdempotencyKey,
+    store: str | None = None,
+):
+    """Within the token's user's limits: an agent's or a lead's goodwill limit at once and per
+    day (admins: the store's largest amount); anyone else is refused (403)."""
+    shop = request_store(request, store)
+    customer = customer_get(store=shop, customer_id=customer_id)
+    if customer.merged_into_id:
+        raise InvalidInput(f"customer {customer_id} was merged into {customer.merged_into_id}")
+    store_credit_grant(
+        customer=customer,
+        amount=body.amount,
+        reason=body.reason,
+        currency=body.currency,
+        source=Source(body.source),
+        reference=body.reference,
+        limit=credit_limit(request.user, shop),  # type: ignore[arg-type]
+        caller=caller_of(request),
+        idempotency_key=idempotency_key,
+    )
+    return credit_out(customer_id, shop)

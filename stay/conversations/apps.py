@@ -8,11 +8,13 @@ class ConversationsConfig(AppConfig):
     verbose_name = _("Inbox")
 
     def ready(self) -> None:
+        from stay.core.api import register_store_guard
         from stay.core.notify import register_notifier
         from stay.core.tasks import register_sweeper
 
-        from . import notices, sending, tasks
+        from . import notices, selectors, sending, tasks
 
+        register_store_guard(selectors.store_allowed)
         register_notifier(notices.notice_send)
         register_sweeper("outbound messages", sending.sweep_outbound)
         register_sweeper("conversation timers", tasks.sweep_timers)

@@ -1,6 +1,7 @@
 """The one inbox: a conversation with one customer on a channel, its messages, and the agents."""
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -75,6 +76,13 @@ class Agent(models.Model):
         help_text=_("Refunds above this amount need a lead. Empty: the role's default."),
     )
     seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    stores = models.ManyToManyField(
+        Store,
+        blank=True,
+        related_name="agents",
+        verbose_name=_("stores"),
+        help_text=_("The stores whose inbox this agent works. Staff without a profile work every store."),
+    )
 
     class Meta:
         verbose_name = _("agent")
@@ -82,6 +90,33 @@ class Agent(models.Model):
 
     def __str__(self) -> str:
         return self.user.get_username()
+
+
+class AgentLimits(models.Model):
+    """What a store lets its agents do in a day and on one order, on top of each action's own
+    limit (an agent's refund limit, the goodwill limit of their role). One row per store, made
+    on first use. Leads and admins have no refund limit; admins no credit limit."""
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="agent_limits")
+    refund_per_order = models.DecimalField(
+        _("refunds an agent may request on one order"), max_digits=14, decimal_places=2, default=Decimal("200")
+    )
+    refund_per_day = models.DecimalField(
+        _("refunds an agent may request in a day"), max_digits=14, decimal_places=2, default=Decimal("1000")
+    )
+    credit_per_day_agent = models.DecimalField(
+        _("store credit an agent may give in a day"), max_digits=14, decimal_places=2, default=Decimal("150")
+    )
+    credit_per_day_lead = models.DecimalField(
+        _("store credit a lead may give in a day"), max_digits=14, decimal_places=2, default=Decimal("2000")
+    )
+
+    class Meta:
+        verbose_name = _("agent limits")
+        verbose_name_plural = _("agent limits")
+
+    def __str__(self) -> str:
+        return str(self.store)
 
 
 class Conversation(models.Model):

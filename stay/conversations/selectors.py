@@ -26,6 +26,24 @@ def agent_of(user: AbstractBaseUser) -> Agent | None:
     return agent
 
 
+def stores_of(user: AbstractBaseUser) -> QuerySet[Store] | None:
+    """The stores ``user`` may work as an agent; ``None``: every store (staff, admin agents,
+    and users who are no agent at all, whom their API token's store scopes instead). Agents
+    and leads work only the stores they were given."""
+    if getattr(user, "is_staff", False):
+        return None
+    agent = Agent.objects.filter(user_id=user.pk).first()
+    if agent is None or agent.role == Role.ADMIN:
+        return None
+    return Store.objects.filter(agents=agent)
+
+
+def store_allowed(user: AbstractBaseUser, store: Store) -> bool:
+    """Whether ``user`` may read and act on ``store`` (:func:`stores_of`)."""
+    allowed = stores_of(user)
+    return allowed is None or allowed.filter(pk=store.pk).exists()
+
+
 def may_override_rules(user: AbstractBaseUser) -> bool:
     """Whether ``user`` may set the store's rules aside (a return the rules refuse): leads
     and admins only."""
@@ -36,7 +54,7 @@ def may_override_rules(user: AbstractBaseUser) -> bool:
 def conversation_access(*, user: AbstractBaseUser, store: Store, conversation_id: int) -> Conversation:
     """The conversation, if ``user`` is an agent who may read it. Everyone else gets NotFound,
     whether or not it exists."""
-    if agent_of(user) is None:
+    if agent_of(user) is None or not store_allowed(user, store):
         raise NotFound(f"no conversation {conversation_id}")
     found = (
         Conversation.objects.select_related("customer", "assignee", "store", "team")

@@ -1,6 +1,8 @@
 """What every API router shares: which store a request reads, and errors as clear JSON."""
 
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -9,9 +11,27 @@ from .errors import Conflict, InvalidInput, NotAllowed, NotFound, RateLimited, S
 from .models import ApiToken, Store
 
 
+StoreGuard = Callable[[Any, Store], bool]
+_guards: list[StoreGuard] = []
+
+
+def register_store_guard(guard: StoreGuard) -> None:
+    """``guard(user, store)``: whether the token's user may use ``store`` (the inbox registers
+    one: an agent works only the stores they were given)."""
+    _guards[:] = [guard]
+
+
 def request_store(request: HttpRequest, slug: str | None) -> Store:
     """The store a request is about: the token's own store, or ``?store=<slug>`` for a token
-    that may read every store (optional when only one store exists)."""
+    that may read every store (optional when only one store exists); either way one that the
+    token's user may use, else 404 as if it did not exist."""
+    store = _request_store(request, slug)
+    if any(not guard(request.user, store) for guard in _guards):
+        raise NotFound(f"no store {store.slug!r} for this token")
+    return store
+
+
+def _request_store(request: HttpRequest, slug: str | None) -> Store:
     token: ApiToken = request.auth  # type: ignore[attr-defined]
     if token.store_id is not None:
         store = token.store

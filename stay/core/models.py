@@ -2,6 +2,7 @@
 
 import hashlib
 import zoneinfo
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -36,6 +37,13 @@ class Store(models.Model):
     webhook_secret = models.CharField(_("webhook secret"), max_length=200)
     api_base_url = models.URLField(_("API base URL"), blank=True, help_text=_("For calls back to the platform."))
     api_token = models.CharField(_("API access token"), max_length=200, blank=True)
+    amount_max = models.DecimalField(
+        _("largest amount"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("10000000"),
+        help_text=_("No refund, credit, gift card or payment may be larger than this, whoever asks."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django import forms
 from django.db import models
 from django.db.models.expressions import Combinable
+from django.utils.translation import gettext as _
 
 from .errors import InvalidInput
 
@@ -70,3 +71,13 @@ class CentsField(models.BigIntegerField):
 
     def formfield(self, **kwargs):  # type: ignore[no-untyped-def,override]
         return forms.DecimalField(**{"decimal_places": 2, "max_digits": 16, **kwargs})
+
+
+def amount_check(amount: Decimal, *, limit: Decimal, what: str = "amount") -> Decimal:
+    """``amount`` if it is at most ``limit`` (a store's largest amount), else a clear refusal:
+    no path may move more than that at once, whoever asks (1e15 is a typo, not a refund)."""
+    if amount > limit:
+        raise InvalidInput(
+            _("The %(what)s may be at most %(limit)s.") % {"what": what, "limit": limit}, code="amount_too_large"
+        )
+    return amount

@@ -1,5 +1,6 @@
 """``/api/v1/giftcards`` (the storefront's checkout calls these) and
-``/api/v1/customers/{id}/credit``. Every mutating call needs an ``Idempotency-Key`` header."""
+the store credit that ``/api/v1/customers/{id}/credit`` (conversations.api) answers with.
+Every mutating call needs an ``Idempotency-Key`` header."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -10,7 +11,6 @@ from django.utils import timezone
 from ninja import Header, Router, Schema
 
 from stay.core.api import request_store
-from stay.core.errors import InvalidInput
 from stay.customers.selectors import customer_get
 
 from . import selectors, services
@@ -20,14 +20,13 @@ from .models import GiftCard, Source
 from .services import Caller, Contact, Recipient, Tender
 
 router = Router(tags=["gift cards"])
-credit_router = Router(tags=["store credit"])
 
 IdempotencyKey = Header(
     ..., alias="Idempotency-Key", description="Any unique string per operation; a repeat returns the first result."
 )
 
 
-def _caller(request: HttpRequest) -> Caller:
+def caller_of(request: HttpRequest) -> Caller:
     # The storefront may pass on the shopper's address, so limits count per shopper.
     shopper = request.headers.get("X-Shopper-IP", "").strip()[:64]
     client = shopper or request.META.get("REMOTE_ADDR", "")
@@ -222,7 +221,7 @@ def issue(request: HttpRequest, body: IssueIn, idempotency_key: str = Idempotenc
         recipient=recipient,
         expires_at=body.expires_at,
         note=body.note,
-        caller=_caller(request),
+        caller=caller_of(request),
         idempotency_key=idempotency_key,
     )
     return _issued(result)
@@ -231,13 +230,13 @@ def issue(request: HttpRequest, body: IssueIn, idempotency_key: str = Idempotenc
 @router.post("/reload", response=CardOut, summary="Top up a card")
 def reload(request: HttpRequest, body: ReloadIn, idempotency_key: str = IdempotencyKey, store: str | None = None):  # type: ignore[no-untyped-def]
     shop = request_store(request, store)
-    services.card_lookup_guarded(store=shop, code=body.code, client=_caller(request).client)
+    services.card_lookup_guarded(store=shop, code=body.code, client=caller_of(request).client)
     return services.gift_card_reload(
         store=shop,
         code=body.code,
         amount=body.amount,
         source_ref=body.reference,
-        caller=_caller(request),
+        caller=caller_of(request),
         idempotency_key=idempotency_key,
     )
 
@@ -249,7 +248,7 @@ def authorize(request: HttpRequest, body: AuthorizeIn, idempotency_key: str = Id
     ``code``: ``card_disabled``, ``card_expired``, ``currency_mismatch``, ``insufficient_funds``,
     ``cards_cannot_buy_cards``; an unknown code is 404 ``card_not_found``."""
     shop = request_store(request, store)
-    caller = _caller(request)
+    caller = caller_of(request)
     for tender in body.cards:
         if tender.code:
             services.card_lookup_guarded(store=shop, code=tender.code, client=caller.client)
@@ -275,7 +274,7 @@ def capture(request: HttpRequest, body: CaptureIn, idempotency_key: str = Idempo
         store=request_store(request, store),
         authorization_id=body.authorization_id,
         amount=body.amount,
-        caller=_caller(request),
+        caller=caller_of(request),
         idempotency_key=idempotency_key,
     )
 
@@ -285,7 +284,7 @@ def void(request: HttpRequest, body: VoidIn, idempotency_key: str = IdempotencyK
     return services.gift_card_void(
         store=request_store(request, store),
         authorization_id=body.authorization_id,
-        caller=_caller(request),
+        caller=caller_of(request),
         idempotency_key=idempotency_key,
     )
 
@@ -297,7 +296,7 @@ def refund(request: HttpRequest, body: RefundIn, idempotency_key: str = Idempote
         authorization_id=body.authorization_id,
         amount=body.amount,
         reason=body.reason,
-        caller=_caller(request),
+        caller=caller_of(request),
         idempotency_key=idempotency_key,
     )
 
@@ -311,7 +310,7 @@ def balance(  # type: ignore[no-untyped-def]
     first-time recipient is welcomed."""
     contact = Contact(email=email, phone=phone, locale=locale) if email or phone else None
     return services.gift_card_balance(
-        store=request_store(request, store), code=code, contact=contact, caller=_caller(request)
+        store=request_store(request, store), code=code, contact=contact, caller=caller_of(request)
     )
 
 
@@ -341,7 +340,7 @@ def reverse(request: HttpRequest, body: ReverseIn, idempotency_key: str = Idempo
         store=request_store(request, store),
         transaction_id=body.transaction_id,
         reason=body.reason,
-        caller=_caller(request),
+        caller=caller_of(request),
         idempotency_key=idempotency_key,
     )
 
@@ -370,11 +369,11 @@ def get_card(request: HttpRequest, card_id: int, store: str | None = None):  # t
 @router.post("/{card_id}/status", response=CardOut, summary="Disable or enable a card")
 def set_status(request: HttpRequest, card_id: int, body: StatusIn, store: str | None = None):  # type: ignore[no-untyped-def]
     card = selectors.card_get(store=request_store(request, store), card_id=card_id)
-    card = services.gift_card_set_status(card=card, status=body.status, reason=body.reason, caller=_caller(request))
+    card = services.gift_card_set_status(card=card, status=body.status, reason=body.reason, caller=caller_of(request))
     return services.card_summary(card)
 
 
-def _credit_out(customer_id: int, shop: Any) -> dict[str, Any]:
+def credit_out(customer_id: int, shop: Any) -> dict[str, Any]:
     customer = customer_get(store=shop, customer_id=customer_id)
     cards = selectors.store_credit_of(customer=customer)
     activity = [row for card in cards for row in selectors.card_activity(card=card)]
@@ -383,34 +382,3 @@ def _credit_out(customer_id: int, shop: Any) -> dict[str, Any]:
         "balances": [services.card_summary(c) for c in cards],
         "activity": sorted(activity, key=lambda row: (row["at"], row["transaction_id"])),
     }
-
-
-@credit_router.get("/{customer_id}/credit", response=CreditOut, summary="A customer's store credit")
-def get_credit(request: HttpRequest, customer_id: int, store: str | None = None):  # type: ignore[no-untyped-def]
-    """Spend it at checkout with ``POST /giftcards/authorize`` and ``{"customer_id": …}`` as a card."""
-    return _credit_out(customer_id, request_store(request, store))
-
-
-@credit_router.post("/{customer_id}/credit", response=CreditOut, summary="Give a customer store credit")
-def add_credit(  # type: ignore[no-untyped-def]
-    request: HttpRequest,
-    customer_id: int,
-    body: CreditIn,
-    idempotency_key: str = IdempotencyKey,
-    store: str | None = None,
-):
-    shop = request_store(request, store)
-    customer = customer_get(store=shop, customer_id=customer_id)
-    if customer.merged_into_id:
-        raise InvalidInput(f"customer {customer_id} was merged into {customer.merged_into_id}")
-    services.store_credit_grant(
-        customer=customer,
-        amount=body.amount,
-        reason=body.reason,
-        currency=body.currency,
-        source=Source(body.source),
-        reference=body.reference,
-        caller=_caller(request),
-        idempotency_key=idempotency_key,
-    )
-    return _credit_out(customer_id, shop)

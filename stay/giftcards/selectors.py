@@ -130,3 +130,15 @@ def recipient_insight(*, store: Store) -> dict[str, Any]:
         "recipient_first_order_average": mean(theirs),
         "store_first_order_average": mean(everyone),
     }
+
+
+def credit_given_by(*, store: Store, actors: list[str], since: datetime) -> Decimal:
+    """Store credit that ``actors`` put on customers' cards since ``since`` (bonuses included)."""
+    total = LedgerEntry.objects.filter(
+        store=store,
+        account=Account.CARD,
+        transaction__kind="credit",
+        transaction__actor__in=actors,
+        transaction__created_at__gte=since,
+    ).aggregate(total=Sum("amount"))["total"]
+    return Decimal(total or 0)

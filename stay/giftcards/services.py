@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from stay.core.errors import Conflict, InvalidInput, NotFound
 from stay.core.models import Store
-from stay.core.money import CENT, to_cents
+from stay.core.money import CENT, amount_check, to_cents
 from stay.core.ratelimit import rate_check, rate_hit
 from stay.core.tasks import enqueue_on_commit
 from stay.customers.identities import normalise_email, normalise_phone
@@ -124,8 +124,9 @@ def _currency(store: Store, currency: str) -> str:
     return currency
 
 
-def _positive(value: object, what: str) -> Decimal:
-    """An amount of money above zero in whole cents; never rounded (10.001 is an error)."""
+def _positive(value: object, what: str, store: Store | None) -> Decimal:
+    """An amount of money above zero in whole cents; never rounded (10.001 is an error); at
+    most the store's largest amount (``store`` None: bounded by what the caller checks next)."""
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except InvalidOperation:
@@ -136,6 +137,8 @@ def _positive(value: object, what: str) -> Decimal:
         raise InvalidInput(_("The %(what)s must be more than zero.") % {"what": what}, code="invalid_amount")
     if amount != amount.quantize(CENT):
         raise InvalidInput(_("The %(what)s has a fraction of a cent.") % {"what": what}, code="invalid_amount")
+    if store is not None:
+        amount_check(amount, limit=store.amount_max, what=what)
     return amount.quantize(CENT)
 
 
@@ -264,7 +267,7 @@ def gift_card_issue(
     }
 
     def work() -> dict[str, Any]:
-        value = _positive(amount, _("amount"))
+        value = _positive(amount, _("amount"), store)
         rules = settings_for(store)
         money = _currency(store, currency)
         if source not in _FUNDING:
@@ -275,7 +278,7 @@ def gift_card_issue(
                 _("A card can hold at most %(max)s %(currency)s.") % {"max": rules.max_value, "currency": money},
                 code="over_max_value",
             )
-        cost = value if paid is None else min(_positive(paid, _("paid amount")), value)
+        cost = value if paid is None else min(_positive(paid, _("paid amount"), store), value)
         who = _clean_recipient(store, recipient)
         now = timezone.now()
         expiry = expires_at
@@ -323,7 +326,7 @@ def gift_card_reload(
     """Top up a card (when the store allows it): the buyer paid ``amount`` for it."""
 
     def work() -> dict[str, Any]:
-        value = _positive(amount, _("amount"))
+        value = _positive(amount, _("amount"), store)
         rules = settings_for(store)
         if not rules.reloadable:
             raise Conflict(_("This store's gift cards cannot be topped up."), code="not_reloadable")
@@ -415,8 +418,8 @@ def store_credit_grant(
     }
 
     def work() -> dict[str, Any]:
-        value = _positive(amount, _("amount"))
-        extra = _positive(bonus, _("bonus")) if bonus else ZERO
+        value = _positive(amount, _("amount"), store)
+        extra = _positive(bonus, _("bonus"), store) if bonus else ZERO
         if not reason.strip():
             raise InvalidInput(_("Say why the credit is given."), code="reason_required")
         if source not in (Source.GOODWILL, Source.RETURN, Source.PROMOTION, Source.MANUAL):
@@ -538,7 +541,7 @@ def gift_card_authorize(
     }
 
     def work() -> dict[str, Any]:
-        total = _positive(amount, _("amount"))
+        total = _positive(amount, _("amount"), store)
         money = _currency(store, currency)
         if not tenders:
             raise InvalidInput(_("Name at least one card."), code="invalid_tender")
@@ -555,7 +558,7 @@ def gift_card_authorize(
             _usable(card, money)
             if buys_gift_cards and card.kind == Kind.GIFT_CARD and not rules.card_can_buy_card:
                 raise Conflict(_("A gift card cannot pay for another gift card here."), code="cards_cannot_buy_cards")
-            wanted = _positive(tender.amount, _("card amount")) if tender.amount is not None else None
+            wanted = _positive(tender.amount, _("card amount"), store) if tender.amount is not None else None
             if wanted is not None and wanted > card.available:
                 raise Conflict(
                     _("The card …%(last4)s has %(available)s left.")
@@ -620,8 +623,8 @@ def _authorize_in_one_call(
     if any(not tender.code or tender.customer_id for tender in tenders):
         return None
     try:
-        total = to_cents(_positive(amount, _("amount")))
-        wanted = [None if t.amount is None else to_cents(_positive(t.amount, _("card amount"))) for t in tenders]
+        total = to_cents(_positive(amount, _("amount"), store))
+        wanted = [None if t.amount is None else to_cents(_positive(t.amount, _("card amount"), store)) for t in tenders]
         hashes = [code_hash(code_normalise(tender.code)) for tender in tenders]
     except InvalidInput:
         return None
@@ -679,7 +682,7 @@ def _capture_locked(
             _("This authorisation was %(status)s: authorise again.") % {"status": auth.get_status_display().lower()},
             code=f"authorization_{auth.status}",
         )
-    total = auth.amount if amount is None else _positive(amount, _("amount"))
+    total = auth.amount if amount is None else _positive(amount, _("amount"), None)
     if total > auth.amount:
         raise InvalidInput(
             _("Only %(amount)s was authorised.") % {"amount": auth.amount}, code="amount_over_authorized"
@@ -766,7 +769,7 @@ def gift_card_refund(
     """Put captured money back onto the cards it came from, the last card used first."""
 
     def work() -> dict[str, Any]:
-        value = _positive(amount, _("amount"))
+        value = _positive(amount, _("amount"), store)
         auth, holds, cards = _locked_authorization(store, authorization_id)
         if auth.status != AuthorizationStatus.CAPTURED:
             raise Conflict(_("Only a captured authorisation can be refunded."), code="authorization_not_captured")

@@ -112,3 +112,8 @@ def status_text(order: Order, language: str) -> str:
                     % {"carrier": fulfilment.carrier or _("Carrier"), "number": fulfilment.tracking_number}
                 )
         return "\n".join(lines)
+
+
+def refund_platform_ids(*, order: Order) -> set[str]:
+    """The platform ids of the refunds the platform reported on ``order``."""
+    return set(order.refunds.values_list("platform_id", flat=True))

@@ -295,6 +295,12 @@ def _refund_apply(
     return refund
 
 
+def order_lock(*, order_id: int) -> Order:
+    """The order, its row held until the transaction ends: what may still be refunded or
+    returned on it is decided under this lock."""
+    return Order.objects.select_for_update(of=("self",)).select_related("store").get(pk=order_id)
+
+
 def _order_for(store: Store, order_platform_id: str) -> Order:
     order = Order.objects.select_for_update().filter(store=store, platform_id=order_platform_id).first()
     if order is None:

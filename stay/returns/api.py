@@ -350,14 +350,20 @@ class LineChangeIn(Schema):
     exchange_variant_id: int | None = None
 
 
-def _act(request: HttpRequest, return_id: int, store: str | None, action: Any, **kwargs: Any) -> dict[str, Any]:
+def _act(
+    request: HttpRequest, return_id: int, store: str | None, action: Any, pays: bool = False, **kwargs: Any
+) -> dict[str, Any]:
+    """Do ``action`` on the return; one that ``pays`` refunds only within the token's user's
+    limits, as in the console."""
     ret = services.return_get(store=request_store(request, store), return_id=return_id)
+    if pays:
+        services.return_refund_check(ret=ret, user=request.user)  # type: ignore[arg-type]
     return return_out(action(ret=ret.pk, actor=_actor(request), **kwargs))
 
 
 @router.post("/{return_id}/approve", response=ReturnOut, summary="Approve a return waiting for a person")
 def approve(request: HttpRequest, return_id: int, store: str | None = None):  # type: ignore[no-untyped-def]
-    return _act(request, return_id, store, services.return_approve)
+    return _act(request, return_id, store, services.return_approve, pays=True)
 
 
 @router.post("/{return_id}/reject", response=ReturnOut, summary="Reject a return (the shopper is told why)")
@@ -378,12 +384,13 @@ def ship(request: HttpRequest, return_id: int, body: ShipIn, store: str | None =
 @router.post("/{return_id}/receive", response=ReturnOut, summary="The warehouse received items, in these conditions")
 def receive(request: HttpRequest, return_id: int, body: ReceiveIn, store: str | None = None):  # type: ignore[no-untyped-def]
     items = [Received(i.line_id, i.quantity, i.condition) for i in body.items]
-    return _act(request, return_id, store, services.return_receive, items=items, resolve=body.resolve)
+    action = services.return_receive
+    return _act(request, return_id, store, action, pays=body.resolve, items=items, resolve=body.resolve)
 
 
 @router.post("/{return_id}/resolve", response=ReturnOut, summary="Refund, credit or complete the exchange")
 def resolve(request: HttpRequest, return_id: int, store: str | None = None):  # type: ignore[no-untyped-def]
-    return _act(request, return_id, store, services.return_resolve)
+    return _act(request, return_id, store, services.return_resolve, pays=True)
 
 
 @router.post("/{return_id}/lines/{line_id}", response=ReturnOut, summary="Change what a line gets (before approval)")

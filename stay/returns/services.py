@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from stay.catalog.models import Variant
 from stay.catalog.services import inventory_reserve, inventory_return
 from stay.connectors.shopify.calls import platform_call_request
+from stay.connectors.shopify.refunds import refund_check, refund_request
 from stay.core.errors import Conflict, InvalidInput, NotFound
 from stay.core.events import publish
 from stay.customers.inputs import CustomerInput
@@ -700,14 +702,19 @@ def _resolve(ret: Return, actor: str) -> None:
     else:
         refund_total += owed_back
     if refund_total > 0:
-        params = {
-            "order_id": ret.order.platform_id,
-            "line_items": refund_items,
-            "note": _("Return %(number)s") % {"number": ret.number},
-            "currency": ret.order.currency,
-            "transactions": [{"kind": "refund", "gateway": "original", "amount": str(refund_total)}],
-        }
-        _call(ret, "create_refund", "refund", params, actor, "refund", amount=str(refund_total))
+        # Checked against what is left on the order (other refunds requested included); the
+        # agent who approved it was checked against their limits before (refund_check).
+        call = refund_request(
+            order=ret.order,
+            amount=refund_total,
+            line_items=refund_items,
+            note=_("Return %(number)s") % {"number": ret.number},
+            idempotency_key=f"return:{ret.pk}:refund",
+            requested_by=actor,
+            user=None,
+        )
+        ret.resolution = [*ret.resolution, {"kind": "refund", "call": call.pk, "amount": str(refund_total)}]
+        ret.save(update_fields=["resolution", "updated_at"])
     value, bonus = _value([ln for ln in lines if ln.outcome == Outcome.STORE_CREDIT], _counted)
     _credit(ret, value, bonus, "credit", actor, _reason(ret))
     _move(ret, Status.RESOLVED, actor)
@@ -726,6 +733,17 @@ def _release(ret: Return, actor: str) -> None:
         )
         ln.reserved = 0
         ln.save(update_fields=["reserved"])
+
+
+def return_refund_check(*, ret: Return, user: AbstractBaseUser) -> None:
+    """Raise unless ``user`` may approve or resolve ``ret``'s refunds: the refund check every
+    path makes (what is left on the order, the agent's limits at once, per order, per day)."""
+    owed = sum(
+        (ln.value for ln in ret.lines.all() if ln.outcome == Outcome.REFUND and ln.verdict != Verdict.REFUSED),
+        ZERO,
+    )
+    if owed > 0:
+        refund_check(order=ret.order, amount=owed, user=user)
 
 
 @transaction.atomic

@@ -2,14 +2,17 @@
 
 import logging
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from stay.core.errors import Conflict, InvalidInput
 from stay.core.models import Store
 from stay.core.tasks import task
+from stay.orders.models import Order
 
 from .client import ShopifyClient, ShopifyError
 from .models import CallStatus, PlatformCall
@@ -25,10 +28,19 @@ def _backoff(attempts: int) -> timedelta:
 
 
 def platform_call_request(
-    *, store: Store, action: str, params: dict[str, Any], idempotency_key: str, requested_by: str
+    *,
+    store: Store,
+    action: str,
+    params: dict[str, Any],
+    idempotency_key: str,
+    requested_by: str,
+    order: Order | None = None,
+    amount: Decimal | None = None,
+    user: AbstractBaseUser | None = None,
 ) -> PlatformCall:
     """Record a call and send it after the current transaction commits. The same key returns
-    the first call; the same key with other parameters is a conflict."""
+    the first call; the same key with other parameters is a conflict. A refund is requested
+    through :func:`.refunds.refund_request`, which checks it first."""
     if action not in ACTIONS:
         raise InvalidInput(f"action must be one of {', '.join(sorted(ACTIONS))}")
     if not idempotency_key:
@@ -43,6 +55,9 @@ def platform_call_request(
                     params=params,
                     idempotency_key=idempotency_key,
                     requested_by=requested_by,
+                    order=order,
+                    amount=amount,
+                    user_id=getattr(user, "pk", None),
                 )
         except IntegrityError:
             existing = PlatformCall.objects.get(store=store, idempotency_key=idempotency_key)
@@ -69,6 +84,7 @@ def platform_call_send(*, call_id: int, client: ShopifyClient | None = None) -> 
         client = client or ShopifyClient.for_store(call.store)
         call.response = getattr(client, call.action)(**call.params)
         call.status, call.last_error = CallStatus.SENT, ""
+        call.result_id = str((call.response or {}).get("id") or "")[:64]
     except ShopifyError as exc:
         call.last_error = str(exc)
         # A 4xx other than 429 will not succeed on retry; anything else might.
@@ -78,7 +94,7 @@ def platform_call_send(*, call_id: int, client: ShopifyClient | None = None) -> 
     finally:
         if own_client and client is not None:
             client.close()
-    call.save(update_fields=["attempts", "response", "status", "last_error", "updated_at"])
+    call.save(update_fields=["attempts", "response", "status", "last_error", "result_id", "updated_at"])
     if call.status == CallStatus.QUEUED:
         send_platform_call.schedule((call.pk,), delay=_backoff(call.attempts).total_seconds())
     return call

@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from stay.core.models import Store
+from stay.orders.models import Order
 
 
 class DeliveryStatus(models.TextChoices):
@@ -65,6 +67,22 @@ class PlatformCall(models.Model):
     response = models.JSONField(_("response"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     requested_by = models.CharField(_("requested by"), max_length=120)
+    # What a refund call is for and who asked: the refundable amount and the agents' limits
+    # count every refund requested and not failed (connectors/shopify/refunds.py).
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("order")
+    )
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by user"),
+    )
+    # The platform's id of what the call made (a refund's id), once sent.
+    result_id = models.CharField(_("result id"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
@@ -74,7 +92,11 @@ class PlatformCall(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["store", "idempotency_key"], name="platform_call_once"),
         ]
-        indexes = [models.Index(fields=["status", "updated_at"])]
+        indexes = [
+            models.Index(fields=["status", "updated_at"]),
+            models.Index(fields=["order", "action"]),
+            models.Index(fields=["user", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} ({self.status})"

@@ -1,43 +1,14 @@
 """The agent console through real HTTP requests: access, inbox, search, a conversation with
 the customer's orders, replies, notes, status, and order actions with limits."""
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 
 from stay.channels.email.services import email_receive
-from stay.conftest import mail, payload
+from stay.conftest import mail
 from stay.connectors.shopify.models import PlatformCall
 from stay.conversations.models import Conversation, ConversationEvent, Macro, Message, Status
 from stay.orders.models import Order, OrderEvent
-
-
-@pytest.fixture
-def order(post_webhook):
-    post_webhook("orders/create", payload("orders_create"))
-    return Order.objects.get()
-
-
-@pytest.fixture
-def conversation(order, mailbox):
-    raw = mail("order_question_qp").replace(b"Jamie.Lee@Example.com", b"jon@example.com")
-    return email_receive(raw=raw).message.conversation
-
-
-def logged_in(user, password):
-    client = Client()
-    assert client.login(username=user.username, password=password)
-    return client
-
-
-@pytest.fixture
-def agent(agent_user):
-    return logged_in(agent_user, "agent-pass")
-
-
-@pytest.fixture
-def lead(lead_user):
-    return logged_in(lead_user, "lead-pass")
 
 
 def test_login_required_and_agents_only(client, django_user_model, store):
@@ -193,7 +164,7 @@ def test_korean_agent_reads_korean(client, django_user_model, conversation):
     from stay.conversations.models import Agent
 
     user = django_user_model.objects.create_user(username="jiwoo", password="pw")
-    Agent.objects.create(user=user, locale="ko")
+    Agent.objects.create(user=user, locale="ko").stores.add(conversation.store)
     client.login(username="jiwoo", password="pw")
     page = client.get("/console/").content.decode()
     assert 'lang="ko"' in page and "대화" in page and "받은 편지함" in page
@@ -270,3 +241,21 @@ def test_goodwill_credit_within_the_role_limit(agent, lead, conversation):
     assert credit.balance == 100
     assert ConversationEvent.objects.filter(conversation=conversation, kind="store_credit").count() == 2
     assert "100.00 USD" in agent.get(reverse("console:conversation", args=[conversation.pk])).content.decode()
+
+
+def test_an_agent_works_only_the_stores_they_were_given(agent, agent_user, api_for, conversation, kr_store):
+    """Issue 18 #9: ``?store=`` switched an agent into another store's inbox."""
+    from stay.channels.email.services import email_receive as receive
+    from stay.channels.email.models import Mailbox
+
+    Mailbox.objects.create(store=kr_store, address="help@summit-kr.test")
+    raw = mail("order_question_qp").replace(b"support@summit-outdoor.test", b"help@summit-kr.test")
+    other = receive(raw=raw.replace(b"<CAF=q1x9mE4p@", b"<kr1@")).message.conversation
+    assert other.store == kr_store
+    assert agent.get("/console/?store=summit-kr").status_code == 404
+    assert agent.get(reverse("console:conversation", args=[other.pk])).status_code == 404
+    assert agent.get("/console/").status_code == 200  # their own store still works
+    token = api_for(agent_user)
+    assert token.get("/api/v1/conversations?store=summit-kr").status_code == 404
+    assert token.get(f"/api/v1/conversations/{other.pk}?store=summit-kr").status_code == 404
+    assert token.get("/api/v1/conversations?store=summit").status_code == 200

@@ -16,8 +16,8 @@ def email_in(store, text, sender):
 
 
 @pytest.fixture
-def agent_api(api, api_user):
-    Agent.objects.create(user=api_user, role=Role.AGENT)
+def agent_api(api, api_user, store):
+    Agent.objects.create(user=api_user, role=Role.AGENT).stores.add(store)
     return api
 
 

@@ -121,12 +121,13 @@ def test_balance_checks_are_rate_limited_per_card(api, card):
     assert codes[:10] == [200] * 10 and codes[10] == 429
 
 
-def test_store_credit_endpoint(api, store):
+def test_store_credit_endpoint(api, api_for, agent_user, store):
     from stay.customers.services import customer_for_contact
 
     customer, _ = customer_for_contact(store=store, kind="email", value="mina@example.kr", actor="test")
     url = f"/api/v1/customers/{customer.pk}/credit"
-    response = api.post(
+    agent = api_for(agent_user)  # giving credit is an agent's act, within their limits
+    response = agent.post(
         url,
         {"amount": "15.00", "reason": "sorry for the wait"},
         content_type="application/json",
@@ -134,7 +135,7 @@ def test_store_credit_endpoint(api, store):
     )
     assert response.status_code == 200, response.content
     assert response.json()["balances"][0]["balance"] == "15.00"
-    api.post(
+    agent.post(
         url,
         {"amount": "15.00", "reason": "sorry for the wait"},
         content_type="application/json",
