@@ -10,7 +10,6 @@ from ninja import NinjaAPI
 from .errors import Conflict, InvalidInput, NotAllowed, NotFound, RateLimited, StayError
 from .models import ApiToken, Store
 
-
 StoreGuard = Callable[[Any, Store], bool]
 _guards: list[StoreGuard] = []
 

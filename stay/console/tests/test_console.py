@@ -245,8 +245,8 @@ def test_goodwill_credit_within_the_role_limit(agent, lead, conversation):
 
 def test_an_agent_works_only_the_stores_they_were_given(agent, agent_user, api_for, conversation, kr_store):
     """Issue 18 #9: ``?store=`` switched an agent into another store's inbox."""
-    from stay.channels.email.services import email_receive as receive
     from stay.channels.email.models import Mailbox
+    from stay.channels.email.services import email_receive as receive
 
     Mailbox.objects.create(store=kr_store, address="help@summit-kr.test")
     raw = mail("order_question_qp").replace(b"support@summit-outdoor.test", b"help@summit-kr.test")
