@@ -33,8 +33,8 @@ def tags(value: str | None) -> tuple[str, ...]:
 def person_name(first: str | None, last: str | None) -> str:
     first, last = (first or "").strip(), (last or "").strip()
     if _HANGUL.search(first + last):
-        return f"{last}{first}"  # Korean names read family name first, without a space
-    return f"{first} {last}".strip()
+        return f"{last}{first}"[:200]  # Korean names read family name first, without a space
+    return f"{first} {last}".strip()[:200]  # two names of 100 (the schema's bound) and a space
 
 
 def _truthy(value: object) -> bool:

@@ -6,20 +6,50 @@ errors name the field path, so a 400 says exactly what is wrong.
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator, model_validator
 
-Id = int | str
+# Sizes and ranges are checked here, at the door, so a delivery that could never be stored is
+# a 400 naming the field, not a row that fails in the worker (issue 18 #4). An id is a whole
+# number or a short string: ``true`` is not an id (it became 1 and overwrote order #1001).
+Id = Annotated[StrictInt, Field(ge=0, le=2**63 - 1)] | Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Quantity = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
+# What DECIMAL(14, 2) holds.
+Amount = Annotated[Decimal, Field(ge=Decimal("-999999999999.99"), le=Decimal("999999999999.99"), allow_inf_nan=False)]
+
+
+# Text of at most N characters: the size of the column it fills.
+Text3 = Annotated[str, StringConstraints(max_length=3)]
+Text20 = Annotated[str, StringConstraints(max_length=20)]
+Text24 = Annotated[str, StringConstraints(max_length=24)]
+Text32 = Annotated[str, StringConstraints(max_length=32)]
+Text40 = Annotated[str, StringConstraints(max_length=40)]
+Text64 = Annotated[str, StringConstraints(max_length=64)]
+Text100 = Annotated[str, StringConstraints(max_length=100)]
+Text254 = Annotated[str, StringConstraints(max_length=254)]
+Text255 = Annotated[str, StringConstraints(max_length=255)]
+Text500 = Annotated[str, StringConstraints(max_length=500)]
+Text1000 = Annotated[str, StringConstraints(max_length=1000)]
 
 
 class Resource(BaseModel):
     model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=False)
 
+    @model_validator(mode="before")
+    @classmethod
+    def no_nul(cls, data: Any) -> Any:
+        # PostgreSQL's text cannot hold a NUL character: refused here, naming the field.
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if isinstance(value, str) and "\x00" in value:
+                    raise ValueError(f"{key} contains a NUL character")
+        return data
+
 
 class Money(Resource):
-    amount: Decimal
-    currency_code: str | None = None
+    amount: Amount
+    currency_code: Text3 | None = None
 
 
 class MoneySet(Resource):
@@ -34,8 +64,8 @@ class Consent(Resource):
 
 
 class Address(Resource):
-    first_name: str | None = None
-    last_name: str | None = None
+    first_name: Text100 | None = None
+    last_name: Text100 | None = None
     name: str | None = None
     company: str | None = None
     address1: str | None = None
@@ -46,15 +76,15 @@ class Address(Resource):
     zip: str | None = None
     country: str | None = None
     country_code: str | None = None
-    phone: str | None = None
+    phone: Text32 | None = None
 
 
 class Customer(Resource):
     id: Id
-    email: str | None = None
-    phone: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
+    email: Text254 | None = None
+    phone: Text32 | None = None
+    first_name: Text100 | None = None
+    last_name: Text100 | None = None
     locale: str | None = None
     note: str | None = None
     tags: str | None = ""
@@ -66,7 +96,7 @@ class Customer(Resource):
 
 
 class DiscountAllocation(Resource):
-    amount: Decimal
+    amount: Amount
 
 
 class LineProperty(Resource):
@@ -76,14 +106,14 @@ class LineProperty(Resource):
 
 class LineItem(Resource):
     id: Id
-    title: str
-    quantity: int = Field(ge=0)
-    price: Decimal
+    title: Text255
+    quantity: Quantity
+    price: Amount
     variant_id: Id | None = None
     product_id: Id | None = None
-    sku: str | None = None
-    variant_title: str | None = None
-    total_discount: Decimal = Decimal("0")
+    sku: Text100 | None = None
+    variant_title: Text255 | None = None
+    total_discount: Amount = Decimal("0")
     gift_card: bool = False
     requires_shipping: bool = True
     discount_allocations: list[DiscountAllocation] = []
@@ -91,13 +121,13 @@ class LineItem(Resource):
 
 
 class ShippingLine(Resource):
-    price: Decimal = Decimal("0")
-    title: str | None = None
+    price: Amount = Decimal("0")
+    title: Text255 | None = None
 
 
 class DiscountCode(Resource):
     code: str
-    amount: Decimal = Decimal("0")
+    amount: Amount = Decimal("0")
     type: str | None = None
 
 
@@ -108,18 +138,18 @@ class NoteAttribute(Resource):
 
 class FulfillmentLineItem(Resource):
     id: Id
-    quantity: int = Field(ge=0)
+    quantity: Quantity
 
 
 class Fulfillment(Resource):
     id: Id
     order_id: Id
-    status: str | None = None
-    shipment_status: str | None = None
-    tracking_company: str | None = None
-    tracking_number: str | None = None
+    status: Text24 | None = None
+    shipment_status: Text32 | None = None
+    tracking_company: Text100 | None = None
+    tracking_number: Text100 | None = None
     tracking_numbers: list[str] = []
-    tracking_url: str | None = None
+    tracking_url: Text500 | None = None
     tracking_urls: list[str] = []
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -128,15 +158,15 @@ class Fulfillment(Resource):
 
 class RefundLineItem(Resource):
     line_item_id: Id
-    quantity: int = Field(ge=0)
-    subtotal: Decimal = Decimal("0")
-    restock_type: str | None = None
+    quantity: Quantity
+    subtotal: Amount = Decimal("0")
+    restock_type: Text20 | None = None
 
 
 class Transaction(Resource):
-    amount: Decimal
+    amount: Amount
     kind: str | None = None
-    status: str | None = None
+    status: Text24 | None = None
 
 
 class Refund(Resource):
@@ -150,33 +180,33 @@ class Refund(Resource):
 
 class Order(Resource):
     id: Id
-    name: str
+    name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     created_at: datetime
     currency: str = Field(min_length=3, max_length=3)
-    total_price: Decimal = Field(ge=0)
+    total_price: Amount = Field(ge=0)
     line_items: list[LineItem]
-    order_number: int | str | None = None
-    email: str | None = None
-    contact_email: str | None = None
-    phone: str | None = None
+    order_number: Annotated[StrictInt, Field(ge=0, le=10**15)] | Text32 | None = None
+    email: Text254 | None = None
+    contact_email: Text254 | None = None
+    phone: Text32 | None = None
     customer_locale: str | None = None
     processed_at: datetime | None = None
     updated_at: datetime | None = None
     cancelled_at: datetime | None = None
-    cancel_reason: str | None = None
+    cancel_reason: Text40 | None = None
     closed_at: datetime | None = None
-    subtotal_price: Decimal = Decimal("0")
-    total_discounts: Decimal = Decimal("0")
-    total_tax: Decimal = Decimal("0")
+    subtotal_price: Amount = Decimal("0")
+    total_discounts: Amount = Decimal("0")
+    total_tax: Amount = Decimal("0")
     total_shipping_price_set: MoneySet | None = None
     shipping_lines: list[ShippingLine] = []
-    financial_status: str | None = None
-    fulfillment_status: str | None = None
+    financial_status: Text24 | None = None
+    fulfillment_status: Text24 | None = None
     discount_codes: list[DiscountCode] = []
     note: str | None = None
     note_attributes: list[NoteAttribute] = []
     tags: str | None = ""
-    source_name: str | None = None
+    source_name: Text40 | None = None
     buyer_accepts_marketing: bool | None = None
     customer: Customer | None = None
     shipping_address: Address | None = None
@@ -187,32 +217,32 @@ class Order(Resource):
 
 class Variant(Resource):
     id: Id
-    price: Decimal = Field(ge=0)
-    title: str | None = None
-    sku: str | None = None
-    position: int | None = None
-    option1: str | None = None
-    option2: str | None = None
-    option3: str | None = None
-    barcode: str | None = None
-    compare_at_price: Decimal | None = None
+    price: Amount = Field(ge=0)
+    title: Text255 | None = None
+    sku: Text100 | None = None
+    position: Annotated[int, Field(ge=0, le=10**6)] | None = None
+    option1: Text255 | None = None
+    option2: Text255 | None = None
+    option3: Text255 | None = None
+    barcode: Text64 | None = None
+    compare_at_price: Amount | None = None
     inventory_item_id: Id | None = None
-    inventory_quantity: int | None = None
+    inventory_quantity: Annotated[StrictInt, Field(ge=-(10**9), le=10**9)] | None = None
     inventory_management: str | None = None
 
 
 class ProductOption(Resource):
     name: str
-    position: int | None = None
+    position: Annotated[int, Field(ge=0, le=10**6)] | None = None
 
 
 class Product(Resource):
     id: Id
-    title: str
-    handle: str | None = None
-    vendor: str | None = None
-    product_type: str | None = None
-    status: str | None = "active"
+    title: Text255
+    handle: Text255 | None = None
+    vendor: Text255 | None = None
+    product_type: Text255 | None = None
+    status: Text24 | None = "active"
     tags: str | None = ""
     updated_at: datetime | None = None
     options: list[ProductOption] = []
@@ -226,25 +256,25 @@ class ProductDeleted(Resource):
 class InventoryLevel(Resource):
     inventory_item_id: Id
     location_id: Id
-    available: int | None
+    available: Annotated[StrictInt, Field(ge=-(10**9), le=10**9)] | None
     updated_at: datetime | None = None
 
 
 class CheckoutLineItem(Resource):
-    title: str
-    quantity: int = Field(ge=0)
-    price: Decimal = Decimal("0")
+    title: Text255
+    quantity: Quantity
+    price: Amount = Decimal("0")
     variant_id: Id | None = None
 
 
 class Checkout(Resource):
-    token: str
+    token: Text100
     id: Id | None = None
-    email: str | None = None
-    phone: str | None = None
+    email: Text254 | None = None
+    phone: Text32 | None = None
     currency: str | None = None
-    total_price: Decimal = Decimal("0")
-    abandoned_checkout_url: str | None = None
+    total_price: Amount = Decimal("0")
+    abandoned_checkout_url: Text1000 | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
     completed_at: datetime | None = None

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from huey import crontab
@@ -135,6 +135,8 @@ def webhook_accept(*, store: Store, topic: str, webhook_id: str, body: bytes) ->
         payload = json.loads(text)
     except ValueError as exc:
         raise InvalidInput(f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise InvalidInput("the body is nested too deeply") from None
     if not isinstance(payload, dict):
         raise InvalidInput("the body must be a JSON object")
     parse(entry[0], payload, what=topic.split("/")[0].rstrip("s"))
@@ -183,6 +185,11 @@ def webhook_process(*, delivery_id: int | None = None, actor: str = "shopify:web
                 continue  # a concurrent webhook created the same order or person first: apply again
             problem = exc
         except (Conflict, InvalidInput) as exc:
+            problem = exc
+        except DataError as exc:
+            # A value the database refuses (too long, out of range) is this delivery's own
+            # fault, not the database's: failed with the error, so it blocks nothing behind it.
+            log.warning("shopify delivery %s holds a value the database refuses: %s", delivery_id, exc)
             problem = exc
         except DatabaseError:
             raise  # the database itself is unwell: the delivery stays received for the sweep
@@ -248,6 +255,17 @@ def _record_problem(delivery_id: int, problem: Exception) -> WebhookDelivery | N
     if retry_in is not None:
         process_webhook.schedule((delivery.pk,), delay=retry_in)
     return delivery
+
+
+def webhooks_retry(*, delivery_ids: list[int]) -> int:
+    """Apply failed deliveries again (after the cause was fixed): back to ``received``, drained
+    like new ones. Returns how many were put back."""
+    count = WebhookDelivery.objects.filter(pk__in=delivery_ids, status=DeliveryStatus.FAILED).update(
+        status=DeliveryStatus.RECEIVED, error="", processed_at=None
+    )
+    if count:
+        apply_soon()
+    return count
 
 
 def sweep_webhooks(stale_before: datetime) -> int:

@@ -408,3 +408,85 @@ def test_a_delivery_that_cannot_be_applied_does_not_hold_up_the_ones_behind_it(s
     assert poison.status == "failed" and poison.error == "RuntimeError: a bug in applying this order"
     assert WebhookDelivery.objects.get(webhook_id="fine").status == "processed"
     assert Order.objects.count() == 1
+
+
+def _order_with(**change):
+    body = payload("orders_create")
+    for path, value in change.items():
+        target = body
+        *parents, last = path.split("__")
+        for key in parents:
+            target = target[int(key)] if key.isdigit() else target[key]
+        target[int(last) if last.isdigit() else last] = value
+    return body
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"line_items__0__sku": "S" * 300}, "line_items.0.sku"),
+        ({"line_items__0__title": "Jacket\x00"}, "NUL"),
+        ({"line_items__0__quantity": 2**40}, "line_items.0.quantity"),
+        ({"total_price": "1e20"}, "total_price"),
+        ({"id": True}, "id"),
+        ({"name": "#" * 100}, "name"),
+    ],
+)
+def test_values_no_column_can_hold_are_refused_at_the_door(post_webhook, change, field):
+    """Issue 18 #4: these were accepted, then failed in the worker forever."""
+    response = post_webhook("orders/create", _order_with(**change))
+    assert response.status_code == 400, response.content
+    assert field in response.json()["error"]
+    assert WebhookDelivery.objects.count() == 0
+
+
+def test_deeply_nested_json_is_a_400(post_webhook):
+    response = post_webhook("orders/create", b'{"a": ' * 50_000 + b"1" + b"}" * 50_000)
+    assert response.status_code == 400 and "nested" in response.json()["error"]
+
+
+def test_a_value_the_database_refuses_fails_its_delivery_and_blocks_nothing(store, monkeypatch):
+    """On PostgreSQL a value the database refused (DataError) was taken for an unwell database:
+    the delivery stayed ``received`` and held up every delivery behind it, retried forever.
+    Now it fails alone, with the database's error."""
+    from django.db import DataError, connection
+
+    from stay.connectors.shopify import services
+
+    schema, apply_order = services.TOPICS["orders/create"]
+
+    def refused_by_the_database(store, data, actor):
+        if data["id"] == 7:
+            if connection.vendor != "postgresql":
+                raise DataError("value out of range")  # SQLite bounds nothing of the kind
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT CAST('2000000000000' AS integer)")  # out of range: DataError
+        return apply_order(store, data, actor)
+
+    monkeypatch.setitem(services.TOPICS, "orders/create", (schema, refused_by_the_database))
+    for webhook_id, body in (("refused", _order_with(id=7)), ("fine", payload("orders_create"))):
+        WebhookDelivery.objects.create(store=store, topic="orders/create", webhook_id=webhook_id, body=json.dumps(body))
+    assert services.webhooks_apply_received() == 2
+    assert WebhookDelivery.objects.get(webhook_id="fine").status == "processed"
+    refused = WebhookDelivery.objects.get(webhook_id="refused")
+    assert refused.status == "failed" and "out of range" in refused.error
+
+
+def test_failed_deliveries_can_be_applied_again_from_the_admin(store, admin_client):
+    from stay.connectors.shopify import services
+
+    delivery = WebhookDelivery.objects.create(
+        store=store,
+        topic="orders/create",
+        webhook_id="w1",
+        body=json.dumps(payload("orders_create")),
+        status="failed",
+        error="was broken",
+    )
+    response = admin_client.post(
+        "/admin/shopify/webhookdelivery/", {"action": "retry", "_selected_action": [delivery.pk]}
+    )
+    assert response.status_code == 302
+    services.webhooks_apply_received()
+    delivery.refresh_from_db()
+    assert delivery.status == "processed" and Order.objects.count() == 1
