@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from stay.core.db import atomic_with_retry, is_stale, joins_transaction
 from stay.core.errors import InvalidInput
+from stay.core.events import publish
 from stay.core.models import Store
 
 from .inputs import ProductInput
@@ -120,12 +121,19 @@ def product_delete(*, store: Store, platform_id: str, actor: str) -> Product | N
     return product
 
 
+def _restocked(variant: Variant, before: int, after: int) -> None:
+    """Out of stock, then in stock again: back-in-stock alerts hang off this event."""
+    if before <= 0 < after:
+        publish("variant.restocked", variant_id=variant.pk, available=after)
+
+
 def inventory_set(*, variant: Variant, quantity: int, reason: str, actor: str) -> InventoryChange | None:
     """Set a variant's total stock, recording the change. Caller holds the variant's row lock."""
     delta = quantity - variant.inventory_quantity
     if delta == 0:
         return None
     Variant.objects.filter(pk=variant.pk).update(inventory_quantity=quantity)
+    _restocked(variant, variant.inventory_quantity, quantity)
     variant.inventory_quantity = quantity
     return InventoryChange.objects.create(
         variant=variant, delta=delta, quantity_after=quantity, reason=reason, actor=actor
@@ -192,6 +200,7 @@ def inventory_return(*, variant: Variant, quantity: int, reason: str, actor: str
         return
     Variant.objects.filter(pk=variant.pk).update(inventory_quantity=F("inventory_quantity") + quantity)
     variant.refresh_from_db(fields=["inventory_quantity"])
+    _restocked(variant, variant.inventory_quantity - quantity, variant.inventory_quantity)
     InventoryChange.objects.create(
         variant=variant, delta=quantity, quantity_after=variant.inventory_quantity, reason=reason, actor=actor
     )

@@ -118,3 +118,34 @@ class RateCounter(models.Model):
     class Meta:
         verbose_name = _("rate counter")
         verbose_name_plural = _("rate counters")
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class OutboxEntry(models.Model):
+    """An event that starts work which must not be lost (cards to issue, points to award),
+    written in the same transaction as its cause, one row per durable subscriber: the row is
+    that subscriber's idempotency key. A worker runs the subscriber and marks the row done in
+    one transaction; a row left pending (its job lost, its worker killed) is swept."""
+
+    event = models.CharField(_("event"), max_length=60)
+    subscriber = models.CharField(_("subscriber"), max_length=200)
+    payload = models.JSONField(_("payload"), default=dict)
+    status = models.CharField(_("status"), max_length=8, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("published"), auto_now_add=True)
+    next_try_at = models.DateTimeField(_("next try"), auto_now_add=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("event to deliver")
+        verbose_name_plural = _("events to deliver")
+        indexes = [models.Index(fields=["status", "next_try_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.subscriber} ({self.status})"

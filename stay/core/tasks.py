@@ -114,3 +114,18 @@ def lower_priority() -> None:
 @periodic_task(crontab(minute="*"))
 def sweep() -> dict[str, int]:
     return sweep_now()
+
+
+@task(retries=0)
+def deliver_event(entry_id: int) -> str | None:
+    """Run one durable subscriber of one published event (:mod:`stay.core.events`)."""
+    from .events import event_deliver
+
+    return event_deliver(entry_id=entry_id)
+
+
+@periodic_task(crontab(hour="4", minute="7"))
+def prune_events() -> int:
+    from .events import prune_events as prune
+
+    return prune(timezone.now() - timedelta(days=30))

@@ -14,7 +14,8 @@ class GiftCardsConfig(AppConfig):
 
         from . import delivery, services, tasks
 
-        subscribe("order.paid", services.gift_cards_for_order)
-        subscribe("customer.merged", services.gift_cards_on_merge)
+        # Paid-for cards and moved credit must not be lost to a process dying after the commit.
+        subscribe("order.paid", services.gift_cards_for_order, durable=True)
+        subscribe("customer.merged", services.gift_cards_on_merge, durable=True)
         register_filler(delivery.FILLER, delivery.secrets_of)
         register_sweeper("gift cards", tasks.sweep_gift_cards)

@@ -292,6 +292,7 @@ def _refund_apply(
     OrderEvent.objects.create(
         order=order, kind="refunded", actor=actor, data={"amount": str(data.amount), "reason": data.reason}
     )
+    publish("refund.created", refund_id=refund.pk, order_id=order.pk)
     return refund
 
 
@@ -385,4 +386,5 @@ def _checkout_upsert(store: Store, data: CheckoutInput, actor: str) -> tuple[Che
         )
         for ln in data.lines
     )
+    publish("checkout.updated", checkout_id=checkout.pk)
     return checkout, True

@@ -233,3 +233,35 @@ def test_a_coalesced_job_that_cannot_be_enqueued_does_not_fail_the_request(caplo
     finally:
         tasks.queue.immediate = immediate
     assert "could not enqueue" in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_retention_events_are_published(post_webhook, django_capture_on_commit_callbacks):
+    """Loyalty and flows will hang off these (issue 18 #7): refund created, variant restocked,
+    checkout updated."""
+    from stay.conftest import payload
+
+    seen = []
+
+    def record(name):
+        def handler(**kw):
+            seen.append(name)
+
+        return handler
+
+    handlers = {name: record(name) for name in ("refund.created", "variant.restocked", "checkout.updated")}
+    for name, handler in handlers.items():
+        events.subscribe(name, handler)
+    try:
+        post_webhook("orders/create", payload("orders_create"))
+        post_webhook("refunds/create", payload("refunds_create"))
+        post_webhook("checkouts/create", payload("checkouts_create"))
+        product = payload("products_create")
+        for variant in product["variants"]:
+            variant["inventory_quantity"] = 0
+        post_webhook("products/create", product)
+        post_webhook("inventory_levels/update", payload("inventory_levels_update"))
+    finally:
+        for name, handler in handlers.items():
+            events.unsubscribe(name, handler)
+    assert {"refund.created", "checkout.updated", "variant.restocked"} <= set(seen)

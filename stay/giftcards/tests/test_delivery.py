@@ -224,3 +224,60 @@ def test_stored_response_and_audit_never_hold_a_code(store, issue):
     services.gift_card_balance(store=store, code=code, caller=CALLER)
     dump = json.dumps(list(IdempotencyKey.objects.values()) + list(GiftCardEvent.objects.values()), default=str)
     assert code.replace("-", "") not in dump.replace("-", "")
+
+
+def test_paid_for_cards_survive_a_process_dying_right_after_the_commit(store, monkeypatch):
+    """Issue 18 #7: ``order.paid`` reached its subscriber from memory after the commit; a
+    process that died in between lost the order's gift cards, and no sweep looked for them."""
+    from django.db import transaction
+
+    from stay.connectors.shopify.models import WebhookDelivery
+    from stay.connectors.shopify.services import webhook_process
+    from stay.core.models import OutboxEntry
+    from stay.core.tasks import sweep_now
+
+    order = payload("orders_create")
+    order["created_at"] = order["processed_at"] = (timezone.now() - timedelta(days=40)).isoformat()
+    WebhookDelivery.objects.create(store=store, topic="orders/create", webhook_id="w-1", body=json.dumps(order))
+    # The worker applies the order and commits; it dies before any after-commit callback runs.
+    monkeypatch.setattr(transaction, "on_commit", lambda *a, **k: None)
+    webhook_process()
+    monkeypatch.undo()
+    assert not GiftCard.objects.filter(source="order").exists()
+    entry = OutboxEntry.objects.get(event="order.paid")
+    assert entry.status == "pending" and entry.subscriber.endswith("gift_cards_for_order")
+
+    OutboxEntry.objects.update(next_try_at=timezone.now() - timedelta(hours=1))
+    assert sweep_now()["events"] == 1  # the sweep finds it; the job runs inline in tests
+    card = GiftCard.objects.get(source="order")
+    assert card.balance == Decimal("100.00")
+    entry.refresh_from_db()
+    assert entry.status == "done"
+    assert sweep_now()["events"] == 0  # and once only
+
+
+def test_a_failing_durable_subscriber_is_retried_and_undoes_its_own_writes(store, django_capture_on_commit_callbacks):
+    from stay.core import events
+    from stay.core.models import OutboxEntry, Store
+
+    calls = []
+
+    def flaky(*, store_id):
+        calls.append(store_id)
+        Store.objects.filter(pk=store_id).update(name="half-written")
+        if len(calls) == 1:
+            raise RuntimeError("the first try fails")
+
+    events.subscribe("test.flaky", flaky, durable=True)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            events.publish("test.flaky", store_id=store.pk)
+        entry = OutboxEntry.objects.get(event="test.flaky")
+        assert entry.status == "pending" and entry.attempts == 1 and "first try" in entry.error
+        store.refresh_from_db()
+        assert store.name == "Summit Outdoor"  # the failed try's write was rolled back
+        assert events.event_deliver(entry_id=entry.pk) == "done"
+        assert events.event_deliver(entry_id=entry.pk) is None  # done once
+        assert len(calls) == 2
+    finally:
+        events.unsubscribe("test.flaky", flaky)
