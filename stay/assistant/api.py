@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema
 from stay.conversations.models import Conversation
 from stay.core.api import request_store
 from stay.core.errors import InvalidInput, NotFound
+from stay.core.http import client_ip
 
 from .selectors import report
 from .services import Ask, assistant_reply
@@ -56,7 +57,7 @@ def reply(request: HttpRequest, body: ReplyIn, store: str | None = None) -> dict
             language=body.language,
             conversation=conversation,
             channel="api",
-            client=f"api:{request.META.get('REMOTE_ADDR', '')}",
+            client=f"api:{client_ip(request)}",
         )
     )
     return answer.as_dict()

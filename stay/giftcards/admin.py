@@ -3,6 +3,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from stay.core.http import client_ip
+
 from .delivery import gift_card_redeliver
 from .models import (
     Authorization,
@@ -59,9 +61,7 @@ class GiftCardAdmin(ReadOnly):
     def redeliver(self, request: HttpRequest, queryset: QuerySet[GiftCard]) -> None:
         count = 0
         for card in queryset.exclude(delivery_channel=""):
-            gift_card_redeliver(
-                card=card, caller=Caller(f"user:{request.user.get_username()}", request.META.get("REMOTE_ADDR", ""))
-            )
+            gift_card_redeliver(card=card, caller=Caller(f"user:{request.user.get_username()}", client_ip(request)))
             count += 1
         self.message_user(request, _("%(count)s cards will be sent again.") % {"count": count}, messages.SUCCESS)
 

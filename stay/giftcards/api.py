@@ -11,6 +11,7 @@ from django.utils import timezone
 from ninja import Header, Router, Schema
 
 from stay.core.api import request_store
+from stay.core.http import client_ip
 from stay.customers.selectors import customer_get
 
 from . import selectors, services
@@ -27,9 +28,11 @@ IdempotencyKey = Header(
 
 
 def caller_of(request: HttpRequest) -> Caller:
-    # The storefront may pass on the shopper's address, so limits count per shopper.
+    # The storefront passes on the shopper's address, so limits count per shopper; without
+    # it, a token's calls count per token, never per the server's address that many share.
     shopper = request.headers.get("X-Shopper-IP", "").strip()[:64]
-    client = shopper or request.META.get("REMOTE_ADDR", "")
+    token = getattr(request, "auth", None)
+    client = shopper or (f"token:{token.pk}" if token is not None else client_ip(request))
     return Caller(actor=f"api:{request.user.get_username()}", client=client)
 
 
@@ -251,7 +254,7 @@ def authorize(request: HttpRequest, body: AuthorizeIn, idempotency_key: str = Id
     caller = caller_of(request)
     for tender in body.cards:
         if tender.code:
-            services.card_lookup_guarded(store=shop, code=tender.code, client=caller.client)
+            services.card_lookup_guarded(store=shop, code=tender.code, client=caller.client, checkout=True)
     return services.gift_card_authorize(
         store=shop,
         amount=body.amount,

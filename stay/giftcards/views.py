@@ -7,6 +7,7 @@ from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
 from stay.core.errors import InvalidInput, NotFound, RateLimited
+from stay.core.http import client_ip
 from stay.core.i18n import pick_language
 from stay.core.models import Store
 
@@ -23,9 +24,7 @@ def card_page(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("no such gift card")
     with translation.override(pick_language(request, card.recipient_locale, card.store.default_locale)):
         # The signed link proves the visitor holds the card: no guessing to rate-limit here.
-        result = services.gift_card_viewed(
-            card=card, caller=Caller("recipient:page", request.META.get("REMOTE_ADDR", ""))
-        )
+        result = services.gift_card_viewed(card=card, caller=Caller("recipient:page", client_ip(request)))
         code = code_display(code_from_nonce(card.code_nonce))
         return render(
             request,
@@ -54,7 +53,7 @@ def balance_page(request: HttpRequest, store_slug: str) -> HttpResponse:
                 context["summary"] = services.gift_card_balance(
                     store=store,
                     code=request.POST.get("code", ""),
-                    caller=Caller("shopper:balance-page", request.META.get("REMOTE_ADDR", "")),
+                    caller=Caller("shopper:balance-page", client_ip(request)),
                 )
             except (InvalidInput, NotFound) as exc:
                 context["error"], status = str(exc), 400 if isinstance(exc, InvalidInput) else 404

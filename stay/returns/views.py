@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from stay.core.errors import Conflict, InvalidInput, RateLimited
+from stay.core.http import client_ip
 from stay.core.i18n import pick_language
 from stay.core.models import Store
 from stay.orders.models import Order
@@ -39,7 +40,7 @@ def _store(slug: str) -> Store:
 
 
 def _client(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return client_ip(request)
 
 
 @require_GET

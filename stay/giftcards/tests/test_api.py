@@ -173,3 +173,24 @@ def test_openapi_documents_the_idempotency_header(api):
     assert any(
         p["name"] == "Idempotency-Key" and p["in"] == "header" and p["required"] for p in authorize["parameters"]
     )
+
+
+def test_a_busy_checkout_is_not_a_shopper_guessing_codes(api, card):
+    """Issue 18 #10: a store's checkout was refused after 30 redemptions a minute (and 10 per
+    card) unless it sent X-Shopper-IP. A token's successful authorisations count for nothing;
+    failed code look-ups still count, per shopper."""
+    for i in range(35):
+        paid = post(
+            api,
+            "/authorize",
+            {"amount": "1", "currency": "USD", "cards": [{"code": card["code"]}], "capture": True},
+            f"busy-{i}",
+        )
+        assert paid.status_code == 200, (i, paid.content)
+    for i in range(10):
+        wrong = post(
+            api, "/authorize", {"amount": "1", "currency": "USD", "cards": [{"code": "2222-2222-2222-2223"}]}, f"w{i}"
+        )
+        assert wrong.status_code in (400, 404)
+    blocked = post(api, "/authorize", {"amount": "1", "currency": "USD", "cards": [{"code": card["code"]}]}, "w-x")
+    assert blocked.status_code == 429

@@ -120,3 +120,33 @@ def test_the_portal_speaks_korean(client, shop):
 
 def test_the_start_page_needs_a_found_order(client, shop):
     assert client.get("/returns/summit/start").headers["Location"] == "/returns/summit/"
+
+
+def test_behind_a_trusted_proxy_one_visitors_guesses_lock_out_only_that_visitor(client, shop, settings):
+    """Issue 18 #10: limits keyed on REMOTE_ADDR, so behind a reverse proxy ten wrong look-ups
+    by one visitor locked the portal for every shopper."""
+    settings.TRUSTED_PROXIES = ["127.0.0.1", "10.0.0.0/8"]
+    order = shop.order((shop.jacket_m, 1))
+
+    def find_from(visitor, secret, number=order.name):
+        return client.post(
+            "/returns/summit/",
+            {"number": number, "secret": secret},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"{visitor}, 10.1.2.3",
+        )
+
+    for _ in range(10):
+        assert find_from("203.0.113.9", "guess@example.com").status_code == 200
+    assert find_from("203.0.113.9", "mina@example.com").status_code == 429
+    other = shop.order((shop.jacket_s, 1))  # another shopper, with their own order
+    assert find_from("198.51.100.4", "mina@example.com", number=other.name).status_code == 302
+    # A client that writes its own X-Forwarded-For without a trusted proxy in front is keyed
+    # on its real address: it cannot pose as someone else to dodge its limit.
+    settings.TRUSTED_PROXIES = []
+    for _ in range(10):
+        client.post("/returns/summit/", {"number": other.name, "secret": "x@x.com"}, HTTP_X_FORWARDED_FOR="1.2.3.4")
+    limited = client.post(
+        "/returns/summit/", {"number": "#1", "secret": "mina@example.com"}, HTTP_X_FORWARDED_FOR="5.6.7.8"
+    )
+    assert limited.status_code == 429
