@@ -10,6 +10,8 @@ Environment:
 - ``STAY_REDIS_URL``: for ``STAY_QUEUE=redis`` (default ``redis://127.0.0.1:6379/0``).
 - ``STAY_PUBLIC_URL``: the address shoppers and platforms reach Stay at (webhook URLs).
 - ``STAY_DEBUG``: ``1`` for development.
+- ``STAY_HTTPS``: ``1`` when Stay is served over HTTPS (the deploy checks' settings on).
+- ``STAY_TRUSTED_PROXIES``: reverse proxies whose ``X-Forwarded-For`` is believed.
 """
 
 import os
@@ -19,6 +21,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -59,6 +62,7 @@ INSTALLED_APPS = [
     "stay.catalog",
     "stay.orders",
     "django_htmx",
+    "csp",
     "stay.connectors.shopify",
     "stay.giftcards",
     "stay.conversations",
@@ -84,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "stay.urls"
@@ -106,6 +111,42 @@ TEMPLATES = [
     }
 ]
 
+# --- Behind HTTPS (`stay check --deploy` is clean with STAY_HTTPS=1) -----------------------
+HTTPS = os.environ.get("STAY_HTTPS", "") == "1"
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("STAY_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Preloading cannot be undone quickly: the operator opts in (STAY_HSTS_PRELOAD=1).
+    SECURE_HSTS_PRELOAD = os.environ.get("STAY_HSTS_PRELOAD", "") == "1"
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    # A load balancer probes health over plain HTTP on the inside.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # The TLS proxy in front says so (only proxies the operator trusts reach Stay's port).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+
+# Content-Security-Policy on the console and the shoppers' pages: scripts and styles from
+# Stay's own files only (the console's behaviour lives in static/console/keys.js), no frames,
+# no plugins. The API's docs (Swagger UI), the admin and the demo storefront page keep theirs.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/", "/api/", "/channels/webchat/storefront"],
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
+
 # --- Database -----------------------------------------------------------------------------
 # SQLite in WAL mode holds up under a web process plus a worker: readers never block the
 # writer, IMMEDIATE transactions take the write lock up front (no deadlock on upgrade), and
@@ -123,8 +164,16 @@ if _database_url and not _database_url.startswith("sqlite"):
     # pile up until PostgreSQL refuses clients: use psycopg's pool (web and workers alike).
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=0)}
     DATABASES["default"]["OPTIONS"] = {
-        "pool": {"min_size": 1, "max_size": int(os.environ.get("STAY_DB_POOL_SIZE", "8")), "timeout": 20}
+        "pool": {
+            "min_size": 1,
+            "max_size": int(os.environ.get("STAY_DB_POOL_SIZE", "8")),
+            "timeout": 20,
+        }
     }
+    # With a pool, Django checks each pooled connection before lending it (psycopg's
+    # check_connection, one round trip): after the database restarts, a dead connection is
+    # replaced instead of failing the request that drew it.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES = {
         "default": {
@@ -200,6 +249,9 @@ LOGGING = {
 # Webhooks look up their store (and its secret), and new conversations its SLA targets and
 # opening hours, once per this many seconds per process.
 STORE_CACHE_SECONDS = int(os.environ.get("STAY_STORE_CACHE_SECONDS", "10"))
+
+# Reverse proxies whose X-Forwarded-For is believed (stay.core.http.client_ip).
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("STAY_TRUSTED_PROXIES", "").split(",") if p.strip()]
 
 # How long a queued job may wait before the sweep assumes its worker died and re-enqueues it.
 SWEEP_STALE_AFTER_SECONDS = int(os.environ.get("STAY_SWEEP_STALE_AFTER_SECONDS", "120"))

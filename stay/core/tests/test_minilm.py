@@ -90,7 +90,6 @@ def test_latin_script_is_what_the_english_model_reads(text, latin):
     assert is_latin(text) is latin
 
 
-
 @pytest.mark.parametrize(("variable", "value"), [("STAY_ENGLISH_MODEL", "off"), ("STAY_TEXT_MODEL", "ngrams")])
 def test_the_english_model_can_be_turned_off(monkeypatch, variable, value):
     monkeypatch.setenv(variable, value)

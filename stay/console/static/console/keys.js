@@ -20,6 +20,39 @@
     timeline.lastElementChild && timeline.lastElementChild.scrollIntoView({block: "nearest"});
   });
 
+  // The timeline's poll asks for what came after the last message it shows.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var timeline = document.getElementById("timeline");
+    if (timeline && event.detail.elt === timeline) event.detail.parameters.after = timeline.dataset.after;
+  });
+
+  // What the templates ask for with data attributes (no inline script: the console's
+  // Content-Security-Policy allows scripts from its own files only).
+  function replyBox() { return document.querySelector("#reply textarea"); }
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (event.detail.successful && form && form.hasAttribute && form.hasAttribute("data-reset-on-success")) form.reset();
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-use-suggestion]");
+    if (!button) return;
+    var box = replyBox();
+    box.value = button.previousElementSibling.textContent;
+    box.focus();
+  });
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select.hasAttribute("data-submit-on-change")) { select.form.submit(); return; }
+    if (select.hasAttribute("data-macro") && select.value) {
+      fetch(select.value).then(function (r) { return r.text(); }).then(function (text) {
+        var box = replyBox();
+        box.value = text;
+        box.focus();
+      });
+      select.selectedIndex = 0;
+    }
+  });
+
   function typing(target) {
     return /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) || target.isContentEditable;
   }
