@@ -9,11 +9,21 @@ from stay.channels.sms import views as sms_views
 from stay.channels.webchat import views as webchat_views
 from stay.channels.whatsapp import views as whatsapp_views
 from stay.connectors.shopify import webhooks as shopify_webhooks
+from stay.core.health import readiness
 from stay.giftcards import views as giftcard_views
 
 
 def health(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers. It asks nothing of the database."""
     return JsonResponse({"status": "ok"})
+
+
+def ready(request: HttpRequest) -> JsonResponse:
+    """Readiness: 503 unless the database, the queue and a worker answer and no backlog is old."""
+    is_ready, report = readiness()
+    return JsonResponse(
+        {"status": "ready" if is_ready else "unready", "checks": report}, status=200 if is_ready else 503
+    )
 
 
 urlpatterns = [
@@ -24,6 +34,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("healthz", health, name="health"),
+    path("readyz", ready, name="ready"),
     path("webhooks/shopify/<slug:store_slug>", shopify_webhooks.receive, name="shopify-webhook"),
     path("channels/email/inbound", email_views.inbound, name="email-inbound"),
     path("channels/whatsapp/webhook", whatsapp_views.webhook, name="whatsapp-webhook"),

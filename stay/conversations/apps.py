@@ -9,6 +9,7 @@ class ConversationsConfig(AppConfig):
 
     def ready(self) -> None:
         from stay.core.api import register_store_guard
+        from stay.core.health import backlog_check, register_check
         from stay.core.notify import register_notifier
         from stay.core.tasks import register_sweeper
 
@@ -17,4 +18,5 @@ class ConversationsConfig(AppConfig):
         register_store_guard(selectors.store_allowed)
         register_notifier(notices.notice_send)
         register_sweeper("outbound messages", sending.sweep_outbound)
+        register_check("replies", backlog_check(sending.oldest_unsent))
         register_sweeper("conversation timers", tasks.sweep_timers)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -161,3 +161,16 @@ def sweep_outbound(stale_before: datetime) -> int:
 @task(retries=0)
 def deliver_message(message_id: int) -> str:
     return message_deliver(message_id=message_id).delivery
+
+
+def oldest_unsent() -> datetime | None:
+    """Since when the longest-waiting reply that is due has waited (None: none waits). A reply
+    waiting out a backoff after a failed attempt is not late yet."""
+    now = timezone.now()
+    return (
+        Message.objects.filter(delivery=Delivery.QUEUED)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("updated_at")
+        .values_list("updated_at", flat=True)
+        .first()
+    )

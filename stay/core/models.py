@@ -149,3 +149,15 @@ class OutboxEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.subscriber} ({self.status})"
+
+
+class Heartbeat(models.Model):
+    """When a background worker last ran its minute's sweep: `/readyz` fails when that is long
+    ago (a worker that died and was not restarted)."""
+
+    name = models.CharField(max_length=60, primary_key=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")

@@ -113,6 +113,9 @@ def lower_priority() -> None:
 
 @periodic_task(crontab(minute="*"))
 def sweep() -> dict[str, int]:
+    from .health import heartbeat
+
+    heartbeat()
     return sweep_now()
 
 

@@ -255,6 +255,8 @@ TRUSTED_PROXIES = [p.strip() for p in os.environ.get("STAY_TRUSTED_PROXIES", "")
 
 # How long a queued job may wait before the sweep assumes its worker died and re-enqueues it.
 SWEEP_STALE_AFTER_SECONDS = int(os.environ.get("STAY_SWEEP_STALE_AFTER_SECONDS", "120"))
+# `/readyz` reports unready when a webhook, a reply or a worker's sweep waits longer than this.
+READY_MAX_WAIT_SECONDS = int(os.environ.get("STAY_READY_MAX_WAIT_SECONDS", "300"))
 # Background workers run at a lower CPU priority (Unix niceness) than the web processes: in a
 # burst, answering webhooks and shoppers comes first and applying them uses the CPU left over.
 WORKER_NICENESS = int(os.environ.get("STAY_WORKER_NICENESS", "10"))

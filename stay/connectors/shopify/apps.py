@@ -8,10 +8,12 @@ class ShopifyConfig(AppConfig):
     verbose_name = _("Shopify connector")
 
     def ready(self) -> None:
+        from stay.core.health import backlog_check, register_check
         from stay.core.tasks import register_sweeper
 
         from .calls import sweep_platform_calls
-        from .services import sweep_webhooks
+        from .services import oldest_unapplied, sweep_webhooks
 
+        register_check("webhooks", backlog_check(oldest_unapplied))
         register_sweeper("shopify.platform_calls", sweep_platform_calls)
         register_sweeper("shopify.webhooks", sweep_webhooks)

@@ -257,6 +257,16 @@ def _record_problem(delivery_id: int, problem: Exception) -> WebhookDelivery | N
     return delivery
 
 
+def oldest_unapplied() -> datetime | None:
+    """When the oldest delivery still waiting to be applied arrived (None: none waits)."""
+    return (
+        WebhookDelivery.objects.filter(status=DeliveryStatus.RECEIVED)
+        .order_by("received_at")
+        .values_list("received_at", flat=True)
+        .first()
+    )
+
+
 def webhooks_retry(*, delivery_ids: list[int]) -> int:
     """Apply failed deliveries again (after the cause was fixed): back to ``received``, drained
     like new ones. Returns how many were put back."""

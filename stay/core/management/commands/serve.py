@@ -1,9 +1,9 @@
 import os
-import signal
-import subprocess
 import sys
 
 from django.core.management.base import BaseCommand
+
+from stay.core.supervise import Child, Supervisor
 
 
 class Command(BaseCommand):
@@ -32,74 +32,62 @@ class Command(BaseCommand):
         parser.add_argument("--smtpd", action="store_true", help="Also receive email over SMTP (see `stay smtpd`).")
 
     def handle(self, *args, **o):  # type: ignore[no-untyped-def]
+        python = sys.executable
         children = []
         if not o["no_worker"]:
-            worker = subprocess.Popen([sys.executable, "-m", "stay", "run_huey"])
-            children.append(worker)
-            self.stdout.write(f"Background worker started (pid {worker.pid}).")
+            children.append(Child("background worker", [python, "-m", "stay", "run_huey"]))
         ws_port = o["ws_port"] or o["port"] + 1
         # One process: the in-process channel layer pushes to every socket it holds. With
         # STAY_CHANNEL_LAYER=redis, run more (STAY_WEBSOCKET_WORKERS).
-        sockets = subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "stay.asgi:application",
-                "--host",
-                o["host"],
-                "--port",
-                str(ws_port),
-                "--workers",
-                os.environ.get("STAY_WEBSOCKET_WORKERS", "1"),
-                "--no-access-log",
-                "--ws",
-                "websockets-sansio",
-            ]
+        children.append(
+            Child(
+                "websocket server",
+                [
+                    python,
+                    "-m",
+                    "uvicorn",
+                    "stay.asgi:application",
+                    "--host",
+                    o["host"],
+                    "--port",
+                    str(ws_port),
+                    "--workers",
+                    os.environ.get("STAY_WEBSOCKET_WORKERS", "1"),
+                    "--no-access-log",
+                    "--ws",
+                    "websockets-sansio",
+                ],
+            )
         )
-        children.append(sockets)
         if o["smtpd"]:
-            children.append(subprocess.Popen([sys.executable, "-m", "stay", "smtpd"]))
+            children.append(Child("mail server", [python, "-m", "stay", "smtpd"]))
+        children.append(
+            Child(
+                "web server",
+                [
+                    python,
+                    "-m",
+                    "gunicorn",
+                    "stay.wsgi:application",
+                    "--bind",
+                    f"{o['host']}:{o['port']}",
+                    "--workers",
+                    str(o["workers"]),
+                    "--worker-class",
+                    "gthread",
+                    "--threads",
+                    "4",
+                    "--access-logfile",
+                    "-",
+                    "--forwarded-allow-ips",
+                    os.environ.get("STAY_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+                ],
+            )
+        )
         self.stdout.write(
             f"Serving on http://{o['host']}:{o['port']}  (inbox /console/, admin /admin/, API docs /api/docs)"
         )
         self.stdout.write(f"Chat widget websockets on ws://{o['host']}:{ws_port}")
+        self.stdout.write("Each process is started again if it stops (see /readyz for whether Stay keeps up).")
         self.stdout.flush()
-        web = subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "stay.wsgi:application",
-                "--bind",
-                f"{o['host']}:{o['port']}",
-                "--workers",
-                str(o["workers"]),
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "4",
-                "--access-logfile",
-                "-",
-                "--forwarded-allow-ips",
-                os.environ.get("STAY_FORWARDED_ALLOW_IPS", "127.0.0.1"),
-            ],
-        )
-        children.append(web)
-
-        def stop(signum, frame):  # type: ignore[no-untyped-def]
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)  # each finishes what it is doing, then exits
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        try:
-            web.wait()
-        finally:
-            stop(None, None)
-            for child in children:
-                try:
-                    child.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+        Supervisor(children).run()
