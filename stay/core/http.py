@@ -26,12 +26,16 @@ def _trusted(address: str) -> bool:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The address of the client: the socket's peer, or, when that peer is a trusted proxy,
+    """The address of the client of an HTTP request (:func:`client_address`)."""
+    return client_address(request.META.get("REMOTE_ADDR", "") or "", request.META.get("HTTP_X_FORWARDED_FOR", ""))
+
+
+def client_address(peer: str, forwarded_for: str) -> str:
+    """The address of the client: the socket's ``peer``, or, when that peer is a trusted proxy,
     the nearest address in ``X-Forwarded-For`` that is not a trusted proxy itself."""
-    peer = request.META.get("REMOTE_ADDR", "") or ""
     if not _trusted(peer):
         return peer
-    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
     for hop in reversed(hops):
         if not _trusted(hop):
             try:

@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import DateTimeField, F, Q, Value
+from django.db.models import DateTimeField, F, ProtectedError, Q, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 
 from stay.core.db import atomic_with_retry, insert, is_stale, joins_transaction, select, update
@@ -328,3 +328,20 @@ def customer_tag(*, customer: Customer, tag: str, actor: str) -> bool:
     customer.save(update_fields=["tags", "updated_at"])
     CustomerEvent.objects.create(customer=customer, kind="tagged", actor=actor, data={"tag": tag})
     return True
+
+
+def customers_delete_unused(*, customer_ids: list[int]) -> int:
+    """Delete customers that are nothing but one identity (a chat visitor who never wrote).
+    The caller checked that no app holds anything of theirs (no conversation, no order); one
+    that some row still protects is kept. Returns how many went."""
+    deleted = 0
+    for customer in Customer.objects.filter(pk__in=customer_ids, merged_into__isnull=True):
+        if customer.identities.count() > 1 or customer.consents.exists():
+            continue
+        try:
+            with transaction.atomic():
+                customer.delete()
+        except ProtectedError:
+            continue
+        deleted += 1
+    return deleted

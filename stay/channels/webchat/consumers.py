@@ -18,7 +18,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from stay.conversations.live import conversation_group
-from stay.core.errors import StayError
+from stay.core.errors import RateLimited, StayError
+from stay.core.http import client_address
 
 from . import services
 from .models import Visitor
@@ -115,9 +116,17 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if widget is None:
             await self.close(code=4404)
             return
-        origin = dict(self.scope.get("headers", [])).get(b"origin", b"").decode()
+        headers = dict(self.scope.get("headers", []))
+        origin = headers.get(b"origin", b"").decode()
         if origin and not services.origin_allowed(widget, origin):
             await self.close(code=4403)
+            return
+        peer = (self.scope.get("client") or ("", 0))[0] or ""
+        client = client_address(peer, headers.get(b"x-forwarded-for", b"").decode("latin-1"))
+        try:
+            await database_sync_to_async(services.connection_count)(widget, client)
+        except RateLimited:
+            await self.close(code=4429)  # too many sockets from one client: a script, not a shopper
             return
         notice = ""
         try:

@@ -47,8 +47,9 @@ class Visitor(models.Model):
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
     token = models.CharField(max_length=64, unique=True)
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
-    identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="+")
+    # None until the visitor first writes (or signs in): opening the widget makes no customer.
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    identity = models.ForeignKey(Identity, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     verified = models.BooleanField(_("verified"), default=False)
     connections = models.IntegerField(default=0)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
@@ -56,6 +57,7 @@ class Visitor(models.Model):
 
     class Meta:
         verbose_name = _("chat visitor")
+        indexes = [models.Index(fields=["customer", "last_seen_at"], name="visitor_customer_seen")]
         verbose_name_plural = _("chat visitors")
 
     def __str__(self) -> str:

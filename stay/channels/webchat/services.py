@@ -4,11 +4,11 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,9 +19,16 @@ from stay.conversations.services import message_receive, note_add
 from stay.core.db import atomic_with_retry
 from stay.core.errors import Conflict, InvalidInput
 from stay.core.models import Store
+from stay.core.ratelimit import rate_hit
 from stay.customers.inputs import CustomerInput
 from stay.customers.models import Customer, Identity, IdentityKind
-from stay.customers.services import customer_merge, customer_resolve, identity_attach
+from stay.customers.services import (
+    customer_for_contact,
+    customer_merge,
+    customer_resolve,
+    customers_delete_unused,
+    identity_attach,
+)
 from stay.orders.models import Order
 
 from .models import ChatWidget, Visitor
@@ -56,21 +63,35 @@ def visitor_open(*, widget: ChatWidget, token: str, customer_id: str = "", signa
     def work() -> Visitor:
         visitor = Visitor.objects.select_related("customer", "identity").filter(store=store, token=token).first()
         if visitor is None:
+            # No customer yet: one is made when the visitor first writes (chat_receive), so
+            # opening the widget, or a script opening thousands of sockets, fills no list.
             fresh = token if token and len(token) >= 32 else secrets.token_urlsafe(32)
-            customer = Customer.objects.create(store=store)
-            identity = Identity.objects.create(store=store, customer=customer, kind=IdentityKind.CHAT, value=fresh)
-            visitor = Visitor.objects.create(store=store, token=fresh, customer=customer, identity=identity)
+            visitor = Visitor.objects.create(store=store, token=fresh)
         if verified and not visitor.verified:
             known = customer_resolve(store=store, data=CustomerInput(platform_id=customer_id), actor="webchat")
-            if known.pk != visitor.customer_id:
+            if visitor.customer is not None and known.pk != visitor.customer_id:
                 # What the visitor wrote before signing in joins the account they signed in to.
                 customer_merge(survivor=known, merged=visitor.customer, actor="webchat:verified")
-            Identity.objects.filter(pk=visitor.identity_id).update(verified=True, customer=known)
+            if visitor.identity_id is None:
+                visitor.identity = Identity.objects.create(
+                    store=store, customer=known, kind=IdentityKind.CHAT, value=visitor.token, verified=True
+                )
+            else:
+                Identity.objects.filter(pk=visitor.identity_id).update(verified=True, customer=known)
             visitor.customer, visitor.verified = known, True
-            visitor.save(update_fields=["customer", "verified"])
+            visitor.save(update_fields=["customer", "identity", "verified"])
         return visitor
 
     return atomic_with_retry(work)
+
+
+# A shopper opens a few tabs; a script opening hundreds of sockets is refused.
+CONNECTIONS_PER_MINUTE = 30
+
+
+def connection_count(widget: ChatWidget, client: str) -> None:
+    """Count a new socket from ``client``; raises RateLimited past the limit."""
+    rate_hit(f"chat:connect:{widget.store_id}:{client}", limit=CONNECTIONS_PER_MINUTE, per_seconds=60)
 
 
 def presence(visitor: Visitor, delta: int) -> None:
@@ -103,6 +124,8 @@ def agents_online() -> bool:
 
 
 def chat_conversation(visitor: Visitor) -> Conversation | None:
+    if visitor.customer_id is None:
+        return None  # has not written yet
     return (
         Conversation.objects.filter(customer_id=visitor.customer_id, channel=Channel.WEBCHAT, merged_into__isnull=True)
         .order_by("-last_message_at")
@@ -142,7 +165,7 @@ def last_message_id() -> int:
 
 def visible_orders(visitor: Visitor, *, limit: int = 5) -> list[dict[str, Any]]:
     """A verified visitor's own recent orders; an anonymous visitor sees none."""
-    if not visitor.verified:
+    if not visitor.verified or visitor.customer_id is None:
         return []
     orders = (
         Order.objects.filter(customer_id=visitor.customer_id).prefetch_related("fulfilments").order_by("-placed_at")
@@ -166,7 +189,7 @@ def chat_receive(*, visitor: Visitor, text: str, client_id: str) -> tuple[Messag
         raise InvalidInput(_("Write a message before sending."))
     if len(text) > 5000:
         raise InvalidInput(_("A chat message can be at most 5,000 characters."))
-    return message_receive(
+    message, created = message_receive(
         store=visitor.store,
         data=InboundMessage(
             channel=Channel.WEBCHAT,
@@ -177,6 +200,28 @@ def chat_receive(*, visitor: Visitor, text: str, client_id: str) -> tuple[Messag
             channel_message_id=f"{visitor.token[:16]}:{client_id[:60]}" if client_id else "",
         ),
     )
+    if visitor.customer_id is None:
+        # The first message made the visitor a customer (through their chat identity).
+        _become(visitor, message.conversation.customer_id, message.identity_id)
+    return message, created
+
+
+def _become(visitor: Visitor, customer_id: int, identity_id: int | None) -> None:
+    Visitor.objects.filter(pk=visitor.pk, customer__isnull=True).update(
+        customer_id=customer_id, identity_id=identity_id
+    )
+    visitor.customer_id, visitor.identity_id = customer_id, identity_id
+
+
+def _visitor_customer(visitor: Visitor) -> Customer:
+    """The visitor as a customer, made now if they have not written yet."""
+    if visitor.customer_id is None:
+        customer, identity = customer_for_contact(
+            store=visitor.store, kind=IdentityKind.CHAT, value=visitor.token, actor="webchat"
+        )
+        _become(visitor, customer.pk, identity.pk)
+    assert visitor.customer_id is not None
+    return Customer.objects.get(pk=visitor.customer_id)
 
 
 @transaction.atomic
@@ -185,7 +230,7 @@ def email_leave(*, visitor: Visitor, email: str) -> Conversation | None:
     by email (replies go there while the visitor is away)."""
     conflict = ""
     try:
-        identity_attach(customer=visitor.customer, kind=IdentityKind.EMAIL, value=email, actor="webchat")
+        identity_attach(customer=_visitor_customer(visitor), kind=IdentityKind.EMAIL, value=email, actor="webchat")
     except Conflict as exc:
         # Someone with that address is known already. Merging them is an agent's decision
         # (a visitor could type anyone's address), so the agent is told instead.
@@ -206,3 +251,29 @@ def email_leave(*, visitor: Visitor, email: str) -> Conversation | None:
                 author_kind=AuthorKind.SYSTEM,
             )
     return conversation
+
+
+def visitors_prune(*, idle_before: datetime) -> int:
+    """Forget visitors who never wrote and have not been seen since ``idle_before``, and the
+    empty customers that opening the widget used to create (nothing but their chat identity:
+    no conversation, no order). Returns how many visitors went."""
+    gone, _ = (
+        Visitor.objects.filter(customer__isnull=True, connections__lte=0)
+        .filter(Q(last_seen_at__lt=idle_before) | Q(last_seen_at__isnull=True, created_at__lt=idle_before))
+        .delete()
+    )
+    empty = (
+        Customer.objects.filter(
+            pk__in=Visitor.objects.filter(verified=False, created_at__lt=idle_before, connections__lte=0).values(
+                "customer_id"
+            )
+        )
+        .annotate(n_identities=Count("identities", distinct=True))
+        .filter(n_identities=1, orders__isnull=True, conversations__isnull=True, merged_into__isnull=True)
+        .values_list("pk", flat=True)[:1000]
+    )
+    ids = list(empty)
+    if ids:
+        Visitor.objects.filter(customer_id__in=ids).delete()
+        gone += customers_delete_unused(customer_ids=ids)
+    return gone

@@ -142,3 +142,63 @@ def test_another_visitor_never_sees_someone_elses_chat(asgi_server, chat_widget)
     with open_chat(asgi_server, chat_widget, visitor="short-guess") as guesser:  # a guessed token
         hello = receive(guesser, "hello")
     assert hello["messages"] == [] and hello["visitor"] != "short-guess"
+
+
+def test_opening_the_widget_makes_no_customer_until_the_visitor_writes(asgi_server, chat_widget):
+    """Issue 18 #13: each anonymous connection created a permanent customer (300 sockets, 300
+    customers); a client opening sockets in a loop is refused; visitors who never wrote are
+    forgotten."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from stay.channels.webchat.models import Visitor
+    from stay.channels.webchat.services import CONNECTIONS_PER_MINUTE, visitors_prune
+    from stay.customers.models import Customer
+
+    for _ in range(5):
+        with open_chat(asgi_server, chat_widget) as ws:
+            receive(ws, "hello")
+    assert Customer.objects.count() == 0 and Visitor.objects.count() == 5
+    with open_chat(asgi_server, chat_widget) as ws:
+        token = receive(ws, "hello")["visitor"]
+        ws.send(json.dumps({"type": "message", "text": "Hello?", "client_id": "c1"}))
+        receive(ws, "ack")
+    visitor = Visitor.objects.get(token=token)
+    assert visitor.customer is not None and Customer.objects.count() == 1
+    with open_chat(asgi_server, chat_widget, visitor=token) as ws:  # they come back: the same customer
+        assert len(receive(ws, "hello")["messages"]) >= 1
+    refused = 0
+    for _ in range(CONNECTIONS_PER_MINUTE):
+        try:
+            with open_chat(asgi_server, chat_widget) as ws:
+                receive(ws, "hello", timeout=2)
+        except (ConnectionClosed, InvalidStatus, TimeoutError):
+            refused += 1
+    assert refused > 0
+    Visitor.objects.update(connections=0)
+    assert visitors_prune(idle_before=timezone.now() + timedelta(seconds=1)) >= 5
+    assert Visitor.objects.filter(customer__isnull=True).count() == 0
+    assert Visitor.objects.filter(token=token).exists() and Customer.objects.count() == 1  # who wrote stays
+
+
+def test_the_empty_customers_old_visitors_made_are_pruned(chat_widget, store):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from stay.channels.webchat.models import Visitor
+    from stay.channels.webchat.services import visitors_prune
+    from stay.customers.models import Customer, Identity
+
+    def old_style_visitor(token):
+        customer = Customer.objects.create(store=store)
+        identity = Identity.objects.create(store=store, customer=customer, kind=IdentityKind.CHAT, value=token)
+        return Visitor.objects.create(store=store, token=token, customer=customer, identity=identity)
+
+    empty = old_style_visitor("e" * 40)
+    kept = old_style_visitor("k" * 40)
+    Identity.objects.create(store=store, customer=kept.customer, kind=IdentityKind.EMAIL, value="kept@example.com")
+    assert visitors_prune(idle_before=timezone.now() + timedelta(seconds=1)) == 1
+    assert not Customer.objects.filter(pk=empty.customer_id).exists()
+    assert Customer.objects.filter(pk=kept.customer_id).exists()
