@@ -8,7 +8,7 @@ from stay.catalog.api import router as products_router
 from stay.channels.whatsapp.api import router as whatsapp_router
 from stay.conversations.api import credit_router
 from stay.conversations.api import router as conversations_router
-from stay.core.api import install_error_handlers
+from stay.core.api import StrictParser, install_error_handlers
 from stay.core.auth import ApiTokenAuth
 from stay.giftcards.api import router as giftcards_router
 from stay.orders.api import customers_router, orders_router
@@ -25,6 +25,7 @@ api = NinjaAPI(
         )
     ),
     auth=ApiTokenAuth(),
+    parser=StrictParser(),
     urls_namespace="api",
     docs_url="/docs",
 )

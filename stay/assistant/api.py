@@ -1,7 +1,7 @@
 """``/api/v1/assistant``: ask the assistant (the same path the channels take) and read how
 it is doing."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.http import HttpRequest
@@ -9,7 +9,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 
 from stay.conversations.models import Conversation
-from stay.core.api import request_store
+from stay.core.api import When, request_store
 from stay.core.errors import InvalidInput, NotFound
 from stay.core.http import client_ip
 
@@ -65,7 +65,7 @@ def reply(request: HttpRequest, body: ReplyIn, store: str | None = None) -> dict
 
 @router.get("/report", summary="What the assistant handled and where it handed over")
 def assistant_report(
-    request: HttpRequest, store: str | None = None, since: datetime | None = None, until: datetime | None = None
+    request: HttpRequest, store: str | None = None, since: When | None = None, until: When | None = None
 ) -> dict[str, Any]:
     shop = request_store(request, store)
     until = until or timezone.now()

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
-from stay.core.api import request_store
+from stay.core.api import Pages, request_store
 
 from . import selectors
 
@@ -42,7 +42,7 @@ class ProductOut(Schema):
 
 
 @router.get("", response=list[ProductOut], summary="List products with their variants")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages)
 def list_products(request: HttpRequest, q: str = "", store: str | None = None):  # type: ignore[no-untyped-def]
     """``q`` matches the title or an exact SKU."""
     return selectors.product_list(store=request_store(request, store), q=q)

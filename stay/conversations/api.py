@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from stay.core.api import request_store
+from stay.core.api import When, request_store
 from stay.core.errors import InvalidInput
 from stay.customers.selectors import customer_get
 from stay.giftcards.api import CreditIn, CreditOut, IdempotencyKey, caller_of, credit_out
@@ -169,7 +169,7 @@ class AssignIn(Schema):
 
 class StatusIn(Schema):
     status: str
-    snoozed_until: datetime | None = None
+    snoozed_until: When | None = None
 
 
 class MergeIn(Schema):

@@ -29,3 +29,11 @@ class InboundMessage:
     attachments: tuple[AttachmentInput, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
     locale: str = ""
+
+    def __post_init__(self) -> None:
+        # A NUL character from a shopper's SMS or chat is dropped: PostgreSQL's text cannot
+        # hold one, and it carries nothing a person reads.
+        for name in ("sender", "text", "sender_name", "subject", "channel_message_id"):
+            value = getattr(self, name)
+            if "\x00" in value:
+                object.__setattr__(self, name, value.replace("\x00", ""))

@@ -1,11 +1,17 @@
-"""What every API router shares: which store a request reads, and errors as clear JSON."""
+"""What every API router shares: which store a request reads, input types with sane
+bounds, and errors as clear JSON (never a 500 for a value the caller got wrong)."""
 
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import Field, NinjaAPI, Schema
+from ninja.pagination import PageNumberPagination
+from ninja.parser import Parser
+from pydantic import AfterValidator
 
 from .errors import Conflict, InvalidInput, NotAllowed, NotFound, RateLimited, StayError
 from .models import ApiToken, Store
@@ -64,3 +70,59 @@ def _error_response(api: NinjaAPI, status: int, request: HttpRequest, exc: StayE
 def install_error_handlers(api: NinjaAPI) -> None:
     for error, status in ((InvalidInput, 400), (NotAllowed, 403), (NotFound, 404), (Conflict, 409), (RateLimited, 429)):
         api.add_exception_handler(error, partial(_error_response, api, status))  # type: ignore[arg-type]
+    for refused in (DataError, OverflowError):
+        api.add_exception_handler(refused, partial(_refused_by_database, api))  # type: ignore[arg-type]
+
+
+# Times and dates the API takes: between these years, so that no comparison or conversion a
+# database makes can overflow (0170-09-27T01:35:05+18:19 was a 500).
+EARLIEST, LATEST = 1970, 2200
+
+
+def _sane_datetime(value: datetime) -> datetime:
+    try:
+        in_utc = value.astimezone(UTC) if value.tzinfo is not None else value
+    except OverflowError:
+        in_utc = None  # past year 1 or 9999 in UTC
+    if in_utc is None or not EARLIEST <= in_utc.year <= LATEST:
+        raise ValueError(f"must be between the years {EARLIEST} and {LATEST}")
+    return value
+
+
+def _sane_date(value: date) -> date:
+    if not EARLIEST <= value.year <= LATEST:
+        raise ValueError(f"must be between the years {EARLIEST} and {LATEST}")
+    return value
+
+
+When = Annotated[datetime, AfterValidator(_sane_datetime)]
+Day = Annotated[date, AfterValidator(_sane_date)]
+
+
+class Pages(PageNumberPagination):
+    """50 a page, and a page number a database can hold (a page of 10^20 was a 500)."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=1_000_000)
+        page_size: int | None = Field(None, ge=1, le=100)
+
+    def __init__(self, page_size: int = 50, **kwargs: Any) -> None:
+        super().__init__(page_size=page_size, **kwargs)
+
+
+class StrictParser(Parser):
+    """Query strings as ninja parses them, refusing what no database column can hold (a NUL
+    character) with a 400 that names the parameter. (A JSON body with one is refused before
+    it gets here: core.middleware.NulGuardMiddleware.)"""
+
+    def parse_querydict(self, data: Any, list_fields: list[str], request: HttpRequest) -> dict[str, Any]:
+        for key, values in data.lists():
+            for value in values:
+                if "\x00" in value:
+                    raise InvalidInput(f"{key} contains a NUL character")
+        return super().parse_querydict(data, list_fields, request)
+
+
+def _refused_by_database(api: NinjaAPI, request: HttpRequest, exc: Exception) -> HttpResponse:
+    # The last guard: a value that passed validation but that the database cannot hold.
+    return api.create_response(request, {"detail": f"a value is out of range: {exc}"[:300]}, status=400)

@@ -29,6 +29,8 @@ def parse_amount(value: object, *, field: str = "amount") -> Decimal:
 
 
 CENT = Decimal("0.01")
+# What a DECIMAL(14, 2) column holds: no amount anywhere may be larger.
+AMOUNT_CEILING = Decimal("999999999999.99")
 
 
 def to_cents(amount: Decimal) -> int:

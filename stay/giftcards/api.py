@@ -2,7 +2,7 @@
 the store credit that ``/api/v1/customers/{id}/credit`` (conversations.api) answers with.
 Every mutating call needs an ``Idempotency-Key`` header."""
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Header, Router, Schema
 
-from stay.core.api import request_store
+from stay.core.api import Day, When, request_store
 from stay.core.http import client_ip
 from stay.customers.selectors import customer_get
 
@@ -65,8 +65,8 @@ class RecipientIn(Schema):
     channel: Literal["", "email", "whatsapp", "sms"] = ""
     message: str = ""
     sender_name: str = ""
-    send_on: date | None = None
-    send_at: datetime | None = None
+    send_on: Day | None = None
+    send_at: When | None = None
 
 
 class IssueIn(Schema):
@@ -76,7 +76,7 @@ class IssueIn(Schema):
     reference: str = ""
     customer_id: int | None = None
     recipient: RecipientIn | None = None
-    expires_at: datetime | None = None
+    expires_at: When | None = None
     note: str = ""
 
 
@@ -318,14 +318,14 @@ def balance(  # type: ignore[no-untyped-def]
 
 
 @router.get("/reports/liability", summary="What the store owes on cards at a moment")
-def liability(request: HttpRequest, at: datetime | None = None, store: str | None = None) -> dict[str, Any]:
+def liability(request: HttpRequest, at: When | None = None, store: str | None = None) -> dict[str, Any]:
     """``{currency: {gift_card, store_credit, total}}`` at ``at`` (default: now)."""
     return selectors.liability_at(store=request_store(request, store), at=at or timezone.now())
 
 
 @router.get("/reports/accounts", summary="Each ledger account's movement in a period")
 def accounts(  # type: ignore[no-untyped-def]
-    request: HttpRequest, start: datetime | None = None, end: datetime | None = None, store: str | None = None
+    request: HttpRequest, start: When | None = None, end: When | None = None, store: str | None = None
 ) -> dict[str, Any]:
     """``{currency: {account: amount}}``: sales, redemptions, refunds, goodwill, promotion,
     returns, breakage (what expired unused) and the cards' own change."""

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from stay.core.errors import Conflict, InvalidInput, NotFound
 from stay.core.models import Store
-from stay.core.money import CENT, amount_check, to_cents
+from stay.core.money import AMOUNT_CEILING, CENT, amount_check, to_cents
 from stay.core.ratelimit import rate_check, rate_hit
 from stay.core.tasks import enqueue_on_commit
 from stay.customers.identities import normalise_email, normalise_phone
@@ -135,10 +135,9 @@ def _positive(value: object, what: str, store: Store | None) -> Decimal:
         ) from None
     if not amount.is_finite() or amount <= 0:
         raise InvalidInput(_("The %(what)s must be more than zero.") % {"what": what}, code="invalid_amount")
+    amount_check(amount, limit=store.amount_max if store is not None else AMOUNT_CEILING, what=what)
     if amount != amount.quantize(CENT):
         raise InvalidInput(_("The %(what)s has a fraction of a cent.") % {"what": what}, code="invalid_amount")
-    if store is not None:
-        amount_check(amount, limit=store.amount_max, what=what)
     return amount.quantize(CENT)
 
 

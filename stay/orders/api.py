@@ -7,9 +7,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
-from stay.core.api import request_store
+from stay.core.api import Pages, request_store
 from stay.customers.models import Customer, IdentityKind
 from stay.customers.selectors import consent_current, customer_get
 from stay.customers.services import customer_merge
@@ -140,7 +140,7 @@ class MergeIn(Schema):
 
 
 @orders_router.get("", response=list[OrderSummary], summary="List orders, newest first")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages)
 def list_orders(  # type: ignore[no-untyped-def]
     request: HttpRequest, q: str = "", customer_id: int | None = None, store: str | None = None
 ):
@@ -154,7 +154,7 @@ def get_order(request: HttpRequest, order_id: int, store: str | None = None):  #
 
 
 @customers_router.get("", response=list[CustomerSummary], summary="Search customers")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages)
 def list_customers(request: HttpRequest, q: str = "", store: str | None = None):  # type: ignore[no-untyped-def]
     """``q`` matches an email, a phone number (any format), part of a name, or an order number."""
     return selectors.customer_search(store=request_store(request, store), q=q).prefetch_related("identities")

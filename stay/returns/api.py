@@ -13,7 +13,7 @@ from ninja import Field, Header, Router, Schema
 from ninja import Status as Reply
 
 from stay.conversations.selectors import may_override_rules
-from stay.core.api import request_store
+from stay.core.api import When, request_store
 from stay.core.errors import Conflict, InvalidInput, NotAllowed
 from stay.orders.selectors import order_get
 
@@ -294,7 +294,7 @@ def list_returns(  # type: ignore[no-untyped-def]
 
 @router.get("/reports", summary="Return rate, reasons, outcomes, revenue kept, time to resolve")
 def report(  # type: ignore[no-untyped-def]
-    request: HttpRequest, since: datetime | None = None, until: datetime | None = None, store: str | None = None
+    request: HttpRequest, since: When | None = None, until: When | None = None, store: str | None = None
 ) -> dict[str, Any]:
     shop = request_store(request, store)
     until = until or timezone.now()
