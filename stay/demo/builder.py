@@ -46,7 +46,10 @@ class DemoSize:
     orders: int = 10_000
     carts: int = 1500
     conversations: int = 400
-    season: int = 2025  # October of this year to January of the next
+    # The day the demo is built for (default: today, UTC). Its orders run from the October
+    # before the last January that has ended to two days before it: the holiday peak and the
+    # January tail are past, the newest orders are days old (inside every return window).
+    today: date | None = None
 
 
 @dataclass
@@ -75,12 +78,20 @@ class Report:
     conversations: int = 0
 
 
-def day_weights(season: int) -> list[tuple[date, float]]:
-    """Relative order volume per day: the October base, the Black Friday and Cyber Monday
-    spikes, the December build-up to Christmas, the lull, and the January tail."""
-    start, end = date(season, 10, 1), date(season + 1, 1, 31)
-    black_friday = date(season, 11, 22) + timedelta(days=(4 - date(season, 11, 22).weekday()) % 7)
-    cyber_monday = black_friday + timedelta(days=3)
+def history_span(today: date) -> tuple[date, date]:
+    """First and last day of the demo's orders when it is built on ``today``."""
+    last_january = today.year if today > date(today.year, 1, 31) else today.year - 1
+    return date(last_january - 1, 10, 1), today - timedelta(days=2)
+
+
+def _black_friday(year: int) -> date:
+    return date(year, 11, 22) + timedelta(days=(4 - date(year, 11, 22).weekday()) % 7)
+
+
+def day_weights(start: date, end: date) -> list[tuple[date, float]]:
+    """Relative order volume per day from ``start`` to ``end``: the October base, the Black
+    Friday and Cyber Monday spikes, the December build-up to Christmas, the lull, the January
+    tail, and a quieter spring and summer."""
     weights = []
     day = start
     while day <= end:
@@ -90,10 +101,13 @@ def day_weights(season: int) -> list[tuple[date, float]]:
             w = 1.2 + 0.8 * (day.day / 30)
         elif day.month == 12:
             w = 2.2 + 1.5 * min(day.day, 20) / 20 if day.day <= 21 else (0.8 if day.day <= 25 else 1.6)
-        else:
+        elif day.month == 1:
             w = 1.3 - 0.6 * (day.day / 31)  # gift-card spending and exchanges, fading
-        if black_friday <= day <= cyber_monday:
-            w = 7.0 if day in (black_friday, cyber_monday) else 4.5
+        else:
+            w = 0.5
+        black_friday = _black_friday(day.year)
+        if black_friday <= day <= black_friday + timedelta(days=3):
+            w = 7.0 if day in (black_friday, black_friday + timedelta(days=3)) else 4.5
         weights.append((day, w))
         day += timedelta(days=1)
     return weights
@@ -105,6 +119,10 @@ class DemoBuilder:
     ):
         self.rng = Random(seed)
         self.size = size or DemoSize()
+        self.today = self.size.today or datetime.now(UTC).date()
+        self.first_day, self.last_day = history_span(self.today)
+        # Nothing in the demo happens after the start of the day it is built for.
+        self.now = datetime(self.today.year, self.today.month, self.today.day, tzinfo=UTC)
         self.progress = progress or (lambda stage, n: None)
         self.report = Report()
         self.variants: list[tuple[ProductInput, VariantInput]] = []
@@ -258,7 +276,7 @@ class DemoBuilder:
     def _customers(self, store: Store) -> None:
         self.people = [self._person(n) for n in range(1, self.size.customers + 1)]
         # Newsletter sign-ups who never ordered: created now; buyers are created by their first order.
-        signup_at = datetime(self.size.season, 9, 15, tzinfo=UTC)
+        signup_at = datetime(self.first_day.year, 9, 15, tzinfo=UTC)
         with transaction.atomic():
             for person in self.people[int(len(self.people) * 0.85) :]:
                 customer_resolve(store=store, data=self._customer_input(person, signup_at), actor=ACTOR)
@@ -289,7 +307,7 @@ class DemoBuilder:
 
     def _orders(self, store: Store) -> None:
         rng, size = self.rng, self.size
-        weights = day_weights(size.season)
+        weights = day_weights(self.first_day, self.last_day)
         total_weight = sum(w for _, w in weights)
         buyers = self.people[: int(len(self.people) * 0.85)]
         buyer_weights = [p.weight for p in buyers]
@@ -380,9 +398,10 @@ class DemoBuilder:
             if problem:
                 tags.append(problem)
                 report.problems[problem] += 1
-            if rng.random() < 0.06 or problem == "damaged":
-                line = rng.choice(lines)
-                refunded_at = updated + timedelta(days=rng.randint(2, 12))
+            refund_roll = rng.random() < 0.06 or problem == "damaged"
+            line = rng.choice(lines)
+            refunded_at = updated + timedelta(days=rng.randint(2, 12))
+            if refund_roll and refunded_at < self.now:
                 refunds = (
                     RefundInput(
                         platform_id=str(3_000_000_000 + number),
@@ -462,6 +481,12 @@ class DemoBuilder:
             status = "delivered"
             events.append(TrackingEventInput(status="out_for_delivery", happened_at=delivered - timedelta(hours=5)))
             events.append(TrackingEventInput(status="delivered", happened_at=delivered))
+        if last >= self.now:
+            # A recent order: only what has happened by now (it is still on its way).
+            shipped = min(shipped, self.now - timedelta(hours=1))
+            events = [e for e in events if e.happened_at < self.now and e.status == "in_transit"]
+            status, delivered, problem = "in_transit", None, ""
+            last = max([shipped, *(e.happened_at for e in events)])
         fulfilment = FulfilmentInput(
             platform_id=str(2_000_000_000 + number),
             order_platform_id=str(6_000_000_000 + number),
@@ -481,7 +506,7 @@ class DemoBuilder:
     # ------------------------------------------------------------------ abandoned carts
     def _carts(self, store: Store) -> None:
         rng = self.rng
-        weights = day_weights(self.size.season)
+        weights = day_weights(self.first_day, self.last_day)
         for n in range(self.size.carts):
             day = rng.choices([d for d, _ in weights], weights=[w for _, w in weights])[0]
             started = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(seconds=rng.randint(0, 86399))

@@ -12,7 +12,9 @@ from stay.customers.models import Customer
 from stay.demo.builder import DemoBuilder, DemoSize, day_weights
 from stay.orders.models import Checkout, Fulfilment, Order, OrderLine
 
-SMALL = DemoSize(products=40, customers=150, orders=600, carts=40)
+# A fixed day, so the figures below hold whenever the suite runs.
+SPRING = date(2026, 3, 1)
+SMALL = DemoSize(products=40, customers=150, orders=600, carts=40, today=SPRING)
 
 
 def fingerprint():
@@ -35,7 +37,8 @@ def test_the_same_seed_builds_the_same_store():
 
 @pytest.mark.django_db
 def test_the_demo_store_looks_like_a_real_season():
-    _, report = DemoBuilder(seed=42, size=DemoSize(products=60, customers=400, orders=2000, carts=100)).build()
+    size = DemoSize(products=60, customers=400, orders=2000, carts=100, today=SPRING)
+    _, report = DemoBuilder(seed=42, size=size).build()
     assert Product.objects.filter(is_gift_card=True).count() == 1
     assert (
         Variant.objects.filter(options__has_key="Size").exists()
@@ -67,8 +70,42 @@ def test_the_demo_store_looks_like_a_real_season():
 
 
 def test_black_friday_is_the_peak():
-    weights = dict(day_weights(2025))
+    weights = dict(day_weights(date(2025, 10, 1), date(2026, 1, 31)))
     assert max(weights, key=weights.get) in (date(2025, 11, 28), date(2025, 12, 1))
+
+
+@pytest.mark.django_db
+def test_the_demo_is_built_relative_to_its_day_and_its_newest_orders_can_be_returned():
+    """Issue 18 #17: the demo's season was fixed to October 2025 - January 2026, so by December
+    2026 every demo order was past every return window."""
+    from datetime import timedelta
+
+    from stay.demo.builder import history_span
+    from stay.returns.services import Pick, return_preview
+
+    today = date(2026, 12, 4)
+    assert history_span(today) == (date(2025, 10, 1), date(2026, 12, 2))
+    assert history_span(date(2027, 1, 20)) == (date(2025, 10, 1), date(2027, 1, 18))
+    assert history_span(date(2027, 2, 3)) == (date(2026, 10, 1), date(2027, 2, 1))
+    DemoBuilder(seed=3, size=DemoSize(products=40, customers=150, orders=800, carts=10, today=today)).build()
+    newest = Order.objects.order_by("-placed_at").first().placed_at.date()
+    assert today - timedelta(days=6) <= newest <= today - timedelta(days=2)
+    assert not Fulfilment.objects.filter(delivered_at__date__gte=today).exists()  # nothing in the future
+    assert Order.objects.filter(
+        placed_at__date__gte=date(2025, 11, 28), placed_at__date__lte=date(2025, 12, 1)
+    ).exists()
+    recent = Order.objects.filter(
+        placed_at__date__gte=today - timedelta(days=25),
+        cancelled_at__isnull=True,
+        fulfilments__delivered_at__isnull=False,
+    ).distinct()
+
+    def returnable(order):
+        line = order.lines.filter(is_gift_card=False).first()
+        pick = Pick(line_id=line.pk, quantity=1, reason="too_small")
+        return return_preview(order=order, picks=[pick], gift=False, today=today)[0].decision.allowed
+
+    assert recent.exists() and any(returnable(order) for order in recent[:20])
 
 
 @pytest.mark.django_db

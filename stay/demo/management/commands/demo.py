@@ -1,4 +1,5 @@
 import time
+from datetime import date
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -12,7 +13,8 @@ from stay.demo.builder import DemoBuilder, DemoSize
 
 class Command(BaseCommand):
     help = (
-        "Build the demo store: a season (October to January) of a sports-and-outdoor brand, deterministic from --seed."
+        "Build the demo store: a sports-and-outdoor brand's orders from the last holiday season to a few days ago, "
+        "deterministic from --seed and --today."
     )
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
@@ -22,7 +24,13 @@ class Command(BaseCommand):
         parser.add_argument("--orders", type=int, default=10_000)
         parser.add_argument("--carts", type=int, default=1500)
         parser.add_argument("--conversations", type=int, default=400)
-        parser.add_argument("--season", type=int, default=2025, help="Year of the October the season starts in.")
+        parser.add_argument(
+            "--today",
+            type=date.fromisoformat,
+            default=None,
+            help="Build the store as if today were this day (YYYY-MM-DD; default: today). The same seed and day "
+            "build the same store.",
+        )
         parser.add_argument("--if-empty", action="store_true", help="Do nothing if a store already exists.")
 
     def handle(self, *args, **o):  # type: ignore[no-untyped-def]
@@ -46,7 +54,7 @@ class Command(BaseCommand):
             orders=o["orders"],
             carts=o["carts"],
             conversations=o["conversations"],
-            season=o["season"],
+            today=o["today"],
         )
         self.stdout.write("Building the demo store…")
         with transaction.atomic():
