@@ -1,12 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import returns, views
+from . import returns, security, views
 
 app_name = "console"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
-    path("login", auth_views.LoginView.as_view(template_name="console/login.html"), name="login"),
+    path("login", security.ConsoleLoginView.as_view(), name="login"),
+    path("security", security.security, name="security"),
     path("logout", auth_views.LogoutView.as_view(next_page="console:login"), name="logout"),
     path("c/<int:pk>", views.conversation, name="conversation"),
     path("c/<int:pk>/messages", views.messages_since, name="messages"),

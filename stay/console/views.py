@@ -9,8 +9,9 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
@@ -19,6 +20,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_otp import user_has_device
 
 from stay.assistant.selectors import suggestion_for
 from stay.channels.whatsapp.services import template_reply, templates_of
@@ -61,6 +63,11 @@ def agent_required(view: View) -> View:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if selectors.agent_of(request.user) is None:  # type: ignore[arg-type]
             raise PermissionDenied(_("Only agents can use the console."))
+        if not request.user.is_verified() and user_has_device(request.user):  # type: ignore[union-attr]
+            # Two-factor sign-in is on for this agent: a session from the password alone
+            # (begun before it was turned on) signs in again, with the code.
+            logout(request)
+            return redirect_to_login(request.get_full_path(), "console:login")
         return view(request, *args, **kwargs)
 
     return wrapped

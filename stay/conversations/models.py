@@ -110,6 +110,11 @@ class AgentLimits(models.Model):
     credit_per_day_lead = models.DecimalField(
         _("store credit a lead may give in a day"), max_digits=14, decimal_places=2, default=Decimal("2000")
     )
+    session_idle_minutes = models.PositiveIntegerField(
+        _("sign out after idle (minutes)"),
+        default=120,
+        help_text=_("An agent who has done nothing for this long signs in again."),
+    )
 
     class Meta:
         verbose_name = _("agent limits")

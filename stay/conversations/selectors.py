@@ -19,8 +19,12 @@ from .models import Agent, Conversation, Message, Role, Status
 
 
 def agent_of(user: AbstractBaseUser) -> Agent | None:
-    """The user's agent profile; staff without one act as admins."""
-    agent = Agent.objects.filter(user_id=user.pk).first()
+    """The user's agent profile; staff without one act as admins. Read once per user object
+    (Django keeps it on the instance), however many checks a request makes."""
+    try:
+        agent: Agent | None = user.agent  # type: ignore[attr-defined]
+    except (Agent.DoesNotExist, AttributeError):
+        agent = None
     if agent is None and getattr(user, "is_staff", False):
         return Agent(user_id=user.pk, role=Role.ADMIN)
     return agent
@@ -32,7 +36,7 @@ def stores_of(user: AbstractBaseUser) -> QuerySet[Store] | None:
     and leads work only the stores they were given."""
     if getattr(user, "is_staff", False):
         return None
-    agent = Agent.objects.filter(user_id=user.pk).first()
+    agent = agent_of(user)
     if agent is None or agent.role == Role.ADMIN:
         return None
     return Store.objects.filter(agents=agent)

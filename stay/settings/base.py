@@ -16,6 +16,7 @@ Environment:
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -56,6 +57,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "huey.contrib.djhuey",
     "stay.core",
     "stay.customers",
@@ -85,11 +89,15 @@ MIDDLEWARE = [
     "stay.core.middleware.NulGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "stay.console.middleware.SessionIdleMiddleware",
     "stay.console.middleware.AgentLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last: it answers a locked-out sign-in (django-axes).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "stay.urls"
@@ -219,6 +227,20 @@ elif QUEUE_BACKEND == "postgres":
     }
 else:
     HUEY = {**_HUEY_COMMON, "huey_class": "stay.core.queue.EmbeddedQueue", "filename": str(DATA_DIR / "queue.sqlite3")}
+
+# --- Signing in ---------------------------------------------------------------------------
+# Wrong passwords are counted per account and per address (the real client behind trusted
+# proxies); past the limit both are locked out for a while (django-axes). Agents may add a
+# TOTP second factor (django-otp): then the console asks for its code at sign-in.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("STAY_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("STAY_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "stay.core.http.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "console/locked.html"
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "Stay"
 
 # --- Auth, i18n, static -------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -15,3 +15,8 @@ if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
 CSAT_DELAY_SECONDS = 0
 MEDIA_ROOT = DATA_DIR / "test-media"  # noqa: F405
 ASSISTANT_ANSWERS_BY_DEFAULT = False
+
+# The test client's login() authenticates without a request, which django-axes refuses: the
+# sign-in tests switch it back on (console/tests/test_security.py).
+AXES_ENABLED = False
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
