@@ -15,6 +15,7 @@ OPERATOR_COMMANDS = {
     "issuecards": ("issuecards", "Issue gift cards in bulk from a CSV and write their codes out."),
     "assistant": ("assistant", "Measure the assistant: eval FILE.csv, or bench --train T.csv --test E.csv."),
     "smtpd": ("smtpd", "Receive email for the stores' mailboxes over SMTP (--port N)."),
+    "privacy": ("privacy", "A customer's personal data: export it (JSON) or erase it, audited."),
     "migrate": ("migrate", "Create or upgrade the database tables."),
 }
 

@@ -41,6 +41,7 @@ from stay.conversations.models import (
 from stay.conversations.search import conversation_search
 from stay.core.errors import Conflict, InvalidInput, NotFound, StayError
 from stay.core.models import Store
+from stay.core.privacy import audit
 from stay.customers.models import Customer, Identity
 from stay.customers.services import customer_merge
 from stay.giftcards.models import Kind
@@ -173,6 +174,9 @@ def _panel_context(conversation: Conversation, user: Any) -> dict[str, Any]:
 @require_GET
 def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     convo = _conversation(request, pk)
+    # The page shows the customer's details and orders: an agent's read, in the audit trail.
+    who = services.actor_of(request.user)  # type: ignore[arg-type]
+    audit(store=convo.store_id, actor=who, action="read", customer_id=convo.customer_id, via="console")
     timeline = selectors.timeline(convo)
     events = ConversationEvent.objects.filter(conversation__customer_id=convo.customer_id).order_by("-created_at")[:50]
     reply_channels = [

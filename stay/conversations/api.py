@@ -10,7 +10,8 @@ from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from stay.core.api import When, request_store
-from stay.core.errors import InvalidInput
+from stay.core.errors import InvalidInput, NotAllowed
+from stay.core.privacy import customer_erase, customer_export
 from stay.customers.selectors import customer_get
 from stay.giftcards.api import CreditIn, CreditOut, IdempotencyKey, caller_of, credit_out
 from stay.giftcards.models import Source
@@ -261,3 +262,30 @@ def add_credit(  # type: ignore[no-untyped-def]
         idempotency_key=idempotency_key,
     )
     return credit_out(customer_id, shop)
+
+
+@credit_router.get("/{customer_id}/export", summary="Everything Stay holds about a customer (JSON)")
+def export_customer(request: HttpRequest, customer_id: int, store: str | None = None) -> dict[str, Any]:
+    """Every app's part (core.privacy), for a lead's or an admin's token; audited."""
+    shop = request_store(request, store)
+    customer = _personal_data_of(request, shop, customer_id)
+    return customer_export(store=shop, customer_id=customer.pk, actor=f"api:{request.user.get_username()}", via="api")
+
+
+@credit_router.post("/{customer_id}/erase", summary="Erase a customer's personal data")
+def erase_customer(request: HttpRequest, customer_id: int, store: str | None = None) -> dict[str, Any]:
+    """Names, addresses, contact details, messages and attachments are removed or anonymised
+    in every app; orders' amounts, refunds and the gift-card ledger stay. A lead's or an
+    admin's token; audited. Erasing twice changes nothing more."""
+    shop = request_store(request, store)
+    customer = _personal_data_of(request, shop, customer_id)
+    changed = customer_erase(store=shop, customer_id=customer.pk, actor=f"api:{request.user.get_username()}", via="api")
+    return {"customer_id": customer.pk, "changed": changed}
+
+
+def _personal_data_of(request: HttpRequest, shop: Any, customer_id: int) -> Any:
+    if not selectors.may_handle_personal_data(request.user):  # type: ignore[arg-type]
+        raise NotAllowed(
+            "exporting or erasing a customer's data needs a lead's or an admin's token", code="not_allowed"
+        )
+    return customer_get(store=shop, customer_id=customer_id)

@@ -48,6 +48,12 @@ def store_allowed(user: AbstractBaseUser, store: Store) -> bool:
     return allowed is None or allowed.filter(pk=store.pk).exists()
 
 
+def may_handle_personal_data(user: AbstractBaseUser) -> bool:
+    """Whether ``user`` may export or erase a customer's personal data: leads and admins."""
+    agent = agent_of(user)
+    return agent is not None and agent.role in (Role.LEAD, Role.ADMIN)
+
+
 def may_override_rules(user: AbstractBaseUser) -> bool:
     """Whether ``user`` may set the store's rules aside (a return the rules refuse): leads
     and admins only."""

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApiToken, Store
+from .models import ApiToken, AuditEntry, OutboxEntry, Store
 
 
 @admin.register(Store)
@@ -32,3 +32,28 @@ class ApiTokenAdmin(admin.ModelAdmin):
         from django.utils import timezone
 
         queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The trail is read-only: nobody edits or deletes what was done with personal data."""
+
+    list_display = ["at", "action", "customer_id", "actor", "via", "store"]
+    list_filter = ["action", "via", "store"]
+    search_fields = ["customer_id", "actor"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(OutboxEntry)
+class OutboxEntryAdmin(admin.ModelAdmin):
+    list_display = ["event", "subscriber", "status", "attempts", "created_at", "done_at"]
+    list_filter = ["status", "event"]
+    readonly_fields = ["event", "subscriber", "payload", "status", "attempts", "error", "created_at", "done_at"]

@@ -35,8 +35,12 @@ def _is_cjk_ideograph(code: int) -> bool:
 
 def _is_punctuation(char: str) -> bool:
     code = ord(char)
-    return 33 <= code <= 47 or 58 <= code <= 64 or 91 <= code <= 96 or 123 <= code <= 126 or (
-        unicodedata.category(char).startswith("P")
+    return (
+        33 <= code <= 47
+        or 58 <= code <= 64
+        or 91 <= code <= 96
+        or 123 <= code <= 126
+        or (unicodedata.category(char).startswith("P"))
     )
 
 

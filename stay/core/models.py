@@ -161,3 +161,25 @@ class Heartbeat(models.Model):
     class Meta:
         verbose_name = _("heartbeat")
         verbose_name_plural = _("heartbeats")
+
+
+class AuditEntry(models.Model):
+    """Who read, exported or erased a customer's personal data, when, and how (the console,
+    the API, the admin, the command line, a platform's privacy webhook). Appended, never
+    edited. ``customer_id`` is a plain number: the trail outlives what it speaks of."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    actor = models.CharField(_("by"), max_length=120)
+    action = models.CharField(_("what"), max_length=20)
+    customer_id = models.BigIntegerField(_("customer"), null=True, blank=True, db_index=True)
+    via = models.CharField(_("through"), max_length=20)
+    detail = models.JSONField(_("details"), default=dict, blank=True)
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("personal data audit entry")
+        verbose_name_plural = _("personal data audit trail")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} of customer {self.customer_id} by {self.actor}"

@@ -1,4 +1,12 @@
-from django.contrib import admin
+import json
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from stay.core.privacy import customer_erase, customer_export
 
 from .models import ConsentRecord, Customer, CustomerEvent, CustomerMerge, Identity
 
@@ -30,6 +38,7 @@ class CustomerAdmin(admin.ModelAdmin):
     list_filter = ["store", "locale"]
     search_fields = ["name", "identities__value"]
     readonly_fields = [
+        "erased_at",
         "first_order_at",
         "last_order_at",
         "orders_count",
@@ -39,6 +48,29 @@ class CustomerAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     inlines = [IdentityInline, ConsentInline, EventInline]
+    actions = ["export_personal_data", "erase_personal_data"]
+
+    @admin.action(description=_("Export their personal data (JSON)"))
+    def export_personal_data(self, request: HttpRequest, queryset: QuerySet[Customer]) -> HttpResponse:
+        actor = f"user:{request.user.get_username()}"
+        data = [customer_export(store=c.store, customer_id=c.pk, actor=actor, via="admin") for c in queryset[:100]]
+        response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json")
+        response["Content-Disposition"] = 'attachment; filename="personal-data.json"'
+        return response
+
+    @admin.action(description=_("Erase their personal data (orders' amounts and the ledger are kept)"))
+    def erase_personal_data(self, request: HttpRequest, queryset: QuerySet[Customer]) -> None:
+        actor = f"user:{request.user.get_username()}"
+        count = 0
+        for customer in queryset:
+            customer_erase(store=customer.store, customer_id=customer.pk, actor=actor, via="admin")
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d customer's data was erased.", "%(count)d customers' data was erased.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Identity)

@@ -25,6 +25,8 @@ class Customer(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("merged into")
     )
+    # Set when the person's data was erased: the row stays, nameless, for the money records.
+    erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -10,6 +10,7 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from stay.core.api import Pages, request_store
+from stay.core.privacy import audit
 from stay.customers.models import Customer, IdentityKind
 from stay.customers.selectors import consent_current, customer_get
 from stay.customers.services import customer_merge
@@ -168,7 +169,11 @@ def _customer_out(customer: Customer) -> Customer:
 
 @customers_router.get("/{customer_id}", response=CustomerOut, summary="A customer with identities, consent and orders")
 def get_customer(request: HttpRequest, customer_id: int, store: str | None = None):  # type: ignore[no-untyped-def]
-    return _customer_out(customer_get(store=request_store(request, store), customer_id=customer_id))
+    """Each read is recorded in the personal data audit trail."""
+    shop = request_store(request, store)
+    customer = customer_get(store=shop, customer_id=customer_id)
+    audit(store=shop, actor=f"api:{request.user.get_username()}", action="read", customer_id=customer.pk, via="api")
+    return _customer_out(customer)
 
 
 @customers_router.post("/{customer_id}/merge", response=CustomerOut, summary="Merge another customer into this one")

@@ -6,3 +6,10 @@ class ReturnsConfig(AppConfig):
     name = "stay.returns"
     label = "returns"
     verbose_name = _("Returns and exchanges")
+
+    def ready(self) -> None:
+        from stay.core.privacy import register_part
+
+        from . import privacy
+
+        register_part("returns", export=privacy.export, erase=privacy.erase)

@@ -10,7 +10,10 @@ class EmailChannelConfig(AppConfig):
     def ready(self) -> None:
         from stay.conversations.models import Channel
         from stay.conversations.sending import register_sender
+        from stay.core.privacy import register_part
 
+        from . import privacy
         from .sender import EmailSender
 
         register_sender(Channel.EMAIL, EmailSender())
+        register_part("emails", export=privacy.export, erase=privacy.erase)

@@ -10,7 +10,10 @@ class WebchatChannelConfig(AppConfig):
     def ready(self) -> None:
         from stay.conversations.models import Channel
         from stay.conversations.sending import register_sender
+        from stay.core.privacy import register_part
 
+        from . import privacy
         from .sender import WebchatSender
 
         register_sender(Channel.WEBCHAT, WebchatSender())
+        register_part("chat_visitors", export=privacy.export, erase=privacy.erase)

@@ -287,3 +287,32 @@ class Checkout(Resource):
         if not value:
             raise ValueError("must not be empty")
         return value
+
+
+# The privacy webhooks every Shopify app must handle (GDPR): a customer asks for their data,
+# a customer asks to be erased, a shop that uninstalled the app asks for everything to go.
+class PrivacyCustomer(Resource):
+    id: Id | None = None
+    email: Text254 | None = None
+    phone: Text32 | None = None
+
+
+class DataRequestId(Resource):
+    id: Id | None = None
+
+
+class CustomerDataRequest(Resource):
+    shop_domain: Text255 | None = None
+    customer: PrivacyCustomer
+    orders_requested: list[Id] = []
+    data_request: DataRequestId | None = None
+
+
+class CustomerRedact(Resource):
+    shop_domain: Text255 | None = None
+    customer: PrivacyCustomer
+    orders_to_redact: list[Id] = []
+
+
+class ShopRedact(Resource):
+    shop_domain: Text255 | None = None

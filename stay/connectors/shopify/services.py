@@ -15,7 +15,11 @@ from pydantic import BaseModel, ValidationError
 from stay.catalog.services import inventory_level_set, product_delete, product_upsert
 from stay.core.errors import Conflict, InvalidInput, StayError
 from stay.core.models import Store
+from stay.core.privacy import audit, customer_erase, customer_export
 from stay.core.tasks import Coalesced, periodic_task, task
+from stay.customers.identities import normalise_identity
+from stay.customers.models import Customer, IdentityKind
+from stay.customers.selectors import identity_find
 from stay.customers.services import customer_resolve
 from stay.orders.services import checkout_upsert, fulfilment_upsert, order_upsert, refund_create
 
@@ -88,6 +92,60 @@ def _checkout(store: Store, payload: Any, actor: str) -> str:
     return "processed" if applied else "stale"
 
 
+def _privacy_customer(store: Store, who: s.PrivacyCustomer) -> Customer | None:
+    """The customer a privacy webhook means: by their platform id, else their email or phone."""
+    for kind, value in (
+        (IdentityKind.PLATFORM, str(who.id) if who.id is not None else ""),
+        (IdentityKind.EMAIL, who.email or ""),
+        (IdentityKind.PHONE, who.phone or ""),
+    ):
+        if not value:
+            continue
+        try:
+            found = identity_find(store=store, kind=kind, value=normalise_identity(kind, value, region=store.country))
+        except InvalidInput:
+            continue
+        if found is not None:
+            return Customer.objects.get(pk=found.customer_id)
+    return None
+
+
+def _data_request(store: Store, payload: Any, actor: str) -> str:
+    """The store owner receives what Stay holds about the customer: kept in the audit trail
+    (admin: personal data audit trail) for them to hand over."""
+    request = parse(s.CustomerDataRequest, payload)
+    customer = _privacy_customer(store, request.customer)
+    reference = str(request.data_request.id) if request.data_request and request.data_request.id is not None else ""
+    export = customer_export(store=store, customer_id=customer.pk, actor=actor, via="shopify") if customer else None
+    audit(
+        store=store,
+        actor=actor,
+        action="data_request",
+        customer_id=customer.pk if customer else None,
+        via="shopify",
+        request=reference,
+        export=export,
+    )
+    return "processed"
+
+
+def _customer_redact(store: Store, payload: Any, actor: str) -> str:
+    customer = _privacy_customer(store, parse(s.CustomerRedact, payload).customer)
+    if customer is None:
+        return "ignored"  # Stay holds nothing about them
+    customer_erase(store=store, customer_id=customer.pk, actor=actor, via="shopify")
+    return "processed"
+
+
+def _shop_redact(store: Store, payload: Any, actor: str) -> str:
+    """The shop uninstalled the app 48 hours ago: every customer's personal data goes."""
+    parse(s.ShopRedact, payload)
+    for customer_id in Customer.objects.filter(store=store, erased_at__isnull=True).values_list("pk", flat=True):
+        customer_erase(store=store, customer_id=customer_id, actor=actor, via="shopify")
+    audit(store=store, actor=actor, action="shop_redact", customer_id=None, via="shopify")
+    return "processed"
+
+
 Handler = Callable[[Store, Any, str], str]
 # topic -> (the schema a payload must match before we accept it, the handler that applies it)
 TOPICS: dict[str, tuple[type[BaseModel], Handler]] = {
@@ -107,6 +165,9 @@ TOPICS: dict[str, tuple[type[BaseModel], Handler]] = {
     "customers/update": (s.Customer, _customer),
     "checkouts/create": (s.Checkout, _checkout),
     "checkouts/update": (s.Checkout, _checkout),
+    "customers/data_request": (s.CustomerDataRequest, _data_request),
+    "customers/redact": (s.CustomerRedact, _customer_redact),
+    "shop/redact": (s.ShopRedact, _shop_redact),
 }
 # A delivery that refers to something not here yet (a fulfilment before its order) waits:
 # retried with backoff, then failed for a person to look at.
