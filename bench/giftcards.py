@@ -15,8 +15,6 @@ Target (issue #4): >= 1,000 redemptions/s.
 import argparse
 import multiprocessing
 import os
-import re
-import subprocess
 import sys
 import tempfile
 import threading
@@ -24,17 +22,11 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from ceiling import fresh, pgbench
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SERVER = "postgres://postgres@127.0.0.1:5432"
-
-
-def fresh(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name}")
 
 
 def setup(data_dir: str) -> None:
@@ -101,22 +93,6 @@ def client_process(codes: list[list[str]], seconds: float, start_at: float, data
     for t in threads:
         t.join()
     out.put((done[0], failed[0], latencies, errors))
-
-
-def pgbench(clients: int, seconds: int) -> float:
-    fresh("stay_pgbench")
-    env = {**os.environ, "PGHOST": "127.0.0.1", "PGUSER": "postgres"}
-    subprocess.run(["pgbench", "-i", "-q", "-s", "10", "stay_pgbench"], check=True, env=env, capture_output=True)
-    run = subprocess.run(
-        ["pgbench", "-c", str(clients), "-j", "2", "-T", str(seconds), "-n", "stay_pgbench"],
-        check=True,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    match = re.search(r"tps = ([\d.]+)", run.stdout)
-    assert match, run.stdout
-    return float(match.group(1))
 
 
 def main() -> None:

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 Handler = Callable[..., Any]
 _subscribers: dict[str, list[Handler]] = defaultdict(list)
 _durable: dict[str, dict[str, Handler]] = defaultdict(dict)
+# A durable subscriber's interest: the events it would do nothing for write no row.
+_wants: dict[str, Callable[..., bool]] = {}
 MAX_ATTEMPTS = 8
 
 
@@ -37,9 +39,15 @@ def _name(handler: Handler) -> str:
     return f"{handler.__module__}.{handler.__qualname__}"
 
 
-def subscribe(name: str, handler: Handler, *, durable: bool = False) -> None:
+def subscribe(
+    name: str, handler: Handler, *, durable: bool = False, when: Callable[..., bool] | None = None
+) -> None:
+    """``when(**payload)`` (durable subscribers): whether this event concerns the subscriber;
+    it is asked inside the publisher's transaction, so it reads only the payload."""
     if durable:
         _durable[name][_name(handler)] = handler
+        if when is not None:
+            _wants[_name(handler)] = when
     elif handler not in _subscribers[name]:
         _subscribers[name].append(handler)
 
@@ -55,7 +63,11 @@ def publish(name: str, **payload: Any) -> None:
     durable subscribers get it from a row written now, in that transaction."""
     for handler in list(_subscribers.get(name, ())):
         transaction.on_commit(partial(_deliver, name, handler, payload))
-    durable = _durable.get(name)
+    durable = [
+        subscriber
+        for subscriber in _durable.get(name, ())
+        if subscriber not in _wants or _wants[subscriber](**payload)
+    ]
     if durable:
         entries = OutboxEntry.objects.bulk_create(
             OutboxEntry(event=name, subscriber=subscriber, payload=payload) for subscriber in durable

@@ -63,32 +63,75 @@ def _resolve(store: Store, data: CustomerInput, wanted: list[tuple[str, str]], a
         (known[k].customer for kind in _STRENGTH for k in wanted if k[0] == kind and k in known),
         None,
     )
-    created = customer is None
     if customer is None:
-        customer = Customer.objects.create(
-            store=store,
-            name=data.name,
-            locale=data.locale,
-            timezone=data.timezone,
-            tags=list(data.tags),
-            note=data.note,
-            platform_updated_at=data.updated_at,
+        # A new person: one lean statement per row (core.db), a burst of first orders makes many.
+        customer = insert(
+            Customer(
+                store=store,
+                name=data.name,
+                locale=data.locale,
+                timezone=data.timezone,
+                tags=list(data.tags),
+                note=data.note,
+                platform_updated_at=data.updated_at,
+            )
         )
-        CustomerEvent.objects.create(customer=customer, kind="created", actor=actor)
-    else:
-        while customer.merged_into_id:  # an identity left on a tombstone (should not happen)
-            customer = Customer.objects.get(pk=customer.merged_into_id)
-        _update_profile(customer, data)
+        Identity.objects.bulk_create(Identity(store=store, customer=customer, kind=k, value=v) for k, v in wanted)
+        _first_consents(customer, data.consents, actor)
+        return customer
+    while customer.merged_into_id:  # an identity left on a tombstone (should not happen)
+        customer = Customer.objects.get(pk=customer.merged_into_id)
+    _update_profile(customer, data)
     new = [Identity(store=store, customer=customer, kind=k, value=v) for k, v in wanted if (k, v) not in known]
     if new:
         Identity.objects.bulk_create(new)
-        if not created:
-            CustomerEvent.objects.create(
-                customer=customer, kind="identities_added", actor=actor, data={"identities": [str(i) for i in new]}
-            )
+        CustomerEvent.objects.create(
+            customer=customer, kind="identities_added", actor=actor, data={"identities": [str(i) for i in new]}
+        )
     for consent in data.consents:
         consent_record(customer=customer, consent=consent, actor=actor)
     return customer
+
+
+def _first_consents(customer: Customer, consents: tuple[ConsentInput, ...], actor: str) -> None:
+    """A new customer's consent evidence and timeline in two statements: nothing stored can be
+    older or the same (the customer has just been created), so nothing needs looking up."""
+    latest: dict[str, ConsentInput] = {}
+    records: list[ConsentRecord] = []
+    for consent in consents:
+        if any(
+            r.channel == consent.channel and r.state == consent.state and r.occurred_at == consent.occurred_at
+            for r in records
+        ):
+            continue
+        records.append(
+            ConsentRecord(
+                customer=customer,
+                channel=consent.channel,
+                state=consent.state,
+                occurred_at=consent.occurred_at,
+                source=consent.source,
+                evidence=consent.evidence,
+            )
+        )
+        if consent.channel not in latest or consent.occurred_at >= latest[consent.channel].occurred_at:
+            latest[consent.channel] = consent
+    if records:
+        ConsentRecord.objects.bulk_create(records)
+    CustomerEvent.objects.bulk_create(
+        [
+            CustomerEvent(customer=customer, kind="created", actor=actor),
+            *(
+                CustomerEvent(
+                    customer=customer,
+                    kind="consent_changed",
+                    actor=actor,
+                    data={"channel": c.channel, "state": c.state, "source": c.source},
+                )
+                for c in latest.values()
+            ),
+        ]
+    )
 
 
 def _update_profile(customer: Customer, data: CustomerInput) -> None:
@@ -107,7 +150,7 @@ def _update_profile(customer: Customer, data: CustomerInput) -> None:
         customer.platform_updated_at = data.updated_at
         changed.append("platform_updated_at")
     if changed:
-        customer.save(update_fields=[*changed, "updated_at"])
+        update(customer, changed)  # and its updated_at stamp
 
 
 def customer_for_contact(

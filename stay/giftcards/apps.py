@@ -16,7 +16,7 @@ class GiftCardsConfig(AppConfig):
         from . import delivery, privacy, services, tasks
 
         # Paid-for cards and moved credit must not be lost to a process dying after the commit.
-        subscribe("order.paid", services.gift_cards_for_order, durable=True)
+        subscribe("order.paid", services.gift_cards_for_order, durable=True, when=services.order_has_gift_cards)
         subscribe("customer.merged", services.gift_cards_on_merge, durable=True)
         register_filler(delivery.FILLER, delivery.secrets_of)
         register_sweeper("gift cards", tasks.sweep_gift_cards)

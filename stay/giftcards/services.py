@@ -970,7 +970,12 @@ def _recipient_of(order: Order, properties: dict[str, str]) -> Recipient:
     return Recipient(name=buyer_name, email=order.email, phone="" if order.email else order.phone, locale=order.locale)
 
 
-def gift_cards_for_order(*, order_id: int) -> list[int]:
+def order_has_gift_cards(*, gift_cards: bool = True, **_payload: Any) -> bool:
+    """Whether a paid order has gift-card lines (the ``order.paid`` payload says so)."""
+    return gift_cards
+
+
+def gift_cards_for_order(*, order_id: int, **_payload: Any) -> list[int]:
     """Issue the cards of an order's gift-card lines (subscribed to ``order.paid``). Each
     unit has its own idempotency key, so a repeated webhook issues nothing twice."""
     order = Order.objects.select_related("store", "customer").filter(pk=order_id).first()
