@@ -127,13 +127,13 @@ def act(request: HttpRequest, return_id: int) -> HttpResponseBase:
         if action in ("approve", "resolve"):
             returns.return_refund_check(ret=ret, user=request.user)  # type: ignore[arg-type]
         if action == "approve":
-            returns.return_approve(ret=ret.pk, actor=actor)
+            returns.return_approve(ret=ret.pk, actor=actor, user=request.user)  # type: ignore[arg-type]
         elif action == "reject":
             returns.return_reject(ret=ret.pk, actor=actor, reason=request.POST.get("reason", ""))
         elif action == "cancel":
             returns.return_cancel(ret=ret.pk, actor=actor, reason=request.POST.get("reason", ""))
         elif action == "resolve":
-            returns.return_resolve(ret=ret.pk, actor=actor)
+            returns.return_resolve(ret=ret.pk, actor=actor, user=request.user)  # type: ignore[arg-type]
         elif action == "change":
             returns.return_line_change(
                 ret=ret.pk,

@@ -358,6 +358,7 @@ def _act(
     ret = services.return_get(store=request_store(request, store), return_id=return_id)
     if pays:
         services.return_refund_check(ret=ret, user=request.user)  # type: ignore[arg-type]
+        kwargs["user"] = request.user
     return return_out(action(ret=ret.pk, actor=_actor(request), **kwargs))
 
 

@@ -538,7 +538,7 @@ def _order_params(ret: Return, items: list[dict[str, Any]], kind: str, pending: 
     }
 
 
-def _approve(ret: Return, actor: str) -> None:
+def _approve(ret: Return, actor: str, user: AbstractBaseUser | None = None) -> None:
     """Approved: order exchanges and replacements now, pay shop-now credit now, then issue the
     label, or resolve at once when nothing comes back."""
     _move(ret, Status.APPROVED, actor)
@@ -596,7 +596,7 @@ def _approve(ret: Return, actor: str) -> None:
         _move(ret, Status.LABEL_ISSUED, actor)
         messages.tell(ret, "label")
     else:
-        _resolve(ret, actor)
+        _resolve(ret, actor, user)
 
 
 def _counted(ln: ReturnLine) -> int:
@@ -672,7 +672,7 @@ def _reason(ret: Return) -> str:
     return _("Return %(number)s of order %(order)s") % {"number": ret.number, "order": ret.order.name}
 
 
-def _resolve(ret: Return, actor: str) -> None:
+def _resolve(ret: Return, actor: str, user: AbstractBaseUser | None = None) -> None:
     """Pay what is owed for the lines that came back (or were kept): refunds through the
     connector, credit and gift cards on the ledger, an exchange's price difference."""
     lines = [
@@ -702,8 +702,8 @@ def _resolve(ret: Return, actor: str) -> None:
     else:
         refund_total += owed_back
     if refund_total > 0:
-        # Checked against what is left on the order (other refunds requested included); the
-        # agent who approved it was checked against their limits before (refund_check).
+        # Checked against what is left on the order (other refunds requested included) and,
+        # when a person resolves it, their limits; it counts toward their day's refunds.
         call = refund_request(
             order=ret.order,
             amount=refund_total,
@@ -711,7 +711,7 @@ def _resolve(ret: Return, actor: str) -> None:
             note=_("Return %(number)s") % {"number": ret.number},
             idempotency_key=f"return:{ret.pk}:refund",
             requested_by=actor,
-            user=None,
+            user=user,
         )
         ret.resolution = [*ret.resolution, {"kind": "refund", "call": call.pk, "amount": str(refund_total)}]
         ret.save(update_fields=["resolution", "updated_at"])
@@ -747,11 +747,11 @@ def return_refund_check(*, ret: Return, user: AbstractBaseUser) -> None:
 
 
 @transaction.atomic
-def return_approve(*, ret: Return | int, actor: str) -> Return:
+def return_approve(*, ret: Return | int, actor: str, user: AbstractBaseUser | None = None) -> Return:
     locked = _locked(ret)
     if locked.status != Status.REQUESTED:
         _move(locked, Status.APPROVED, actor)  # raises the clear error
-    _approve(locked, actor)
+    _approve(locked, actor, user)
     publish("return.changed", return_id=locked.pk)
     return locked
 
@@ -797,7 +797,14 @@ class Received:
 
 
 @transaction.atomic
-def return_receive(*, ret: Return | int, items: list[Received], actor: str, resolve: bool = True) -> Return:
+def return_receive(
+    *,
+    ret: Return | int,
+    items: list[Received],
+    actor: str,
+    resolve: bool = True,
+    user: AbstractBaseUser | None = None,
+) -> Return:
     """The warehouse opened the parcel: ``items`` came back in these conditions. Good items go
     back to stock (here and on the platform); the return is inspected, then resolved unless an
     item came back damaged for a reason that is not the store's fault (an agent decides)."""
@@ -850,7 +857,7 @@ def return_receive(*, ret: Return | int, items: list[Received], actor: str, reso
     messages.tell(locked, "received")
     doubtful = any(ln.condition == Condition.DAMAGED and ln.reason not in STORE_FAULT for ln in lines.values())
     if resolve and not doubtful:
-        _resolve(locked, actor)
+        _resolve(locked, actor, user)
     elif doubtful:
         messages.ask_agent(locked, _("An item came back damaged: decide the resolution."))
     publish("return.changed", return_id=locked.pk)
@@ -858,11 +865,11 @@ def return_receive(*, ret: Return | int, items: list[Received], actor: str, reso
 
 
 @transaction.atomic
-def return_resolve(*, ret: Return | int, actor: str) -> Return:
+def return_resolve(*, ret: Return | int, actor: str, user: AbstractBaseUser | None = None) -> Return:
     locked = _locked(ret)
     if locked.status != Status.INSPECTED and not (locked.status == Status.APPROVED and not locked.needs_return):
         _move(locked, Status.RESOLVED, actor)  # raises the clear error
-    _resolve(locked, actor)
+    _resolve(locked, actor, user)
     publish("return.changed", return_id=locked.pk)
     return locked
 
