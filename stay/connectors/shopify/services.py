@@ -143,6 +143,10 @@ def _customer_redact(store: Store, payload: Any, actor: str) -> str:
 def _shop_redact(store: Store, payload: Any, actor: str) -> str:
     """The shop uninstalled the app 48 hours ago: every customer's personal data goes."""
     parse(s.ShopRedact, payload)
+    # Every stored body goes at once (a search per customer through them all would be slow).
+    WebhookDelivery.objects.filter(store=store).exclude(
+        status__in=[DeliveryStatus.RECEIVED, DeliveryStatus.WAITING]
+    ).update(body="{}")
     for customer_id in Customer.objects.filter(store=store, erased_at__isnull=True).values_list("pk", flat=True):
         customer_erase(store=store, customer_id=customer_id, actor=actor, via="shopify")
     audit(store=store, actor=actor, action="shop_redact", customer_id=None, via="shopify")

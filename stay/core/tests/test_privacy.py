@@ -50,6 +50,7 @@ def test_export_and_erase_through_the_api(jon, api_for, agent_user, lead_user, s
     assert data["orders"]["orders"][0]["email"] == "jon@example.com"
     assert data["conversations"] and data["conversations"][0]["messages"]
     assert "Arya" in [card["recipient_name"] for card in data["gift_cards"]]
+    assert data["webhook_deliveries"][0]["topic"] == "orders/create"
     spent, ledger = jon.total_spent, _ledger_total()
 
     erased = lead.post(f"/api/v1/customers/{jon.pk}/erase")
@@ -63,6 +64,10 @@ def test_export_and_erase_through_the_api(jon, api_for, agent_user, lead_user, s
     card = GiftCard.objects.get(buyer=jon, initial_value=Decimal("25"))
     assert card.recipient_name == card.recipient_email == "" and card.balance == Decimal("25.00")
     assert _ledger_total() == ledger  # the accounts are whole
+    from stay.connectors.shopify.models import WebhookDelivery
+
+    assert not WebhookDelivery.objects.filter(body__icontains="jon@example.com").exists()
+    assert WebhookDelivery.objects.filter(topic="orders/create").exists()  # a redelivery is still known
     actions = list(AuditEntry.objects.filter(customer_id=jon.pk).values_list("action", "via", "actor"))
     assert ("export", "api", "api:lee") in actions and ("erase", "api", "api:lee") in actions
     assert "Jon" not in json.dumps(lead.get(f"/api/v1/customers/{jon.pk}/export").json()["customer"])
