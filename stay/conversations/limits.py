@@ -109,3 +109,10 @@ def credit_limit(user: AbstractBaseUser | None, store: Store) -> Decimal | None:
     given = credit_given_by(store=store, actors=actors_of(user), since=store_day_start(store))
     left = max(allowance.per_day - given, Decimal("0"))
     return left if allowance.at_once is None else min(allowance.at_once, left)
+
+
+def may_give_value(user: AbstractBaseUser) -> bool:
+    """Whether ``user`` may create or take back value outside a checkout: issue promotion gift
+    cards, reverse a ledger transaction, enable a disabled card. Leads and admins (and staff)."""
+    agent = agent_of(user)
+    return agent is not None and agent.role in (Role.LEAD, Role.ADMIN)

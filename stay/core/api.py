@@ -16,6 +16,25 @@ from pydantic import AfterValidator
 from .errors import Conflict, InvalidInput, NotAllowed, NotFound, RateLimited, StayError
 from .models import ApiToken, Store
 
+Permission = Callable[[Any], bool]
+_permissions: dict[str, Permission] = {}
+
+
+def register_permission(name: str, decide: Permission) -> None:
+    """``decide(user)``: whether the token's user may do what ``name`` stands for. The app that
+    knows roles (the inbox: agents, leads, admins) registers the deciders; an API below it asks
+    through :func:`permission_required` without importing it."""
+    _permissions[name] = decide
+
+
+def permission_required(request: HttpRequest, name: str, what: str) -> None:
+    """Raise NotAllowed (403) unless the token's user may do ``name``; nobody may do what no
+    decider was registered for."""
+    decide = _permissions.get(name)
+    if decide is None or not decide(request.user):
+        raise NotAllowed(f"{what} needs the token of a lead or an admin", code="not_allowed")
+
+
 StoreGuard = Callable[[Any, Store], bool]
 _guards: list[StoreGuard] = []
 

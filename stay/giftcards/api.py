@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Header, Router, Schema
 
-from stay.core.api import Day, When, request_store
+from stay.core.api import Day, When, permission_required, request_store
 from stay.core.http import client_ip
 from stay.customers.selectors import customer_get
 
@@ -212,6 +212,8 @@ def issue(request: HttpRequest, body: IssueIn, idempotency_key: str = Idempotenc
     store's delivery hour in the recipient's ``timezone``) or ``send_at``. The response holds
     the code: keep it safe, it is never shown again except to the recipient."""
     shop = request_store(request, store)
+    if body.source == Source.PROMOTION:  # value given away, as goodwill is: a lead's decision
+        permission_required(request, "give_value", "a promotion card")
     customer = customer_get(store=shop, customer_id=body.customer_id) if body.customer_id else None
     recipient = Recipient(**body.recipient.dict()) if body.recipient else None
     result = services.gift_card_issue(
@@ -339,6 +341,7 @@ def recipients(request: HttpRequest, store: str | None = None) -> dict[str, Any]
 
 @router.post("/reverse", response=ReversalOut, summary="Undo an issue, top-up or credit given by mistake")
 def reverse(request: HttpRequest, body: ReverseIn, idempotency_key: str = IdempotencyKey, store: str | None = None):  # type: ignore[no-untyped-def]
+    permission_required(request, "give_value", "reversing a ledger transaction")
     return services.ledger_reverse(
         store=request_store(request, store),
         transaction_id=body.transaction_id,
@@ -372,6 +375,8 @@ def get_card(request: HttpRequest, card_id: int, store: str | None = None):  # t
 @router.post("/{card_id}/status", response=CardOut, summary="Disable or enable a card")
 def set_status(request: HttpRequest, card_id: int, body: StatusIn, store: str | None = None):  # type: ignore[no-untyped-def]
     card = selectors.card_get(store=request_store(request, store), card_id=card_id)
+    if body.status != "disabled":  # disabling protects; enabling gives the value back
+        permission_required(request, "give_value", "enabling a card")
     card = services.gift_card_set_status(card=card, status=body.status, reason=body.reason, caller=caller_of(request))
     return services.card_summary(card)
 

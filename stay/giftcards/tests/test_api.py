@@ -194,3 +194,22 @@ def test_a_busy_checkout_is_not_a_shopper_guessing_codes(api, card):
         assert wrong.status_code in (400, 404)
     blocked = post(api, "/authorize", {"amount": "1", "currency": "USD", "cards": [{"code": card["code"]}]}, "w-x")
     assert blocked.status_code == 429
+
+
+def test_value_given_away_needs_a_leads_token(api, api_for, lead_user, agent_user, card):
+    """Issue 18 #3: every mutating API call has the console's permission checks: a token whose
+    user is no lead could mint promotion cards, reverse transactions and re-enable cards."""
+    refused = post(api, "", {"amount": "20", "source": "promotion"}, "promo-1")
+    assert refused.status_code == 403 and refused.json()["code"] == "not_allowed"
+    assert post(api_for(agent_user), "", {"amount": "20", "source": "promotion"}, "promo-2").status_code == 403
+    assert post(api_for(lead_user), "", {"amount": "20", "source": "promotion"}, "promo-3").status_code == 200
+    assert post(api, "", {"amount": "20", "source": "manual"}, "sold-1").status_code == 200  # sold elsewhere
+    url = f"/api/v1/giftcards/{card['card_id']}/status"
+    stolen = api.post(url, {"status": "disabled", "reason": "stolen"}, content_type="application/json")
+    assert stolen.status_code == 200  # disabling protects the money: any token of the store
+    back = {"status": "active", "reason": "found"}
+    assert api.post(url, back, content_type="application/json").status_code == 403
+    assert api_for(lead_user).post(url, back, content_type="application/json").status_code == 200
+    undo = {"transaction_id": card["transaction_id"], "reason": "issued by mistake"}
+    assert post(api, "/reverse", undo, "rev-1").status_code == 403
+    assert post(api_for(lead_user), "/reverse", undo, "rev-2").status_code == 200
