@@ -6,9 +6,9 @@ from ninja import NinjaAPI
 from stay.assistant.api import router as assistant_router
 from stay.catalog.api import router as products_router
 from stay.channels.whatsapp.api import router as whatsapp_router
-from stay.conversations.api import credit_router
+from stay.conversations.api import customer_care_router
 from stay.conversations.api import router as conversations_router
-from stay.core.api import StrictParser, install_error_handlers
+from stay.core.api import install_error_handlers
 from stay.core.auth import ApiTokenAuth
 from stay.giftcards.api import router as giftcards_router
 from stay.orders.api import customers_router, orders_router
@@ -25,7 +25,6 @@ api = NinjaAPI(
         )
     ),
     auth=ApiTokenAuth(),
-    parser=StrictParser(),
     urls_namespace="api",
     docs_url="/docs",
 )
@@ -36,6 +35,6 @@ api.add_router("/v1/products", products_router)
 api.add_router("/v1/conversations", conversations_router)
 api.add_router("/v1/conversations", whatsapp_router)
 api.add_router("/v1/giftcards", giftcards_router)
-api.add_router("/v1/customers", credit_router)
+api.add_router("/v1/customers", customer_care_router)
 api.add_router("/v1/returns", returns_router)
 api.add_router("/v1/assistant", assistant_router)

@@ -4,7 +4,6 @@ resolve, cancel), and the warehouse's receiving screen (scan or type the return 
 
 from typing import Any
 
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +19,7 @@ from stay.orders.models import Order
 from stay.returns import selectors as return_selectors
 from stay.returns import services as returns
 from stay.returns.messages import status_token
-from stay.returns.models import Condition, Outcome, Return, Status, Verdict
+from stay.returns.models import Condition, Outcome, Return, Status
 from stay.returns.services import Pick, Received, Requester
 
 from .views import _conversation, _error, agent_required, current_store
@@ -59,20 +58,18 @@ def start(request: HttpRequest, pk: int, order_id: int) -> HttpResponse:
             for line in order.lines.all()
             if _int(request.POST.get(f"rqty_{line.pk}"))
         ]
-        with transaction.atomic():  # a return over the agent's refund limit is not kept
-            ret, _created = returns.return_request(
-                order=order,
-                picks=picks,
-                requester=Requester(
-                    actor=actor_of(request.user),  # type: ignore[arg-type]
-                    channel=convo.channel if convo.channel in ("email", "sms", "whatsapp") else "email",
-                ),
-                idempotency_key=f"console:{request.POST.get('key', '')}" if request.POST.get("key") else "",
-                override=override,
-                note=request.POST.get("note", ""),
-            )
-            if ret.verdict != Verdict.REFUSED:
-                returns.return_refund_check(ret=ret, user=request.user)  # type: ignore[arg-type]
+        ret, _created = returns.return_request(
+            order=order,
+            picks=picks,
+            requester=Requester(
+                actor=actor_of(request.user),  # type: ignore[arg-type]
+                channel=convo.channel if convo.channel in ("email", "sms", "whatsapp") else "email",
+            ),
+            idempotency_key=f"console:{request.POST.get('key', '')}" if request.POST.get("key") else "",
+            override=override,
+            note=request.POST.get("note", ""),
+            user=request.user,  # type: ignore[arg-type]
+        )
     except StayError as exc:
         return _error(str(exc), status=403 if isinstance(exc, NeedsLead) else 400)
     message = format_html(
@@ -124,8 +121,6 @@ def act(request: HttpRequest, return_id: int) -> HttpResponseBase:
     actor = actor_of(request.user)  # type: ignore[arg-type]
     action = request.POST.get("action", "")
     try:
-        if action in ("approve", "resolve"):
-            returns.return_refund_check(ret=ret, user=request.user)  # type: ignore[arg-type]
         if action == "approve":
             returns.return_approve(ret=ret.pk, actor=actor, user=request.user)  # type: ignore[arg-type]
         elif action == "reject":

@@ -225,18 +225,18 @@ def merge(request: HttpRequest, conversation_id: int, body: MergeIn, store: str 
     return services.conversation_merge(survivor=survivor, merged=merged, actor=request.user)  # type: ignore[arg-type]
 
 
-# Giving store credit is an agent's act: the token's user gets the same limits as in the
-# console (their role's limit at once and the store's daily limit, conversations.limits).
-credit_router = Router(tags=["store credit"])
+# What an agent does for or about a customer, under /api/v1/customers: store credit (within the
+# same limits as in the console, conversations.limits) and their personal data (leads).
+customer_care_router = Router(tags=["store credit and personal data"])
 
 
-@credit_router.get("/{customer_id}/credit", response=CreditOut, summary="A customer's store credit")
+@customer_care_router.get("/{customer_id}/credit", response=CreditOut, summary="A customer's store credit")
 def get_credit(request: HttpRequest, customer_id: int, store: str | None = None):  # type: ignore[no-untyped-def]
     """Spend it at checkout with ``POST /giftcards/authorize`` and ``{"customer_id": …}`` as a card."""
     return credit_out(customer_id, request_store(request, store))
 
 
-@credit_router.post("/{customer_id}/credit", response=CreditOut, summary="Give a customer store credit")
+@customer_care_router.post("/{customer_id}/credit", response=CreditOut, summary="Give a customer store credit")
 def add_credit(  # type: ignore[no-untyped-def]
     request: HttpRequest,
     customer_id: int,
@@ -264,7 +264,7 @@ def add_credit(  # type: ignore[no-untyped-def]
     return credit_out(customer_id, shop)
 
 
-@credit_router.get("/{customer_id}/export", summary="Everything Stay holds about a customer (JSON)")
+@customer_care_router.get("/{customer_id}/export", summary="Everything Stay holds about a customer (JSON)")
 def export_customer(request: HttpRequest, customer_id: int, store: str | None = None) -> dict[str, Any]:
     """Every app's part (core.privacy), for a lead's or an admin's token; audited."""
     shop = request_store(request, store)
@@ -272,7 +272,7 @@ def export_customer(request: HttpRequest, customer_id: int, store: str | None = 
     return customer_export(store=shop, customer_id=customer.pk, actor=f"api:{request.user.get_username()}", via="api")
 
 
-@credit_router.post("/{customer_id}/erase", summary="Erase a customer's personal data")
+@customer_care_router.post("/{customer_id}/erase", summary="Erase a customer's personal data")
 def erase_customer(request: HttpRequest, customer_id: int, store: str | None = None) -> dict[str, Any]:
     """Names, addresses, contact details, messages and attachments are removed or anonymised
     in every app; orders' amounts, refunds and the gift-card ledger stay. A lead's or an

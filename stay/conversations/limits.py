@@ -20,8 +20,8 @@ from stay.core.models import Store
 from stay.giftcards.selectors import credit_given_by
 from stay.giftcards.services import settings_for as gift_card_settings
 
-from .models import AgentLimits, Role
-from .selectors import agent_of
+from .models import Agent, AgentLimits, Role
+from .selectors import agent_of, is_lead
 
 # An agent without a limit of their own may refund up to this much at once without a lead.
 DEFAULT_AGENT_REFUND_LIMIT = Decimal("200")
@@ -46,24 +46,11 @@ def limits_for(store: Store) -> AgentLimits:
     return AgentLimits.objects.get_or_create(store=store)[0]
 
 
-def _agent_or_refuse(user: AbstractBaseUser | None, what: str) -> tuple[str, Decimal | None]:
+def _agent_or_refuse(user: AbstractBaseUser | None, what: str) -> Agent:
     agent = agent_of(user) if user is not None else None
     if agent is None:
         raise NotAllowed(_("Only an agent may %(what)s.") % {"what": what}, code="not_an_agent")
-    return agent.role, agent.refund_limit
-
-
-def refund_allowance(user: AbstractBaseUser | None, store: Store) -> Allowance:
-    """How much ``user`` may refund: at once, on one order, in a day (leads and admins: no limit)."""
-    role, own = _agent_or_refuse(user, _("refund"))
-    if role in (Role.LEAD, Role.ADMIN):
-        return Allowance(at_once=None)
-    rules = limits_for(store)
-    return Allowance(
-        at_once=own if own is not None else DEFAULT_AGENT_REFUND_LIMIT,
-        per_order=rules.refund_per_order,
-        per_day=rules.refund_per_day,
-    )
+    return agent
 
 
 def refund_limit(user: AbstractBaseUser) -> Decimal | None:
@@ -76,9 +63,18 @@ def refund_limit(user: AbstractBaseUser) -> Decimal | None:
     return agent.refund_limit if agent.refund_limit is not None else DEFAULT_AGENT_REFUND_LIMIT
 
 
+def refund_allowance(user: AbstractBaseUser | None, store: Store) -> Allowance:
+    """How much ``user`` may refund: at once, on one order, in a day (leads and admins: no limit)."""
+    agent = _agent_or_refuse(user, _("refund"))
+    if agent.role in (Role.LEAD, Role.ADMIN):
+        return Allowance(at_once=None)
+    rules = limits_for(store)
+    return Allowance(at_once=refund_limit(agent.user), per_order=rules.refund_per_order, per_day=rules.refund_per_day)
+
+
 def credit_allowance(user: AbstractBaseUser | None, store: Store) -> Allowance:
     """How much store credit ``user`` may give: at once (their role's goodwill limit) and in a day."""
-    role, _own = _agent_or_refuse(user, _("give store credit"))
+    role = _agent_or_refuse(user, _("give store credit")).role
     if role == Role.ADMIN:
         return Allowance(at_once=None)
     cards, rules = gift_card_settings(store), limits_for(store)
@@ -114,5 +110,4 @@ def credit_limit(user: AbstractBaseUser | None, store: Store) -> Decimal | None:
 def may_give_value(user: AbstractBaseUser) -> bool:
     """Whether ``user`` may create or take back value outside a checkout: issue promotion gift
     cards, reverse a ledger transaction, enable a disabled card. Leads and admins (and staff)."""
-    agent = agent_of(user)
-    return agent is not None and agent.role in (Role.LEAD, Role.ADMIN)
+    return is_lead(user)

@@ -48,17 +48,21 @@ def store_allowed(user: AbstractBaseUser, store: Store) -> bool:
     return allowed is None or allowed.filter(pk=store.pk).exists()
 
 
-def may_handle_personal_data(user: AbstractBaseUser) -> bool:
-    """Whether ``user`` may export or erase a customer's personal data: leads and admins."""
+def is_lead(user: AbstractBaseUser) -> bool:
+    """Whether ``user`` is a lead or an admin (staff without a profile are admins)."""
     agent = agent_of(user)
     return agent is not None and agent.role in (Role.LEAD, Role.ADMIN)
+
+
+def may_handle_personal_data(user: AbstractBaseUser) -> bool:
+    """Whether ``user`` may export or erase a customer's personal data: leads and admins."""
+    return is_lead(user)
 
 
 def may_override_rules(user: AbstractBaseUser) -> bool:
     """Whether ``user`` may set the store's rules aside (a return the rules refuse): leads
     and admins only."""
-    agent = agent_of(user)
-    return agent is not None and agent.role in (Role.LEAD, Role.ADMIN)
+    return is_lead(user)
 
 
 def conversation_access(*, user: AbstractBaseUser, store: Store, conversation_id: int) -> Conversation:

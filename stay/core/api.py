@@ -10,7 +10,6 @@ from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Schema
 from ninja.pagination import PageNumberPagination
-from ninja.parser import Parser
 from pydantic import AfterValidator
 
 from .errors import Conflict, InvalidInput, NotAllowed, NotFound, RateLimited, StayError
@@ -127,19 +126,6 @@ class Pages(PageNumberPagination):
 
     def __init__(self, page_size: int = 50, **kwargs: Any) -> None:
         super().__init__(page_size=page_size, **kwargs)
-
-
-class StrictParser(Parser):
-    """Query strings as ninja parses them, refusing what no database column can hold (a NUL
-    character) with a 400 that names the parameter. (A JSON body with one is refused before
-    it gets here: core.middleware.NulGuardMiddleware.)"""
-
-    def parse_querydict(self, data: Any, list_fields: list[str], request: HttpRequest) -> dict[str, Any]:
-        for key, values in data.lists():
-            for value in values:
-                if "\x00" in value:
-                    raise InvalidInput(f"{key} contains a NUL character")
-        return super().parse_querydict(data, list_fields, request)
 
 
 def _refused_by_database(api: NinjaAPI, request: HttpRequest, exc: Exception) -> HttpResponse:

@@ -39,9 +39,7 @@ def _name(handler: Handler) -> str:
     return f"{handler.__module__}.{handler.__qualname__}"
 
 
-def subscribe(
-    name: str, handler: Handler, *, durable: bool = False, when: Callable[..., bool] | None = None
-) -> None:
+def subscribe(name: str, handler: Handler, *, durable: bool = False, when: Callable[..., bool] | None = None) -> None:
     """``when(**payload)`` (durable subscribers): whether this event concerns the subscriber;
     it is asked inside the publisher's transaction, so it reads only the payload."""
     if durable:
@@ -64,9 +62,7 @@ def publish(name: str, **payload: Any) -> None:
     for handler in list(_subscribers.get(name, ())):
         transaction.on_commit(partial(_deliver, name, handler, payload))
     durable = [
-        subscriber
-        for subscriber in _durable.get(name, ())
-        if subscriber not in _wants or _wants[subscriber](**payload)
+        subscriber for subscriber in _durable.get(name, ()) if subscriber not in _wants or _wants[subscriber](**payload)
     ]
     if durable:
         entries = OutboxEntry.objects.bulk_create(

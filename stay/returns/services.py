@@ -360,11 +360,13 @@ def return_request(
     override: bool = False,
     note: str = "",
     today: date | None = None,
+    user: AbstractBaseUser | None = None,
 ) -> tuple[Return, bool]:
     """Ask to return ``picks`` of ``order``. The store's rules decide each line; a request
     they allow is approved at once (its label issued, exchanges and replacements ordered);
     one they leave to an agent waits as requested; one they refuse is kept as rejected, with
-    the rule that refused it. ``override`` (agents only) sets the rules aside.
+    the rule that refused it. ``override`` (agents only) sets the rules aside. ``user``: the
+    agent asking, whose refund limits an approval at once must respect (None: the shopper).
     Returns ``(return, created)``: the same ``idempotency_key`` returns the first return."""
     if idempotency_key:
         found = Return.objects.filter(store=order.store, idempotency_key=idempotency_key).first()
@@ -372,7 +374,7 @@ def return_request(
             return found, False
     try:
         with transaction.atomic():
-            return _request(order, picks, requester, idempotency_key, override, note, today), True
+            return _request(order, picks, requester, idempotency_key, override, note, today, user), True
     except IntegrityError:
         found = (
             Return.objects.filter(store=order.store, idempotency_key=idempotency_key).first()
@@ -392,6 +394,7 @@ def _request(
     override: bool,
     note: str,
     today: date | None,
+    user: AbstractBaseUser | None,
 ) -> Return:
     order = (
         Order.objects.select_for_update(of=("self",)).select_related("store", "customer").get(pk=order.pk)
@@ -471,7 +474,7 @@ def _request(
         _move(ret, Status.REJECTED, requester.actor, note=ret.rule)
         messages.tell(ret, "rejected")
     elif verdict == Verdict.ALLOWED:
-        _approve(ret, requester.actor)
+        _approve(ret, requester.actor, user)
     else:
         messages.tell(ret, "review")
         messages.ask_agent(ret)
@@ -540,7 +543,10 @@ def _order_params(ret: Return, items: list[dict[str, Any]], kind: str, pending: 
 
 def _approve(ret: Return, actor: str, user: AbstractBaseUser | None = None) -> None:
     """Approved: order exchanges and replacements now, pay shop-now credit now, then issue the
-    label, or resolve at once when nothing comes back."""
+    label, or resolve at once when nothing comes back. A ``user`` approving it must be allowed
+    its refunds (the rules approving it: only the order's money bounds them)."""
+    if user is not None:
+        _refund_check(ret, user)
     _move(ret, Status.APPROVED, actor)
     lines = list(ret.lines.select_related("order_line", "exchange_variant").exclude(verdict=Verdict.REFUSED))
     exchanges = [ln for ln in lines if ln.outcome == Outcome.EXCHANGE and ln.exchange_variant]
@@ -735,9 +741,9 @@ def _release(ret: Return, actor: str) -> None:
         ln.save(update_fields=["reserved"])
 
 
-def return_refund_check(*, ret: Return, user: AbstractBaseUser) -> None:
-    """Raise unless ``user`` may approve or resolve ``ret``'s refunds: the refund check every
-    path makes (what is left on the order, the agent's limits at once, per order, per day)."""
+def _refund_check(ret: Return, user: AbstractBaseUser) -> None:
+    """Raise unless ``user`` may approve ``ret``'s refunds: the refund check every path makes
+    (what is left on the order, the agent's limits at once, per order, per day)."""
     owed = sum(
         (ln.value for ln in ret.lines.all() if ln.outcome == Outcome.REFUND and ln.verdict != Verdict.REFUSED),
         ZERO,

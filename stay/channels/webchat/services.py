@@ -189,19 +189,20 @@ def chat_receive(*, visitor: Visitor, text: str, client_id: str) -> tuple[Messag
         raise InvalidInput(_("Write a message before sending."))
     if len(text) > 5000:
         raise InvalidInput(_("A chat message can be at most 5,000 characters."))
-    message, created = message_receive(
-        store=visitor.store,
-        data=InboundMessage(
-            channel=Channel.WEBCHAT,
-            sender_kind=IdentityKind.CHAT,
-            sender=visitor.token,
-            sender_verified=visitor.verified,
-            text=text,
-            channel_message_id=f"{visitor.token[:16]}:{client_id[:60]}" if client_id else "",
-        ),
+    data = InboundMessage(
+        channel=Channel.WEBCHAT,
+        sender_kind=IdentityKind.CHAT,
+        sender=visitor.token,
+        sender_verified=visitor.verified,
+        text=text,
+        channel_message_id=f"{visitor.token[:16]}:{client_id[:60]}" if client_id else "",
     )
-    if visitor.customer_id is None:
-        # The first message made the visitor a customer (through their chat identity).
+    if visitor.customer_id is not None:
+        return message_receive(store=visitor.store, data=data)
+    # The first message makes the visitor a customer (through their chat identity): the
+    # visitor is linked in the same transaction, so they never have messages and no customer.
+    with transaction.atomic():
+        message, created = message_receive(store=visitor.store, data=data)
         _become(visitor, message.conversation.customer_id, message.identity_id)
     return message, created
 
