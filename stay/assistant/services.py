@@ -791,6 +791,8 @@ def _cancel(ask: Ask, order: Order) -> Answer:
             params={"order_id": order.platform_id, "reason": "customer"},
             idempotency_key=key,
             requested_by="assistant",
+            order=order,
+            conversation=conversation,
         )
         data = {"order": order.name, "key": key, "call": call.pk, "by": "assistant"}
         OrderEvent.objects.create(order=order, kind="cancel_requested", actor="assistant", data=data)

@@ -9,13 +9,16 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from stay.connectors.shopify.calls import platform_call_request
-from stay.connectors.shopify.refunds import refund_request, refundable
+from stay.connectors.shopify.models import PlatformCall
+from stay.connectors.shopify.refunds import refund_request, refundable, replacement_request
 from stay.conversations.limits import credit_limit
 from stay.conversations.models import Conversation, ConversationEvent
 from stay.conversations.services import actor_of, message_send
 from stay.core.errors import Conflict, InvalidInput
+from stay.core.money import money_text
 from stay.giftcards.services import Caller, store_credit_grant
 from stay.orders.models import Order, OrderEvent
 from stay.orders.selectors import cancellable, line_paid, status_text
@@ -89,18 +92,24 @@ def order_action(
                 idempotency_key=f"console:{idempotency_key}",
                 requested_by=actor,
                 user=agent,
+                conversation=conversation,
             )
             data.update(amount=str(value), currency=order.currency, call=call.pk)
-        else:
-            params, details = _platform_params(order, action, agent, amount, line_quantities or {}, note)
-            call = platform_call_request(
-                store=conversation.store,
-                action=params.pop("_action"),
-                params=params,
+        elif action == "replacement":
+            call = replacement_request(
+                order=order,
+                quantities=line_quantities or {},
+                note=note,
                 idempotency_key=f"console:{idempotency_key}",
                 requested_by=actor,
+                user=agent,
+                conversation=conversation,
             )
-            data.update(details, call=call.pk)
+            items = sum(item["quantity"] for item in call.params["line_items"])
+            data.update(amount=str(call.amount), currency=order.currency, items=items, reason=note, call=call.pk)
+        else:
+            call = _cancel_request(conversation, order, actor, idempotency_key)
+            data.update(call=call.pk)
         event = ConversationEvent.objects.create(
             conversation=conversation, kind=f"order_{action}", actor=actor, data=data
         )
@@ -110,40 +119,43 @@ def order_action(
     return event
 
 
-def _platform_params(
-    order: Order, action: str, agent: AbstractBaseUser, amount: str, quantities: dict[int, int], note: str
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    if action == "cancel":
-        if order.cancelled_at:
-            raise Conflict(_("Order %(name)s is already cancelled.") % {"name": order.name})
-        if not cancellable(order):
-            raise Conflict(_("Order %(name)s has shipped: it can no longer be cancelled.") % {"name": order.name})
-        return {"_action": "cancel_order", "order_id": order.platform_id, "reason": "customer"}, {"order": order.name}
-    if action == "replacement":
-        lines = [line for line in order.lines.all() if not quantities or line.pk in quantities]
-        items = [
-            {
-                "variant_id": line.variant_platform_id,
-                "quantity": quantities.get(line.pk, line.quantity),
-                "price": "0.00",
-            }
-            for line in lines
-            if line.variant_platform_id
-        ]
-        if not items:
-            raise InvalidInput(_("Choose at least one item to replace."))
-        params = {
-            "_action": "create_order",
-            "line_items": items,
-            "email": order.email,
-            "shipping_address": order.shipping_address,
-            "note": _("Replacement for %(name)s. %(note)s") % {"name": order.name, "note": note},
-            "tags": ["replacement", f"replaces:{order.name}"],
-            "financial_status": "paid",
-            "currency": order.currency,
+def action_summary(event: ConversationEvent) -> str:
+    """What the agent is told an action did: asked for, not done (the platform answers later;
+    the order panel shows when it does)."""
+    data = event.data
+    order = data.get("order", "")
+    if event.kind == "order_refund":
+        return _("Refund of %(money)s on %(order)s requested. The order shows when the store confirms it.") % {
+            "money": money_text(data["amount"], data["currency"]),
+            "order": order,
         }
-        return params, {"order": order.name, "items": len(items), "reason": note}
-    raise AssertionError(f"not a platform action: {action}")
+    if event.kind == "order_replacement":
+        return ngettext(
+            "Replacement of %(count)s item worth %(money)s requested for %(order)s.",
+            "Replacement of %(count)s items worth %(money)s requested for %(order)s.",
+            data["items"],
+        ) % {"count": data["items"], "money": money_text(data["amount"], data["currency"]), "order": order}
+    if event.kind == "order_cancel":
+        return _("Cancellation of %(order)s requested. The order shows when the store confirms it.") % {"order": order}
+    return _("The status of %(order)s is on its way to the customer: the message shows whether it was sent.") % {
+        "order": order
+    }
+
+
+def _cancel_request(conversation: Conversation, order: Order, actor: str, key: str) -> PlatformCall:
+    if order.cancelled_at:
+        raise Conflict(_("Order %(name)s is already cancelled.") % {"name": order.name})
+    if not cancellable(order):
+        raise Conflict(_("Order %(name)s has shipped: it can no longer be cancelled.") % {"name": order.name})
+    return platform_call_request(
+        store=conversation.store,
+        action="cancel_order",
+        params={"order_id": order.platform_id, "reason": "customer"},
+        idempotency_key=f"console:{key}",
+        requested_by=actor,
+        order=order,
+        conversation=conversation,
+    )
 
 
 def _refund_value(order: Order, amount: str, quantities: dict[int, int]) -> tuple[list[dict[str, Any]], Decimal]:

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -24,7 +25,10 @@ from django_otp import user_has_device
 
 from stay.assistant.selectors import suggestion_for
 from stay.channels.whatsapp.services import template_reply, templates_of
-from stay.connectors.shopify.refunds import refundable
+from stay.connectors.shopify.calls import platform_call_retry
+from stay.connectors.shopify.models import PlatformCall
+from stay.connectors.shopify.refunds import refundable, replacement_check
+from stay.connectors.shopify.selectors import PENDING, calls_of_orders, conversations_in_trouble
 from stay.conversations import selectors, services
 from stay.conversations.limits import NeedsLead, credit_limit, refund_limit
 from stay.conversations.macros import macro_render
@@ -39,6 +43,7 @@ from stay.conversations.models import (
     Status,
 )
 from stay.conversations.search import conversation_search
+from stay.conversations.selectors import is_lead
 from stay.core.errors import Conflict, InvalidInput, NotFound, StayError
 from stay.core.models import Store
 from stay.core.privacy import audit
@@ -52,7 +57,7 @@ from stay.orders.selectors import orders_of_customer
 from stay.returns.models import Outcome, Reason
 from stay.returns.selectors import panel_returns
 
-from .actions import cancellable, goodwill_credit, order_action
+from .actions import action_summary, cancellable, goodwill_credit, order_action
 
 View = Callable[..., HttpResponseBase]
 PAGE_SIZE = 50
@@ -128,6 +133,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     context = {
         "store": store,
         "rows": [(c, selectors.sla_state(c)) for c in rows],
+        "trouble": conversations_in_trouble(c.pk for c in rows),
         "next_cursor": cursor,
         "query": query.urlencode(),
         "f": f,
@@ -142,10 +148,21 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 # --- One conversation ---------------------------------------------------------------------
+def _calls_block(calls: list[Any]) -> dict[str, Any]:
+    return {"calls": calls, "polling": any(call.status in PENDING for call in calls)}
+
+
+def _calls_response(request: HttpRequest, convo: Conversation, order: Order, *, oob: bool = False) -> str:
+    block = _calls_block(calls_of_orders([order.pk]).get(order.pk, []))
+    context = {"c": convo, "o": order, "lead": is_lead(request.user), "oob": oob, **block}  # type: ignore[arg-type]
+    return render_to_string("console/_calls.html", context, request=request)
+
+
 def _panel_context(conversation: Conversation, user: Any) -> dict[str, Any]:
     customer = conversation.customer
     orders = orders_of_customer(customer=customer, limit=20)
     returns = panel_returns(customer_id=customer.pk, orders=orders)
+    calls = calls_of_orders(o.pk for o in orders)
     return {
         "customer": customer,
         "identities": Identity.objects.filter(customer=customer).order_by("kind", "id"),
@@ -156,9 +173,11 @@ def _panel_context(conversation: Conversation, user: Any) -> dict[str, Any]:
                 cancellable(o),
                 returns["by_order"].get(o.pk, []),
                 [(ln, returns["left"][o.pk][ln.pk]) for ln in o.lines.all() if returns["left"][o.pk].get(ln.pk)],
+                _calls_block(calls.get(o.pk, [])),
             )
             for o in orders
         ],
+        "lead": is_lead(user),
         "other_returns": returns["mine"],
         "return_reasons": Reason.choices,
         "return_outcomes": Outcome.choices,
@@ -344,9 +363,10 @@ def macro(request: HttpRequest, pk: int, macro_id: int) -> HttpResponse:
 @require_POST
 def act(request: HttpRequest, pk: int, order_id: int) -> HttpResponse:
     convo = _conversation(request, pk)
-    order = Order.objects.filter(store=convo.store, customer=convo.customer, pk=order_id).first()
-    if order is None:
-        return _error(_("This order is not this customer's."), status=404)
+    try:
+        order = _order_of(convo, order_id)
+    except Http404 as exc:
+        return _error(str(exc), status=404)
     quantities: dict[int, int] = {}
     for key in request.POST:
         value = request.POST.get(key, "")
@@ -358,11 +378,14 @@ def act(request: HttpRequest, pk: int, order_id: int) -> HttpResponse:
                 return _error(_("Quantities must be whole numbers."))
             if quantity:
                 quantities[line_id] = quantity
+    action = request.POST.get("action", "")
+    if action == "replacement" and not request.POST.get("confirmed"):
+        return _replacement_review(request, convo, order, quantities)
     try:
         event = order_action(
             conversation=convo,
             order=order,
-            action=request.POST.get("action", ""),
+            action=action,
             agent=request.user,  # type: ignore[arg-type]
             idempotency_key=request.POST.get("key", ""),
             amount=request.POST.get("amount", ""),
@@ -371,10 +394,63 @@ def act(request: HttpRequest, pk: int, order_id: int) -> HttpResponse:
         )
     except StayError as exc:
         return _error(str(exc), status=403 if isinstance(exc, NeedsLead) else 400)
-    response = render(request, "console/_done.html", {"event": event, "order": order})
+    flash = f'<div class="ok" role="status">{escape(action_summary(event))}</div>'
+    cleared = f'<div id="review-{order.pk}" hx-swap-oob="true"></div>'
+    response = HttpResponse(flash + cleared + _calls_response(request, convo, order, oob=True))
     response["HX-Retarget"] = "#flash"
     response["HX-Reswap"] = "innerHTML"
     return response
+
+
+def _replacement_review(
+    request: HttpRequest, convo: Conversation, order: Order, quantities: dict[int, int]
+) -> HttpResponse:
+    """Before a free replacement is asked for: what goes out and what it is worth, checked
+    against the agent's limits; the agent confirms or changes the quantities."""
+    try:
+        value = replacement_check(order=order, quantities=quantities, user=request.user)  # type: ignore[arg-type]
+    except StayError as exc:
+        return _error(str(exc), status=403 if isinstance(exc, NeedsLead) else 400)
+    lines = {line.pk: line for line in order.lines.all()}
+    context = {
+        "c": convo,
+        "o": order,
+        "chosen": [(lines[pk], n) for pk, n in sorted(quantities.items())],
+        "value": value,
+        "post": request.POST,
+    }
+    return render(request, "console/_replacement_review.html", context)
+
+
+def _order_of(convo: Conversation, order_id: int) -> Order:
+    order = Order.objects.filter(store=convo.store, customer=convo.customer, pk=order_id).first()
+    if order is None:
+        raise Http404(_("This order is not this customer's."))
+    return order
+
+
+@agent_required
+@require_GET
+def calls(request: HttpRequest, pk: int, order_id: int) -> HttpResponse:
+    """The order's requests to the store, polled while one is on its way."""
+    convo = _conversation(request, pk)
+    return HttpResponse(_calls_response(request, convo, _order_of(convo, order_id)))
+
+
+@agent_required
+@require_POST
+def call_retry(request: HttpRequest, pk: int, call_id: int) -> HttpResponse:
+    """A lead sends a failed request again, checked again."""
+    convo = _conversation(request, pk)
+    order_id = PlatformCall.objects.filter(pk=call_id, store=convo.store).values_list("order_id", flat=True).first()
+    if order_id is None:
+        return _error(_("No such request."), status=404)
+    order = _order_of(convo, order_id)
+    try:
+        platform_call_retry(call_id=call_id, user=request.user)  # type: ignore[arg-type]
+    except StayError as exc:
+        return _error(str(exc), status=403 if isinstance(exc, NeedsLead) else 409)
+    return HttpResponse(_calls_response(request, convo, order))
 
 
 @agent_required

@@ -29,6 +29,18 @@ def parse_amount(value: object, *, field: str = "amount") -> Decimal:
 
 
 CENT = Decimal("0.01")
+# ISO 4217 currencies without minor units that stores here sell in.
+WHOLE_UNIT_CURRENCIES = frozenset({"KRW", "JPY", "VND", "CLP", "ISK", "PYG", "UGX"})
+
+
+def money_text(amount: Decimal | int | str, currency: str) -> str:
+    """An amount as people read it: ``10.00 USD``, ``5,000 KRW`` (no minor units there)."""
+    value = Decimal(str(amount))
+    if currency.upper() in WHOLE_UNIT_CURRENCIES:
+        return f"{value.quantize(Decimal(1), rounding=ROUND_HALF_UP):,} {currency}"
+    return f"{value.quantize(CENT, rounding=ROUND_HALF_UP):,} {currency}"
+
+
 # What a DECIMAL(14, 2) column holds: no amount anywhere may be larger.
 AMOUNT_CEILING = Decimal("999999999999.99")
 

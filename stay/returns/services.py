@@ -521,7 +521,13 @@ def _locked(ret: Return | int) -> Return:
 
 def _call(ret: Return, action: str, key: str, params: dict[str, Any], actor: str, kind: str, **extra: Any) -> None:
     call = platform_call_request(
-        store=ret.store, action=action, params=params, idempotency_key=f"return:{ret.pk}:{key}", requested_by=actor
+        store=ret.store,
+        action=action,
+        params=params,
+        idempotency_key=f"return:{ret.pk}:{key}",
+        requested_by=actor,
+        order=ret.order,
+        conversation=ret.conversation,
     )
     ret.resolution = [*ret.resolution, {"kind": kind, "call": call.pk, **extra}]
     ret.save(update_fields=["resolution", "updated_at"])
@@ -718,6 +724,7 @@ def _resolve(ret: Return, actor: str, user: AbstractBaseUser | None = None) -> N
             idempotency_key=f"return:{ret.pk}:refund",
             requested_by=actor,
             user=user,
+            conversation=ret.conversation,
         )
         ret.resolution = [*ret.resolution, {"kind": "refund", "call": call.pk, "amount": str(refund_total)}]
         ret.save(update_fields=["resolution", "updated_at"])

@@ -1,8 +1,11 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from stay.conversations.models import Conversation
 from stay.core.models import Store
+from stay.core.money import money_text
 from stay.orders.models import Order
 
 
@@ -44,11 +47,18 @@ class WebhookDelivery(models.Model):
 
 
 class CallStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
+    QUEUED = "queued", _("Requested")
     SENDING = "sending", _("Sending")
-    SENT = "sent", _("Sent")
+    SENT = "sent", _("Done")
     FAILED = "failed", _("Failed")
     UNKNOWN = "unknown", _("Outcome unknown")
+
+
+class CallAction(models.TextChoices):
+    CREATE_REFUND = "create_refund", _("Refund")
+    CANCEL_ORDER = "cancel_order", _("Cancellation")
+    CREATE_ORDER = "create_order", _("Replacement order")
+    ADJUST_INVENTORY = "adjust_inventory", _("Stock adjustment")
 
 
 class PlatformCall(models.Model):
@@ -59,7 +69,7 @@ class PlatformCall(models.Model):
     and sending twice could refund twice."""
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
-    action = models.CharField(_("action"), max_length=30)
+    action = models.CharField(_("action"), max_length=30, choices=CallAction.choices)
     params = models.JSONField(_("parameters"))
     idempotency_key = models.CharField(_("idempotency key"), max_length=100)
     status = models.CharField(_("status"), max_length=10, choices=CallStatus.choices, default=CallStatus.QUEUED)
@@ -81,6 +91,15 @@ class PlatformCall(models.Model):
         related_name="+",
         verbose_name=_("requested by user"),
     )
+    # The conversation it was asked from: a call that fails is told there (a note, a badge).
+    conversation = models.ForeignKey(
+        Conversation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("conversation"),
+    )
     # The platform's id of what the call made (a refund's id), once sent.
     result_id = models.CharField(_("result id"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
@@ -100,3 +119,15 @@ class PlatformCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} ({self.status})"
+
+    def summary(self) -> str:
+        """What a person reads about the call: "Refund of 10.00 USD on #1001"."""
+        money = {"money": money_text(self.amount or 0, self.params.get("currency", ""))}
+        if self.action == CallAction.CREATE_REFUND and self.amount is not None:
+            what = gettext("Refund of %(money)s") % money
+        elif self.action == CallAction.CREATE_ORDER and self.amount is not None:
+            what = gettext("Replacement worth %(money)s") % money
+        else:
+            what = str(self.get_action_display())
+        order = self.order.name if self.order_id and self.order else ""
+        return gettext("%(what)s on %(order)s") % {"what": what, "order": order} if order else what

@@ -143,7 +143,12 @@ def test_refund_over_the_agents_limit_needs_a_lead(agent, lead, conversation, or
 
 def test_replacement_and_resend(agent, conversation, order, django_capture_on_commit_callbacks):
     url = reverse("console:act", args=[conversation.pk, order.pk])
-    assert agent.post(url, {"action": "replacement", "key": "p-1", "note": "arrived damaged"}).status_code == 200
+    line = order.lines.get(title="Trail Runner Sock")
+    chosen = {"action": "replacement", "key": "p-1", "note": "arrived damaged", f"line_{line.pk}": "1"}
+    review = agent.post(url, chosen)
+    assert review.status_code == 200 and "Send the replacement" in review.content.decode()
+    assert not PlatformCall.objects.exists()  # nothing is asked of the store before the agent confirms
+    assert agent.post(url, {**chosen, "confirmed": "1"}).status_code == 200
     call = PlatformCall.objects.get(action="create_order")
     assert "replacement" in call.params["tags"] and all(i["price"] == "0.00" for i in call.params["line_items"])
     with django_capture_on_commit_callbacks(execute=True):

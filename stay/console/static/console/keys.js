@@ -26,6 +26,53 @@
     if (timeline && event.detail.elt === timeline) event.detail.parameters.after = timeline.dataset.after;
   });
 
+  // A refused action (4xx) says why where the agent is looking: beside the form they used, or
+  // in the flash; the form keeps what they typed (only a success resets it). A server error or
+  // a lost connection says so too instead of doing nothing.
+  function errorSlot(elt) {
+    var form = elt && elt.closest && elt.closest("form");
+    if (!form) return document.getElementById("flash");
+    var slot = form.querySelector(":scope > .form-error");
+    if (!slot) {
+      slot = document.createElement("div");
+      slot.className = "form-error";
+      slot.setAttribute("aria-live", "assertive");
+      form.appendChild(slot);
+    }
+    return slot;
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("form");
+    var slot = form && form.querySelector(":scope > .form-error");
+    if (slot) slot.textContent = "";
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if (status < 400) return;
+    var slot = errorSlot(event.detail.requestConfig && event.detail.requestConfig.elt);
+    if (status < 500) {
+      event.detail.shouldSwap = true;  // still an error: htmx:afterRequest says unsuccessful
+      event.detail.target = slot;
+      event.detail.swapOverride = "innerHTML";
+    } else {
+      slot.innerHTML = "";
+      var box = document.createElement("div");
+      box.className = "error";
+      box.setAttribute("role", "alert");
+      box.textContent = document.getElementById("flash").dataset.serverError;
+      slot.appendChild(box);
+    }
+  });
+  document.addEventListener("htmx:sendError", function (event) {
+    var slot = errorSlot(event.detail.elt);
+    var box = document.createElement("div");
+    box.className = "error";
+    box.setAttribute("role", "alert");
+    box.textContent = document.getElementById("flash").dataset.offline;
+    slot.innerHTML = "";
+    slot.appendChild(box);
+  });
+
   // What the templates ask for with data attributes (no inline script: the console's
   // Content-Security-Policy allows scripts from its own files only).
   function replyBox() { return document.querySelector("#reply textarea"); }

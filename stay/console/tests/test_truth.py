@@ -1,0 +1,114 @@
+"""The console tells what happened, not what was hoped (issue 19): a refund is "requested", its
+call's state shows on the order, a failed call reaches the agent, and a replacement ships only
+the lines the agent chose, worth what they say, within the agent's limits."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from stay.connectors.shopify.fake import FakeShopify
+from stay.connectors.shopify.models import CallStatus, PlatformCall
+from stay.conversations.models import Direction, Message, Status
+
+pytestmark = pytest.mark.django_db
+
+
+def refund(client, conversation, order, amount, key, capture):
+    with capture(execute=True):
+        return client.post(
+            reverse("console:act", args=[conversation.pk, order.pk]), {"action": "refund", "key": key, "amount": amount}
+        )
+
+
+def test_a_refund_says_requested_and_a_failure_reaches_the_agent(
+    agent, lead, conversation, order, django_capture_on_commit_callbacks
+):
+    conversation.status = Status.RESOLVED
+    conversation.save()
+    response = refund(agent, conversation, order, "10", "r-1", django_capture_on_commit_callbacks)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Refund of 10.00 USD on #1001 requested" in page and "Done" not in page
+    assert f'id="calls-{order.pk}"' in page  # the order's requests, redrawn beside the flash
+
+    # The store has no API address: the call fails at once, with the reason, not after an hour.
+    call = PlatformCall.objects.get()
+    assert call.status == CallStatus.FAILED and call.attempts == 1
+    assert "not connected to its platform" in call.last_error
+    note = Message.objects.get(conversation=conversation, direction=Direction.NOTE)
+    assert note.text.startswith("Refund of 10.00 USD on #1001 failed: This store is not connected")
+    conversation.refresh_from_db()
+    assert conversation.status == Status.OPEN  # back in the agent's queue
+
+    inbox = agent.get("/console/").content.decode()
+    assert "Request failed" in inbox
+    panel = agent.get(reverse("console:calls", args=[conversation.pk, order.pk])).content.decode()
+    assert "Failed" in panel and "not connected to its platform" in panel
+    assert "A lead can retry it." in panel and "Retry</button>" not in panel
+    assert "Retry</button>" in lead.get(reverse("console:calls", args=[conversation.pk, order.pk])).content.decode()
+
+
+def test_a_lead_retries_a_failed_call_once_the_store_is_connected(
+    agent, lead, conversation, order, django_capture_on_commit_callbacks
+):
+    refund(agent, conversation, order, "10", "r-1", django_capture_on_commit_callbacks)
+    call = PlatformCall.objects.get()
+    retry = reverse("console:call_retry", args=[conversation.pk, call.pk])
+    denied = agent.post(retry)
+    assert denied.status_code == 403 and "Only a lead" in denied.content.decode()
+
+    with FakeShopify(token="shpat_secret") as shopify:
+        store = order.store
+        store.api_base_url, store.api_token = shopify.base_url, "shpat_secret"
+        store.save()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = lead.post(retry)
+        assert response.status_code == 200
+        call.refresh_from_db()
+        assert call.status == CallStatus.SENT and len(shopify.calls) == 1
+    assert "Done" in response.content.decode() or call.status == CallStatus.SENT
+    assert "Request failed" not in agent.get("/console/").content.decode()
+    again = lead.post(retry)
+    assert again.status_code == 409 and "Only a failed call" in again.content.decode()
+
+
+def test_a_failed_refund_is_not_counted_until_retried_and_then_checked_again(
+    agent, lead, conversation, order, django_capture_on_commit_callbacks
+):
+    refund(agent, conversation, order, "400", "r-1", django_capture_on_commit_callbacks)  # lead needed
+    refund(lead, conversation, order, "400", "r-2", django_capture_on_commit_callbacks)  # fails: not connected
+    refund(lead, conversation, order, "300", "r-3", django_capture_on_commit_callbacks)  # the 400 no longer counts
+    first = PlatformCall.objects.get(amount=Decimal("400"))
+    PlatformCall.objects.filter(amount=Decimal("300")).update(status=CallStatus.QUEUED)  # still on its way
+    response = lead.post(reverse("console:call_retry", args=[conversation.pk, first.pk]))
+    assert response.status_code == 409 and "At most 103.00 USD can be refunded" in response.content.decode()
+    first.refresh_from_db()
+    assert first.status == CallStatus.FAILED
+
+
+def test_a_replacement_ships_only_the_chosen_lines_and_counts_toward_the_limit(
+    agent, conversation, order, django_capture_on_commit_callbacks
+):
+    url = reverse("console:act", args=[conversation.pk, order.pk])
+    sock = order.lines.get(title="Trail Runner Sock")
+    tent = order.lines.get(title="Ridgeline 2P Tent")
+    nothing = agent.post(url, {"action": "replacement", "key": "p-1"})
+    assert nothing.status_code == 400 and "Choose the items to replace" in nothing.content.decode()
+
+    chosen = {"action": "replacement", "key": "p-1", "note": "one sock torn", f"line_{sock.pk}": "1"}
+    review = agent.post(url, chosen).content.decode()
+    assert "worth 24.50 USD given away" in review and "1 × Trail Runner Sock" in review
+    assert "Ridgeline" not in review and not PlatformCall.objects.exists()
+
+    done = agent.post(url, {**chosen, "confirmed": "1"}).content.decode()
+    assert "Replacement of 1 item worth 24.50 USD requested for #1001" in done
+    call = PlatformCall.objects.get(action="create_order")
+    assert call.params["line_items"] == [{"variant_id": sock.variant_platform_id, "quantity": 1, "price": "0.00"}]
+    assert call.amount == Decimal("24.50") and call.user_id is not None
+
+    # The agent's limit is 100 a refund: a replacement worth 249.00 needs a lead, before and at confirm.
+    over = {"action": "replacement", "key": "p-2", f"line_{tent.pk}": "1"}
+    assert agent.post(url, over).status_code == 403
+    assert agent.post(url, {**over, "confirmed": "1"}).status_code == 403
+    assert PlatformCall.objects.filter(action="create_order").count() == 1
