@@ -22,7 +22,7 @@ from stay.returns.messages import status_token
 from stay.returns.models import Condition, Outcome, Return, Status
 from stay.returns.services import Pick, Received, Requester
 
-from .views import _conversation, _error, agent_required, current_store
+from .views import _conversation, _error, _refused, agent_required, current_store
 
 
 def _int(raw: str | None) -> int:
@@ -58,6 +58,8 @@ def start(request: HttpRequest, pk: int, order_id: int) -> HttpResponse:
             for line in order.lines.all()
             if _int(request.POST.get(f"rqty_{line.pk}"))
         ]
+        if not request.POST.get("confirmed"):
+            return _start_review(request, convo, order, picks, override)
         ret, _created = returns.return_request(
             order=order,
             picks=picks,
@@ -71,18 +73,38 @@ def start(request: HttpRequest, pk: int, order_id: int) -> HttpResponse:
             user=request.user,  # type: ignore[arg-type]
         )
     except StayError as exc:
-        return _error(str(exc), status=403 if isinstance(exc, NeedsLead) else 400)
+        return _refused(exc)
     message = format_html(
-        '<div class="ok" role="status">{} <a href="{}">{}</a></div>',
-        _("Return %(number)s: %(status)s (%(rule)s).")
-        % {"number": ret.number, "status": ret.get_status_display(), "rule": ret.rule},
+        '<div class="ok" role="status">{} <a href="{}">{}</a></div>'
+        '<div id="return-review-{}" hx-swap-oob="true"></div>',
+        _("Return %(number)s started: %(status)s.") % {"number": ret.number, "status": ret.get_status_display()},
         reverse("console:return", args=[ret.pk]),
         _("Open it"),
+        order.pk,
     )
     response = HttpResponse(message)
     response["HX-Retarget"] = "#flash"
     response["HX-Reswap"] = "innerHTML"
     return response
+
+
+def _start_review(request: HttpRequest, convo: Any, order: Order, picks: list[Pick], override: bool) -> HttpResponse:
+    """What the rules say of each picked line, before anything is created: the agent confirms
+    what may go ahead, or (with the right) overrides a refusal, saying so."""
+    if not picks:
+        raise InvalidInput(_("Choose at least one item to return."))
+    previews = returns.return_preview(order=order, picks=picks, gift=False)
+    context = {
+        "c": convo,
+        "o": order,
+        "previews": [(p, returns.refusal_text(p.decision)) for p in previews],
+        "any_allowed": any(p.decision.verdict != "refused" for p in previews),
+        "any_refused": any(p.decision.verdict == "refused" for p in previews),
+        "override": override,
+        "may_override": may_override_rules(request.user),  # type: ignore[arg-type]
+        "post": request.POST,
+    }
+    return render(request, "console/_return_review.html", context)
 
 
 def _detail(request: HttpRequest, ret: Return, error: str = "", status: int = 200) -> HttpResponse:

@@ -111,6 +111,14 @@ def _error(message: str, status: int = 400) -> HttpResponse:
     return response
 
 
+def _refused(exc: StayError) -> HttpResponse:
+    """A refused action, with its reason: a lead's decision 403, a clash with the state 409,
+    bad input 400."""
+    if isinstance(exc, NeedsLead) or exc.code == OverLimit.code:
+        return _error(str(exc), status=403)
+    return _error(str(exc), status=409 if isinstance(exc, Conflict) else 400)
+
+
 # --- The inbox ----------------------------------------------------------------------------
 @agent_required
 @require_GET
@@ -393,7 +401,7 @@ def act(request: HttpRequest, pk: int, order_id: int) -> HttpResponse:
             note=request.POST.get("note", ""),
         )
     except StayError as exc:
-        return _error(str(exc), status=403 if isinstance(exc, NeedsLead) else 400)
+        return _refused(exc)
     flash = f'<div class="ok" role="status">{escape(action_summary(event))}</div>'
     cleared = f'<div id="review-{order.pk}" hx-swap-oob="true"></div>'
     response = HttpResponse(flash + cleared + _calls_response(request, convo, order, oob=True))
@@ -410,7 +418,7 @@ def _replacement_review(
     try:
         value = replacement_check(order=order, quantities=quantities, user=request.user)  # type: ignore[arg-type]
     except StayError as exc:
-        return _error(str(exc), status=403 if isinstance(exc, NeedsLead) else 400)
+        return _refused(exc)
     lines = {line.pk: line for line in order.lines.all()}
     context = {
         "c": convo,
@@ -449,7 +457,7 @@ def call_retry(request: HttpRequest, pk: int, call_id: int) -> HttpResponse:
     try:
         platform_call_retry(call_id=call_id, user=request.user)  # type: ignore[arg-type]
     except StayError as exc:
-        return _error(str(exc), status=403 if isinstance(exc, NeedsLead) else 409)
+        return _refused(exc)
     return HttpResponse(_calls_response(request, convo, order))
 
 
@@ -466,7 +474,7 @@ def credit(request: HttpRequest, pk: int) -> HttpResponse:
             idempotency_key=request.POST.get("key", ""),
         )
     except StayError as exc:
-        return _error(str(exc), status=403 if exc.code == OverLimit.code else 400)
+        return _refused(exc)
     message = _("Store credit added: the customer now has %(balance)s %(currency)s.") % {
         "balance": result["balance"],
         "currency": result["currency"],

@@ -252,6 +252,22 @@ def _check_picks(order: Order, picks: list[Pick], lines: dict[int, OrderLine], e
             )
 
 
+class ReturnRefused(Conflict):
+    """The store's rules refuse every line asked for: nothing was created."""
+
+    def __init__(self, message: str):
+        super().__init__(message, code="return_refused")
+
+
+def refusal_text(decision: Decision) -> str:
+    """Why the rules refuse a line, in the shopper's words (never the rule's internal name)."""
+    if decision.explanation:
+        return decision.explanation
+    if decision.code == "window_closed" and decision.deadline:
+        return _("The return window closed on %(date)s.") % {"date": decision.deadline.isoformat()}
+    return _("This item cannot be returned.")
+
+
 def return_preview(
     *, order: Order, picks: list[Pick], gift: bool, customer: Customer | None = None, today: date | None = None
 ) -> list[LinePreview]:
@@ -401,15 +417,15 @@ def _request(
     )  # one return at a time
     customer = _requester_customer(order, requester)
     previews = return_preview(order=order, picks=picks, gift=requester.gift, customer=customer, today=today)
+    if not override:
+        # What the rules refuse is not created: the shopper and the agent saw the decision in
+        # the preview; only an agent with the right overrides it, and the return says so.
+        refused = [p for p in previews if p.decision.verdict == Verdict.REFUSED]
+        if len(refused) == len(previews):
+            raise ReturnRefused(" ".join(f"{p.line.title}: {refusal_text(p.decision)}" for p in refused))
+        previews = [p for p in previews if p.decision.verdict != Verdict.REFUSED]
     verdicts = {p.decision.verdict for p in previews}
-    if override:
-        verdict = Verdict.ALLOWED
-    elif verdicts == {Verdict.REFUSED}:
-        verdict = Verdict.REFUSED
-    elif Verdict.REVIEW in verdicts or Verdict.REFUSED in verdicts:
-        verdict = Verdict.REVIEW
-    else:
-        verdict = Verdict.ALLOWED
+    verdict = Verdict.REVIEW if not override and Verdict.REVIEW in verdicts else Verdict.ALLOWED
     deciding = next((p for p in previews if p.decision.verdict == verdict), previews[0])
     ret = Return.objects.create(
         store=order.store,
@@ -428,18 +444,16 @@ def _request(
     ret.number = f"R{100000 + ret.pk}"
     for preview in previews:
         decision = preview.decision
-        refused = decision.verdict == Verdict.REFUSED and not override
-        outcome = "" if refused else _chosen_outcome(preview, override, requester.gift)
-        variant = None if refused else _exchange_variant(preview, outcome)
-        if not refused:
-            _photos(preview.pick, decision.require_photos and not override, preview.line.title)
+        outcome = _chosen_outcome(preview, override, requester.gift)
+        variant = _exchange_variant(preview, outcome)
+        _photos(preview.pick, decision.require_photos and not override, preview.line.title)
         line = ReturnLine.objects.create(
             ret=ret,
             order_line=preview.line,
             quantity=preview.pick.quantity,
             reason=preview.pick.reason,
             comment=preview.pick.comment[:500],
-            verdict=Verdict.ALLOWED if override and not refused else decision.verdict,
+            verdict=Verdict.ALLOWED if override else decision.verdict,
             rule=decision.rule,
             why={**decision.why, "code": decision.code, "explanation": decision.explanation},
             allowed=list(decision.allowed),
@@ -455,7 +469,7 @@ def _request(
             stored = ReturnPhoto(line=line, content_type=photo.content_type, size=len(photo.content))
             stored.file.save(photo.filename[:100] or "photo", ContentFile(photo.content), save=False)
             stored.save()
-        if variant is not None and not refused:
+        if variant is not None:
             if not inventory_reserve(
                 variant=variant, quantity=line.quantity, reason=f"exchange {ret.number}", actor=requester.actor
             ):
@@ -470,10 +484,7 @@ def _request(
     OrderEvent.objects.create(
         order=order, kind="return_requested", actor=requester.actor, data={"return": ret.number, "verdict": verdict}
     )
-    if verdict == Verdict.REFUSED:
-        _move(ret, Status.REJECTED, requester.actor, note=ret.rule)
-        messages.tell(ret, "rejected")
-    elif verdict == Verdict.ALLOWED:
+    if verdict == Verdict.ALLOWED:
         _approve(ret, requester.actor, user)
     else:
         messages.tell(ret, "review")

@@ -25,7 +25,7 @@ from stay.orders.models import Order
 from . import selectors, services
 from .labels import label_response
 from .messages import order_of_portal_token, return_of_token, status_token, why_text
-from .models import STORE_FAULT, Reason, Return, Status
+from .models import STORE_FAULT, Reason, Return, Status, Verdict
 from .services import Photo, Pick, Requester
 
 _SESSION = "returns"
@@ -170,6 +170,11 @@ def start(request: HttpRequest, store_slug: str) -> HttpResponseBase:
             ],
             "reasons": Reason.choices,
             "fault": [r.value for r in STORE_FAULT],
+            # Where the shopper goes when nothing is left to return: the returns already made.
+            "returns": [
+                (ret, status_token(ret))
+                for ret in Return.objects.filter(order=order).exclude(status=Status.CANCELLED).order_by("-id")[:10]
+            ],
             "channels": CHANNELS,
         }
         if request.method == "GET":
@@ -177,7 +182,9 @@ def start(request: HttpRequest, store_slug: str) -> HttpResponseBase:
         action = request.POST.get("action", "options")
         try:
             picks = _picks(request, lines, with_outcomes=action == "confirm")
-            context["previews"] = services.return_preview(order=order, picks=picks, gift=gift)
+            context["previews"] = previews = services.return_preview(order=order, picks=picks, gift=gift)
+            context["any_allowed"] = any(p.decision.verdict != Verdict.REFUSED for p in previews)
+            context["any_refused"] = any(p.decision.verdict == Verdict.REFUSED for p in previews)
             if action == "confirm":
                 ret, _created = services.return_request(
                     order=order,

@@ -136,7 +136,7 @@ def test_refund_over_the_agents_limit_needs_a_lead(agent, lead, conversation, or
     assert by_line.status_code == 200
     assert PlatformCall.objects.get().params["transactions"][0]["amount"] == "49.00"
     too_much = agent.post(url, {"action": "refund", "key": "r-3", "amount": "9999"})
-    assert too_much.status_code == 400
+    assert too_much.status_code == 409  # more than is left on the order
     assert lead.post(url, {"action": "refund", "key": "r-4"}).status_code == 200
     assert PlatformCall.objects.count() == 2
 

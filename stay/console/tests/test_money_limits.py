@@ -25,7 +25,7 @@ def test_two_full_refunds_and_more_are_refused(lead, conversation, order):
     assert second.status_code == 400 and "Nothing is left to refund" in second.content.decode()
     for i, amount in enumerate(["50", "50", "50", "49.99"]):
         response = lead.post(url, {"action": "refund", "key": f"c{i}", "amount": amount})
-        assert response.status_code == 400 and "At most 0" in response.content.decode()
+        assert response.status_code == 409 and "At most 0" in response.content.decode()
     assert _amounts() == [order.total]
 
 

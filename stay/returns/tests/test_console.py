@@ -35,19 +35,20 @@ def test_agent_starts_an_exchange_from_the_order_panel(agent, shop):
     line = line_of(order, shop.jacket_m)
     page = agent.get(f"/console/c/{convo.pk}").content.decode()
     assert "Start a return" in page and f'name="rqty_{line.pk}"' in page
-    response = agent.post(
-        f"/console/c/{convo.pk}/orders/{order.pk}/return",
-        {
-            f"rqty_{line.pk}": "1",
-            f"rreason_{line.pk}": "too_small",
-            f"rvariant_{line.pk}": str(shop.jacket_l.pk),
-            "outcome": "exchange",
-            "key": "k1",
-        },
-    )
+    form = {
+        f"rqty_{line.pk}": "1",
+        f"rreason_{line.pk}": "too_small",
+        f"rvariant_{line.pk}": str(shop.jacket_l.pk),
+        "outcome": "exchange",
+        "key": "k1",
+    }
+    review = agent.post(f"/console/c/{convo.pk}/orders/{order.pk}/return", form)
+    assert review.status_code == 200 and "allowed" in review.content.decode()
+    assert not Return.objects.exists()  # the decision is shown first: nothing is created yet
+    response = agent.post(f"/console/c/{convo.pk}/orders/{order.pk}/return", {**form, "confirmed": "1"})
     assert response.status_code == 200, response.content
     ret = Return.objects.get()
-    assert f"Return {ret.number}: Label issued (Standard)" in response.content.decode()
+    assert f"Return {ret.number} started: Label issued." in response.content.decode()
     assert ret.requested_by == "user:alex" and ret.lines.get().exchange_variant_id == shop.jacket_l.pk
     assert Variant.objects.get(pk=shop.jacket_l.pk).inventory_quantity == 0
     panel = agent.get(f"/console/c/{convo.pk}").content.decode()
@@ -66,15 +67,22 @@ def test_only_a_lead_overrides_the_rules(agent, lead, shop):
     convo = conversation_of(order)
     line = line_of(order, shop.cap)
     form = {f"rqty_{line.pk}": "1", f"rreason_{line.pk}": "changed_mind", "outcome": "store_credit"}
-    refused = agent.post(f"/console/c/{convo.pk}/orders/{order.pk}/return", {**form, "key": "k1"})
-    assert "Rejected (Final sale)" in refused.content.decode()
-    Return.objects.all().delete()
+    url = f"/console/c/{convo.pk}/orders/{order.pk}/return"
+    review = agent.post(url, {**form, "key": "k1"}).content.decode()
+    assert "refused" in review and "only if they are faulty" in review and "A lead can override" in review
+    assert "Start return" not in review
+    refused = agent.post(url, {**form, "key": "k1", "confirmed": "1"})  # a crafted post: still nothing
+    assert refused.status_code == 409 and "only if they are faulty" in refused.content.decode()
+    assert not Return.objects.exists()
     assert 'name="override"' not in agent.get(f"/console/c/{convo.pk}").content.decode()
-    denied = agent.post(f"/console/c/{convo.pk}/orders/{order.pk}/return", {**form, "override": "on", "key": "k2"})
+    denied = agent.post(url, {**form, "override": "on", "key": "k2", "confirmed": "1"})
     assert denied.status_code == 403 and "needs a lead" in denied.content.decode()
     assert not Return.objects.exists()
-    allowed = lead.post(f"/console/c/{convo.pk}/orders/{order.pk}/return", {**form, "override": "on", "key": "k3"})
-    assert "Label issued (overridden by user:" in allowed.content.decode()
+    offered = lead.post(url, {**form, "key": "k3"}).content.decode()
+    assert "Override the rules and start it" in offered
+    allowed = lead.post(url, {**form, "override": "on", "key": "k3", "confirmed": "1"})
+    assert "started: Label issued" in allowed.content.decode()
+    assert Return.objects.get().rule.startswith("overridden by user:")
 
 
 def test_a_refund_over_the_agents_limit_needs_a_lead(agent, lead, shop):

@@ -150,3 +150,30 @@ def test_behind_a_trusted_proxy_one_visitors_guesses_lock_out_only_that_visitor(
         "/returns/summit/", {"number": "#1", "secret": "mina@example.com"}, HTTP_X_FORWARDED_FOR="5.6.7.8"
     )
     assert limited.status_code == 429
+
+
+def test_what_the_rules_refuse_is_shown_and_never_created(client, shop):
+    order = shop.order((shop.cap, 1))  # a final-sale cap: returnable only if faulty
+    line = line_of(order, shop.cap)
+    find(client, number=order.name, secret="mina@example.com")
+    pick = {f"qty_{line.pk}": "1", f"reason_{line.pk}": "changed_mind"}
+    options = client.post("/returns/summit/start", {**pick, "action": "options"}).content.decode()
+    assert "only if they are faulty" in options and "no return was started" in options
+    assert "Confirm my return" not in options and "Decided by the rule" not in options
+    crafted = client.post("/returns/summit/start", {**pick, f"outcome_{line.pk}": "refund", "action": "confirm"})
+    assert crafted.status_code == 409 and "only if they are faulty" in crafted.content.decode()
+    assert not Return.objects.exists()
+
+
+def test_after_a_return_the_order_links_to_it_instead_of_a_dead_end(client, shop):
+    order = shop.order((shop.jacket_m, 1))
+    line = line_of(order, shop.jacket_m)
+    find(client, number=order.name, secret="mina@example.com")
+    pick = {f"qty_{line.pk}": "1", f"reason_{line.pk}": "too_small", f"outcome_{line.pk}": "refund"}
+    done = client.post("/returns/summit/start", {**pick, "channel": "email", "key": "k", "action": "confirm"})
+    status = client.get(done.headers["Location"]).content.decode()
+    assert f"Back to order {order.name}" in status
+    again = client.get("/returns/summit/start").content.decode()
+    ret = Return.objects.get()
+    assert "once they have shipped" not in again
+    assert "already in a return" in again and done.headers["Location"].split("?")[0] in again and ret.number in again
