@@ -124,15 +124,17 @@ def _refused(exc: StayError) -> HttpResponse:
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     store = current_store(request)
+    q = request.GET.get("q", "").strip()
     f = selectors.InboxFilter(
         view=request.GET.get("view", "all"),
-        status=request.GET.get("status", ""),
+        # A search looks through every conversation, resolved ones too, unless a status is chosen.
+        status=request.GET.get("status", "") or ("all" if q else ""),
         channel=request.GET.get("channel", ""),
         tag=request.GET.get("tag", ""),
     )
     try:
         qs = selectors.inbox(store=store, user=request.user, f=f)  # type: ignore[arg-type]
-        qs = conversation_search(store=store, q=request.GET.get("q", ""), base=qs)
+        qs = conversation_search(store=store, q=q, base=qs)
         rows, cursor = selectors.page(qs, cursor=request.GET.get("cursor", ""), size=PAGE_SIZE)
     except InvalidInput as exc:
         return _error(str(exc))

@@ -24,6 +24,7 @@ from django.db.models.expressions import RawSQL
 from stay.core.models import Store
 from stay.customers.models import Customer
 from stay.customers.selectors import customer_match
+from stay.orders.selectors import orders_named
 
 from .models import Conversation, Message
 
@@ -56,7 +57,10 @@ def conversation_search(*, store: Store, q: str, base: QuerySet[Conversation]) -
     if not q:
         return base
     saying = _messages_saying(store, q)
-    customers = Customer.objects.filter(customer_match(store=store, q=q), store=store).values_list("pk", flat=True)
+    customers = Customer.objects.filter(
+        customer_match(store=store, q=q) | Q(pk__in=orders_named(store=store, q=q).values("customer_id")),
+        store=store,
+    ).values_list("pk", flat=True)
     conversation_ids = list(saying.values_list("conversation_id", flat=True)[: LISTED + 1])
     customer_ids = list(customers[: LISTED + 1])
     if len(conversation_ids) <= LISTED and len(customer_ids) <= LISTED:

@@ -38,12 +38,25 @@ def customer_match(*, store: Store, q: str) -> Q:
         except InvalidInput:
             condition |= Q(identities__kind=IdentityKind.EMAIL, identities__value__icontains=q.lower())
     elif sum(ch.isdigit() for ch in q) >= 6:
-        try:
-            phone = normalise_phone(q, region=store.country)
-            condition |= Q(identities__kind__in=[IdentityKind.PHONE, IdentityKind.WHATSAPP], identities__value=phone)
-        except InvalidInput:
-            pass
+        phones = phone_candidates(q, region=store.country)
+        if phones:
+            condition |= Q(
+                identities__kind__in=[IdentityKind.PHONE, IdentityKind.WHATSAPP], identities__value__in=phones
+            )
     return condition
+
+
+def phone_candidates(q: str, *, region: str) -> set[str]:
+    """The numbers a person may mean by ``q``, in E.164: written as in the store's country
+    (``010-1234-5678``, ``(555) 010-1234``) or international without its "+" (``821012345678``)."""
+    digits = "".join(ch for ch in q if ch.isdigit())
+    found = set()
+    for written in (q, f"+{digits}", f"+{digits.removeprefix('00')}"):
+        try:
+            found.add(normalise_phone(written, region=region))
+        except InvalidInput:
+            continue
+    return found
 
 
 def consent_current(customer: Customer) -> dict[str, ConsentRecord]:

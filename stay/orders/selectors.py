@@ -24,6 +24,11 @@ def numbered(orders: QuerySet[Order], number: str) -> QuerySet[Order]:
     return orders.filter(Q(name=f"#{number}") | Q(name=number) | Q(number=number))
 
 
+def orders_named(*, store: Store, q: str) -> QuerySet[Order]:
+    """The store's orders that ``q`` names by their number ("#1001", "1001")."""
+    return numbered(Order.objects.filter(store=store), q)
+
+
 def order_list(*, store: Store, customer_id: int | None = None, q: str = "") -> QuerySet[Order]:
     orders = Order.objects.filter(store=store).select_related("customer")
     if customer_id is not None:
@@ -52,8 +57,7 @@ def customer_search(*, store: Store, q: str = "") -> QuerySet[Customer]:
     customers = customer_list(store=store)
     if not q.strip():
         return customers
-    number = _order_number(q)
-    by_order = Order.objects.filter(store=store).filter(Q(number=number) | Q(name=q.strip())).values("customer_id")
+    by_order = orders_named(store=store, q=q).values("customer_id")
     return customers.filter(customer_match(store=store, q=q) | Q(pk__in=by_order)).distinct()
 
 

@@ -112,3 +112,18 @@ def test_a_replacement_ships_only_the_chosen_lines_and_counts_toward_the_limit(
     assert agent.post(url, over).status_code == 403
     assert agent.post(url, {**over, "confirmed": "1"}).status_code == 403
     assert PlatformCall.objects.filter(action="create_order").count() == 1
+
+
+@pytest.mark.parametrize("q", ["jon@example.com", "#1001", "1001", "+1 415-555-0133", "14155550133", "(415) 555-0133"])
+def test_search_finds_resolved_conversations_by_email_order_and_phone(agent, conversation, q):
+    from stay.customers.models import Identity, IdentityKind
+
+    Identity.objects.create(
+        store=conversation.store, customer=conversation.customer, kind=IdentityKind.PHONE, value="+14155550133"
+    )
+    conversation.status = Status.RESOLVED
+    conversation.save()
+    page = agent.get("/console/", {"q": q}).content.decode()
+    assert f"/console/c/{conversation.pk}" in page, q
+    narrowed = agent.get("/console/", {"q": q, "status": "open"}).content.decode()
+    assert f"/console/c/{conversation.pk}" not in narrowed  # a status filter narrows the search

@@ -131,3 +131,13 @@ def test_merge_moves_orders_too(post_webhook, store):
     survivor = customer_merge(survivor=other, merged=owner, actor="t")
     assert Order.objects.get().customer == survivor
     assert survivor.orders_count == 1 and Identity.objects.filter(customer=owner).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("written", "region"),
+    [("010-1234-5678", "KR"), ("821012345678", "KR"), ("+82 10 1234 5678", "US"), ("0082 10 1234 5678", "KR")],
+)
+def test_a_phone_is_found_however_it_is_written(written, region):
+    from stay.customers.selectors import phone_candidates
+
+    assert "+821012345678" in phone_candidates(written, region=region)
