@@ -379,6 +379,8 @@ def note_add(
 def conversation_assign(
     *, conversation: Conversation, assignee: AbstractBaseUser | None, actor: AbstractBaseUser | None
 ) -> Conversation:
+    if conversation.assignee_id == getattr(assignee, "pk", None):
+        return conversation  # nothing changed: nothing to record
     conversation.assignee = assignee  # type: ignore[assignment]
     conversation.save(update_fields=["assignee", "updated_at"])
     ConversationEvent.objects.create(
@@ -437,6 +439,8 @@ def conversation_set_priority(
 ) -> Conversation:
     if priority not in Priority.values:
         raise InvalidInput(_("Priority must be one of: %(choices)s.") % {"choices": ", ".join(Priority.values)})
+    if conversation.priority == priority:
+        return conversation  # the form sent it along with another change
     conversation.priority = priority
     conversation.first_response_due_at, conversation.resolution_due_at = sla.due_times(
         conversation.store, priority, conversation.created_at

@@ -182,6 +182,19 @@ class Account(models.TextChoices):
     BREAKAGE = "breakage", _("Breakage")
 
 
+# What a card's activity means to the person holding it (the ledger keeps the codes).
+ACTIVITY_LABELS = {
+    "issue": _("Card issued"),
+    "reload": _("Value added"),
+    "credit": _("Store credit added"),
+    "capture": _("Spent on an order"),
+    "refund": _("Returned to the card"),
+    "reversal": _("Correction"),
+    "expire": _("Expired"),
+    "transfer": _("Moved between cards"),
+}
+
+
 class LedgerTransaction(models.Model):
     """One movement of money; its entries sum to zero. Never edited."""
 

@@ -6,13 +6,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils.translation import gettext as _
 
 from stay.core.errors import NotFound
 from stay.core.models import Store
 from stay.customers.models import Customer
 from stay.orders.models import Order
 
-from .models import Account, GiftCard, Kind, LedgerEntry
+from .models import ACTIVITY_LABELS, Account, GiftCard, Kind, LedgerEntry
 from .recipients import RECIPIENT_TAG
 
 ZERO = Decimal("0.00")
@@ -74,6 +75,7 @@ def card_activity(*, card: GiftCard) -> list[dict[str, Any]]:
             {
                 "transaction_id": entry.transaction_id,
                 "kind": entry.transaction.kind,
+                "label": str(ACTIVITY_LABELS.get(entry.transaction.kind, _("Other"))),
                 "amount": entry.amount,
                 "balance": running,
                 "at": entry.created_at,

@@ -18,6 +18,46 @@ def money(verbose_name: "StrOrPromise", **kwargs: Any) -> models.DecimalField:  
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, default=ZERO, **kwargs)
 
 
+# What the platform's status codes mean, as people read them (Shopify's values).
+PAYMENT_LABELS = {
+    "pending": _("Payment pending"),
+    "authorized": _("Authorised"),
+    "partially_paid": _("Partly paid"),
+    "paid": _("Paid"),
+    "partially_refunded": _("Partly refunded"),
+    "refunded": _("Refunded"),
+    "voided": _("Voided"),
+    "expired": _("Expired"),
+}
+FULFILMENT_LABELS = {
+    "": _("Not shipped yet"),
+    "unfulfilled": _("Not shipped yet"),
+    "partial": _("Partly shipped"),
+    "fulfilled": _("Shipped"),
+    "restocked": _("Restocked"),
+}
+SHIPMENT_LABELS = {
+    "label_printed": _("Label printed"),
+    "label_purchased": _("Label bought"),
+    "confirmed": _("Confirmed by the carrier"),
+    "in_transit": _("In transit"),
+    "out_for_delivery": _("Out for delivery"),
+    "attempted_delivery": _("Delivery attempted"),
+    "ready_for_pickup": _("Ready for pickup"),
+    "delivered": _("Delivered"),
+    "failure": _("Delivery failed"),
+    "success": _("Shipped"),
+    "pending": _("Preparing"),
+    "open": _("Preparing"),
+    "cancelled": _("Cancelled"),
+    "error": _("Shipping error"),
+}
+
+
+def _label(labels: dict[str, Any], code: str) -> str:
+    return str(labels.get(code or "", code.replace("_", " ").capitalize() if code else "—"))
+
+
 class Order(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="orders")
     platform_id = models.CharField(_("platform id"), max_length=64)
@@ -71,6 +111,14 @@ class Order(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def payment_label(self) -> str:
+        return _label(PAYMENT_LABELS, self.financial_status)
+
+    @property
+    def fulfilment_label(self) -> str:
+        return _label(FULFILMENT_LABELS, self.fulfillment_status or "")
+
 
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
@@ -119,6 +167,10 @@ class Fulfilment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.tracking_number}".strip() or self.platform_id
+
+    @property
+    def state_label(self) -> str:
+        return _label(SHIPMENT_LABELS, self.shipment_status or self.status)
 
 
 class FulfilmentLine(models.Model):

@@ -6,6 +6,7 @@ it shows in the customer's timeline and the agent's inbox with the return in its
 """
 
 import logging
+from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -148,18 +149,26 @@ def _texts(ret: Return, kind: str) -> tuple[str, str]:
     )
 
 
+def reason_text(*, explanation: str, code: str | None, deadline: date | None) -> str:
+    """Why the rules decided so about a line, in the shopper's words (never a rule's name)."""
+    if explanation:
+        return explanation
+    if code == "window_closed" and deadline:
+        return _("The return window closed on %(date)s.") % {"date": deadline.isoformat()}
+    if code == "not_returnable":
+        return _("This item cannot be returned.")
+    return ""
+
+
 def why_text(ret: Return) -> str:
     """Why the rules decided as they did, in words the shopper can read."""
     reasons = []
     for line in ret.lines.all():
-        explanation = line.why.get("explanation") or ""
-        code = line.why.get("code")
-        if explanation:
-            reasons.append(explanation)
-        elif code == "window_closed" and line.deadline:
-            reasons.append(_("The return window closed on %(date)s.") % {"date": line.deadline.isoformat()})
-        elif code == "not_returnable":
-            reasons.append(_("This item cannot be returned."))
+        reason = reason_text(
+            explanation=line.why.get("explanation") or "", code=line.why.get("code"), deadline=line.deadline
+        )
+        if reason:
+            reasons.append(reason)
     if ret.note and ret.status == "rejected":
         reasons.append(ret.note)
     return " ".join(dict.fromkeys(reasons)) or _("The store's return policy does not cover it.")

@@ -309,12 +309,37 @@ class ReturnPhoto(models.Model):
     size = models.PositiveIntegerField()
 
 
+RESOLUTION_LABELS = {
+    "refund": _("Refund"),
+    "store_credit": _("Store credit"),
+    "gift_card": _("Gift card in the recipient's name"),
+    "exchange_order": _("Exchange sent"),
+    "replacement_order": _("Replacement sent"),
+    "restock": _("Back in stock"),
+}
+
+
+def resolution_label(kind: str) -> str:
+    return str(RESOLUTION_LABELS.get(kind, _("Other")))
+
+
 class ReturnTransition(EventBase):
     """A move of the state machine, or another act on the return (an outcome changed)."""
 
     ret = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
+
+    @property
+    def text(self) -> str:
+        """The step as a person reads it."""
+        if self.kind == "status":
+            was = Status(self.from_status).label if self.from_status in Status.values else ""
+            now = Status(self.to_status).label if self.to_status in Status.values else self.to_status
+            return f"{was} → {now}" if was else str(now)
+        if self.kind == "outcome_changed":
+            return str(_("Outcome changed"))
+        return str(_("Other activity"))
 
     class Meta(EventBase.Meta):
         ordering = ["created_at", "id"]

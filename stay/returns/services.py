@@ -261,11 +261,8 @@ class ReturnRefused(Conflict):
 
 def refusal_text(decision: Decision) -> str:
     """Why the rules refuse a line, in the shopper's words (never the rule's internal name)."""
-    if decision.explanation:
-        return decision.explanation
-    if decision.code == "window_closed" and decision.deadline:
-        return _("The return window closed on %(date)s.") % {"date": decision.deadline.isoformat()}
-    return _("This item cannot be returned.")
+    reason = messages.reason_text(explanation=decision.explanation, code=decision.code, deadline=decision.deadline)
+    return reason or _("This item cannot be returned.")
 
 
 def return_preview(

@@ -123,7 +123,7 @@ def test_cancel_is_requested_once_through_the_connector(agent, conversation, ord
     assert ConversationEvent.objects.filter(kind="order_cancel").count() == 1
     assert OrderEvent.objects.filter(order=order, kind="cancel_requested").exists()
     activity = agent.get(reverse("console:conversation", args=[conversation.pk])).content.decode()
-    assert "order_cancel #1001 · user:alex" in activity
+    assert "Cancellation of #1001 requested · alex" in activity
 
 
 def test_refund_over_the_agents_limit_needs_a_lead(agent, lead, conversation, order):

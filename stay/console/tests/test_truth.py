@@ -127,3 +127,26 @@ def test_search_finds_resolved_conversations_by_email_order_and_phone(agent, con
     assert f"/console/c/{conversation.pk}" in page, q
     narrowed = agent.get("/console/", {"q": q, "status": "open"}).content.decode()
     assert f"/console/c/{conversation.pk}" not in narrowed  # a status filter narrows the search
+
+
+def test_what_agents_read_is_labels_not_codes(agent, lead, conversation, order, django_capture_on_commit_callbacks):
+    from stay.conversations.models import Agent, ConversationEvent
+
+    refund(agent, conversation, order, "10", "r-1", django_capture_on_commit_callbacks)
+    agent.post(reverse("console:credit", args=[conversation.pk]), {"amount": "5", "reason": "late", "key": "k"})
+    update = reverse("console:update", args=[conversation.pk])
+    agent.post(update, {"assignee": "alex", "priority": conversation.priority})  # the header's form sends both
+    assert not ConversationEvent.objects.filter(conversation=conversation, kind="priority_changed").exists()
+
+    page = agent.get(f"/console/c/{conversation.pk}").content.decode()
+    activity = page[page.index('id="activity"') :]
+    assert "Refund of 10.00 USD requested on #1001 · alex" in activity
+    assert "Store credit of 5.00 USD given: late" in activity and "Assigned to alex" in activity
+    for code in ("order_refund", "store_credit", "user:alex", "assigned"):
+        assert code not in activity
+    panel = page[page.index('id="panel"') :]
+    assert "Paid" in panel and ">paid<" not in panel and "Payment: paid" not in panel
+
+    Agent.objects.filter(user__username="alex").update(locale="ko")
+    korean = agent.get(f"/console/c/{conversation.pk}").content.decode()
+    assert "결제 완료" in korean and "#1001의 10.00 USD 환불 요청" in korean
