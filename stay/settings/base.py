@@ -302,6 +302,8 @@ else:
 
 # Outbound mail (replies, surveys). STAY_SMTP_URL: smtp://user:password@host:port (TLS with
 # smtp+tls://, SSL with smtps://); unset means a mail server on localhost:25.
+# Whether one was set at all: without it, a reply that cannot reach localhost:25 says so.
+SMTP_URL_SET = bool(os.environ.get("STAY_SMTP_URL"))
 _smtp = os.environ.get("STAY_SMTP_URL", "smtp://127.0.0.1:25")
 _smtp_url = urlsplit(_smtp)
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -16,4 +16,6 @@ class EmailChannelConfig(AppConfig):
         from .sender import EmailSender
 
         register_sender(Channel.EMAIL, EmailSender())
+        from . import checks  # noqa: F401 (registers `stay check`'s mail checks)
+
         register_part("emails", export=privacy.export, erase=privacy.erase)

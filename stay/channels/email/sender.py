@@ -26,6 +26,11 @@ def from_address(conversation: Conversation) -> tuple[str, str]:
     return settings.DEFAULT_FROM_EMAIL, conversation.store.name
 
 
+def no_mail_server_text(conversation: Conversation) -> str:
+    with override(conversation.store.default_locale or "en"):
+        return _("no outgoing mail server is set up (an admin sets STAY_SMTP_URL; `stay check` tells)")
+
+
 class EmailSender:
     def refusal(self, conversation: Conversation, message: Message) -> str | None:
         return None
@@ -76,5 +81,7 @@ class EmailSender:
                 f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", retryable=exc.smtp_code >= 400 and exc.smtp_code < 500
             ) from exc
         except (TimeoutError, OSError, smtplib.SMTPException) as exc:
+            if isinstance(exc, ConnectionRefusedError) and not settings.SMTP_URL_SET:
+                raise SendError(no_mail_server_text(conversation)) from exc
             raise SendError(f"could not reach the mail server: {exc}") from exc
         return Sent(channel_message_id=own_id, meta={"subject": subject})
