@@ -41,7 +41,15 @@ from django.utils.translation import override
 
 from stay.connectors.shopify.calls import platform_call_request
 from stay.conversations import sla
-from stay.conversations.models import AuthorKind, Conversation, ConversationEvent, Direction, Message, Priority
+from stay.conversations.models import (
+    AuthorKind,
+    Channel,
+    Conversation,
+    ConversationEvent,
+    Direction,
+    Message,
+    Priority,
+)
 from stay.conversations.services import conversation_set_priority, conversation_set_tags, note_add
 from stay.core.errors import NotFound, RateLimited, StayError
 from stay.core.models import Store
@@ -121,7 +129,8 @@ class Answer:
     handoff_reason: str = ""
     article: Article | None = None
     order: Order | None = None
-    links: list[str] = field(default_factory=list)
+    # The links in ``text`` with the short words a chat shows for them: (url, label).
+    links: list[tuple[str, str]] = field(default_factory=list)
     turn_id: int = 0
 
     def as_dict(self) -> dict[str, Any]:
@@ -303,20 +312,47 @@ def settings_for(store: Store) -> AssistantSettings:
 
 
 def language_of(ask: Ask) -> str:
-    """The language to answer in: the caller's, else the one the message is written in,
-    else the customer's, else the store's."""
+    """The language to answer in: the caller's; else Korean for a message with Hangul; else
+    the conversation's language so far, unless the shopper clearly switched to English (a few
+    words of it, not an order number, an e-mail address or one word like "email"); else the
+    customer's or the store's language."""
     shipped = {code for code, _name in settings.LANGUAGES}
     if ask.language[:2] in shipped:
         return ask.language[:2]
     if _HANGUL.search(ask.text):
         return "ko"
-    if _LATIN.search(ask.text):
+    so_far = _conversation_language(ask)
+    words = _LATIN.findall(_NOT_WORDS.sub(" ", ask.text))
+    if words and (so_far is None or so_far == "en" or len(words) >= 3):
         return "en"
+    if so_far is not None and so_far in shipped:
+        return so_far
     customer = ask.conversation.customer if ask.conversation else None
     for code in ((customer.locale if customer else ""), ask.store.default_locale):
         if code and code[:2] in shipped:
             return code[:2]
     return "en"
+
+
+# What carries no language: addresses, links, order numbers.
+_NOT_WORDS = re.compile(r"\S+@\S+|https?://\S+|#?\d[\w-]*")
+
+
+def _conversation_language(ask: Ask) -> str | None:
+    """The language the conversation has been held in: the last answer's, else what the
+    customer wrote in before."""
+    if ask.conversation is None:
+        return None
+    last = Turn.objects.filter(conversation=ask.conversation).order_by("-id").values_list("language", flat=True).first()
+    if last:
+        return last
+    said = Message.objects.filter(conversation=ask.conversation, direction=Direction.IN)
+    if ask.message is not None:
+        said = said.exclude(pk=ask.message.pk)
+    for text in said.order_by("-id").values_list("text", flat=True)[:5]:
+        if _HANGUL.search(text):
+            return "ko"
+    return None
 
 
 # --- the conversation's memory ----------------------------------------------------------
@@ -587,18 +623,15 @@ def _handoff(reply: _Reply, reason: str, intent: str = "") -> Answer:
                 conversation_set_priority(conversation=conversation, priority=Priority.HIGH, actor=None)
         reply.state.data["handoff_at"] = timezone.now().isoformat()
         reply.state.data["misses"] = 0
-    now = timezone.now()
-    opens = sla.next_opening(reply.store, now)
-    if opens <= now:
+        reply.state.data["handoff_acked"] = False
+    away = _team_back_at(reply.store)
+    if away is None:
         text = _("I'm passing you to a person on our team; they will reply here shortly.")
     else:
-        local = timezone.localtime(opens, ZoneInfo(reply.store.timezone or "UTC"))
-        # Translators: a date format (Django's date syntax): the day and time the team is back.
-        when = formats.date_format(local, _("D j M, H:i"))
         text = _(
             "Our team is away right now and will reply from %(when)s. So that they can help at once, "
             "please send your order number and what happened (photos help if something is damaged)."
-        ) % {"when": when}
+        ) % {"when": away}
     return reply.answer(
         text,
         intent=intent or reply.prediction.intent,
@@ -607,6 +640,56 @@ def _handoff(reply: _Reply, reason: str, intent: str = "") -> Answer:
         handoff_reason=reason,
         order=order,
     )
+
+
+def _team_back_at(store: Store) -> str | None:
+    """When the team is back, in the store's time, if it is away now (None: open now)."""
+    now = timezone.now()
+    opens = sla.next_opening(store, now)
+    if opens <= now:
+        return None
+    local = timezone.localtime(opens, ZoneInfo(store.timezone or "UTC"))
+    # Translators: a date format (Django's date syntax): the day and time the team is back.
+    return formats.date_format(local, _("D j M, H:i"))
+
+
+def handoff_ack(*, conversation: Conversation, message: Message) -> str | None:
+    """After a handoff, the shopper's next message gets one answer while no person has replied
+    yet: that it was added, when a person will answer, and (in the chat) that e-mail works too.
+    None: acknowledged already, or a person answered."""
+    session = Session.objects.select_for_update().filter(conversation=conversation).first()  # one job acks
+    state = dict(session.state) if session is not None else {}
+    if session is None or not state.get("handoff_at") or state.get("handoff_acked"):
+        return None
+    since = parse_datetime(state["handoff_at"])
+    if Message.objects.filter(
+        conversation=conversation, direction=Direction.OUT, author_kind=AuthorKind.AGENT, created_at__gt=since
+    ).exists():
+        return None
+    Session.objects.filter(pk=session.pk).update(state={**state, "handoff_acked": True}, updated_at=timezone.now())
+    store = conversation.store
+    language = language_of(Ask(store=store, text=message.text, conversation=conversation, message=message))
+    with override(language):
+        parts = [_("Thank you, I have added this to your request.")]
+        away = _team_back_at(store)
+        due = conversation.first_response_due_at
+        if away is not None:
+            parts.append(_("Our team is away right now and will reply here from %(when)s.") % {"when": away})
+        elif due is not None and due > timezone.now():
+            local = timezone.localtime(due, ZoneInfo(store.timezone or "UTC"))
+            parts.append(
+                _("A person on our team will reply here by %(time)s at the latest.")
+                % {"time": formats.time_format(local, "H:i")}
+            )
+        else:
+            parts.append(_("A person on our team will reply here as soon as they can."))
+        if message.channel == Channel.WEBCHAT:
+            parts.append(
+                _("If you would rather not wait here, leave your e-mail address below and we will answer there.")
+            )
+        else:
+            parts.append(_("You don't need to write again: your messages are all with them."))
+    return " ".join(parts)
 
 
 # --- the help centre ----------------------------------------------------------------------
@@ -630,7 +713,7 @@ def _cite(reply: _Reply, hit_article: Article, lead: str = "") -> Answer | None:
     words = " ".join(
         p for p in (lead, body.strip(), _("More in “%(title)s”: %(url)s") % {"title": text.title, "url": url}) if p
     )
-    return reply.answer(words, article=hit_article, action="article", links=[url])
+    return reply.answer(words, article=hit_article, action="article", links=[(url, text.title)])
 
 
 def _from_help_centre(reply: _Reply, hits: list[Hit] | None = None, lead: str = "") -> Answer | None:
@@ -731,7 +814,8 @@ def _returns(reply: _Reply, order: Order) -> Answer:
         lead = _("You can start the return for order %(name)s here; the label is printable at the end:") % {
             "name": order.name
         }
-    return reply.answer(f"{lead} {url}", outcome=Outcome.ACTED, action="return_link", order=order, links=[url])
+    label = _("Start your exchange") if intent == "exchange_item" else _("Start your return")
+    return reply.answer(f"{lead} {url}", outcome=Outcome.ACTED, action="return_link", order=order, links=[(url, label)])
 
 
 def _cancel_offer(reply: _Reply, order: Order) -> Answer:
@@ -749,7 +833,7 @@ def _cancel_offer(reply: _Reply, order: Order) -> Answer:
             % {"name": order.name, "url": url},
             order=order,
             action="cancel_refused",
-            links=[url],
+            links=[(url, _("Start a return"))],
         )
     if reply.ask.trusted:
         return reply.answer(

@@ -13,13 +13,13 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from stay.conversations.models import AuthorKind, Channel, Direction, Message, Status
+from stay.conversations.models import AuthorKind, Channel, Conversation, Direction, Message, Status
 from stay.conversations.services import message_send
 from stay.core.errors import InvalidInput
 from stay.core.tasks import enqueue_on_commit, queue, register_sweeper, task
 
 from .models import Outcome, Turn
-from .services import Ask, assistant_reply, handed_off, settings_for
+from .services import Ask, assistant_reply, handed_off, handoff_ack, settings_for
 
 log = logging.getLogger(__name__)
 CHANNELS = (Channel.WEBCHAT, Channel.WHATSAPP, Channel.SMS, Channel.EMAIL)
@@ -59,6 +59,16 @@ def message_answer(*, message_id: int) -> str:
         and conversation.assignee_id is None
         and not handed_off(conversation)
     )
+    if (
+        not speaks
+        and options.enabled
+        and message.channel in options.channels
+        and message.channel != Channel.EMAIL
+        and handed_off(conversation)
+    ):
+        acknowledged = _acknowledge(conversation, message)
+        if not options.suggest_replies:
+            return acknowledged
     if not speaks and not options.suggest_replies:
         return "left to the agent"
     ask = Ask(
@@ -80,7 +90,10 @@ def message_answer(*, message_id: int) -> str:
                             text=answer.text,
                             author=None,
                             author_kind=AuthorKind.BOT,
-                            meta={"assistant": {"intent": answer.intent, "confidence": round(answer.confidence, 3)}},
+                            meta={
+                                "assistant": {"intent": answer.intent, "confidence": round(answer.confidence, 3)},
+                                "links": [{"url": url, "label": label} for url, label in answer.links],
+                            },
                         )
                     Turn.objects.filter(pk=answer.turn_id).update(reply=sent)
                 except InvalidInput as exc:
@@ -92,6 +105,22 @@ def message_answer(*, message_id: int) -> str:
     except IntegrityError:
         return "done already"  # a concurrent run of the same job recorded it first
     return answer.outcome if speaks else Outcome.SUGGESTED
+
+
+def _acknowledge(conversation: Conversation, message: Message) -> str:
+    """A person has the conversation: the assistant says once that the shopper was heard."""
+    with transaction.atomic():
+        text = handoff_ack(conversation=conversation, message=message)
+        if text is None:
+            return "left to the agent"
+        message_send(
+            conversation=conversation,
+            text=text,
+            author=None,
+            author_kind=AuthorKind.BOT,
+            meta={"handoff_ack": True, "offer_email": message.channel == Channel.WEBCHAT},
+        )
+    return "acknowledged"
 
 
 def sweep_unanswered(stale_before: datetime) -> int:

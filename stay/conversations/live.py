@@ -35,6 +35,10 @@ def message_view(message: Message) -> dict[str, Any]:
         # The shopper is told when a reply was written by the assistant, not a person.
         "bot": message.author_kind == AuthorKind.BOT,
         "text": message.text,
+        # Short words for the links in the text ("Start your exchange"), and whether to offer
+        # the shopper to continue by e-mail.
+        "links": message.meta.get("links", []) if message.meta else [],
+        "offer_email": bool(message.meta and message.meta.get("offer_email")),
         "at": message.created_at.isoformat() if message.created_at else "",
     }
 

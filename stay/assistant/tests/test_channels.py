@@ -2,6 +2,7 @@
 on SMS; email gets a suggested reply for the agent; once a person has the conversation the
 assistant only suggests; a message is answered once, and a lost job is found by the sweep."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -70,10 +71,27 @@ def test_after_a_handoff_the_assistant_only_suggests(helpdesk, mina_order, twili
     first = receive_and_answer(helpdesk.store, "I want to speak to a human")
     conversation = first.conversation
     assert conversation.messages.filter(direction=Direction.NOTE).exists()
-    sent_before = conversation.messages.filter(author_kind=AuthorKind.BOT, direction=Direction.OUT).count()
+    bot = conversation.messages.filter(author_kind=AuthorKind.BOT, direction=Direction.OUT)
+    sent_before = bot.count()
+    # The next message is acknowledged once, with when a person answers; then the person has it.
     receive_and_answer(helpdesk.store, "how long does shipping take?")
-    assert conversation.messages.filter(author_kind=AuthorKind.BOT, direction=Direction.OUT).count() == sent_before
+    ack = bot.latest("id")
+    assert bot.count() == sent_before + 1 and ack.text.startswith("Thank you, I have added this to your request.")
+    assert "reply here" in ack.text and "don't need to write again" in ack.text
     assert Turn.objects.filter(conversation=conversation).latest("id").outcome == Outcome.SUGGESTED
+    receive_and_answer(helpdesk.store, "hello??")
+    assert bot.count() == sent_before + 1
+    assert Turn.objects.filter(conversation=conversation).latest("id").outcome == Outcome.SUGGESTED
+
+
+def test_no_acknowledgement_once_a_person_has_answered(helpdesk, mina_order, twilio, agent_user):
+    from stay.conversations.services import message_send
+
+    conversation = receive_and_answer(helpdesk.store, "I want to speak to a human").conversation
+    message_send(conversation=conversation, text="Hi, Alex here.", author=agent_user)
+    sent_before = conversation.messages.filter(author_kind=AuthorKind.BOT, direction=Direction.OUT).count()
+    receive_and_answer(helpdesk.store, "thanks, my order is late")
+    assert conversation.messages.filter(author_kind=AuthorKind.BOT, direction=Direction.OUT).count() == sent_before
 
 
 def test_an_assigned_conversation_is_the_agents(helpdesk, agent_user):
@@ -117,3 +135,15 @@ def test_the_agent_sees_the_suggestion_in_the_console(client, helpdesk, mailbox,
     assert "Suggested by the assistant" in page and "Use this reply" in page
     turn = suggestion_for(conversation.pk)
     assert turn.intent in page
+
+
+def test_a_korean_conversation_stays_korean_for_an_order_number_and_an_email(helpdesk, mina_order, twilio):
+    first = receive_and_answer(helpdesk.store, "제 주문 어디쯤 왔는지 알고 싶어요")
+    conversation = first.conversation
+    receive_and_answer(helpdesk.store, f"{mina_order.name} mina@example.com")
+    last = conversation.messages.filter(author_kind=AuthorKind.BOT, direction=Direction.OUT).latest("id")
+    assert Turn.objects.filter(conversation=conversation).latest("id").language == "ko"
+    assert re.search(r"[\uac00-\ud7a3]", last.text), last.text
+    # A shopper who clearly switches is answered in their new language.
+    receive_and_answer(helpdesk.store, "Can you tell me when the jacket arrives please")
+    assert Turn.objects.filter(conversation=conversation).latest("id").language == "en"

@@ -177,9 +177,10 @@ def visible_orders(visitor: Visitor, *, limit: int = 5) -> list[dict[str, Any]]:
             "total": str(o.total),
             "currency": o.currency,
             "status": o.fulfillment_status or "unfulfilled",
+            "status_label": o.fulfilment_label,
             "tracking": [f.tracking_url for f in o.fulfilments.all() if f.tracking_url],
         }
-        for o in orders[:limit]
+        for o in orders
     ]
 
 

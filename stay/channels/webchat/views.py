@@ -26,26 +26,30 @@ def widget_js(request: HttpRequest) -> HttpResponse:
         return HttpResponse(
             "console.error('Stay chat: unknown widget key');", content_type="text/javascript", status=404
         )
-    with translation.override(_language(request)):
-        texts = {
-            "title": _("Chat with %(store)s") % {"store": widget.store.name},
-            "open": _("Chat with us"),
-            "placeholder": _("Write a message…"),
-            "send": _("Send"),
-            "close": _("Close"),
-            "offline": _("No one is online right now. Leave your email and we will reply there."),
-            "email": _("Your email"),
-            "save": _("Save"),
-            "saved": _("Thanks! We will reply by email."),
-            "orders": _("Your recent orders"),
-            "you": _("You"),
-            "us": _("Us"),
-            "assistant": _("Assistant · automatic reply"),
-        }
+    texts = {}
+    for code, _name in settings.LANGUAGES:  # every shipped language: the widget picks the page's
+        with translation.override(code):
+            texts[code] = {
+                "title": _("Chat with %(store)s") % {"store": widget.store.name},
+                "open": _("Chat with us"),
+                "placeholder": _("Write a message…"),
+                "send": _("Send"),
+                "close": _("Close"),
+                "offline": _("No one is online right now. Leave your email and we will reply there."),
+                "email": _("Your email"),
+                "save": _("Save"),
+                "saved": _("Thanks! We will reply by email."),
+                "orders": _("Your recent orders"),
+                "you": _("You"),
+                "us": _("Us"),
+                "assistant": _("Assistant · automatic reply"),
+                "link": _("Open the link"),
+            }
     config = {
         "key": widget.public_key,
         "ws": settings.WEBSOCKET_PUBLIC_URL + f"/ws/chat/{widget.public_key}",
-        "t": texts,
+        "texts": texts,
+        "lang": _language(request),
     }
     response = render(request, "webchat/widget.js", {"config": json.dumps(config)}, content_type="text/javascript")
     response["Cache-Control"] = "public, max-age=300"
@@ -62,12 +66,15 @@ def storefront(request: HttpRequest) -> HttpResponse:
     if widget is None:
         raise Http404(_("No chat widget is set up."))
     customer_id = request.GET.get("customer", "") if settings.DEMO_STOREFRONT else ""
-    return render(
-        request,
-        "webchat/storefront.html",
-        {
-            "widget": widget,
-            "customer_id": customer_id,
-            "hash": identity_hash(widget.identity_secret, customer_id) if customer_id else "",
-        },
-    )
+    language = _language(request)
+    with translation.override(language):
+        return render(
+            request,
+            "webchat/storefront.html",
+            {
+                "lang": language,
+                "widget": widget,
+                "customer_id": customer_id,
+                "hash": identity_hash(widget.identity_secret, customer_id) if customer_id else "",
+            },
+        )

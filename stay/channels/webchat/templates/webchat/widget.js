@@ -4,8 +4,13 @@
 (function () {
   "use strict";
   var config = {{ config|safe }};
-  var t = config.t;
   var script = document.currentScript || document.querySelector('script[src*="webchat/widget.js"]');
+  // The widget speaks the page's language (data-lang, else <html lang>, else the browser's),
+  // and Korean as soon as the conversation is held in Korean.
+  function shipped(code) { code = (code || "").slice(0, 2).toLowerCase(); return config.texts[code] ? code : ""; }
+  var lang = shipped(script && script.getAttribute("data-lang")) || shipped(document.documentElement.lang) ||
+    shipped(navigator.language) || config.lang;
+  var t = config.texts[lang];
   var customerId = script && script.getAttribute("data-customer-id");
   var customerHash = script && script.getAttribute("data-customer-hash");
   var storageKey = "stay-chat-" + config.key;
@@ -24,7 +29,7 @@
     '.box.on{display:flex}.head{display:flex;justify-content:space-between;align-items:center;padding:10px 14px;background:#0b6bcb;color:#fff;border-radius:12px 12px 0 0}' +
     '.head button{background:none;border:0;color:#fff;font-size:20px;cursor:pointer}.log{flex:1;overflow-y:auto;padding:10px;display:flex;flex-direction:column;gap:6px}' +
     '.m{max-width:80%;padding:7px 10px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}.m.in{align-self:flex-end;background:#e8f1fb}.m.out{align-self:flex-start;background:#f1f3f4}.who{display:block;font-size:12px;color:#5f6368}' +
-    '.notice{font-size:13px;color:#555;background:#fff8e1;padding:8px;border-radius:8px}.orders{font-size:13px;color:#333;border:1px solid #ddd;border-radius:8px;padding:6px 8px}' +
+    '.m a{color:#0b57a4;text-decoration:underline;font-weight:600}.notice{font-size:13px;color:#555;background:#fff8e1;padding:8px;border-radius:8px}.orders{font-size:13px;color:#333;border:1px solid #ddd;border-radius:8px;padding:6px 8px}' +
     'form{display:flex;gap:6px;padding:8px;border-top:1px solid #eee}input{flex:1;padding:8px;border:1px solid #ccc;border-radius:8px}form button{padding:8px 12px;border:0;border-radius:8px;background:#0b6bcb;color:#fff;cursor:pointer}' +
     '</style>' +
     '<button class="open" part="open"></button>' +
@@ -32,12 +37,45 @@
     '<div class="log" aria-live="polite"></div>' +
     '<form class="send"><input name="text" autocomplete="off"><button type="submit"></button></form></div>';
   var $ = function (sel) { return root.querySelector(sel); };
-  $(".open").textContent = t.open;
-  $(".title").textContent = t.title;
-  $(".close").textContent = "×";
-  $(".close").setAttribute("aria-label", t.close);
-  $(".send input").placeholder = t.placeholder;
-  $(".send button").textContent = t.send;
+  function label() {
+    $(".open").textContent = t.open;
+    $(".title").textContent = t.title;
+    $(".close").textContent = "×";
+    $(".close").setAttribute("aria-label", t.close);
+    $(".send input").placeholder = t.placeholder;
+    $(".send button").textContent = t.send;
+    host.setAttribute("lang", lang);
+  }
+  label();
+  function follow(text) {
+    if (lang !== "ko" && config.texts.ko && /[\uac00-\ud7a3]/.test(text || "")) { lang = "ko"; t = config.texts.ko; label(); }
+  }
+
+  // Links in a message become links, safely: only http(s), opened in a new tab, shown with the
+  // words the message gave them ("Start your exchange") or a short form of the address.
+  var URL_RE = /https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
+  function shortUrl(url) {
+    try { var u = new URL(url); var path = u.pathname.length > 18 ? u.pathname.slice(0, 16) + "…" : u.pathname; return u.host + path; }
+    catch (e) { return t.link; }
+  }
+  function withLinks(parent, text, links) {
+    var labels = {};
+    (links || []).forEach(function (l) { if (l && l.url) labels[l.url] = l.label; });
+    var at = 0, match;
+    URL_RE.lastIndex = 0;
+    while ((match = URL_RE.exec(text)) !== null) {
+      parent.appendChild(document.createTextNode(text.slice(at, match.index)));
+      var a = document.createElement("a");
+      a.href = match[0];
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      a.textContent = labels[match[0]] || shortUrl(match[0]);
+      a.title = match[0];
+      parent.appendChild(a);
+      at = match.index + match[0].length;
+    }
+    parent.appendChild(document.createTextNode(text.slice(at)));
+  }
 
   function add(message) {
     if (message.id && shown[message.id]) return;
@@ -51,7 +89,9 @@
       label.textContent = who;
       item.appendChild(label);
     }
-    item.appendChild(document.createTextNode(message.text));
+    withLinks(item, message.text, message.links);
+    item.dataset.text = message.text;
+    follow(message.text);
     if (message.id) item.dataset.id = message.id;
     $(".log").appendChild(item);
     $(".log").scrollTop = $(".log").scrollHeight;
@@ -64,7 +104,10 @@
     if (extra) item.appendChild(extra);
     $(".log").appendChild(item);
   }
+  var emailOffered = false;
   function offerEmail() {
+    if (emailOffered) return;  // once is enough
+    emailOffered = true;
     var form = document.createElement("form");
     form.innerHTML = '<input type="email" required name="email"><button type="submit"></button>';
     form.querySelector("input").placeholder = t.email;
@@ -79,7 +122,7 @@
     if (!orders || !orders.length) return;
     var box = document.createElement("div");
     box.className = "orders";
-    box.textContent = t.orders + ": " + orders.map(function (o) { return o.name + " (" + o.status + ")"; }).join(", ");
+    box.textContent = t.orders + ": " + orders.map(function (o) { return o.name + " (" + (o.status_label || o.status) + ")"; }).join(", ");
     $(".log").appendChild(box);
   }
 
@@ -102,13 +145,14 @@
         var m = data.message;
         if (m.direction === "in") {  // our own text, echoed before its ack: already shown
           for (var key in pending) {
-            if (pending[key].textContent === m.text) {
+            if (pending[key].dataset.text === m.text) {
               pending[key].dataset.id = m.id; shown[m.id] = true; delete pending[key];
               return;
             }
           }
         }
         add(m);
+        if (m.offer_email) offerEmail();
       } else if (data.type === "ack") {
         var item = pending[data.client_id];
         if (item) { item.dataset.id = data.id; shown[data.id] = true; delete pending[data.client_id]; }

@@ -1,0 +1,81 @@
+"""The chat widget in Chromium (issue 19): it speaks the page's language and the conversation's,
+shows links as links with short words, and offers e-mail when the assistant says a person has it."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from stay.conversations.models import AuthorKind, Message
+from stay.conversations.services import message_send
+
+pytestmark = pytest.mark.usefixtures("browser_ready")
+PORTAL = "http://127.0.0.1:8000/returns/summit/?t=eyJvIjoxMDAxfQ:1tZ8xY:aVeryLongSignedTokenThatNobodyWantsToCopyByHand"
+
+
+def open_chat(page: Page, server, lang: str = "en") -> None:
+    page.goto(f"{server.url}/channels/webchat/storefront?lang={lang}")
+    page.locator("#stay-chat .open").click()
+
+
+def first_message(page: Page, text: str):
+    page.locator("#stay-chat input[name=text]").fill(text)
+    page.locator("#stay-chat input[name=text]").press("Enter")
+    for _ in range(50):
+        found = Message.objects.filter(text=text).first()
+        if found is not None:
+            return found.conversation
+        page.wait_for_timeout(100)
+    raise AssertionError("the message was not filed")
+
+
+def test_a_korean_page_gets_a_korean_widget(page: Page, asgi_server, chat_widget):
+    page.goto(f"{asgi_server.url}/channels/webchat/storefront?lang=ko")
+    expect(page.locator("#stay-chat .open")).to_have_text("채팅 상담")
+    page.locator("#stay-chat .open").click()
+    expect(page.locator("#stay-chat input[name=text]")).to_have_attribute("placeholder", "메시지를 입력하세요…")
+
+
+def test_links_are_links_with_short_words_and_the_widget_follows_korean(
+    page: Page, asgi_server, chat_widget, agent_user
+):
+    open_chat(page, asgi_server)
+    expect(page.locator("#stay-chat .open")).to_be_hidden()
+    conversation = first_message(page, "교환하고 싶어요")
+    expect(page.locator("#stay-chat .send button")).to_have_text("보내기")  # the shopper wrote Korean
+    message_send(
+        conversation=conversation,
+        text=f"사이즈 교환은 여기서 할 수 있어요: {PORTAL}",
+        author=None,
+        author_kind=AuthorKind.BOT,
+        meta={"links": [{"url": PORTAL, "label": "교환 시작하기"}]},
+    )
+    link = page.locator("#stay-chat a", has_text="교환 시작하기")
+    expect(link).to_have_attribute("href", PORTAL, timeout=10_000)
+    expect(link).to_have_attribute("target", "_blank")
+    expect(link).to_have_attribute("rel", "noopener noreferrer")
+    expect(page.locator("#stay-chat .log")).not_to_contain_text("aVeryLongSignedToken")
+
+    message_send(
+        conversation=conversation, text="javascript:alert(1) and https://summit.example/help/sizes", author=agent_user
+    )
+    plain = page.locator("#stay-chat a", has_text="summit.example/help/sizes")
+    expect(plain).to_have_attribute("href", "https://summit.example/help/sizes", timeout=10_000)
+    assert page.locator("#stay-chat a[href^=javascript]").count() == 0
+
+
+def test_the_acknowledgement_after_a_handoff_offers_email(page: Page, asgi_server, chat_widget, agent_user):
+    from django.utils import timezone
+
+    from stay.conversations.models import Agent
+
+    Agent.objects.filter(user=agent_user).update(seen_at=timezone.now())  # someone is online: no offer yet
+    open_chat(page, asgi_server)
+    conversation = first_message(page, "hello")
+    assert page.locator("#stay-chat input[type=email]").count() == 0
+    message_send(
+        conversation=conversation,
+        text="Thank you, I have added this to your request.",
+        author=None,
+        author_kind=AuthorKind.BOT,
+        meta={"handoff_ack": True, "offer_email": True},
+    )
+    expect(page.locator("#stay-chat input[type=email]")).to_be_visible(timeout=10_000)
