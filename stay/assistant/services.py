@@ -770,7 +770,14 @@ def _order_intent(reply: _Reply) -> Answer:
     except RateLimited as exc:
         return reply.answer(str(exc), outcome=Outcome.ASKED, action="rate_limited")
     if order is None:
-        general = _from_help_centre(reply) if reply.prediction.intent not in ("track_order", "refund_status") else None
+        intent = reply.prediction.intent
+        if intent == "cancel_order":
+            # The assistant does the cancelling: no article telling the shopper to ask it.
+            general = reply.answer(_("I can cancel an order that has not shipped yet."))
+        elif intent in ("track_order", "refund_status"):
+            general = None
+        else:
+            general = _from_help_centre(reply)
         return _ask_for_order(reply, general)
     return ORDER_HANDLERS[reply.prediction.intent](reply, order)
 
@@ -1002,8 +1009,22 @@ def _feedback(reply: _Reply) -> Answer:
     return reply.answer(_("Thank you for telling us: I've passed it on to the team."), action="feedback_recorded")
 
 
+def _loyalty(reply: _Reply) -> Answer:
+    """Points and rewards: what the store has set up (an article it wrote), never a programme
+    it does not have."""
+    published = Article.objects.filter(store=reply.store, published=True).select_related("store")
+    tagged = next((a for a in published.prefetch_related("texts") if "loyalty_points" in a.intents), None)
+    cited = _cite(reply, tagged) if tagged is not None else None
+    return cited or reply.answer(
+        _("%(store)s has no points or rewards programme at the moment. I can help with %(topics)s.")
+        % {"store": reply.store.name, "topics": _topics()},
+        action="not_offered",
+    )
+
+
 HANDLERS = {
     **dict.fromkeys(NEEDS_ORDER, _order_intent),
+    "loyalty_points": _loyalty,
     "gift_card_balance": _gift_card,
     "greeting": _greeting,
     "thanks": _thanks,

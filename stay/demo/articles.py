@@ -4,9 +4,11 @@
 Each entry: slug, category, the intents it answers, then per language a title, the short
 answer the assistant gives, and the Markdown body."""
 
+from decimal import Decimal
 from typing import Any
 
 from stay.core.models import Store
+from stay.giftcards.services import settings_for as gift_card_settings
 from stay.helpcentre.services import TextInput, article_save, category_ensure
 
 CATEGORIES = [
@@ -16,7 +18,7 @@ CATEGORIES = [
     ("gift-cards", {"en": "Gift cards", "ko": "기프트카드"}),
     ("products", {"en": "Products and sizing", "ko": "상품·사이즈"}),
     ("payment", {"en": "Payment", "ko": "결제"}),
-    ("account", {"en": "Account and rewards", "ko": "계정·멤버십"}),
+    ("account", {"en": "Account", "ko": "계정"}),
     ("contact", {"en": "Contact", "ko": "문의"}),
 ]
 
@@ -28,14 +30,14 @@ ARTICLES: list[dict[str, Any]] = [
         "en": (
             "Shipping times and costs",
             "Orders placed before 2 pm (Korea time) on a working day leave the same day. Delivery in Korea "
-            "takes 1–2 working days and is free from ₩50,000 (otherwise ₩3,000); international delivery "
+            "takes 1–2 working days and is free from {m50} (otherwise {m5}); international delivery "
             "takes 5–10 working days.",
             """Orders placed before **2 pm Korea time** on a working day leave our warehouse the same day.
 
 | Where | How long | Cost |
 | --- | --- | --- |
-| Korea (CJ Logistics) | 1–2 working days | free from ₩50,000, otherwise ₩3,000 |
-| Jeju and other islands | 2–4 working days | ₩3,000 extra |
+| Korea (CJ Logistics) | 1–2 working days | free from {m50}, otherwise {m5} |
+| Jeju and other islands | 2–4 working days | {m5} extra |
 | International (DHL Express) | 5–10 working days | shown at checkout |
 
 We deliver Monday to Saturday; there is no delivery on Sundays and public holidays. In the busy
@@ -46,14 +48,14 @@ soon as your parcel leaves.""",
         ),
         "ko": (
             "배송 기간과 배송비",
-            "평일 오후 2시(한국 시간) 전 주문은 당일 출고됩니다. 국내 배송은 영업일 기준 1~2일, 5만 원 이상 무료(미만 3,000원)이며 "
+            "평일 오후 2시(한국 시간) 전 주문은 당일 출고됩니다. 국내 배송은 영업일 기준 1~2일, {m50} 이상 무료(미만 {m5})이며 "
             "해외 배송은 5~10일 걸립니다.",
             """평일 **오후 2시(한국 시간)** 전에 주문하시면 당일 출고됩니다.
 
 | 지역 | 기간 | 배송비 |
 | --- | --- | --- |
-| 국내 (CJ대한통운) | 영업일 1~2일 | 5만 원 이상 무료, 미만 3,000원 |
-| 제주·도서산간 | 영업일 2~4일 | 3,000원 추가 |
+| 국내 (CJ대한통운) | 영업일 1~2일 | {m50} 이상 무료, 미만 {m5} |
+| 제주·도서산간 | 영업일 2~4일 | {m5} 추가 |
 | 해외 (DHL Express) | 영업일 5~10일 | 결제 시 안내 |
 
 월요일부터 토요일까지 배송하며 일요일과 공휴일에는 배송하지 않습니다. 크리스마스 전 성수기에는 하루 정도 더 걸릴 수 있어요.
@@ -207,7 +209,7 @@ and email.""",
             """We are sorry. Open the [returns portal](/returns/), choose the item and *Defective*, *Damaged in
 transit* or *Wrong item sent*, and add a photo if you can.
 
-- Items under ₩30,000 (or $30): we send a **replacement at once** and you keep the faulty one.
+- Items under {m30}: we send a **replacement at once** and you keep the faulty one.
 - Anything else: we send the replacement or refund as soon as you drop it off, and the return
   label is free.
 - Faulty items can be reported for 90 days.
@@ -222,7 +224,7 @@ it straight away.""",
             """불편을 드려 죄송합니다. [반품 포털](/returns/)에서 상품을 고르고 *불량*, *배송 중 파손*, *다른 상품 배송* 중
 하나를 선택한 뒤 가능하면 사진을 올려 주세요.
 
-- 3만 원(30달러) 미만 상품: 반송 없이 **바로 새 상품**을 보내드리며 받으신 상품은 그대로 두셔도 됩니다.
+- {m30} 미만 상품: 반송 없이 **바로 새 상품**을 보내드리며 받으신 상품은 그대로 두셔도 됩니다.
 - 그 외 상품: 반품 접수 즉시 교환품을 보내거나 환불해 드리며 반품 배송비는 무료입니다.
 - 불량은 90일 안에 접수하실 수 있습니다.
 
@@ -237,7 +239,7 @@ it straight away.""",
             "Gift cards",
             "Gift cards never expire, can be sent by email, text or WhatsApp on the day you choose, and several can be "
             "used on one order. Check a balance on the gift card page or ask our assistant with the code.",
-            """**Buying:** choose an amount from ₩10,000 to ₩500,000, add the recipient's email or phone and a
+            """**Buying:** choose an amount up to {gift_max}, add the recipient's email or phone and a
 message, and pick the day and time it arrives (Christmas morning works).
 
 **Using:** enter the 16-character code at checkout. You can combine several cards, and pay the rest
@@ -253,7 +255,7 @@ order number of the purchase.""",
             "기프트카드",
             "기프트카드는 유효기간이 없고, 원하는 날짜에 이메일·문자·왓츠앱으로 보낼 수 있으며 한 주문에 여러 장을 쓸 수 있어요. "
             "잔액은 기프트카드 페이지나 챗봇에 코드를 보내 확인하세요.",
-            """**구매:** 1만 원부터 50만 원까지 금액을 고르고 받는 분의 이메일이나 전화번호와 메시지를 넣은 뒤 도착할 날짜와
+            """**구매:** {gift_max}까지 금액을 고르고 받는 분의 이메일이나 전화번호와 메시지를 넣은 뒤 도착할 날짜와
 시간을 정하세요(크리스마스 아침도 가능해요).
 
 **사용:** 결제할 때 16자리 코드를 입력하세요. 여러 장을 함께 쓸 수 있고 남은 금액은 다른 결제 수단으로 내시면 됩니다.
@@ -313,24 +315,24 @@ Women's cuts are slimmer at the waist; everything else is unisex. Exchanges for 
         "intents": ["product_availability"],
         "en": (
             "Sold out? Stock and restocks",
-            "What the product page shows is in stock right now. For a sold-out size, press “Notify me” on the product "
-            "page and we write the moment it is back; most sizes return within 2–4 weeks.",
+            "What the product page shows is in stock right now. Most sold-out sizes return within 2–4 weeks: ask us "
+            "in the chat and we tell you when a size is expected.",
             """The sizes and colours you can choose on a product page are **in stock now** and ship the same day.
 
-Sold out? Press **Notify me** on the product page and we send you an email or text the moment it is
-back. Most sizes come back within 2–4 weeks; seasonal colours may not return.
+Sold out? Most sizes come back within 2–4 weeks; seasonal colours may not return. Ask us in the
+chat and we tell you when a size is expected back, where we know.
 
 New collections arrive in March (spring) and September (autumn/winter). We do not take reservations
 or pre-orders.""",
         ),
         "ko": (
             "품절 상품과 재입고",
-            "상품 페이지에서 고를 수 있는 옵션은 지금 재고가 있는 상품입니다. 품절 사이즈는 ‘재입고 알림’을 눌러 주시면 입고 즉시 "
-            "알려드리며 보통 2~4주 안에 다시 들어옵니다.",
+            "상품 페이지에서 고를 수 있는 옵션은 지금 재고가 있는 상품입니다. 품절 사이즈는 보통 2~4주 안에 다시 들어오며, "
+            "채팅으로 문의하시면 입고 예정일을 알려드립니다.",
             """상품 페이지에서 선택할 수 있는 사이즈와 색상은 **현재 재고가 있으며** 당일 출고됩니다.
 
-품절이라면 상품 페이지의 **재입고 알림**을 눌러 주세요. 입고되는 즉시 이메일이나 문자로 알려드립니다. 대부분
-2~4주 안에 다시 들어오며 시즌 한정 색상은 재입고되지 않을 수 있어요.
+품절이라면 대부분 2~4주 안에 다시 들어오며 시즌 한정 색상은 재입고되지 않을 수 있어요. 채팅으로 문의하시면
+입고 예정일을 아는 대로 알려드립니다.
 
 신상품은 3월(봄)과 9월(가을·겨울)에 나옵니다. 예약이나 사전 주문은 받지 않습니다.""",
         ),
@@ -344,7 +346,7 @@ or pre-orders.""",
             "We accept Visa, Mastercard, Amex, Korean cards (with instalments), Kakao Pay, Naver Pay, Toss, PayPal "
             "and bank transfer. A declined payment takes no money; a double charge is released by your bank within days.",
             """We accept **Visa, Mastercard, American Express**, Korean credit and debit cards (interest-free
-instalments of 2–6 months from ₩50,000), **Kakao Pay, Naver Pay, Toss, PayPal** and bank transfer.
+instalments of 2–6 months from {m50}), **Kakao Pay, Naver Pay, Toss, PayPal** and bank transfer.
 Cash on delivery is not available.
 
 **Payment declined?** No money was taken. Check the card details and your card's online-payment
@@ -360,7 +362,7 @@ with the order number and we refund the difference.""",
             "결제 수단과 결제 문제",
             "비자·마스터·아멕스, 국내 카드(할부 가능), 카카오페이, 네이버페이, 토스, 페이팔, 무통장 입금을 받습니다. 결제가 "
             "거절되면 돈이 빠져나가지 않으며, 이중 결제는 며칠 안에 카드사에서 취소됩니다.",
-            """**비자, 마스터카드, 아메리칸 익스프레스**, 국내 신용·체크카드(5만 원 이상 2~6개월 무이자 할부),
+            """**비자, 마스터카드, 아메리칸 익스프레스**, 국내 신용·체크카드({m50} 이상 2~6개월 무이자 할부),
 **카카오페이, 네이버페이, 토스, 페이팔**, 무통장 입금을 이용하실 수 있습니다. 착불 결제는 되지 않습니다.
 
 **결제가 거절됐나요?** 돈은 빠져나가지 않았습니다. 카드 정보와 온라인 결제 설정을 확인하거나 다른 수단을 이용해 주세요.
@@ -435,48 +437,15 @@ a person does it within 2 working days.""",
         ),
     },
     {
-        "slug": "summit-rewards",
-        "category": "account",
-        "intents": ["loyalty_points"],
-        "en": (
-            "Summit Rewards: points and tiers",
-            "Members earn 3% back in points on every order (5% at Gold), points last 12 months, and 1 point = ₩1 at "
-            "checkout. Joining is free with any account.",
-            """Every account is a **Summit Rewards** member, free.
-
-- Earn **3%** of each order in points (**5%** at Gold), sale items included.
-- **1 point = ₩1** at checkout; use any amount from 1,000 points.
-- Points last **12 months** from the order that earned them.
-- **Gold** from ₩500,000 spent in a year: free express shipping and early access to sales.
-- A birthday gift of 5,000 points.
-
-Points appear when your order is delivered. Points cannot be transferred to another account.""",
-        ),
-        "ko": (
-            "서밋 리워드: 포인트와 등급",
-            "회원은 모든 주문의 3%(골드 5%)를 포인트로 적립하고, 포인트는 12개월간 유효하며 결제 시 1포인트 = 1원입니다. 가입하면 "
-            "누구나 무료로 회원이 됩니다.",
-            """모든 계정은 무료로 **서밋 리워드** 회원이 됩니다.
-
-- 주문 금액의 **3%** 적립(**골드 5%**), 세일 상품 포함
-- 결제 시 **1포인트 = 1원**, 1,000포인트부터 사용
-- 포인트는 적립된 주문일로부터 **12개월** 유효
-- 1년 50만 원 이상 구매 시 **골드**: 빠른 배송 무료, 세일 먼저 입장
-- 생일 축하 5,000포인트
-
-포인트는 배송 완료 후 적립되며 다른 계정으로 옮길 수 없습니다.""",
-        ),
-    },
-    {
         "slug": "newsletter-and-messages",
         "category": "account",
         "intents": ["newsletter"],
         "en": (
             "Newsletter and marketing messages",
-            "Sign up at the bottom of any page and get ₩5,000 off your first order. Unsubscribe with the link in any "
-            "email, or reply STOP to a text or WhatsApp message.",
-            """**Subscribe** at the bottom of any page, by email, text or WhatsApp, and get **₩5,000 off** your
-first order plus early news of sales.
+            "We send marketing messages only to shoppers who agreed to them. Unsubscribe with the link in any email, "
+            "or reply STOP to a text or WhatsApp message.",
+            """We send news of sales and new collections only to shoppers who **agreed** to it, by email, text
+or WhatsApp.
 
 **Unsubscribe** any time: the link at the bottom of every email, or reply **STOP** to a text or a
 WhatsApp message. Order and delivery messages still reach you.
@@ -485,10 +454,9 @@ You can choose English or Korean in the email preferences.""",
         ),
         "ko": (
             "뉴스레터와 광고 수신",
-            "페이지 하단에서 구독하시면 첫 주문 5,000원 할인을 드려요. 수신 거부는 메일 하단 링크나 문자·왓츠앱에 STOP으로 "
+            "광고 메시지는 수신에 동의하신 분께만 보냅니다. 수신 거부는 메일 하단 링크나 문자·왓츠앱에 STOP으로 "
             "답장하시면 됩니다.",
-            """모든 페이지 하단에서 이메일, 문자, 왓츠앱으로 **구독**하시면 첫 주문 **5,000원 할인**과 세일 소식을 먼저
-받으실 수 있어요.
+            """세일과 신상품 소식은 이메일, 문자, 왓츠앱 수신에 **동의**하신 분께만 보내드립니다.
 
 **수신 거부**는 언제든지 가능합니다. 메일 하단의 링크를 누르거나 문자·왓츠앱 메시지에 **STOP**이라고 답장하세요.
 주문·배송 안내는 계속 받으십니다.
@@ -507,7 +475,7 @@ You can choose English or Korean in the email preferences.""",
             """Pick your size and colour, press **Add to cart**, then **Checkout**. You can order as a guest.
 
 - Discount codes go in the *Discount code* box at checkout (one per order).
-- There is no minimum order; delivery is free from ₩50,000.
+- There is no minimum order; delivery is free from {m50}.
 - Sending to someone else? Enter their address, and tick *This is a gift* for a gift receipt without
   prices.
 - **Team or club orders** of 10 or more: write to us for a quote.
@@ -521,7 +489,7 @@ We do not take orders by phone.""",
             """사이즈와 색상을 고르고 **장바구니 담기**, 그다음 **결제하기**를 누르세요. 비회원도 주문할 수 있습니다.
 
 - 할인 코드는 결제 화면의 *할인 코드* 칸에 입력합니다(주문당 1개).
-- 최소 주문 금액은 없으며 5만 원 이상 무료 배송입니다.
+- 최소 주문 금액은 없으며 {m50} 이상 무료 배송입니다.
 - 다른 분께 보내시나요? 받는 분 주소를 넣고 *선물입니다*를 선택하면 가격 없는 선물 영수증이 함께 갑니다.
 - 10개 이상 **단체·동호회 주문**은 견적을 문의해 주세요.
 
@@ -561,14 +529,44 @@ hearing ideas and praise.""",
 ]
 
 
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$"}
+
+
+def prose_money(amount: Decimal, currency: str) -> str:
+    """An amount as an article says it: "$50", else "50 CHF"."""
+    whole = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+    symbol = SYMBOLS.get(currency.upper())
+    return f"{symbol}{whole}" if symbol else f"{whole} {currency}"
+
+
+def facts_of(store: Store) -> dict[str, str]:
+    """What the articles state about the store, from its own settings and currency: an article
+    never promises what the store has not set up (issue 19)."""
+    cards = gift_card_settings(store)
+    currency = cards.currency or store.currency
+    return {
+        "m5": prose_money(Decimal(5), store.currency),
+        "m30": prose_money(Decimal(30), store.currency),
+        "m50": prose_money(Decimal(50), store.currency),
+        "gift_max": prose_money(cards.max_value, currency),
+    }
+
+
 def help_centre_create(store: Store) -> int:
-    """The demo store's categories and articles, indexed for search. Returns how many articles."""
+    """The demo store's categories and articles, indexed for search, in the store's currency.
+    Returns how many articles."""
+    facts = facts_of(store)
     for position, (slug, names) in enumerate(CATEGORIES):
         category_ensure(store=store, slug=slug, names=names, position=position)
     categories = {c.slug: c for c in store.help_categories.all()}
     for position, item in enumerate(ARTICLES):
         texts = [
-            TextInput(language=lang, title=item[lang][0], summary=item[lang][1], body=item[lang][2])
+            TextInput(
+                language=lang,
+                title=item[lang][0],
+                summary=item[lang][1].format(**facts),
+                body=item[lang][2].format(**facts),
+            )
             for lang in ("en", "ko")
         ]
         article_save(

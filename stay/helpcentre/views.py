@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from stay.core.i18n import pick_language
 from stay.core.models import Store
+from stay.core.storefront import allow_chat, chat_embed
 
 from . import selectors, services
 from .models import Category
@@ -29,14 +30,16 @@ def _page(
     request: HttpRequest, store: Store, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
     language = pick_language(request, request.LANGUAGE_CODE, store.default_locale)
+    chat = chat_embed(store)
     with translation.override(language):
         cats = [(c, c.name_in(language)) for c in selectors.categories(store)]
-        return render(
+        response = render(
             request,
             template,
-            {"store": store, "lang": language, "categories": cats, **context},
+            {"store": store, "lang": language, "categories": cats, "chat": chat, **context},
             status=status,
         )
+    return allow_chat(response, chat)
 
 
 @require_GET

@@ -148,7 +148,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF],
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
-        "connect-src": [SELF],
+        "connect-src": [SELF],  # the help centre adds the chat's websocket server (core/storefront.py)
         "frame-ancestors": [NONE],
         "form-action": [SELF],
         "base-uri": [SELF],

@@ -278,3 +278,11 @@ def test_the_phone_on_the_order_proves_it_too(helpdesk, mina_order):
     assert answer.order == mina_order and TRACKING in answer.text
     wrong = ask(helpdesk.store, f"where is order {mina_order.name}? my phone is (415) 555-0199")
     assert wrong.order is None and TRACKING not in wrong.text
+
+
+def test_the_assistant_promises_no_programme_the_store_lacks_and_cancels_itself(helpdesk):
+    loyalty = ask(helpdesk.store, "do you have a rewards programme with points?")
+    assert loyalty.action == "not_offered" and "no points or rewards programme" in loyalty.text
+    cancel = ask(helpdesk.store, "Please cancel my order")
+    assert cancel.action == "verify" and "ask our assistant" not in cancel.text
+    assert cancel.text.startswith("I can cancel an order that has not shipped yet.")

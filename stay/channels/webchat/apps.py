@@ -16,4 +16,9 @@ class WebchatChannelConfig(AppConfig):
         from .sender import WebchatSender
 
         register_sender(Channel.WEBCHAT, WebchatSender())
+        from stay.core.storefront import register_chat
+
+        from .views import widget_embed
+
+        register_chat(widget_embed)
         register_part("chat_visitors", export=privacy.export, erase=privacy.erase)

@@ -2,13 +2,18 @@
 page to try it on."""
 
 import json
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+
+from stay.core.models import Store
+from stay.core.storefront import ChatEmbed
 
 from .models import ChatWidget
 from .services import identity_hash
@@ -17,6 +22,15 @@ from .services import identity_hash
 def _language(request: HttpRequest) -> str:
     wanted = (request.GET.get("lang") or translation.get_language_from_request(request) or "en")[:2]
     return wanted if wanted in dict(settings.LANGUAGES) else "en"
+
+
+def widget_embed(store: Store) -> ChatEmbed | None:
+    """``store``'s widget on Stay's own shopper pages (the help centre)."""
+    key = ChatWidget.objects.filter(store=store).order_by("id").values_list("public_key", flat=True).first()
+    if not key:
+        return None
+    ws = urlsplit(settings.WEBSOCKET_PUBLIC_URL)
+    return ChatEmbed(script=f"{reverse('webchat-widget')}?key={key}", connects_to=f"{ws.scheme}://{ws.netloc}")
 
 
 @require_GET

@@ -58,7 +58,7 @@ def test_a_missing_language_falls_back_to_the_stores(client: Client, helpcentre)
         ("I was charged twice", "en", "payment-methods"),
         ("when does my gift voucher expire", "en", "gift-cards"),
         ("택배 조회", "ko", "track-your-order"),
-        ("포인트 유효기간", "ko", "summit-rewards"),
+        ("기프트카드 유효기간", "ko", "gift-cards"),
         ("상자가 찌그러져서 왔어요", "ko", "damaged-or-wrong-items"),
         ("세금계산서 발행", "ko", "invoices-and-receipts"),
         ("how do I get a tax invoice", "en", "invoices-and-receipts"),
@@ -134,3 +134,18 @@ def test_a_category_with_articles_cannot_be_deleted_but_its_store_can(helpcentre
         category.delete()
     helpcentre.delete()
     assert not Article.objects.exists() and not ArticleText.objects.exists()
+
+
+def test_the_demo_articles_promise_only_what_the_store_has_in_its_currency(helpcentre, client: Client):
+    texts = " ".join(f"{t.title} {t.summary} {t.body}" for t in ArticleText.objects.filter(article__store=helpcentre))
+    assert helpcentre.currency == "USD" and "$50" in texts
+    for promise in ("₩", "만 원", "000원", "Summit Rewards", "리워드", "Notify me", "재입고 알림", "5,000"):
+        assert promise not in texts, promise
+    assert not [a for a in Article.objects.filter(store=helpcentre) if "loyalty_points" in a.intents]
+
+
+def test_the_help_centre_offers_the_chat_when_the_store_has_one(helpcentre, client: Client, chat_widget):
+    page = client.get("/help/summit/?lang=ko")
+    html = page.content.decode()
+    assert "data-stay-chat-open" in html and f"widget.js?key={chat_widget.public_key}" in html
+    assert "ws://" in page["Content-Security-Policy"]  # the widget's websocket may connect

@@ -79,3 +79,20 @@ def test_the_acknowledgement_after_a_handoff_offers_email(page: Page, asgi_serve
         meta={"handoff_ack": True, "offer_email": True},
     )
     expect(page.locator("#stay-chat input[type=email]")).to_be_visible(timeout=10_000)
+
+
+def test_the_help_centre_button_opens_the_chat_under_its_strict_policy(page: Page, asgi_server, chat_widget):
+    from stay.demo.articles import help_centre_create
+
+    help_centre_create(chat_widget.store)
+    refused = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(f"{asgi_server.url}/help/summit/?lang=en")
+    page.get_by_role("button", name="Chat with us").first.click()
+    box = page.locator("#stay-chat .box")
+    expect(box).to_be_visible()
+    expect(page.locator("#stay-chat input[name=text]")).to_be_focused()
+    # Styled (a fixed panel in the corner), and the websocket opened: nothing was refused.
+    assert box.evaluate("e => getComputedStyle(e).position") == "fixed"
+    conversation = first_message(page, "hello from the help centre")
+    assert conversation is not None and not refused, refused

@@ -21,17 +21,27 @@
   host.id = "stay-chat";
   document.body.appendChild(host);
   var root = host.attachShadow ? host.attachShadow({mode: "open"}) : host;
-  root.innerHTML =
-    '<style>' +
-    ':host{all:initial}*{box-sizing:border-box;font:15px/1.4 system-ui,-apple-system,"Noto Sans KR",sans-serif}' +
+  // Styles through a constructed stylesheet: pages with a strict Content-Security-Policy (Stay's
+  // own help centre) allow it, where an inline <style> would be refused.
+  var css =
+    ':host{all:initial}[hidden]{display:none!important}*{box-sizing:border-box;font:15px/1.4 system-ui,-apple-system,"Noto Sans KR",sans-serif}' +
     '.open{position:fixed;right:20px;bottom:20px;border:0;border-radius:24px;padding:12px 18px;background:#0b6bcb;color:#fff;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.25);z-index:2147483000}' +
     '.box{position:fixed;right:20px;bottom:20px;width:min(360px,calc(100vw - 40px));height:min(520px,calc(100vh - 40px));background:#fff;border-radius:12px;box-shadow:0 4px 20px rgba(0,0,0,.25);display:none;flex-direction:column;z-index:2147483001}' +
     '.box.on{display:flex}.head{display:flex;justify-content:space-between;align-items:center;padding:10px 14px;background:#0b6bcb;color:#fff;border-radius:12px 12px 0 0}' +
     '.head button{background:none;border:0;color:#fff;font-size:20px;cursor:pointer}.log{flex:1;overflow-y:auto;padding:10px;display:flex;flex-direction:column;gap:6px}' +
     '.m{max-width:80%;padding:7px 10px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}.m.in{align-self:flex-end;background:#e8f1fb}.m.out{align-self:flex-start;background:#f1f3f4}.who{display:block;font-size:12px;color:#5f6368}' +
     '.m a{color:#0b57a4;text-decoration:underline;font-weight:600}.notice{font-size:13px;color:#555;background:#fff8e1;padding:8px;border-radius:8px}.orders{font-size:13px;color:#333;border:1px solid #ddd;border-radius:8px;padding:6px 8px}' +
-    'form{display:flex;gap:6px;padding:8px;border-top:1px solid #eee}input{flex:1;padding:8px;border:1px solid #ccc;border-radius:8px}form button{padding:8px 12px;border:0;border-radius:8px;background:#0b6bcb;color:#fff;cursor:pointer}' +
-    '</style>' +
+    'form{display:flex;gap:6px;padding:8px;border-top:1px solid #eee}input{flex:1;padding:8px;border:1px solid #ccc;border-radius:8px}form button{padding:8px 12px;border:0;border-radius:8px;background:#0b6bcb;color:#fff;cursor:pointer}';
+  if (root.adoptedStyleSheets !== undefined && window.CSSStyleSheet && CSSStyleSheet.prototype.replaceSync) {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = [sheet];
+  } else {
+    var style = document.createElement("style");
+    style.textContent = css;
+    root.appendChild(style);
+  }
+  root.innerHTML +=
     '<button class="open" part="open"></button>' +
     '<div class="box" role="dialog"><div class="head"><b class="title"></b><button class="close" aria-label=""></button></div>' +
     '<div class="log" aria-live="polite"></div>' +
@@ -165,15 +175,21 @@
     socket.onclose = function () { setTimeout(connect, retry); retry = Math.min(retry * 2, 30000); };
   }
 
-  $(".open").addEventListener("click", function () {
+  function open() {
     $(".box").classList.add("on");
-    $(".open").style.display = "none";
+    $(".open").hidden = true;
     if (!socket) connect();
     $(".send input").focus();
+  }
+  $(".open").addEventListener("click", open);
+  // A page's own button opens the chat: <button data-stay-chat-open>.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-stay-chat-open]")) { event.preventDefault(); open(); }
   });
+  window.StayChat = {open: open};
   $(".close").addEventListener("click", function () {
     $(".box").classList.remove("on");
-    $(".open").style.display = "";
+    $(".open").hidden = false;
   });
   $(".send").addEventListener("submit", function (event) {
     event.preventDefault();
