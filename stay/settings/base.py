@@ -8,7 +8,12 @@ Environment:
 - ``STAY_GIFT_CARD_KEY``: the key gift card codes derive from (same default); keep it forever.
 - ``STAY_QUEUE``: ``sqlite`` (default, durable, no server), ``postgres`` or ``redis``.
 - ``STAY_REDIS_URL``: for ``STAY_QUEUE=redis`` (default ``redis://127.0.0.1:6379/0``).
-- ``STAY_PUBLIC_URL``: the address shoppers and platforms reach Stay at (webhook URLs).
+- ``STAY_PORT`` (and ``STAY_HOST``): where ``stay serve`` listens (default 127.0.0.1:8000); the
+  websocket server takes the next port (``STAY_WEBSOCKET_PORT``) and links follow.
+- ``STAY_PUBLIC_URL``: the address shoppers and platforms reach Stay at (links, webhook URLs);
+  default ``http://127.0.0.1:<STAY_PORT>``. Behind a proxy on a domain, the chat's websocket is
+  expected on the same address (``wss://``; the proxy sends ``/ws/`` to the websocket server),
+  unless ``STAY_WEBSOCKET_URL`` says otherwise.
 - ``STAY_DEBUG``: ``1`` for development.
 - ``STAY_HTTPS``: ``1`` when Stay is served over HTTPS (the deploy checks' settings on).
 - ``STAY_TRUSTED_PROXIES``: reverse proxies whose ``X-Forwarded-For`` is believed.
@@ -46,8 +51,30 @@ SECRET_KEY = _secret("STAY_SECRET_KEY", "secret_key")
 # reveals no usable code. Never change it on a live store: every issued code depends on it.
 GIFT_CARD_KEY = _secret("STAY_GIFT_CARD_KEY", "gift_card_key")
 DEBUG = os.environ.get("STAY_DEBUG", "") == "1"
-ALLOWED_HOSTS = [h for h in os.environ.get("STAY_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
-PUBLIC_URL = os.environ.get("STAY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+PORT = int(os.environ.get("STAY_PORT") or 8000)
+_host = os.environ.get("STAY_HOST", "127.0.0.1")
+PUBLIC_URL = os.environ.get("STAY_PUBLIC_URL", "").rstrip("/") or (
+    f"http://{'127.0.0.1' if _host in ('0.0.0.0', '::', '') else _host}:{PORT}"  # noqa: S104 (a wildcard is not an address)
+)
+WEBSOCKET_PORT = int(os.environ.get("STAY_WEBSOCKET_PORT") or PORT + 1)
+
+
+def _websocket_url(public: str) -> str:
+    """Where the chat widget opens its websocket: the server beside the web server on this
+    machine (its port), or the public address itself behind a proxy on a domain."""
+    url = urlsplit(public)
+    scheme = "wss" if url.scheme == "https" else "ws"
+    host = url.hostname or "127.0.0.1"
+    if url.port is None and host not in ("127.0.0.1", "localhost"):
+        return f"{scheme}://{url.netloc}"
+    return f"{scheme}://{host}:{WEBSOCKET_PORT}"
+
+
+ALLOWED_HOSTS = [
+    h
+    for h in os.environ.get("STAY_ALLOWED_HOSTS", f"127.0.0.1,localhost,{urlsplit(PUBLIC_URL).hostname}").split(",")
+    if h
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -323,7 +350,7 @@ LOGIN_REDIRECT_URL = "console:inbox"
 # Web chat: where the widget opens its websocket (the server `stay serve` starts beside the
 # web server), and how often each websocket process looks for replies the channel layer
 # could not push (written by another process).
-WEBSOCKET_PUBLIC_URL = os.environ.get("STAY_WEBSOCKET_URL", "ws://127.0.0.1:8001").rstrip("/")
+WEBSOCKET_PUBLIC_URL = (os.environ.get("STAY_WEBSOCKET_URL") or _websocket_url(PUBLIC_URL)).rstrip("/")
 WEBCHAT_POLL_SECONDS = float(os.environ.get("STAY_WEBCHAT_POLL_SECONDS", "1.0"))
 # A sample storefront page that signs in as any customer (?customer=ID): for `make run` only.
 DEMO_STOREFRONT = os.environ.get("STAY_DEMO_STOREFRONT", "") == "1"

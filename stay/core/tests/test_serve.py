@@ -134,3 +134,64 @@ def test_readyz_is_503_and_says_why_when_the_database_is_down(client, monkeypatc
     response = client.get("/readyz")
     assert response.status_code == 503
     assert "down" in response.json()["checks"]["database"]["seen"]
+
+
+def _serve(tmp_path: Path, port: int, *extra: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "stay.settings.base",
+        "DATABASE_URL": _database_url(),
+        "STAY_DATA_DIR": str(tmp_path),
+        "STAY_QUEUE": "sqlite",
+    }
+    for name in ("DJANGO_ALLOW_ASYNC_UNSAFE", "STAY_PORT", "STAY_PUBLIC_URL", "STAY_WEBSOCKET_URL", "STAY_SMTPD_PORT"):
+        env.pop(name, None)
+    log = (tmp_path / "serve.log").open("wb")
+    argv = [sys.executable, "-m", "stay", "serve", "--port", str(port), "--workers", "1", "--no-worker", *extra]
+    return subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def test_one_port_moves_everything_and_two_instances_run_side_by_side(transactional_db, tmp_path, chat_widget):
+    """Issue 19 #14: `--port` moved the web server only; the widget still opened ws://…:8001,
+    links said :8000, and a second instance fought over gunicorn's control socket."""
+    ports = [_free_port_pair(), _free_port_pair()]
+    while ports[1] in (ports[0], ports[0] + 1) or ports[1] + 1 == ports[0]:
+        ports[1] = _free_port_pair()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        smtpd_port = s.getsockname()[1]
+    dirs = [tmp_path / "one", tmp_path / "two"]
+    for d in dirs:
+        d.mkdir()
+    servers = [_serve(dirs[0], ports[0], "--smtpd", "--smtpd-port", str(smtpd_port)), _serve(dirs[1], ports[1])]
+    try:
+        for port, data in zip(ports, dirs, strict=True):
+            url = f"http://127.0.0.1:{port}"
+
+            def answers(url=url):
+                try:
+                    return httpx.get(f"{url}/healthz", timeout=2).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+            _wait_for(answers)
+            widget = httpx.get(f"{url}/channels/webchat/widget.js", params={"key": chat_widget.public_key}).text
+            assert f"ws://127.0.0.1:{port + 1}/ws/chat/" in widget
+            assert (data / "gunicorn.ctl").exists()  # its own control socket, in its own data dir
+
+            def websocket_listens(port=port):
+                with socket.socket() as probe:
+                    return probe.connect_ex(("127.0.0.1", port + 1)) == 0
+
+            _wait_for(websocket_listens)
+
+        def mail_listens():
+            with socket.socket() as probe:
+                return probe.connect_ex(("127.0.0.1", smtpd_port)) == 0
+
+        _wait_for(mail_listens)
+    finally:
+        for serve in servers:
+            serve.send_signal(signal.SIGTERM)
+        for serve in servers:
+            serve.wait(timeout=60)
