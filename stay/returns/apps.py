@@ -13,3 +13,4 @@ class ReturnsConfig(AppConfig):
         from . import privacy
 
         register_part("returns", export=privacy.export, erase=privacy.erase)
+        from . import checks  # noqa: F401 (registers `stay check --database default`'s label check)

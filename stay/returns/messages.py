@@ -109,6 +109,15 @@ def _texts(ret: Return, kind: str) -> tuple[str, str]:
             )
             % {"number": number, "order": order, "url": status},
         )
+    if kind == "label" and not ret.has_label:
+        return (
+            _("Your return %(number)s is approved") % {"number": number},
+            _(
+                "Your return %(number)s for order %(order)s is approved. We will tell you where and how to send "
+                "the items shortly. Follow it here: %(url)s"
+            )
+            % {"number": number, "order": order, "url": status},
+        )
     if kind == "label":
         deadline = (
             ret.lines.exclude(deadline__isnull=True).order_by("deadline").values_list("deadline", flat=True).first()
@@ -205,6 +214,16 @@ def tell(ret: Return, kind: str) -> None:
         actor="system",
         data={"order": ret.order.name, "to": ret.number},
     )
+    if kind == "label" and not ret.has_label and ret.needs_return:
+        with override(ret.store.default_locale or "en"):
+            ask_agent(
+                ret,
+                _(
+                    "Return %(number)s is approved but no label could be offered: the store's return address "
+                    "or carrier is not set (Returns → Return settings). Tell the shopper where to send it."
+                )
+                % {"number": ret.number},
+            )
 
 
 def ask_agent(ret: Return, note: str = "") -> None:

@@ -105,8 +105,19 @@ class ReturnSettings(models.Model):
         default=3,
         help_text=_("Kept items and replacements sent at once; beyond this an agent decides. 0: no limit."),
     )
-    return_address = models.TextField(_("return address"), blank=True, help_text=_("Printed on the label."))
-    carrier = models.CharField(_("return carrier"), max_length=100, blank=True, default="Post")
+    return_address = models.TextField(
+        _("return address"),
+        blank=True,
+        help_text=_(
+            "Where parcels come back to, printed on the label. Labels are offered once it and the carrier are set."
+        ),
+    )
+    carrier = models.CharField(
+        _("return carrier"),
+        max_length=100,
+        blank=True,
+        help_text=_("The carrier shoppers hand their parcel to, as the help centre names it (e.g. CJ Logistics)."),
+    )
 
     class Meta:
         verbose_name = _("return settings")
@@ -114,6 +125,11 @@ class ReturnSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.store)
+
+    @property
+    def labels_ready(self) -> bool:
+        """A label can be printed: it has somewhere to go and someone to take it."""
+        return bool(self.return_address.strip() and self.carrier.strip())
 
 
 class Tristate(models.TextChoices):
@@ -253,8 +269,12 @@ class Return(models.Model):
 
     @property
     def has_label(self) -> bool:
-        """A label exists from approval until the parcel arrives, when something comes back."""
-        return self.status in (Status.LABEL_ISSUED, Status.IN_TRANSIT) and self.needs_return
+        """A label exists from approval until the parcel arrives, when something comes back and
+        the store has set where to and with whom (its return address and carrier)."""
+        if not (self.status in (Status.LABEL_ISSUED, Status.IN_TRANSIT) and self.needs_return):
+            return False
+        rules = ReturnSettings.objects.filter(store_id=self.store_id).first()
+        return rules is not None and rules.labels_ready
 
 
 class ReturnLine(models.Model):

@@ -126,6 +126,14 @@ def _product(store, pid, title, variants, tags=()):
 
 @pytest.fixture
 def shop(store):
+    from stay.returns.policy import settings_for
+
+    returns = settings_for(store)  # labels need somewhere to go and a carrier to take them
+    returns.return_address, returns.carrier = (
+        "Summit Outdoor Returns\n12 Seongsui-ro 7-gil\nSeoul 04780",
+        "CJ Logistics",
+    )
+    returns.save()
     jackets = _product(store, "P1", "Trail Jacket", [("S", "120.00", 3), ("M", "120.00", 5), ("L", "130.00", 1)])
     socks = _product(store, "P2", "Merino Socks", [("One size", "18.00", 40)])
     cap = _product(store, "P3", "Summit Cap", [("One size", "25.00", 9)], tags=["final-sale"])

@@ -174,3 +174,69 @@ def test_only_a_leads_or_an_admins_token_may_override_the_rules(api, api_user, s
     Agent.objects.filter(user=api_user).update(role=Role.LEAD)
     overridden = _create(api, order, shop.cap, override=True)
     assert overridden.status_code == 201 and overridden.json()["decision"] == "allowed"
+
+
+def _pdf_text(pdf: bytes, tmp_path: Path, tool: str = "pdftotext") -> str:
+    (tmp_path / "label.pdf").write_bytes(pdf)
+    argv = [tool, "label.pdf", "-"] if tool == "pdftotext" else [tool, "label.pdf"]
+    return subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+
+
+def test_the_label_can_be_shipped_address_carrier_font_and_the_exchange(api, shop, tmp_path):
+    """Issue 19 #8: the label said "TO: Summit Outdoor" with no address, "Via Post" while the help
+    centre names the carrier, "·" printed as a box (no font embedded) and the slip did not say
+    which size the exchange is for."""
+    order = shop.order((shop.jacket_m, 1))
+    body = {
+        "order_id": order.pk,
+        "preferred_outcome": "exchange",
+        "lines": [
+            {
+                "line_id": line_of(order, shop.jacket_m).pk,
+                "quantity": 1,
+                "reason": "too_small",
+                "exchange_variant_id": shop.jacket_l.pk,
+            }
+        ],
+    }
+    created = api.post("/api/v1/returns", body, content_type="application/json")
+    assert created.status_code == 201, created.content
+    ret = Return.objects.get()
+    pdf = api.get(f"/api/v1/returns/{ret.pk}/label.pdf").content
+    text = _pdf_text(pdf, tmp_path)
+    assert "12 Seongsui-ro 7-gil" in text and "Seoul 04780" in text
+    assert "Via CJ Logistics · order" in text and "Post" not in text
+    assert f"Exchange for {shop.jacket_l.title}" in text
+    fonts = _pdf_text(pdf, tmp_path, "pdffonts")
+    assert "NanumGothic" in fonts and all(" yes " in row for row in fonts.splitlines()[2:]), fonts  # embedded
+
+
+def test_no_label_is_offered_until_the_store_sets_where_returns_go(api, shop, client):
+    from stay.returns.policy import settings_for
+
+    settings_for(shop.store).__class__.objects.filter(store=shop.store).update(return_address="", carrier="")
+    order = shop.order((shop.jacket_m, 1))
+    body = _create(api, order, shop.jacket_m, preferred_outcome="refund").json()
+    assert body["status"] == "label_issued" and body["label_url"] is None
+    ret = Return.objects.get()
+    assert api.get(f"/api/v1/returns/{ret.pk}/label.pdf").status_code in (404, 409)
+    notes = ret.conversation.messages.filter(direction="note").values_list("text", flat=True)
+    assert any("no label could be offered" in n for n in notes)
+    told = ret.conversation.messages.filter(direction="out").latest("id").text
+    assert "is approved" in told and "label.pdf" not in told
+
+
+def test_stay_check_names_stores_without_return_labels(shop):
+    import io
+
+    from django.core.management import call_command
+
+    from stay.returns.policy import settings_for
+
+    out = io.StringIO()
+    call_command("check", "--database", "default", stdout=out, stderr=out)
+    assert "stay.W002" not in out.getvalue()
+    settings_for(shop.store).__class__.objects.filter(store=shop.store).update(carrier="")
+    out = io.StringIO()
+    call_command("check", "--database", "default", stdout=out, stderr=out)
+    assert "stay.W002" in out.getvalue() and "Summit Outdoor" in out.getvalue()
