@@ -6,6 +6,7 @@ from . import returns, security, views
 app_name = "console"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("inbox/fresh", views.inbox_fresh, name="inbox_fresh"),
     path("login", security.ConsoleLoginView.as_view(), name="login"),
     path("security", security.security, name="security"),
     path("logout", auth_views.LogoutView.as_view(next_page="console:login"), name="logout"),

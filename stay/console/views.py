@@ -3,6 +3,7 @@
 Every view goes through :func:`agent_required`, and every conversation through
 ``conversation_access``. HTMX requests get fragments; anything else gets the full page."""
 
+import re
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -17,7 +18,9 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -119,29 +122,36 @@ def _refused(exc: StayError) -> HttpResponse:
     return _error(str(exc), status=409 if isinstance(exc, Conflict) else 400)
 
 
-# --- The inbox ----------------------------------------------------------------------------
-@agent_required
-@require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
-    store = current_store(request)
+def _inbox_filter(request: HttpRequest) -> tuple[str, selectors.InboxFilter]:
     q = request.GET.get("q", "").strip()
-    f = selectors.InboxFilter(
+    return q, selectors.InboxFilter(
         view=request.GET.get("view", "all"),
         # A search looks through every conversation, resolved ones too, unless a status is chosen.
         status=request.GET.get("status", "") or ("all" if q else ""),
         channel=request.GET.get("channel", ""),
         tag=request.GET.get("tag", ""),
     )
+
+
+# --- The inbox ----------------------------------------------------------------------------
+@agent_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    store = current_store(request)
+    q, f = _inbox_filter(request)
     try:
         qs = selectors.inbox(store=store, user=request.user, f=f)  # type: ignore[arg-type]
         qs = conversation_search(store=store, q=q, base=qs)
         rows, cursor = selectors.page(qs, cursor=request.GET.get("cursor", ""), size=PAGE_SIZE)
     except InvalidInput as exc:
-        return _error(str(exc))
+        if request.htmx:  # type: ignore[attr-defined]
+            return _error(str(exc))
+        return render(request, "400.html", {"message": str(exc), "back": reverse("console:inbox")}, status=400)
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {
         "store": store,
+        "since": max((c.last_message_at for c in rows), default=timezone.now()).isoformat(),
         "rows": [(c, selectors.sla_state(c)) for c in rows],
         "trouble": conversations_in_trouble(c.pk for c in rows),
         "next_cursor": cursor,
@@ -157,6 +167,32 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "console/inbox.html", context)
 
 
+@agent_required
+@require_GET
+def inbox_fresh(request: HttpRequest) -> HttpResponse:
+    """Polled by the open inbox: conversations of its view with a message after ``since``, to
+    put on top (204: none). The inbox shows a new conversation without a reload."""
+    store = current_store(request)
+    since = parse_datetime(request.GET.get("since", ""))
+    if since is None:
+        return _error(_("The inbox lost its place: reload the page."))
+    q, f = _inbox_filter(request)
+    try:
+        qs = selectors.inbox(store=store, user=request.user, f=f)  # type: ignore[arg-type]
+        fresh = list(conversation_search(store=store, q=q, base=qs).filter(last_message_at__gt=since)[:PAGE_SIZE])
+    except InvalidInput as exc:
+        return _error(str(exc))
+    if not fresh:
+        return HttpResponse(status=204)
+    context = {
+        "rows": [(c, selectors.sla_state(c)) for c in fresh],
+        "trouble": conversations_in_trouble(c.pk for c in fresh),
+    }
+    response = render(request, "console/_rows.html", context)
+    response["X-Stay-Since"] = max(c.last_message_at for c in fresh).isoformat()
+    return response
+
+
 # --- One conversation ---------------------------------------------------------------------
 def _calls_block(calls: list[Any]) -> dict[str, Any]:
     return {"calls": calls, "polling": any(call.status in PENDING for call in calls)}
@@ -168,9 +204,28 @@ def _calls_response(request: HttpRequest, convo: Conversation, order: Order, *, 
     return render_to_string("console/_calls.html", context, request=request)
 
 
+_ORDER_NUMBER = re.compile(r"#?\b(\d{3,})\b")
+
+
+def _mentioned_order(conversation: Conversation, orders: list[Order]) -> int | None:
+    """The order the shopper wrote about last (its number in one of their messages), else None."""
+    by_number = {}
+    for order in orders:
+        by_number[order.name.lstrip("#")] = order.pk
+        if order.number:
+            by_number[order.number] = order.pk
+    said = selectors.messages_of(conversation).filter(direction=Direction.IN).order_by("-id")[:20]
+    for text in said.values_list("text", flat=True):
+        for number in reversed(_ORDER_NUMBER.findall(text)):
+            if number in by_number:
+                return by_number[number]
+    return None
+
+
 def _panel_context(conversation: Conversation, user: Any) -> dict[str, Any]:
     customer = conversation.customer
     orders = orders_of_customer(customer=customer, limit=20)
+    mentioned = _mentioned_order(conversation, orders)
     returns = panel_returns(customer_id=customer.pk, orders=orders)
     calls = calls_of_orders(o.pk for o in orders)
     return {
@@ -189,6 +244,7 @@ def _panel_context(conversation: Conversation, user: Any) -> dict[str, Any]:
         ],
         "lead": is_lead(user),
         "other_returns": returns["mine"],
+        "open_order": mentioned or (orders[0].pk if orders else None),
         "return_reasons": Reason.choices,
         "return_outcomes": Outcome.choices,
         "refund_limit": refund_limit(user),

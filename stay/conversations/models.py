@@ -321,12 +321,16 @@ class ConversationEvent(EventBase):
 
 
 class Macro(models.Model):
-    """A saved reply. ``{first_name}``, ``{last_order}``, ``{tracking_link}``, ``{agent_name}``
-    and ``{store_name}`` are filled in for the conversation at hand."""
+    """A saved reply. ``{first_name}``, ``{last_order}``, ``{tracking_link}``, ``{returns_link}``,
+    ``{help_link}``, ``{agent_name}`` and ``{store_name}`` are filled in for the conversation at
+    hand, in the shopper's language when the macro has a text in it."""
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="macros")
     name = models.CharField(_("name"), max_length=80)
     body = models.TextField(_("text"))
+    body_ko = models.TextField(
+        _("text in Korean"), blank=True, help_text=_("Used for shoppers who write in Korean; blank: the text above.")
+    )
 
     class Meta:
         verbose_name = _("macro")

@@ -2,20 +2,23 @@
 caller may not be allowed to see."""
 
 import base64
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from stay.core.errors import InvalidInput, NotFound
 from stay.core.models import Store
 from stay.customers.identities import normalise_email, normalise_phone
 from stay.customers.models import IdentityKind
 
-from .models import Agent, Conversation, Message, Role, Status
+from .models import Agent, Channel, Conversation, Direction, Message, Role, Status
 
 
 def agent_of(user: AbstractBaseUser) -> Agent | None:
@@ -101,11 +104,19 @@ def inbox(*, store: Store, user: AbstractBaseUser | None, f: InboxFilter) -> Que
         pass
     elif f.status:
         if f.status not in Status.values:
-            raise InvalidInput(f"status must be one of {', '.join(Status.values)}")
+            raise InvalidInput(
+                _("There is no status “%(value)s”: choose one of %(choices)s.")
+                % {"value": f.status[:40], "choices": ", ".join(str(label) for label in Status.labels)}
+            )
         qs = qs.filter(status=f.status)
     else:
         qs = qs.filter(status__in=[Status.OPEN, Status.PENDING])
     if f.channel:
+        if f.channel not in Channel.values:
+            raise InvalidInput(
+                _("There is no channel “%(value)s”: choose one of %(choices)s.")
+                % {"value": f.channel[:40], "choices": ", ".join(str(label) for label in Channel.labels)}
+            )
         qs = qs.filter(channel=f.channel)
     if f.tag:
         qs = (
@@ -197,3 +208,18 @@ def sla_state(conversation: Conversation) -> str:
     if due < now:
         return "breached"
     return "due_soon" if (due - now).total_seconds() < 3600 else "ok"
+
+
+def conversation_language(conversation: Conversation) -> str:
+    """The language to write to the shopper in: Korean if they wrote Korean lately, else their
+    profile's language, else the store's."""
+    said = Message.objects.filter(conversation=conversation, direction=Direction.IN).order_by("-id")
+    if any(_HANGUL.search(text) for text in said.values_list("text", flat=True)[:5]):
+        return "ko"
+    for code in (conversation.customer.locale, conversation.store.default_locale):
+        if code and code[:2] in {c for c, _name in settings.LANGUAGES}:
+            return code[:2]
+    return "en"
+
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")

@@ -577,8 +577,8 @@ class DemoBuilder:
         ChatWidget.objects.create(store=store, public_key="pk_demo_summit", identity_secret=secrets.token_urlsafe(32))
         for day in range(5):
             BusinessHours.objects.create(store=store, weekday=day, opens=clock(9), closes=clock(18))
-        for name, body in data.MACROS:
-            Macro.objects.create(store=store, name=name, body=body)
+        for name, body, body_ko in data.MACROS:
+            Macro.objects.create(store=store, name=name, body=body, body_ko=body_ko)
         buyers = list(
             Order.objects.filter(store=store, customer__isnull=False)
             .select_related("customer")

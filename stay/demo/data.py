@@ -233,19 +233,25 @@ KO_ANSWERS = [
     "{name} 님, 불편을 드려 죄송합니다. 교환 접수해 드렸고 반품 라벨을 이메일로 보내 드리겠습니다.",
     "{name} 님, 죄송합니다. 교체 상품을 오늘 바로 발송해 드리겠습니다. 받으신 상품은 보내지 않으셔도 됩니다.",
 ]
+# (name, English text, Korean text): the console picks the shopper's language.
 MACROS = [
     (
         "Where is my order",
         "Hi {first_name}, your order {last_order} is on its way. Track it here: {tracking_link}\n\n"
         "{agent_name}, {store_name}",
+        "{first_name} 님, 주문하신 {last_order} 상품은 배송 중입니다. 배송 조회: {tracking_link}\n\n"
+        "{store_name} {agent_name} 드림",
     ),
     (
         "Exchange how-to",
-        "Hi {first_name}, you can swap sizes or colours in a few clicks from our returns page. {agent_name}",
+        "Hi {first_name}, you can swap sizes or colours for {last_order} in a few clicks here: {returns_link}\n\n"
+        "{agent_name}, {store_name}",
+        "{first_name} 님, {last_order} 상품의 사이즈나 색상 교환은 여기에서 몇 번의 클릭으로 신청하실 수 있어요: "
+        "{returns_link}\n\n{store_name} {agent_name} 드림",
     ),
     (
-        "배송 안내",
-        "{first_name} 님, 주문하신 {last_order} 상품은 배송 중입니다. 배송 조회: {tracking_link}\n\n"
-        "{store_name} {agent_name} 드림",
+        "Help centre",
+        "Hi {first_name}, the answer is in our help centre: {help_link}\n\n{agent_name}, {store_name}",
+        "{first_name} 님, 도움말 센터에서 답을 확인하실 수 있어요: {help_link}\n\n{store_name} {agent_name} 드림",
     ),
 ]

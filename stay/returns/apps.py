@@ -13,4 +13,11 @@ class ReturnsConfig(AppConfig):
         from . import privacy
 
         register_part("returns", export=privacy.export, erase=privacy.erase)
+        from stay.conversations.macros import register_link
+
+        from .messages import portal_url
+
+        register_link(
+            "returns_link", lambda conversation, order, language: portal_url(order, language=language) if order else ""
+        )
         from . import checks  # noqa: F401 (registers `stay check --database default`'s label check)

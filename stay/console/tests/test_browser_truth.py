@@ -44,3 +44,17 @@ def test_a_refund_over_what_is_left_says_how_much_can_be(page: Page, asgi_server
         re.compile(rf"At most {order.total} {order.currency} can be refunded")
     )
     expect(refund.get_by_label("or an amount")).to_have_value("99999")
+
+
+def test_the_inbox_shows_a_new_conversation_without_a_reload(page: Page, asgi_server, mailbox, agent_user):
+    from stay.channels.email.services import email_receive
+    from stay.conftest import mail
+
+    log_in(page, asgi_server, "alex", "agent-pass")
+    expect(page.locator("tr.row")).to_have_count(0)
+    conversation = email_receive(raw=mail("order_question_qp")).message.conversation
+    row = page.locator(f"#row-{conversation.pk}")
+    expect(row).to_be_visible(timeout=12_000)
+    expect(page.locator(".list .empty")).to_have_count(0)
+    page.wait_for_timeout(6_000)  # the next polls bring nothing new: still one row
+    expect(page.locator("tr.row")).to_have_count(1)

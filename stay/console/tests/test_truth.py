@@ -150,3 +150,61 @@ def test_what_agents_read_is_labels_not_codes(agent, lead, conversation, order, 
     Agent.objects.filter(user__username="alex").update(locale="ko")
     korean = agent.get(f"/console/c/{conversation.pk}").content.decode()
     assert "결제 완료" in korean and "#1001의 10.00 USD 환불 요청" in korean
+
+
+def test_a_bad_filter_and_a_missing_page_get_styled_pages(agent, conversation):
+    bad = agent.get("/console/", {"status": "bogus"})
+    page = bad.content.decode()
+    assert bad.status_code == 400 and "core/error.css" in page and "There is no status “bogus”" in page
+    assert agent.get("/console/", {"channel": "pigeon"}).status_code == 400
+    missing = agent.get("/console/c/999999")
+    assert missing.status_code == 404 and "core/error.css" in missing.content.decode()
+    assert "We could not find that page" in missing.content.decode()
+
+
+def test_a_server_error_is_a_styled_page(agent, conversation, monkeypatch):
+    from stay.console import views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(views, "suggestion_for", broken)
+    agent.raise_request_exception = False
+    response = agent.get(f"/console/c/{conversation.pk}")
+    assert response.status_code == 500 and "Something went wrong on our side" in response.content.decode()
+
+
+def test_the_order_panel_opens_the_order_the_shopper_wrote_about(agent, conversation, order):
+    from datetime import timedelta
+
+    from stay.orders.models import Order
+
+    newer = Order.objects.create(
+        store=order.store,
+        customer=order.customer,
+        platform_id="n-2",
+        name="#1002",
+        placed_at=order.placed_at + timedelta(days=3),
+        currency="USD",
+    )
+    page = agent.get(f"/console/c/{conversation.pk}").content.decode()
+    assert f'<details class="order" open id="order-{order.pk}">' in page  # "order #1001" in the mail
+    assert f'<details class="order"  id="order-{newer.pk}">' in page
+
+
+def test_a_macro_carries_its_links_and_the_shoppers_language(agent, conversation, order):
+    from stay.conversations.models import Macro
+    from stay.demo.data import MACROS
+
+    name, english, korean = next(m for m in MACROS if m[0] == "Exchange how-to")
+    macro = Macro.objects.create(store=conversation.store, name=name, body=english, body_ko=korean)
+    url = reverse("console:macro", args=[conversation.pk, macro.pk])
+    text = agent.get(url).content.decode()
+    assert "#1001" in text and "/returns/summit/?t=" in text and "lang=en" in text and "{" not in text
+    portal = text.split("here: ")[1].split()[0].removeprefix("http://127.0.0.1:8000")
+    assert "Order #1001" in agent.get(portal, follow=True).content.decode()  # the link opens the order
+
+    Message.objects.filter(conversation=conversation, direction=Direction.IN).update(text="주문 #1001 교환하고 싶어요")
+    korean_text = agent.get(url).content.decode()
+    assert korean_text.startswith("Jon 님,") and "교환은 여기에서" in korean_text
+    assert "lang=ko" in korean_text

@@ -24,6 +24,26 @@
   document.addEventListener("htmx:configRequest", function (event) {
     var timeline = document.getElementById("timeline");
     if (timeline && event.detail.elt === timeline) event.detail.parameters.after = timeline.dataset.after;
+    var rows = document.getElementById("rows");
+    if (rows && event.detail.elt === rows) event.detail.parameters.since = rows.dataset.since;
+  });
+  // The inbox's poll puts conversations with something new on top: an older row of the same
+  // conversation further down goes, and the list's place moves on.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var rows = document.getElementById("rows");
+    var since = event.detail.xhr && event.detail.xhr.getResponseHeader("X-Stay-Since");
+    if (rows && event.detail.elt === rows && since) rows.dataset.since = since;
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var rows = document.getElementById("rows");
+    if (!rows || event.detail.target !== rows) return;
+    var seen = {};
+    Array.prototype.slice.call(rows.querySelectorAll("tr.row")).forEach(function (row) {
+      if (seen[row.id]) row.remove();
+      else seen[row.id] = true;
+    });
+    var empty = document.querySelector(".list .empty");
+    if (empty && rows.querySelector("tr.row")) empty.remove();
   });
 
   // A refused action (4xx) says why where the agent is looking: beside the form they used, or
