@@ -131,3 +131,16 @@ def test_the_demo_inbox_has_conversations_on_every_channel_about_real_orders():
     assert not Conversation.objects.filter(customer__orders__isnull=True).exists()
     assert Message.objects.filter(direction="out").exists()
     assert Message.objects.filter(text__contains="주문").exists()
+
+
+def test_the_readme_states_the_demo_that_stay_demo_builds():
+    from pathlib import Path
+
+    from stay.demo.articles import ARTICLES
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    line = next(row for row in readme.splitlines() if row.startswith("| `stay demo` |"))
+    size = DemoSize()
+    for figure in (size.products, size.customers, size.orders, size.carts, size.conversations):
+        assert f"{figure:,} " in line, (figure, line)
+    assert f"{len(ARTICLES)} articles" in readme

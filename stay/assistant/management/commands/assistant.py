@@ -14,7 +14,10 @@ from stay.core.textmodel import models
 
 
 class Command(BaseCommand):
-    help = "Measure the assistant: `eval` its intents on labelled messages, `bench` the engine on any data set."
+    help = (
+        "Measure the assistant: `eval` its intents on labelled messages, `bench` the engine on any data set; "
+        "`warm` trains it on the built-in examples ahead of the first message (kept in the data directory)."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -29,11 +32,16 @@ class Command(BaseCommand):
         be.add_argument("--shots", type=int, default=0, help="train on K examples per intent (0: all)")
         be.add_argument("--seed", type=int, default=0, help="which K examples (reproducible)")
         be.add_argument("--threshold", type=float, default=0.45, help="confidence counted as answered alone")
+        sub.add_parser("warm", help="Train on the built-in examples now, so the first message is answered at once.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             if options["action"] == "eval":
                 self.eval(options["file"], options["store"])
+            elif options["action"] == "warm":
+                started = time.perf_counter()
+                engines.warm()
+                self.stdout.write(f"assistant ready in {time.perf_counter() - started:.1f} s")
             else:
                 self.bench(options)
         except (OSError, ValueError) as exc:
