@@ -152,7 +152,7 @@ def platform_call_retry(*, call_id: int, user: AbstractBaseUser) -> PlatformCall
     if not is_lead(user):
         raise NeedsLead(_("Only a lead can retry a call that failed."))
     with transaction.atomic():
-        call = PlatformCall.objects.select_for_update().select_related("store", "order").get(pk=call_id)
+        call = PlatformCall.objects.select_for_update(of=("self",)).select_related("store", "order").get(pk=call_id)
         if call.status != CallStatus.FAILED:
             raise Conflict(
                 _("Only a failed call can be retried; this one is %(status)s.") % {"status": call.get_status_display()}
