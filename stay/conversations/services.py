@@ -19,8 +19,9 @@ from stay.core.errors import Conflict, InvalidInput
 from stay.core.events import publish
 from stay.core.models import Store
 from stay.core.tasks import enqueue_on_commit
-from stay.customers.models import Customer, Identity, IdentityKind
-from stay.customers.services import customer_for_contact
+from stay.customers.inputs import ConsentInput
+from stay.customers.models import ConsentState, Customer, Identity, IdentityKind
+from stay.customers.services import consent_record, customer_for_contact
 
 from . import live, sla
 from .inputs import AttachmentInput, InboundMessage
@@ -36,6 +37,7 @@ from .models import (
     Priority,
     Status,
 )
+from .optout import confirmation_text, revocation_word
 from .sending import deliver_message, sender_for
 
 log = logging.getLogger(__name__)
@@ -245,9 +247,41 @@ def _receive(
         fields += ["status", "snoozed_until", "resolved_at", "resolution_due_at"]
     if not opened:  # a new conversation was stamped with this message when it was inserted
         update(conversation, fields)
+    word = revocation_word(data.text) if data.channel in (Channel.SMS, Channel.WHATSAPP) else None
+    if word is not None:
+        _opt_out(message, conversation, customer, word)
     live.message_changed(message)
     publish("conversation.message_received", message_id=message.pk)
     return message, True
+
+
+def _opt_out(message: Message, conversation: Conversation, customer: Customer, word: str) -> None:
+    """The reply withdraws marketing consent on its channel, in the same transaction as the
+    message itself, and the shopper is told (a transactional message, no consent needed)."""
+    consent_record(
+        customer=customer,
+        consent=ConsentInput(
+            channel=message.channel,
+            state=ConsentState.UNSUBSCRIBED,
+            occurred_at=message.channel_timestamp or timezone.now(),
+            source="reply",
+            evidence={"message": message.pk, "keyword": word, "text": message.text[:100]},
+        ),
+        actor="customer",
+    )
+    message.meta = {**message.meta, "opt_out": word}
+    message.save(update_fields=["meta"])
+    try:
+        message_send(
+            conversation=conversation,
+            text=confirmation_text(conversation, message.channel, word),
+            author=None,
+            author_kind=AuthorKind.SYSTEM,
+            channel=message.channel,
+            meta={"transactional": True, "opt_out_confirmation": word},
+        )
+    except InvalidInput as exc:  # the channel cannot answer here: the opt-out itself stands
+        log.warning("could not confirm the opt-out of message %s: %s", message.pk, exc)
 
 
 def _reopen(conversation: Conversation, now: datetime) -> None:

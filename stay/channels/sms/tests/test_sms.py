@@ -101,3 +101,33 @@ def test_reply_goes_out_and_status_callback_updates_it(
     )
     reply.refresh_from_db()
     assert reply.delivery == Delivery.DELIVERED
+
+
+@pytest.mark.parametrize("word", ["STOP", "stop", " Unsubscribe! ", "opt out", "수신거부"])
+def test_a_stop_reply_opts_out_at_once_and_is_confirmed(
+    client, account, twilio, word, django_capture_on_commit_callbacks
+):
+    """Issue 20 (opting out by reply): the whole message a revocation word withdraws marketing
+    consent on SMS in the same transaction, the shopper is told, and the assistant stays out."""
+    from stay.customers.models import ConsentRecord, ConsentState
+    from stay.customers.selectors import consent_current
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, incoming("+16505551234", word, sid="SM" + "f" * 32, account_sid=SID))
+    stop = Message.objects.get(direction="in")
+    current = consent_current(stop.conversation.customer)["sms"]
+    assert current.state == ConsentState.UNSUBSCRIBED and current.source == "reply"
+    assert current.evidence["message"] == stop.pk and stop.meta["opt_out"]
+    [sent] = twilio.sent
+    assert sent["To"] == "+16505551234"
+    expected = "광고성 메시지" if word == "수신거부" else "no more marketing messages from Summit Outdoor by SMS"
+    assert expected in sent["Body"], sent["Body"]
+    assert Message.objects.filter(direction="out").count() == 1  # the confirmation only: no assistant answer
+    assert ConsentRecord.objects.count() == 1
+
+
+def test_cancel_my_order_is_not_an_opt_out(client, account):
+    from stay.customers.models import ConsentRecord
+
+    post(client, incoming("+16505551234", "cancel my order please", sid="SM" + "g" * 32, account_sid=SID))
+    assert not ConsentRecord.objects.exists() and not Message.objects.get().meta.get("opt_out")

@@ -247,3 +247,19 @@ def test_absurd_timestamps_and_deep_nesting_are_4xx_not_500(client, account):
     assert Message.objects.get().channel_timestamp.year == datetime.now(UTC).year  # the time it came
     deep = ("[" * 100_000 + "]" * 100_000).encode()
     assert post(client, deep).status_code == 400
+
+
+def test_a_korean_opt_out_on_whatsapp_is_recorded_and_confirmed(
+    client, account, graph, django_capture_on_commit_callbacks
+):
+    """Issue 20 (opting out by reply): "수신거부" on WhatsApp withdraws marketing consent there."""
+    from stay.customers.models import ConsentState
+    from stay.customers.selectors import consent_current
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, json.dumps(text_message("821055501234", "수신거부", wamid="wamid.stop", name="민지")).encode())
+    stop = Message.objects.get(direction="in")
+    consent = consent_current(stop.conversation.customer)
+    assert consent["whatsapp"].state == ConsentState.UNSUBSCRIBED and "sms" not in consent
+    [sent] = graph.sent
+    assert sent["to"] == "821055501234" and "광고성 메시지" in sent["text"]["body"]

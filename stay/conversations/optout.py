@@ -1,0 +1,35 @@
+"""Opting out by a reply (issue 20): a text or WhatsApp message that is only a revocation word
+withdraws marketing consent on that channel at once. The words are those US rules name for
+text messages (STOP, QUIT, END, REVOKE, OPT OUT, CANCEL, UNSUBSCRIBE, and STOPALL) and Korean's
+수신거부; only the whole message counts, so "cancel my order" stays a question about an order."""
+
+import re
+
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from .models import Channel, Conversation
+
+WORDS = {"STOP", "STOPALL", "QUIT", "END", "REVOKE", "OPT OUT", "OPTOUT", "CANCEL", "UNSUBSCRIBE", "수신거부"}
+_NOISE = re.compile(r"[\s\.\!\?,'\"]+")
+
+
+def revocation_word(text: str) -> str | None:
+    """The revocation word ``text`` is, if it is only that (case, spacing and punctuation aside)."""
+    squeezed = _NOISE.sub(" ", text).strip().upper()
+    if squeezed in WORDS:
+        return squeezed
+    joined = squeezed.replace(" ", "")
+    return joined if joined in {w.replace(" ", "") for w in WORDS} else None
+
+
+def confirmation_text(conversation: Conversation, channel: str, word: str) -> str:
+    """The answer to an opt-out, in the shopper's language (Korean for 수신거부)."""
+    language = (
+        "ko" if word == "수신거부" else (conversation.customer.locale or conversation.store.default_locale or "en")
+    )
+    with override(language[:2]):
+        return _(
+            "You will get no more marketing messages from %(store)s by %(channel)s. "
+            "Messages about your orders still reach you."
+        ) % {"store": conversation.store.name, "channel": Channel(channel).label}
