@@ -50,8 +50,9 @@ from stay.conversations.selectors import is_lead
 from stay.core.errors import Conflict, InvalidInput, NotFound, StayError
 from stay.core.models import Store
 from stay.core.privacy import audit
-from stay.customers.models import Customer, Identity
-from stay.customers.services import customer_merge
+from stay.customers.models import ConsentChannel, Customer, Identity
+from stay.customers.selectors import consent_current
+from stay.customers.services import consent_from_agent, customer_merge
 from stay.giftcards.models import Kind
 from stay.giftcards.selectors import cards_of_customer, store_credit_of
 from stay.giftcards.services import OverLimit
@@ -222,6 +223,14 @@ def _mentioned_order(conversation: Conversation, orders: list[Order]) -> int | N
     return None
 
 
+def _consent_context(customer: Customer) -> dict[str, Any]:
+    current = consent_current(customer)
+    return {
+        "consents": [(label, current.get(value)) for value, label in ConsentChannel.choices],
+        "consent_channels": ConsentChannel.choices,
+    }
+
+
 def _panel_context(conversation: Conversation, user: Any) -> dict[str, Any]:
     customer = conversation.customer
     orders = orders_of_customer(customer=customer, limit=20)
@@ -243,6 +252,7 @@ def _panel_context(conversation: Conversation, user: Any) -> dict[str, Any]:
             for o in orders
         ],
         "lead": is_lead(user),
+        **_consent_context(customer),
         "other_returns": returns["mine"],
         "open_order": mentioned or (orders[0].pk if orders else None),
         "return_reasons": Reason.choices,
@@ -541,6 +551,39 @@ def credit(request: HttpRequest, pk: int) -> HttpResponse:
     response["HX-Retarget"] = "#flash"
     response["HX-Reswap"] = "innerHTML"
     return response
+
+
+@agent_required
+@require_POST
+def consent(request: HttpRequest, pk: int) -> HttpResponse:
+    """An agent records what the shopper said about marketing messages (on the phone, in a
+    message), with how: evidence kept like any other, effective at once."""
+    convo = _conversation(request, pk)
+    try:
+        record = consent_from_agent(
+            customer=convo.customer,
+            channel=request.POST.get("channel", ""),
+            state=request.POST.get("state", ""),
+            note=request.POST.get("note", ""),
+            agent=request.user.get_username(),
+        )
+    except StayError as exc:
+        return _refused(exc)
+    ConversationEvent.objects.create(
+        conversation=convo,
+        kind="consent_recorded",
+        actor=services.actor_of(request.user),  # type: ignore[arg-type]
+        data={"channel": record.channel, "state": record.state},
+    )
+    message = _("Recorded: %(channel)s, %(state)s.") % {
+        "channel": record.get_channel_display(),
+        "state": record.get_state_display(),
+    }
+    context = {"c": convo, "oob": True, **_consent_context(convo.customer)}
+    return HttpResponse(
+        f'<div class="ok" role="status">{escape(message)}</div>'
+        + render_to_string("console/_consent.html", context, request=request)
+    )
 
 
 @agent_required

@@ -6,6 +6,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from stay.core.money import money_text
+from stay.customers.models import ConsentChannel, ConsentState
 
 from .models import ConversationEvent, Priority, Status
 
@@ -41,6 +42,15 @@ def event_text(event: ConversationEvent, currency: str = "") -> str:
         "order_resend": lambda: _("Status and tracking of %(order)s sent to the customer") % {"order": order},
         "store_credit": lambda: (
             _("Store credit of %(money)s given: %(reason)s") % {"money": money, "reason": data.get("reason", "")}
+        ),
+        "consent_recorded": lambda: (
+            _("Marketing consent recorded: %(channel)s, %(state)s")
+            % {
+                "channel": ConsentChannel(data["channel"]).label
+                if data.get("channel") in ConsentChannel.values
+                else "—",
+                "state": ConsentState(data["state"]).label if data.get("state") in ConsentState.values else "—",
+            }
         ),
         "return_review": lambda: _("Return %(number)s waits for a person's approval") % {"number": data.get("to")},
         "return_label": lambda: _("Return %(number)s: label sent to the customer") % {"number": data.get("to")},

@@ -7,6 +7,8 @@ from functools import cache
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from stay.core.db import atomic_with_retry, insert, is_stale, joins_transaction, select, update
 from stay.core.errors import Conflict, InvalidInput
@@ -15,7 +17,16 @@ from stay.core.models import Store
 
 from .identities import normalise_identity
 from .inputs import ConsentInput, CustomerInput
-from .models import ConsentRecord, Customer, CustomerEvent, CustomerMerge, Identity, IdentityKind
+from .models import (
+    ConsentChannel,
+    ConsentRecord,
+    ConsentState,
+    Customer,
+    CustomerEvent,
+    CustomerMerge,
+    Identity,
+    IdentityKind,
+)
 from .selectors import identity_find
 
 # When the identities given for one person point at several stored customers, the
@@ -258,6 +269,29 @@ def consent_record(*, customer: Customer, consent: ConsentInput, actor: str) -> 
             data={"channel": consent.channel, "state": consent.state, "source": consent.source},
         )
     return record
+
+
+def consent_from_agent(*, customer: Customer, channel: str, state: str, note: str, agent: str) -> ConsentRecord:
+    """What the shopper told an agent about marketing messages, recorded as evidence at once.
+    The note says how they said it; an opt-in needs one as much as an opt-out."""
+    if channel not in ConsentChannel.values:
+        raise InvalidInput(_("Choose the channel: e-mail, SMS or WhatsApp."))
+    if state not in (ConsentState.SUBSCRIBED, ConsentState.UNSUBSCRIBED):
+        raise InvalidInput(_("Choose whether the shopper opted in or out."))
+    if not note.strip():
+        raise InvalidInput(_("Say how the shopper told you, e.g. “asked on the phone”."))
+    consent = ConsentInput(
+        channel=channel,
+        state=state,
+        occurred_at=timezone.now(),
+        source="agent",
+        evidence={"agent": agent, "note": note.strip()[:300]},
+    )
+    with transaction.atomic():
+        consent_record(customer=customer, consent=consent, actor=f"user:{agent}")
+        found = ConsentRecord.objects.filter(customer=customer, channel=channel).first()
+    assert found is not None
+    return found
 
 
 def customer_count_new_order(*, customer_id: int, placed_at: datetime, spent: Decimal) -> None:

@@ -208,3 +208,23 @@ def test_a_macro_carries_its_links_and_the_shoppers_language(agent, conversation
     korean_text = agent.get(url).content.decode()
     assert korean_text.startswith("Jon 님,") and "교환은 여기에서" in korean_text
     assert "lang=ko" in korean_text
+
+
+def test_an_agent_records_an_opt_out_with_how_and_sees_consent_beside_the_conversation(agent, conversation):
+    """Issue 20 (consent in the console): the side panel shows consent per channel with its
+    evidence, and an agent records what the shopper said."""
+    from stay.customers.models import ConsentState
+    from stay.customers.selectors import consent_current
+
+    url = reverse("console:consent", args=[conversation.pk])
+    vague = agent.post(url, {"channel": "email", "state": "unsubscribed", "note": " "})
+    assert vague.status_code == 400 and "Say how the shopper told you" in vague.content.decode()
+    assert agent.post(url, {"channel": "fax", "state": "unsubscribed", "note": "x"}).status_code == 400
+    done = agent.post(url, {"channel": "email", "state": "unsubscribed", "note": "asked on the phone"})
+    assert done.status_code == 200 and "Recorded: Email, Unsubscribed." in done.content.decode()
+    record = consent_current(conversation.customer)["email"]
+    assert record.state == ConsentState.UNSUBSCRIBED and record.source == "agent"
+    assert record.evidence == {"agent": "alex", "note": "asked on the phone"}
+    page = agent.get(f"/console/c/{conversation.pk}").content.decode()
+    assert "Marketing consent" in page and "recorded by alex" in page and "asked on the phone" in page
+    assert "Marketing consent recorded: Email, Unsubscribed · alex" in page
