@@ -4,6 +4,7 @@ from contextlib import suppress
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
@@ -292,6 +293,20 @@ def consent_from_agent(*, customer: Customer, channel: str, state: str, note: st
         found = ConsentRecord.objects.filter(customer=customer, channel=channel).first()
     assert found is not None
     return found
+
+
+def consent_withdraw(*, customer: Customer, channels: list[str], source: str, evidence: dict[str, Any]) -> None:
+    """Opt the customer out of marketing on ``channels``, at once and together."""
+    with transaction.atomic():
+        for channel in channels:
+            consent = ConsentInput(
+                channel=channel,
+                state=ConsentState.UNSUBSCRIBED,
+                occurred_at=timezone.now(),
+                source=source,
+                evidence=evidence,
+            )
+            consent_record(customer=customer, consent=consent, actor="customer")
 
 
 def customer_count_new_order(*, customer_id: int, placed_at: datetime, spent: Decimal) -> None:

@@ -141,3 +141,49 @@ def test_a_phone_is_found_however_it_is_written(written, region):
     from stay.customers.selectors import phone_candidates
 
     assert "+821012345678" in phone_candidates(written, region=region)
+
+
+@pytest.mark.django_db
+def test_the_preferences_link_opts_out_in_one_click_without_a_cookie_and_a_scanner_changes_nothing(store):
+    """Issue 20 (opting out always works): RFC 8058's one-click POST, the page per shopper."""
+    from django.test import Client
+
+    from stay.customers.models import ConsentState
+    from stay.customers.preferences import list_unsubscribe_headers, preferences_token
+
+    customer = customer_resolve(
+        store=store,
+        data=CustomerInput(
+            email="mina@example.com",
+            locale="ko",
+            consents=(
+                ConsentInput(
+                    channel="email", state="subscribed", occurred_at=datetime(2026, 1, 1, tzinfo=UTC), source="form"
+                ),
+                ConsentInput(
+                    channel="sms", state="subscribed", occurred_at=datetime(2026, 1, 1, tzinfo=UTC), source="form"
+                ),
+            ),
+        ),
+        actor="test",
+    )
+    headers = list_unsubscribe_headers(customer)
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = headers["List-Unsubscribe"].strip("<>").removeprefix("http://127.0.0.1:8000")
+    assert url == f"/u/{preferences_token(customer)}"
+
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(url)  # a mail scanner, or the shopper looking
+    assert page.status_code == 200 and 'lang="ko"' in page.content.decode() and 'value="all"' in page.content.decode()
+    assert consent_current(customer)["email"].state == ConsentState.SUBSCRIBED
+
+    one_click = Client(enforce_csrf_checks=True).post(url, {"List-Unsubscribe": "One-Click"})
+    assert one_click.status_code == 200
+    email = consent_current(customer)["email"]
+    assert email.state == ConsentState.UNSUBSCRIBED and email.source == "one-click"
+    assert consent_current(customer)["sms"].state == ConsentState.SUBSCRIBED
+
+    stop_all = browser.post(url, {"channel": "all"})
+    assert stop_all.status_code == 200
+    assert consent_current(customer)["sms"].state == ConsentState.UNSUBSCRIBED
+    assert Client().get("/u/not-a-token").status_code == 404
