@@ -11,6 +11,7 @@ from stay.channels.whatsapp import views as whatsapp_views
 from stay.connectors.shopify import webhooks as shopify_webhooks
 from stay.core.health import readiness
 from stay.customers import views as customer_views
+from stay.flows import views as flow_views
 from stay.giftcards import views as giftcard_views
 
 
@@ -45,5 +46,6 @@ urlpatterns = [
     path("channels/webchat/storefront", webchat_views.storefront, name="webchat-storefront"),
     path("gift/<str:token>", giftcard_views.card_page, name="giftcard-page"),
     path("u/<str:token>", customer_views.preferences, name="preferences"),
+    path("subscribe/confirm/<str:token>", flow_views.confirm, name="subscription-confirm"),
     path("stores/<slug:store_slug>/gift-card-balance", giftcard_views.balance_page, name="giftcard-balance"),
 ]

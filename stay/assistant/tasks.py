@@ -45,8 +45,8 @@ def message_answer(*, message_id: int) -> str:
     )
     if message is None or message.channel not in CHANNELS or not message.text.strip():
         return "ignored"
-    if message.meta.get("opt_out"):
-        return "ignored"  # an opt-out, answered with its confirmation already
+    if message.meta.get("opt_out") or message.meta.get("opt_in"):
+        return "ignored"  # a consent reply, answered with its confirmation already
     conversation = message.conversation
     if conversation.status == Status.RESOLVED or conversation.merged_into_id:
         return "ignored"  # a survey score, or a message filed into a closed thread

@@ -10,6 +10,9 @@ from django.utils.translation import override
 
 from .models import Channel, Conversation
 
+# How long a sign-up waits for its confirmation (a link, a reply "YES").
+CONFIRM_WITHIN = 7 * 24 * 3600
+CONFIRM_WORDS = {"YES", "Y", "예", "네"}
 WORDS = {"STOP", "STOPALL", "QUIT", "END", "REVOKE", "OPT OUT", "OPTOUT", "CANCEL", "UNSUBSCRIBE", "수신거부"}
 _NOISE = re.compile(r"[\s\.\!\?,'\"]+")
 
@@ -32,4 +35,21 @@ def confirmation_text(conversation: Conversation, channel: str, word: str) -> st
         return _(
             "You will get no more marketing messages from %(store)s by %(channel)s. "
             "Messages about your orders still reach you."
+        ) % {"store": conversation.store.name, "channel": Channel(channel).label}
+
+
+def confirmation_word(text: str) -> str | None:
+    """The confirming word ``text`` is, if it is only that ("YES", "예", "네")."""
+    squeezed = _NOISE.sub(" ", text).strip().upper()
+    return squeezed if squeezed in CONFIRM_WORDS else None
+
+
+def subscribed_text(conversation: Conversation, channel: str, word: str) -> str:
+    """The result of a confirmed sign-up, sent to the shopper (Korea's Network Act asks for it)."""
+    language = (
+        "ko" if word in ("예", "네") else (conversation.customer.locale or conversation.store.default_locale or "en")
+    )
+    with override(language[:2]):
+        return _(
+            "Thank you: %(store)s will send you news and offers by %(channel)s. Reply STOP at any time to stop them."
         ) % {"store": conversation.store.name, "channel": Channel(channel).label}

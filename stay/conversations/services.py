@@ -21,6 +21,7 @@ from stay.core.models import Store
 from stay.core.tasks import enqueue_on_commit
 from stay.customers.inputs import ConsentInput
 from stay.customers.models import ConsentState, Customer, Identity, IdentityKind
+from stay.customers.selectors import consent_current
 from stay.customers.services import consent_record, customer_for_contact
 
 from . import live, sla
@@ -37,7 +38,7 @@ from .models import (
     Priority,
     Status,
 )
-from .optout import confirmation_text, revocation_word
+from .optout import CONFIRM_WITHIN, confirmation_text, confirmation_word, revocation_word, subscribed_text
 from .sending import deliver_message, sender_for
 
 log = logging.getLogger(__name__)
@@ -247,12 +248,55 @@ def _receive(
         fields += ["status", "snoozed_until", "resolved_at", "resolution_due_at"]
     if not opened:  # a new conversation was stamped with this message when it was inserted
         update(conversation, fields)
-    word = revocation_word(data.text) if data.channel in (Channel.SMS, Channel.WHATSAPP) else None
-    if word is not None:
-        _opt_out(message, conversation, customer, word)
+    if data.channel in (Channel.SMS, Channel.WHATSAPP):
+        if (word := revocation_word(data.text)) is not None:
+            _opt_out(message, conversation, customer, word)
+        elif (word := confirmation_word(data.text)) is not None:
+            _opt_in(message, conversation, customer, word)
     live.message_changed(message)
     publish("conversation.message_received", message_id=message.pk)
     return message, True
+
+
+def _opt_in(message: Message, conversation: Conversation, customer: Customer, word: str) -> None:
+    """A "YES" confirms a sign-up on this channel that waits for it (and is recent): subscribed,
+    with the sign-up's evidence and this reply, and the shopper is told. Otherwise a "yes" is
+    just a message."""
+    pending = consent_current(customer).get(message.channel)
+    now = timezone.now()
+    if pending is None or pending.state != ConsentState.PENDING:
+        return
+    if (now - pending.occurred_at).total_seconds() > CONFIRM_WITHIN:
+        return
+    consent_record(
+        customer=customer,
+        consent=ConsentInput(
+            channel=message.channel,
+            state=ConsentState.SUBSCRIBED,
+            occurred_at=message.channel_timestamp or now,
+            source=pending.source,
+            evidence={**pending.evidence, "confirmed_by": "reply", "request": pending.pk, "message": message.pk},
+        ),
+        actor="customer",
+    )
+    message.meta = {**message.meta, "opt_in": word}
+    message.save(update_fields=["meta"])
+    _tell(message, conversation, subscribed_text(conversation, message.channel, word), {"opt_in_confirmation": word})
+
+
+def _tell(message: Message, conversation: Conversation, text: str, meta: dict[str, Any]) -> None:
+    """Answer a consent reply on its own channel: transactional, needs no consent."""
+    try:
+        message_send(
+            conversation=conversation,
+            text=text,
+            author=None,
+            author_kind=AuthorKind.SYSTEM,
+            channel=message.channel,
+            meta={"transactional": True, **meta},
+        )
+    except InvalidInput as exc:  # the channel cannot answer here: the consent itself stands
+        log.warning("could not answer the consent reply %s: %s", message.pk, exc)
 
 
 def _opt_out(message: Message, conversation: Conversation, customer: Customer, word: str) -> None:
@@ -271,17 +315,7 @@ def _opt_out(message: Message, conversation: Conversation, customer: Customer, w
     )
     message.meta = {**message.meta, "opt_out": word}
     message.save(update_fields=["meta"])
-    try:
-        message_send(
-            conversation=conversation,
-            text=confirmation_text(conversation, message.channel, word),
-            author=None,
-            author_kind=AuthorKind.SYSTEM,
-            channel=message.channel,
-            meta={"transactional": True, "opt_out_confirmation": word},
-        )
-    except InvalidInput as exc:  # the channel cannot answer here: the opt-out itself stands
-        log.warning("could not confirm the opt-out of message %s: %s", message.pk, exc)
+    _tell(message, conversation, confirmation_text(conversation, message.channel, word), {"opt_out_confirmation": word})
 
 
 def _reopen(conversation: Conversation, now: datetime) -> None:

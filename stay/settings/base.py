@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "stay.channels.sms",
     "stay.channels.webchat",
     "stay.returns",
+    "stay.flows",
     "stay.helpcentre",
     "stay.assistant",
     "stay.console",

@@ -131,3 +131,30 @@ def test_cancel_my_order_is_not_an_opt_out(client, account):
 
     post(client, incoming("+16505551234", "cancel my order please", sid="SM" + "g" * 32, account_sid=SID))
     assert not ConsentRecord.objects.exists() and not Message.objects.get().meta.get("opt_out")
+
+
+def test_a_text_sign_up_is_confirmed_by_a_yes_reply(
+    client, account, twilio, api_for, lead_user, django_capture_on_commit_callbacks
+):
+    """Issue 20 (double opt-in by text): the sign-up asks for YES; the reply confirms it, and the
+    shopper is told the result; a YES with nothing waiting is just a message."""
+    from stay.customers.models import ConsentState, Customer
+    from stay.customers.selectors import consent_current
+
+    api = api_for(lead_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = api.post(
+            "/api/v1/subscriptions",
+            {"channel": "sms", "phone": "+16505551234", "wording": "Texts with news and offers", "source": "checkout"},
+            content_type="application/json",
+        )
+    assert asked.status_code == 202
+    assert "reply YES" in twilio.sent[-1]["Body"]
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, incoming("+16505551234", "Yes", sid="SM" + "h" * 32, account_sid=SID))
+    customer = Customer.objects.get(pk=asked.json()["customer_id"])
+    current = consent_current(customer)["sms"]
+    assert current.state == ConsentState.SUBSCRIBED and current.evidence["confirmed_by"] == "reply"
+    assert current.evidence["wording"] == "Texts with news and offers"
+    assert "will send you news and offers by SMS" in twilio.sent[-1]["Body"]
+    assert Message.objects.get(direction="in", text="Yes").meta["opt_in"] == "YES"
