@@ -13,17 +13,24 @@ from .models import Channel, Conversation
 # How long a sign-up waits for its confirmation (a link, a reply "YES").
 CONFIRM_WITHIN = 7 * 24 * 3600
 CONFIRM_WORDS = {"YES", "Y", "예", "네"}
-WORDS = {"STOP", "STOPALL", "QUIT", "END", "REVOKE", "OPT OUT", "OPTOUT", "CANCEL", "UNSUBSCRIBE", "수신거부"}
+WORDS = {"STOP", "STOPALL", "QUIT", "END", "REVOKE", "OPT OUT", "CANCEL", "UNSUBSCRIBE", "수신거부"}
 _NOISE = re.compile(r"[\s\.\!\?,'\"]+")
 
 
 def revocation_word(text: str) -> str | None:
     """The revocation word ``text`` is, if it is only that (case, spacing and punctuation aside)."""
     squeezed = _NOISE.sub(" ", text).strip().upper()
-    if squeezed in WORDS:
-        return squeezed
-    joined = squeezed.replace(" ", "")
-    return joined if joined in {w.replace(" ", "") for w in WORDS} else None
+    return _REVOCATIONS.get(squeezed.replace(" ", ""))
+
+
+_REVOCATIONS = {word.replace(" ", ""): word for word in WORDS}
+
+
+def _language(conversation: Conversation, korean_word: bool) -> str:
+    """A Korean keyword is answered in Korean; anything else in the shopper's language."""
+    if korean_word:
+        return "ko"
+    return (conversation.customer.locale or conversation.store.default_locale or "en")[:2]
 
 
 def confirmation_text(conversation: Conversation, channel: str, word: str) -> str:

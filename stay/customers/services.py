@@ -28,7 +28,7 @@ from .models import (
     Identity,
     IdentityKind,
 )
-from .selectors import identity_find
+from .selectors import consent_current, identity_find
 
 # When the identities given for one person point at several stored customers, the
 # strongest one decides who it is; the others are left alone (an agent merges, not a guess).
@@ -290,9 +290,7 @@ def consent_from_agent(*, customer: Customer, channel: str, state: str, note: st
     )
     with transaction.atomic():
         consent_record(customer=customer, consent=consent, actor=f"user:{agent}")
-        found = ConsentRecord.objects.filter(customer=customer, channel=channel).first()
-    assert found is not None
-    return found
+        return consent_current(customer)[channel]
 
 
 def consent_withdraw(*, customer: Customer, channels: list[str], source: str, evidence: dict[str, Any]) -> None:

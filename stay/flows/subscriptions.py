@@ -78,7 +78,9 @@ def subscription_request(
             actor=f"signup:{source[:40]}",
         )
         pending = consent_current(customer)[channel]
-        transaction.on_commit(lambda: _ask_to_confirm(customer, pending))
+        # Queued with the request (the inbox sends it after commit, and its sweep resends it
+        # if the process dies): a committed sign-up is never left without its question.
+        _ask_to_confirm(customer, pending)
     return pending
 
 
@@ -148,4 +150,3 @@ def subscription_confirm(*, pending: ConsentRecord, how: str, evidence: dict[str
             actor="customer",
         )
         return consent_current(customer)[pending.channel]
-

@@ -67,7 +67,12 @@ def test_a_lead_retries_a_failed_call_once_the_store_is_connected(
         assert response.status_code == 200
         call.refresh_from_db()
         assert call.status == CallStatus.SENT and len(shopify.calls) == 1
-    assert "Done" in response.content.decode() or call.status == CallStatus.SENT
+    # The answer is drawn before the call goes (after commit): requested, and the panel polls;
+    # once sent, the panel says done.
+    assert "Requested</span> Refund of 10.00 USD on #1001" in response.content.decode()
+    assert 'hx-trigger="every 3s"' in response.content.decode()
+    panel = lead.get(reverse("console:calls", args=[conversation.pk, order.pk])).content.decode()
+    assert "Done</span> Refund of 10.00 USD on #1001" in panel and "every 3s" not in panel
     assert "Request failed" not in agent.get("/console/").content.decode()
     again = lead.post(retry)
     assert again.status_code == 409 and "Only a failed call" in again.content.decode()
