@@ -202,6 +202,15 @@ class Delivery(models.TextChoices):
     READ = "read", _("Read")
     FAILED = "failed", _("Failed")
     NOT_SENT = "not_sent", _("Not sent")  # internal notes
+    WITHHELD = "withheld", _("Withheld")  # marketing the gate refused (consent withdrawn since)
+
+
+class Purpose(models.TextChoices):
+    """Only marketing needs consent: the outreach gate (flows) decides every marketing message,
+    when it is queued and again when it is sent."""
+
+    TRANSACTIONAL = "transactional", _("Service")
+    MARKETING = "marketing", _("Marketing")
 
 
 def newest(messages: "Iterable[Message]") -> "Message | None":
@@ -262,6 +271,7 @@ class Message(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     meta = models.JSONField(default=dict, blank=True, help_text=_("Channel details, e.g. email headers."))
+    purpose = models.CharField(_("purpose"), max_length=13, choices=Purpose.choices, default=Purpose.TRANSACTIONAL)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

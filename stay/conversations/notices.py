@@ -53,6 +53,7 @@ def _send(conversation: Conversation, notice: Notice) -> int:
             author=None,
             author_kind=AuthorKind.SYSTEM,
             meta=meta,
+            purpose=notice.purpose,
         )
     except InvalidInput as exc:
         raise NotifyError(str(exc), code="undeliverable") from exc

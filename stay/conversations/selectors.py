@@ -3,6 +3,7 @@ caller may not be allowed to see."""
 
 import base64
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from stay.core.db import batched
 from stay.core.errors import InvalidInput, NotFound
 from stay.core.models import Store
 from stay.customers.identities import normalise_email, normalise_phone
@@ -223,3 +225,30 @@ def conversation_language(conversation: Conversation) -> str:
 
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+OPEN_STATUSES = (Status.OPEN, Status.PENDING, Status.SNOOZED)
+
+
+def customers_with_open(*, customer_ids: Iterable[int], tag: str) -> set[int]:
+    """Which of these customers have an unresolved conversation tagged ``tag`` (e.g.
+    "complaint": no marketing while an agent handles it)."""
+    found: set[int] = set()
+    for ids in batched(customer_ids, 900):
+        rows = Conversation.objects.filter(
+            customer_id__in=ids, status__in=OPEN_STATUSES, merged_into__isnull=True
+        ).values_list("customer_id", "tags")
+        found.update(customer_id for customer_id, tags in rows if tag in (tags or []))
+    return found
+
+
+def customers_written_since(*, customer_ids: Iterable[int], channel: str, since: datetime) -> set[int]:
+    """Which of these customers wrote on ``channel`` since ``since`` (WhatsApp's 24-hour window)."""
+    found: set[int] = set()
+    for ids in batched(customer_ids, 900):
+        found.update(
+            Conversation.objects.filter(customer_id__in=ids, channel=channel, last_inbound_at__gte=since).values_list(
+                "customer_id", flat=True
+            )
+        )
+    return found

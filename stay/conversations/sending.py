@@ -13,19 +13,22 @@ never (docs/adr/0005-outbound-messages.md).
 import copy
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from stay.core.notify import fill_secrets
 from stay.core.tasks import task
+from stay.customers.services import customer_lock
 
 from . import live
-from .models import Conversation, Delivery, Message
+from .models import Conversation, Delivery, Message, Purpose
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +73,32 @@ def sender_for(channel: str) -> Sender:
         raise SendError(f"no sender is installed for {channel}", retryable=False) from None
 
 
+@dataclass(frozen=True)
+class Hold:
+    """Why a marketing message may not go now: ``until`` when to try again, or ``None`` when it
+    must not go at all (the shopper opted out since it was queued)."""
+
+    reason: str
+    until: datetime | None = None
+
+
+# The outreach gate (registered by flows, which sits above the inbox) decides every marketing
+# message again at the moment it is sent: an opt-out or a quiet hour that began after it was
+# queued holds it. Without a gate, marketing is never sent.
+MarketingGate = Callable[[Message], Hold | None]
+_gate: list[MarketingGate] = []
+
+
+def register_marketing_gate(gate: MarketingGate) -> None:
+    _gate[:] = [gate]
+
+
+def _held(message: Message) -> Hold | None:
+    if not _gate:
+        return Hold("no outreach gate is installed")
+    return _gate[0](message)
+
+
 def idempotency_key(message: Message) -> str:
     return f"stay-{message.store_id}-{message.pk}"
 
@@ -88,6 +117,18 @@ def message_deliver(*, message_id: int) -> Message:
     message = Message.objects.select_related("conversation", "identity", "store").get(pk=message_id)
     if not claimed:
         return message
+    if message.purpose != Purpose.MARKETING:
+        return _send(message, now)
+    # Marketing is decided again and sent under the customer's row lock, which an order's
+    # arrival takes too: a reminder either leaves before the order is in, or sees it and stays.
+    with transaction.atomic():
+        customer_lock(customer_id=message.conversation.customer_id)
+        if (hold := _held(message)) is not None:
+            return _hold(message, hold)
+        return _send(message, now)
+
+
+def _send(message: Message, now: datetime) -> Message:
     try:
         sent = sender_for(message.channel).send(_with_secrets(message))
     except Exception as exc:  # a bug in a channel must not leave the row in 'sending'
@@ -120,6 +161,21 @@ def message_deliver(*, message_id: int) -> Message:
     )
     if message.delivery == Delivery.QUEUED:
         deliver_message.schedule((message.pk,), delay=_backoff(message.attempts).total_seconds())
+    live.message_changed(message)
+    return message
+
+
+def _hold(message: Message, hold: Hold) -> Message:
+    """Not now (``hold.until``: queued again for then, the attempt not counted) or never."""
+    message.attempts -= 1
+    message.last_error = hold.reason
+    if hold.until is None:
+        message.delivery, message.next_attempt_at = Delivery.WITHHELD, None
+    else:
+        message.delivery, message.next_attempt_at = Delivery.QUEUED, hold.until
+    message.save(update_fields=["delivery", "attempts", "last_error", "next_attempt_at", "updated_at"])
+    if hold.until is not None:
+        deliver_message.schedule((message.pk,), eta=hold.until)
     live.message_changed(message)
     return message
 

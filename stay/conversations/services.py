@@ -36,6 +36,7 @@ from .models import (
     Direction,
     Message,
     Priority,
+    Purpose,
     Status,
 )
 from .optout import CONFIRM_WITHIN, confirmation_text, confirmation_word, revocation_word, subscribed_text
@@ -375,6 +376,7 @@ def message_send(
     html: str = "",
     attachments: tuple[AttachmentInput, ...] = (),
     meta: dict[str, Any] | None = None,
+    purpose: str = Purpose.TRANSACTIONAL,
 ) -> Message:
     """Reply to the customer on the conversation's channel (or on ``channel``, another one the
     customer has an address for). The message is queued now and sent after commit."""
@@ -401,6 +403,7 @@ def message_send(
             html=sanitise_html(html),
             delivery=Delivery.QUEUED,
             meta=meta or {},
+            purpose=purpose,
         )
         if refusal := sender_for(channel).refusal(conversation, message):
             raise InvalidInput(refusal)

@@ -32,6 +32,9 @@ class Notice:
     meta: dict[str, Any] = field(default_factory=dict)
     # A follow-up (a return's next step) goes into the conversation its first notice opened.
     conversation_id: int | None = None
+    # "transactional" (an order, a return, a gift card: no consent needed) or "marketing":
+    # marketing goes out only when the outreach gate allows it, checked again at send time.
+    purpose: str = "transactional"
 
 
 class NotifyError(StayError):

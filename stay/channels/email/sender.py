@@ -52,10 +52,15 @@ class EmailSender:
         if earlier and not subject.lower().startswith("re:"):
             subject = f"Re: {subject}"
         headers = {"Message-ID": own_id}
+        if message.meta.get("subject"):
+            # A message of its own (a marketing e-mail in the shopper's outreach thread): its
+            # subject, not a reply in the thread.
+            subject, earlier = message.meta["subject"], []
         if earlier:
             headers["In-Reply-To"] = earlier[-1]
             headers["References"] = " ".join(earlier[-20:])
-        if message.meta.get("survey") or message.meta.get("notice"):
+        headers.update(message.meta.get("headers") or {})  # e.g. List-Unsubscribe (RFC 8058)
+        if message.meta.get("survey") or message.meta.get("notice") or message.meta.get("outreach"):
             # Sent by the system, not a person: the shopper's auto-responder must not answer.
             headers["Auto-Submitted"] = "auto-generated"
         assert message.identity is not None
