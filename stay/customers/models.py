@@ -55,6 +55,9 @@ class Identity(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=IdentityKind.choices)
     value = models.CharField(_("value"), max_length=254, help_text=_("Normalised: lower-case email, E.164 phone."))
     verified = models.BooleanField(_("verified"), default=False)
+    # A mail server returned a message to this address: marketing is not sent to it again
+    # (the address may be gone; sending on damages the store's sender reputation).
+    bounced_at = models.DateTimeField(_("bounced"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

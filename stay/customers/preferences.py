@@ -35,9 +35,10 @@ def preferences_url(customer: Customer) -> str:
     return f"{settings.PUBLIC_URL}{reverse('preferences', args=[preferences_token(customer)])}"
 
 
-def list_unsubscribe_headers(customer: Customer) -> dict[str, str]:
-    """The headers every marketing e-mail carries (RFC 2369 and RFC 8058)."""
+def list_unsubscribe_headers(customer: Customer, *, url: str = "") -> dict[str, str]:
+    """The headers every marketing e-mail carries (RFC 2369 and RFC 8058); ``url``: the
+    customer's preferences link, when the caller made it already."""
     return {
-        "List-Unsubscribe": f"<{preferences_url(customer)}>",
+        "List-Unsubscribe": f"<{url or preferences_url(customer)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }

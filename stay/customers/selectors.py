@@ -1,8 +1,10 @@
 """Reads for customers."""
 
+from collections.abc import Iterable, Sequence
+
 from django.db.models import Q, QuerySet
 
-from stay.core.db import select
+from stay.core.db import batched, select
 from stay.core.errors import InvalidInput, NotFound
 from stay.core.models import Store
 
@@ -65,3 +67,26 @@ def consent_current(customer: Customer) -> dict[str, ConsentRecord]:
     for record in ConsentRecord.objects.filter(customer=customer).order_by("-occurred_at", "-id"):
         current.setdefault(record.channel, record)
     return current
+
+
+def consents_on(*, customer_ids: Iterable[int], channel: str) -> dict[int, ConsentRecord]:
+    """Each customer's current consent record on ``channel`` (absent: never asked)."""
+    current: dict[int, ConsentRecord] = {}
+    for ids in batched(customer_ids, 900):
+        for record in ConsentRecord.objects.filter(customer_id__in=ids, channel=channel).order_by(
+            "customer_id", "-occurred_at", "-id"
+        ):
+            current.setdefault(record.customer_id, record)
+    return current
+
+
+def contacts_of(*, customer_ids: Iterable[int], kinds: Sequence[str]) -> dict[int, Identity]:
+    """Each customer's first identity of the first of ``kinds`` they have (the address a
+    message on a channel goes to when they never wrote from one)."""
+    best: dict[int, Identity] = {}
+    for ids in batched(customer_ids, 900):
+        for identity in Identity.objects.filter(customer_id__in=ids, kind__in=kinds).order_by("id"):
+            held = best.get(identity.customer_id)
+            if held is None or kinds.index(identity.kind) < kinds.index(held.kind):
+                best[identity.customer_id] = identity
+    return best

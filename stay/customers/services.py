@@ -244,6 +244,11 @@ def identity_attach(*, customer: Customer, kind: str, value: str, verified: bool
 
 
 @joins_transaction
+def identities_bounced(*, identity_ids: list[int]) -> int:
+    """Mail to these addresses came back: the outreach gate stops marketing to them."""
+    return Identity.objects.filter(pk__in=identity_ids, bounced_at__isnull=True).update(bounced_at=timezone.now())
+
+
 def consent_record(*, customer: Customer, consent: ConsentInput, actor: str) -> ConsentRecord | None:
     """Append a piece of consent evidence. Nothing is overwritten: the current state is the
     record that occurred last. A repeat of the current state adds nothing."""

@@ -1,11 +1,14 @@
 """Reads for orders, and for customers as seen with their orders."""
 
+from collections.abc import Iterable
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from stay.core.db import batched
 from stay.core.errors import NotFound
 from stay.core.models import Store
 from stay.customers.models import Customer
@@ -121,3 +124,19 @@ def status_text(order: Order, language: str) -> str:
 def refund_platform_ids(*, order: Order) -> set[str]:
     """The platform ids of the refunds the platform reported on ``order``."""
     return set(order.refunds.values_list("platform_id", flat=True))
+
+
+def ordered_since(
+    *, customer_ids: Iterable[int], since: datetime, variant_id: int | None = None
+) -> dict[int, datetime]:
+    """When each of these customers last placed an order since ``since`` (only orders with
+    ``variant_id`` among their lines, if given). Cancelled orders count: the shopper acted."""
+    last: dict[int, datetime] = {}
+    for ids in batched(customer_ids, 900):
+        orders = Order.objects.filter(customer_id__in=ids, placed_at__gte=since)
+        if variant_id is not None:
+            orders = orders.filter(lines__variant_id=variant_id)
+        for customer_id, placed_at in orders.values_list("customer_id", "placed_at"):
+            if customer_id not in last or placed_at > last[customer_id]:
+                last[customer_id] = placed_at
+    return last

@@ -20,4 +20,9 @@ class ReturnsConfig(AppConfig):
         register_link(
             "returns_link", lambda conversation, order, language: portal_url(order, language=language) if order else ""
         )
+        from stay.flows.gate import register_suppressor
+
+        from .selectors import customers_returning
+
+        register_suppressor("return", customers_returning)
         from . import checks  # noqa: F401 (registers `stay check --database default`'s label check)

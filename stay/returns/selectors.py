@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from stay.core.db import batched
 from stay.core.errors import InvalidInput
 from stay.core.models import Store
 from stay.core.ratelimit import rate_hit
@@ -192,3 +193,15 @@ def panel_returns(*, customer_id: int, orders: list[Order]) -> dict[str, Any]:
         "mine": [r for r in mine if r.order_id not in {o.pk for o in orders}],
         "left": {o.pk: returnable_quantities(o) for o in orders},
     }
+
+
+def customers_returning(customer_ids: list[int]) -> set[int]:
+    """Which of these customers have a return in progress (no marketing meanwhile: issue 20)."""
+    found: set[int] = set()
+    for ids in batched(customer_ids, 900):
+        found.update(
+            Return.objects.filter(customer_id__in=ids, status__in=OPEN_STATUSES)
+            .exclude(status=Status.RESOLVED)
+            .values_list("customer_id", flat=True)
+        )
+    return found

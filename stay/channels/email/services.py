@@ -12,6 +12,7 @@ from stay.core.db import atomic_with_retry, insert, select
 from stay.core.errors import InvalidInput, NotFound
 from stay.core.models import Store
 from stay.customers.models import Identity, IdentityKind
+from stay.customers.services import identities_bounced
 
 from .models import Disposition, InboundEmail, Mailbox
 from .parsing import NotAnEmail, ParsedEmail, normalise_subject, parse
@@ -127,7 +128,9 @@ def _mark_bounced(store: Store, mail: ParsedEmail) -> None:
     """A bounce of one of our replies: the agent sees that reply failed."""
     if not mail.bounced_message_ids:
         return
-    failed = Message.objects.by_channel_id(store.pk, Channel.EMAIL, *mail.bounced_message_ids).update(
+    returned = Message.objects.by_channel_id(store.pk, Channel.EMAIL, *mail.bounced_message_ids)
+    identities_bounced(identity_ids=[pk for pk in returned.values_list("identity_id", flat=True) if pk])
+    failed = returned.update(
         delivery=Delivery.FAILED, last_error=_("The recipient's mail server returned this message.")
     )
     if failed:
