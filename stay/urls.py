@@ -47,5 +47,6 @@ urlpatterns = [
     path("gift/<str:token>", giftcard_views.card_page, name="giftcard-page"),
     path("u/<str:token>", customer_views.preferences, name="preferences"),
     path("subscribe/confirm/<str:token>", flow_views.confirm, name="subscription-confirm"),
+    path("r/<str:token>", flow_views.click, name="flows-click"),
     path("stores/<slug:store_slug>/gift-card-balance", giftcard_views.balance_page, name="giftcard-balance"),
 ]

@@ -53,6 +53,7 @@ from stay.core.privacy import audit
 from stay.customers.models import ConsentChannel, Customer, Identity
 from stay.customers.selectors import consent_current
 from stay.customers.services import consent_from_agent, customer_merge
+from stay.flows.selectors import outreach_of
 from stay.giftcards.models import Kind
 from stay.giftcards.selectors import cards_of_customer, store_credit_of
 from stay.giftcards.services import OverLimit
@@ -228,6 +229,7 @@ def _consent_context(customer: Customer) -> dict[str, Any]:
     return {
         "consents": [(label, current.get(value)) for value, label in ConsentChannel.choices],
         "consent_channels": ConsentChannel.choices,
+        "outreach": outreach_of(customer),
     }
 
 

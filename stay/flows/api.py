@@ -1,11 +1,18 @@
-"""``/api/v1/subscriptions``: a storefront's sign-up form (double opt-in)."""
+"""``/api/v1/subscriptions``: sign-ups (double opt-in), back-in-stock requests, unsubscribing."""
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
+from stay.catalog.models import Variant
 from stay.core.api import request_store
+from stay.core.errors import InvalidInput
 from stay.core.http import client_ip
+from stay.customers.inputs import CustomerInput
+from stay.customers.models import ConsentChannel
+from stay.customers.services import consent_withdraw, customer_resolve
 
+from .models import RestockRequest
+from .services import restock_request
 from .subscriptions import subscription_request
 
 router = Router(tags=["subscriptions"])
@@ -46,3 +53,94 @@ def subscribe(request: HttpRequest, body: SubscriptionIn, store: str | None = No
     )
     out = {"customer_id": record.customer_id, "channel": record.channel, "state": record.state}
     return Status(200 if record.state == "subscribed" else 202, out)
+
+
+class RestockIn(Schema):
+    variant_id: str
+    channel: str = "email"
+    email: str = ""
+    phone: str = ""
+    locale: str = ""
+    source: str = "form"
+    wording: str = ""
+
+
+class RestockOut(Schema):
+    request_id: int
+    customer_id: int
+    variant_id: str
+    channel: str
+    waiting_before: int
+
+
+@router.post(
+    "/back-in-stock",
+    response={201: RestockOut, 200: RestockOut},
+    summary="Tell a shopper when a variant is back in stock",
+)
+def back_in_stock(request: HttpRequest, body: RestockIn, store: str | None = None):  # type: ignore[no-untyped-def]
+    """``variant_id`` is the platform's variant id. The shopper is told once it is back, first
+    come first told, on ``channel``; 201 for a new request, 200 when they were waiting already,
+    409 ``in_stock`` when it can be ordered now, 409 ``opted_out`` after an opt-out."""
+    shop = request_store(request, store)
+    variant = Variant.objects.filter(store=shop, platform_id=body.variant_id.strip()).first()
+    if variant is None:
+        raise InvalidInput(f"variant_id: no variant {body.variant_id[:64]!r} in this store", code="unknown_variant")
+    if body.channel == ConsentChannel.EMAIL and not body.email.strip():
+        raise InvalidInput("email: an e-mail address is needed for e-mail alerts", code="email_required")
+    if body.channel in (ConsentChannel.SMS, ConsentChannel.WHATSAPP) and not body.phone.strip():
+        raise InvalidInput("phone: a phone number is needed for SMS or WhatsApp alerts", code="phone_required")
+    customer = customer_resolve(
+        store=shop,
+        data=CustomerInput(email=body.email.strip(), phone=body.phone.strip(), locale=body.locale[:2]),
+        actor=f"back-in-stock:{body.source[:30]}",
+    )
+    evidence = {
+        "wording": body.wording.strip()[:2000],
+        "ip": request.headers.get("X-Shopper-IP", "").strip()[:64] or client_ip(request),
+        "user_agent": (request.headers.get("X-Shopper-User-Agent", "") or request.headers.get("User-Agent", ""))[:300],
+    }
+    asked, new = restock_request(
+        customer=customer, variant=variant, channel=body.channel, source=body.source, evidence=evidence
+    )
+    before = RestockRequest.objects.filter(variant=variant, released_at__isnull=True, id__lt=asked.pk).count()
+    out = {
+        "request_id": asked.pk,
+        "customer_id": customer.pk,
+        "variant_id": variant.platform_id,
+        "channel": asked.channel,
+        "waiting_before": before,
+    }
+    return Status(201 if new else 200, out)
+
+
+class UnsubscribeIn(Schema):
+    channels: list[str] = ["email", "sms", "whatsapp"]
+    email: str = ""
+    phone: str = ""
+
+
+class UnsubscribeOut(Schema):
+    customer_id: int
+    unsubscribed: list[str]
+
+
+@router.post("/unsubscribe", response=UnsubscribeOut, summary="Stop marketing to a shopper")
+def unsubscribe(request: HttpRequest, body: UnsubscribeIn, store: str | None = None):  # type: ignore[no-untyped-def]
+    """At once, on the channels named (all by default); nothing queued before is sent after."""
+    shop = request_store(request, store)
+    wrong = [channel for channel in body.channels if channel not in ConsentChannel.values]
+    if wrong or not body.channels:
+        raise InvalidInput("channels: each must be one of email, sms, whatsapp", code="invalid_channel")
+    if not body.email.strip() and not body.phone.strip():
+        raise InvalidInput("email or phone: say whom to unsubscribe", code="contact_required")
+    customer = customer_resolve(
+        store=shop, data=CustomerInput(email=body.email.strip(), phone=body.phone.strip()), actor="api:unsubscribe"
+    )
+    consent_withdraw(
+        customer=customer,
+        channels=list(dict.fromkeys(body.channels)),
+        source="api",
+        evidence={"ip": request.headers.get("X-Shopper-IP", "").strip()[:64] or client_ip(request)},
+    )
+    return {"customer_id": customer.pk, "unsubscribed": list(dict.fromkeys(body.channels))}

@@ -6,3 +6,13 @@ class FlowsConfig(AppConfig):
     name = "stay.flows"
     label = "flows"
     verbose_name = _("Outreach")
+
+    def ready(self) -> None:
+        from stay.conversations.sending import register_marketing_gate
+        from stay.core.events import subscribe
+
+        from . import engine, tasks
+
+        register_marketing_gate(engine.held_at_send)
+        subscribe("variant.restocked", tasks.on_restocked, durable=True)
+        subscribe("checkout.updated", tasks.on_checkout, durable=True)

@@ -1,6 +1,6 @@
 """The confirmation link's page: it confirms with one button (a POST), never on opening."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -12,6 +12,8 @@ from stay.core.http import client_ip
 from stay.core.i18n import pick_language
 from stay.customers.models import ConsentState
 
+from .compose import click_of
+from .services import outreach_clicked
 from .subscriptions import pending_of_token, subscription_confirm
 
 
@@ -42,3 +44,15 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             "title": _("Confirm your subscription"),
         }
         return render(request, "flows/confirm.html", context)
+
+
+@require_http_methods(["GET", "HEAD"])
+def click(request: HttpRequest, token: str) -> HttpResponse:
+    """A link in a marketing message: the click is recorded on the step, then the shopper goes
+    on to the product or cart. Only links our messages carried (signed) are followed."""
+    data = click_of(token)
+    if data is None:
+        return render(request, "404.html", {"message": _("This link is not valid.")}, status=404)
+    if request.method == "GET":
+        outreach_clicked(enrolment_id=int(data.get("e", 0)), position=int(data.get("p", 0)))
+    return HttpResponseRedirect(data["u"])

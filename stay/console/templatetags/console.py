@@ -7,6 +7,8 @@ from stay.conversations.activity import event_text
 from stay.conversations.models import ConversationEvent
 from stay.core.labels import actor_text
 from stay.customers.models import ConsentRecord
+from stay.flows.gate import REASONS
+from stay.flows.models import Outreach
 from stay.returns.models import resolution_label
 
 register = template.Library()
@@ -40,3 +42,9 @@ def consent_source(record: ConsentRecord) -> str:
         "agent": _("recorded by %(agent)s") % {"agent": record.evidence.get("agent", "")},
     }
     return str(labels.get(record.source, record.source))
+
+
+@register.filter
+def outreach_reason(outreach: Outreach) -> str:
+    """Why the gate decided as it did, as a person reads it."""
+    return str(REASONS.get(outreach.reason, outreach.reason))

@@ -1,0 +1,390 @@
+"""The flow engine: enrolments advance one step at a time, claimed by any number of workers.
+
+Each enrolment is a row with the time its next step is due. :func:`flows_advance` locks a batch
+of due rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so workers take different rows; SQLite has
+one writer at a time anyway) and, in the same transaction, decides each step through the gate,
+queues its messages, records the decision (one ``Outreach`` row per enrolment and step: a unique
+key) and moves the enrolment on. A worker killed anywhere in between rolls all of it back: the
+rows are due again and nothing was queued twice or lost.
+"""
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from stay.catalog.models import Variant
+from stay.conversations.models import Message, Purpose
+from stay.conversations.outbound import Outbound, outbound_queue
+from stay.conversations.sending import Hold
+from stay.core.db import update_each
+from stay.core.models import Store
+from stay.customers.models import ConsentChannel, Customer
+from stay.orders.models import Checkout
+from stay.orders.selectors import ordered_since
+
+from .compose import click_url, compose
+from .gate import REASONS, Decision, decide, outreach_settings
+from .models import (
+    Condition,
+    Enrolment,
+    EnrolmentState,
+    Flow,
+    FlowStep,
+    Outreach,
+    OutreachThread,
+    Trigger,
+    Verdict,
+)
+
+
+@dataclass(frozen=True)
+class Enrol:
+    customer_id: int
+    key: str
+    context: dict[str, Any]
+
+
+def enrol(*, flow: Flow, people: list[Enrol], now: datetime | None = None) -> int:
+    """Enrol each person once per key (a redelivered event enrols nobody twice); a random
+    ``holdout_percent`` of them are enrolled but never messaged. Returns how many are new."""
+    if not flow.active or not people:
+        return 0
+    now = now or timezone.now()
+    first = flow.steps.order_by("position").first()
+    if first is None:
+        return 0
+    share = outreach_settings(flow.store).holdout_percent / 100
+    draw = random.SystemRandom()
+    rows = [
+        Enrolment(
+            store_id=flow.store_id,
+            flow=flow,
+            customer_id=person.customer_id,
+            key=person.key[:120],
+            context={"since": now.isoformat(), **person.context},
+            position=first.position,
+            next_at=now + first.wait,
+            holdout=draw.random() < share,
+        )
+        for person in people
+    ]
+    before = Enrolment.objects.filter(flow=flow).count()
+    Enrolment.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return Enrolment.objects.filter(flow=flow).count() - before
+
+
+def flows_of(store: Store, trigger: str) -> list[Flow]:
+    return list(Flow.objects.filter(store=store, trigger=trigger, active=True).select_related("store"))
+
+
+def flows_advance(*, limit: int = 500, now: datetime | None = None) -> int:
+    """Advance up to ``limit`` due enrolments by one step each; returns how many were taken."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            Enrolment.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(state=EnrolmentState.ACTIVE, next_at__lte=now)
+            .order_by("next_at")[:limit]
+        )
+        by_flow: dict[int, list[Enrolment]] = defaultdict(list)
+        for enrolment in due:
+            by_flow[enrolment.flow_id].append(enrolment)
+        flows = Flow.objects.select_related("store").prefetch_related("steps__texts").in_bulk(list(by_flow))
+        for flow_id, enrolments in by_flow.items():
+            _Step(flows[flow_id], enrolments, now).run()
+    return len(due)
+
+
+def _at(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+class _Step:
+    """One batch of one flow's enrolments, each at its current step."""
+
+    def __init__(self, flow: Flow, enrolments: list[Enrolment], now: datetime) -> None:
+        self.flow, self.store, self.enrolments, self.now = flow, flow.store, enrolments, now
+        self.steps = {step.position: step for step in flow.steps.all()}
+        self.settings = outreach_settings(flow.store)
+        self.outreach: list[Outreach] = []
+        self.changed: list[Enrolment] = []
+
+    def run(self) -> None:
+        live = self._exits([e for e in self.enrolments if self._active(e)])
+        by_step: dict[tuple[int, str], list[Enrolment]] = defaultdict(list)
+        for enrolment in live:
+            step = self.steps[enrolment.position]
+            by_step[(step.position, step.channel or enrolment.context.get("channel") or "email")].append(enrolment)
+        for (position, channel), group in by_step.items():
+            self._send(self.steps[position], channel, group)
+        self._record()
+
+    def _active(self, enrolment: Enrolment) -> bool:
+        if not self.flow.active:
+            self._stop(enrolment, "flow_off")
+            return False
+        if enrolment.position not in self.steps:
+            enrolment.state, enrolment.next_at = EnrolmentState.DONE, None
+            self.changed.append(enrolment)
+            return False
+        return True
+
+    def _stop(self, enrolment: Enrolment, reason: str) -> None:
+        enrolment.state, enrolment.exit_reason, enrolment.next_at = EnrolmentState.EXITED, reason, None
+        self.changed.append(enrolment)
+
+    def _exits(self, enrolments: list[Enrolment]) -> list[Enrolment]:
+        """Stop who ordered since (any order; for back in stock, that variant) and whose
+        checkout was completed."""
+        stopped = set(stopped_by_order(self.flow, enrolments))
+        checkouts = {e.context["checkout_id"] for e in enrolments if "checkout_id" in e.context}
+        done = set(Checkout.objects.filter(pk__in=checkouts, completed_at__isnull=False).values_list("pk", flat=True))
+        live = []
+        for enrolment in enrolments:
+            if enrolment.pk in stopped:
+                self._stop(enrolment, "ordered")
+            elif enrolment.context.get("checkout_id") in done:
+                self._stop(enrolment, "checkout_completed")
+            else:
+                live.append(enrolment)
+        return live
+
+    def _send(self, step: FlowStep, channel: str, group: list[Enrolment]) -> None:
+        passed = self._condition(step, group)
+        messaged = [e for e in group if e.pk in passed and not e.holdout]
+        decisions = decide(
+            store=self.store,
+            customer_ids=[e.customer_id for e in messaged],
+            channel=channel,
+            now=self.now,
+            template=bool(step.whatsapp_template),
+            requested=self.flow.trigger == Trigger.RESTOCK,
+        )
+        allowed = [e for e in messaged if decisions[e.customer_id].allowed]
+        queued = self._queue(step, channel, allowed, decisions)
+        for enrolment in group:
+            if enrolment.pk not in passed:
+                self._decided(enrolment, step, channel, Decision("condition"), Verdict.SKIPPED)
+            elif enrolment.holdout:
+                self._decided(enrolment, step, channel, Decision("holdout"), Verdict.HOLDOUT)
+            else:
+                decision = decisions[enrolment.customer_id]
+                if decision.allowed and enrolment.pk not in queued:
+                    decision = Decision("no_address")
+                self._decided(enrolment, step, channel, decision, decision.verdict, queued.get(enrolment.pk))
+
+    def _condition(self, step: FlowStep, group: list[Enrolment]) -> set[int]:
+        if step.condition == Condition.IN_STOCK:
+            variants = {e.context.get("variant_id") for e in group}
+            stocked = set(
+                Variant.objects.filter(pk__in=variants, deleted_at__isnull=True, inventory_quantity__gt=0).values_list(
+                    "pk", flat=True
+                )
+            )
+            return {e.pk for e in group if e.context.get("variant_id") in stocked}
+        if step.condition == Condition.NO_ORDER:
+            ordered = ordered_since(customer_ids=[e.customer_id for e in group], since=min(_since(e) for e in group))
+            return {e.pk for e in group if not (e.customer_id in ordered and ordered[e.customer_id] >= _since(e))}
+        return {e.pk for e in group}  # CHECKOUT_OPEN: checked for every step by _exits
+
+    def _queue(
+        self, step: FlowStep, channel: str, enrolments: list[Enrolment], decisions: dict[int, Decision]
+    ) -> dict[int, int]:
+        if not enrolments:
+            return {}
+        customers = Customer.objects.in_bulk([e.customer_id for e in enrolments])
+        threads = dict(
+            OutreachThread.objects.filter(customer_id__in=list(customers), channel=channel).values_list(
+                "customer_id", "conversation_id"
+            )
+        )
+        values = _values(self.store, self.settings.shop_url, enrolments)
+        items = []
+        for enrolment in enrolments:
+            customer = customers[enrolment.customer_id]
+            filled = dict(values.get(enrolment.pk, {}))
+            if filled.get("link"):
+                filled["link"] = click_url(enrolment_id=enrolment.pk, position=step.position, url=filled["link"])
+            composed = compose(
+                store=self.store,
+                outreach=self.settings,
+                customer=customer,
+                country=decisions[customer.pk].country,
+                channel=channel,
+                step=step,
+                language=customer.locale or self.store.default_locale or "en",
+                values=filled,
+                meta={"outreach": self.flow.pk, "enrolment": enrolment.pk, "step": step.position},
+            )
+            items.append(
+                Outbound(
+                    customer_id=customer.pk,
+                    channel=channel,
+                    subject=composed.subject,
+                    text=composed.text,
+                    meta=composed.meta,
+                    conversation_id=threads.get(customer.pk),
+                )
+            )
+        results = outbound_queue(store_id=self.store.pk, items=items, purpose=Purpose.MARKETING)
+        OutreachThread.objects.bulk_create(
+            [
+                OutreachThread(customer_id=e.customer_id, channel=channel, conversation_id=r.conversation_id)
+                for e, r in zip(enrolments, results, strict=True)
+                if r is not None and e.customer_id not in threads
+            ],
+            ignore_conflicts=True,
+        )
+        return {e.pk: r.message_id for e, r in zip(enrolments, results, strict=True) if r is not None}
+
+    def _decided(
+        self,
+        enrolment: Enrolment,
+        step: FlowStep,
+        channel: str,
+        decision: Decision,
+        verdict: str,
+        message_id: int | None = None,
+    ) -> None:
+        self.outreach.append(
+            Outreach(
+                store_id=self.store.pk,
+                customer_id=enrolment.customer_id,
+                flow=self.flow,
+                enrolment=enrolment,
+                position=step.position,
+                channel=channel,
+                verdict=verdict,
+                reason=decision.reason,
+                until=decision.until,
+                message_id=message_id,
+                decided_at=self.now,
+            )
+        )
+        if verdict == Verdict.WAITING:
+            enrolment.next_at = decision.until
+        elif verdict == Verdict.WITHHELD and decision.reason != "no_consent":
+            self._stop(enrolment, decision.reason)
+            return
+        else:
+            later = sorted(position for position in self.steps if position > step.position)
+            if later:
+                enrolment.position, enrolment.next_at = later[0], self.now + self.steps[later[0]].wait
+            else:
+                enrolment.state, enrolment.next_at = EnrolmentState.DONE, None
+        self.changed.append(enrolment)
+
+    def _record(self) -> None:
+        """One row per enrolment and step: a waiting decision is replaced by the next one, and a
+        step decided twice (which the row lock prevents) fails on the unique key."""
+        waiting = [(o.enrolment_id, o.position) for o in self.outreach]
+        if waiting:
+            earlier = Outreach.objects.filter(
+                enrolment_id__in={e for e, _ in waiting}, verdict=Verdict.WAITING
+            ).values_list("pk", "enrolment_id", "position")
+            Outreach.objects.filter(pk__in=[pk for pk, e, p in earlier if (e, p) in set(waiting)]).delete()
+        Outreach.objects.bulk_create(self.outreach, batch_size=1000)
+        update_each(
+            Enrolment,
+            {
+                e.pk: {"position": e.position, "next_at": e.next_at, "state": e.state, "exit_reason": e.exit_reason}
+                for e in self.changed
+            },
+        )
+
+
+def _since(enrolment: Enrolment) -> datetime:
+    return _at(enrolment.context["since"])
+
+
+def stopped_by_order(flow: Flow, enrolments: list[Enrolment]) -> list[int]:
+    """The enrolments an order ends: for back in stock, an order of that variant since the
+    request; for the others (when the flow says so), any order since enrolling."""
+    if not enrolments:
+        return []
+    if flow.trigger == Trigger.RESTOCK:
+        out = []
+        by_variant: dict[int, list[Enrolment]] = defaultdict(list)
+        for enrolment in enrolments:
+            by_variant[enrolment.context.get("variant_id", 0)].append(enrolment)
+        for variant_id, group in by_variant.items():
+            since = min(_since(e) for e in group)
+            bought = ordered_since(customer_ids=[e.customer_id for e in group], since=since, variant_id=variant_id)
+            out += [e.pk for e in group if e.customer_id in bought and bought[e.customer_id] >= _since(e)]
+        return out
+    if not flow.exit_on_order:
+        return []
+    since = min(_since(e) for e in enrolments)
+    ordered = ordered_since(customer_ids=[e.customer_id for e in enrolments], since=since)
+    return [e.pk for e in enrolments if e.customer_id in ordered and ordered[e.customer_id] >= _since(e)]
+
+
+def _values(store: Store, shop_url: str, enrolments: list[Enrolment]) -> dict[int, dict[str, str]]:
+    """Each enrolment's ``{product}``, ``{link}`` and ``{lines}`` from what enrolled it."""
+    out: dict[int, dict[str, str]] = {}
+    variant_ids = {e.context["variant_id"] for e in enrolments if "variant_id" in e.context}
+    variants = Variant.objects.select_related("product").in_bulk(list(variant_ids))
+    checkout_ids = {e.context["checkout_id"] for e in enrolments if "checkout_id" in e.context}
+    checkouts = Checkout.objects.prefetch_related("lines").in_bulk(list(checkout_ids))
+    base = (shop_url or "").rstrip("/")
+    for enrolment in enrolments:
+        values: dict[str, str] = {}
+        variant = variants.get(enrolment.context.get("variant_id", 0))
+        if variant is not None:
+            name = variant.product.title
+            plain = not variant.title or variant.title == "Default Title"
+            values["product"] = name if plain else f"{name} ({variant.title})"
+            if base and variant.product.handle:
+                values["link"] = f"{base}/products/{variant.product.handle}?variant={variant.platform_id}"
+        checkout = checkouts.get(enrolment.context.get("checkout_id", 0))
+        if checkout is not None:
+            values["link"] = checkout.recovery_url
+            values["lines"] = "\n".join(f"{line.quantity} × {line.title}" for line in checkout.lines.all())
+        out[enrolment.pk] = values
+    return out
+
+
+def exit_reason_at_send(enrolment_id: int) -> str:
+    """Why a queued step of this enrolment must not go out now ('' if it may): the enrolment
+    was stopped, or an order arrived since it began (asked under the customer's row lock, the
+    lock an order's arrival takes too, so no reminder leaves after the order is in)."""
+    enrolment = Enrolment.objects.select_related("flow").filter(pk=enrolment_id).first()
+    if enrolment is None:
+        return ""
+    if enrolment.state == EnrolmentState.EXITED:
+        return enrolment.exit_reason or "stopped"
+    if stopped_by_order(enrolment.flow, [enrolment]):
+        return "ordered"
+    checkout_id = enrolment.context.get("checkout_id")
+    if checkout_id and Checkout.objects.filter(pk=checkout_id, completed_at__isnull=False).exists():
+        return "checkout_completed"
+    return ""
+
+
+def held_at_send(message: Message) -> Hold | None:
+    """The inbox asks this before it hands a marketing message to its channel (under the
+    customer's row lock): the gate again, and whether the flow has ended for this shopper."""
+    conversation = message.conversation
+    if message.channel not in ConsentChannel.values:
+        return Hold(str(REASONS["no_consent"]))
+    requested = False
+    if enrolment_id := message.meta.get("enrolment"):
+        if reason := exit_reason_at_send(enrolment_id):
+            return Hold(str(REASONS.get(reason, reason)))
+        requested = Flow.objects.filter(enrolments=enrolment_id, trigger=Trigger.RESTOCK).exists()
+    decision = decide(
+        store=message.store,
+        customer_ids=[conversation.customer_id],
+        channel=message.channel,
+        template=bool(message.meta.get("template")),
+        at_send=True,
+        requested=requested,
+    )[conversation.customer_id]
+    if decision.allowed:
+        return None
+    return Hold(str(REASONS.get(decision.reason, decision.reason)), decision.until)

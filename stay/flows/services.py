@@ -1,0 +1,239 @@
+"""Writes for outreach: the built-in flows, back-in-stock requests and their release, and
+forgotten checkouts (issue 20)."""
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from stay.catalog.models import Variant
+from stay.core.errors import Conflict, InvalidInput
+from stay.core.models import Store
+from stay.customers.models import ConsentChannel, ConsentState, Customer
+from stay.customers.selectors import consents_on
+from stay.orders.models import Checkout
+
+from .engine import Enrol, enrol, flows_of
+from .models import Condition, Flow, FlowStep, Outreach, OutreachSettings, RestockRequest, StepText, Trigger
+
+
+@dataclass(frozen=True)
+class _Text:
+    subject: str
+    body: str
+
+
+# The built-in flows, in English and Korean. Stores edit them in the admin.
+_DEFAULTS: dict[str, list[tuple[timedelta, str, dict[str, _Text]]]] = {
+    Trigger.RESTOCK: [
+        (
+            timedelta(0),
+            Condition.IN_STOCK,
+            {
+                "en": _Text(
+                    "{product} is back",
+                    "Good news, {name}: {product} is back in stock at {store}. Get it before it is gone: {link}",
+                ),
+                "ko": _Text(
+                    "{product} 재입고 알림",
+                    "{name}님, 기다리시던 {product} 상품이 {store}에 다시 들어왔습니다. 품절 전에 확인하세요: {link}",
+                ),
+            },
+        )
+    ],
+    Trigger.CHECKOUT: [
+        (
+            timedelta(hours=1),
+            Condition.ALWAYS,
+            {
+                "en": _Text(
+                    "You left something in your cart",
+                    "Hi {name}, your cart at {store} is saved for you:\n{lines}\nPick up where you left off: {link}",
+                ),
+                "ko": _Text(
+                    "장바구니에 담아 두신 상품이 있어요",
+                    "{name}님, {store} 장바구니를 저장해 두었습니다:\n{lines}\n이어서 주문하기: {link}",
+                ),
+            },
+        ),
+        (
+            timedelta(hours=23),
+            Condition.ALWAYS,
+            {
+                "en": _Text(
+                    "Your cart is still waiting",
+                    "{name}, the items in your cart at {store} are still there, but stock is limited:\n{lines}\n{link}",
+                ),
+                "ko": _Text(
+                    "장바구니 상품이 아직 기다리고 있어요",
+                    "{name}님, {store} 장바구니 상품의 재고가 한정되어 있습니다:\n{lines}\n{link}",
+                ),
+            },
+        ),
+    ],
+}
+_NAMES: dict[str, str] = {Trigger.RESTOCK: "Back in stock", Trigger.CHECKOUT: "Forgotten cart"}
+
+
+def outreach_prepare(*, store: Store) -> OutreachSettings:
+    """The store's outreach settings, and once per store the built-in flows."""
+    with transaction.atomic():
+        settings, _created = OutreachSettings.objects.select_for_update().get_or_create(store=store)
+        if settings.defaults_installed:
+            return settings
+        for trigger, steps in _DEFAULTS.items():
+            if Flow.objects.filter(store=store, trigger=trigger).exists():
+                continue
+            flow = Flow.objects.create(
+                store=store, trigger=trigger, name=_NAMES[trigger], exit_on_order=trigger != Trigger.RESTOCK
+            )
+            for position, (wait, condition, texts) in enumerate(steps, start=1):
+                step = FlowStep.objects.create(flow=flow, position=position, wait=wait, condition=condition)
+                StepText.objects.bulk_create(
+                    StepText(step=step, language=language, subject=text.subject, body=text.body)
+                    for language, text in texts.items()
+                )
+        settings.defaults_installed = True
+        settings.save(update_fields=["defaults_installed"])
+    return settings
+
+
+def restock_request(
+    *, customer: Customer, variant: Variant, channel: str, source: str, evidence: dict[str, Any]
+) -> tuple[RestockRequest, bool]:
+    """Ask to be told when ``variant`` is back (first come, first told). Returns the request
+    and whether it is new; asking twice keeps the first place in the line."""
+    if channel not in ConsentChannel.values:
+        raise InvalidInput(_("channel must be one of email, sms, whatsapp"), code="invalid_channel")
+    if variant.store_id != customer.store_id or variant.deleted_at is not None:
+        raise InvalidInput(_("No such variant in this store."), code="unknown_variant")
+    if variant.inventory_quantity > 0 or not variant.inventory_tracked:
+        raise Conflict(_("This variant is in stock: it can be ordered now."), code="in_stock")
+    current = consents_on(customer_ids=[customer.pk], channel=channel).get(customer.pk)
+    if current is not None and current.state == ConsentState.UNSUBSCRIBED:
+        raise Conflict(
+            _("This shopper opted out of %(channel)s: ask them to sign up again first.") % {"channel": channel},
+            code="opted_out",
+        )
+    outreach_prepare(store=customer.store)
+    with transaction.atomic():
+        waiting = RestockRequest.objects.filter(customer=customer, variant=variant, released_at__isnull=True).first()
+        if waiting is not None:
+            return waiting, False
+        request = RestockRequest.objects.create(
+            store_id=customer.store_id,
+            customer=customer,
+            variant=variant,
+            channel=channel,
+            source=source[:40],
+            evidence=evidence,
+        )
+    return request, True
+
+
+def restock_release(*, variant_id: int, first: bool = False) -> int:
+    """Tell the next batch of shoppers waiting for ``variant_id``: as many as the store's ratio
+    times the units in stock (checked now, under the variant's lock), oldest requests first,
+    and not those who bought it meanwhile (the flow stops them). ``first``: the restock itself;
+    otherwise only once ``restock_interval`` has passed since the last batch. Returns how many
+    were released."""
+    with transaction.atomic():
+        variant = Variant.objects.select_for_update().select_related("store").filter(pk=variant_id).first()
+        if variant is None or variant.deleted_at is not None:
+            return 0
+        settings = outreach_prepare(store=variant.store)
+        waiting = RestockRequest.objects.filter(variant=variant, released_at__isnull=True)
+        now = timezone.now()
+        if not first:
+            last = RestockRequest.objects.filter(variant=variant).aggregate(last=Max("released_at"))["last"]
+            if last is None or last > now - settings.restock_interval:
+                return 0
+        if variant.inventory_tracked:
+            if variant.inventory_quantity <= 0:
+                return 0
+            size = math.ceil(settings.restock_batch_ratio * variant.inventory_quantity)
+            batch = list(waiting.order_by("id")[:size])
+        else:
+            batch = list(waiting.order_by("id"))
+        flows = flows_of(variant.store, Trigger.RESTOCK)
+        if not batch or not flows:
+            return 0
+        for flow in flows:
+            enrol(
+                flow=flow,
+                people=[
+                    Enrol(
+                        customer_id=request.customer_id,
+                        key=f"restock:{request.pk}",
+                        context={
+                            "variant_id": variant.pk,
+                            "channel": request.channel,
+                            "since": request.created_at.isoformat(),
+                        },
+                    )
+                    for request in batch
+                ],
+                now=now,
+            )
+        RestockRequest.objects.filter(pk__in=[request.pk for request in batch]).update(released_at=now)
+    return len(batch)
+
+
+def restock_due() -> int:
+    """The next batches of every variant whose release is under way (run every minute)."""
+    variants = (
+        RestockRequest.objects.filter(released_at__isnull=True)
+        .filter(variant__inventory_quantity__gt=0)
+        .values_list("variant_id", flat=True)
+        .distinct()
+    )
+    return sum(restock_release(variant_id=variant_id) for variant_id in list(variants))
+
+
+_TEXT_FIRST = (ConsentChannel.WHATSAPP, ConsentChannel.SMS, ConsentChannel.EMAIL)
+
+
+def checkout_enrol(*, checkout_id: int) -> int:
+    """A checkout was started or changed: enrol its shopper in the forgotten-cart flows, on the
+    channel they agreed to (WhatsApp, then SMS, then e-mail). A change restarts the first
+    wait: a cart is forgotten only once it has been left alone."""
+    checkout = Checkout.objects.select_related("store").filter(pk=checkout_id).first()
+    if checkout is None or checkout.customer_id is None or checkout.completed_at is not None:
+        return 0
+    outreach_prepare(store=checkout.store)
+    channel = ConsentChannel.EMAIL
+    for candidate in _TEXT_FIRST:
+        record = consents_on(customer_ids=[checkout.customer_id], channel=candidate).get(checkout.customer_id)
+        if record is not None and record.state == ConsentState.SUBSCRIBED:
+            channel = candidate
+            break
+    now = timezone.now()
+    count = 0
+    with transaction.atomic():
+        for flow in flows_of(checkout.store, Trigger.CHECKOUT):
+            key = f"checkout:{checkout.pk}"
+            first = flow.steps.order_by("position").first()
+            if first is not None:
+                flow.enrolments.filter(key=key, state="active", position=first.position).update(
+                    next_at=now + first.wait
+                )
+            count += enrol(
+                flow=flow,
+                people=[Enrol(checkout.customer_id, key, {"checkout_id": checkout.pk, "channel": channel})],
+                now=now,
+            )
+    return count
+
+
+def outreach_clicked(*, enrolment_id: int, position: int) -> bool:
+    """The first click on a step's link (later ones change nothing)."""
+    return bool(
+        Outreach.objects.filter(enrolment_id=enrolment_id, position=position, clicked_at__isnull=True).update(
+            clicked_at=timezone.now()
+        )
+    )
