@@ -39,7 +39,6 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from stay.connectors.shopify.calls import platform_call_request
 from stay.conversations import sla
 from stay.conversations.models import (
     AuthorKind,
@@ -60,6 +59,7 @@ from stay.giftcards.services import Caller, gift_card_balance
 from stay.helpcentre.models import Article
 from stay.helpcentre.selectors import Hit, search, text_for
 from stay.orders.models import Order, OrderEvent
+from stay.orders.platform import CANCEL_ORDER, platform_request
 from stay.orders.selectors import cancellable, status_text
 from stay.returns.messages import portal_url, status_url
 from stay.returns.models import Reason
@@ -876,16 +876,16 @@ def _cancel(ask: Ask, order: Order) -> Answer:
     conversation = ask.conversation
     key = f"assistant:cancel:{order.pk}"
     with transaction.atomic():
-        call = platform_call_request(
+        call = platform_request(
             store=ask.store,
-            action="cancel_order",
+            action=CANCEL_ORDER,
             params={"order_id": order.platform_id, "reason": "customer"},
             idempotency_key=key,
             requested_by="assistant",
             order=order,
-            conversation=conversation,
+            conversation_id=conversation.pk if conversation is not None else None,
         )
-        data = {"order": order.name, "key": key, "call": call.pk, "by": "assistant"}
+        data = {"order": order.name, "key": key, "call": call.id, "by": "assistant"}
         OrderEvent.objects.create(order=order, kind="cancel_requested", actor="assistant", data=data)
         if conversation is not None:
             ConversationEvent.objects.create(

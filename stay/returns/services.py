@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 
 from stay.catalog.models import Variant
 from stay.catalog.services import inventory_reserve, inventory_return
-from stay.connectors.shopify.calls import platform_call_request
 from stay.connectors.shopify.refunds import refund_check, refund_request
 from stay.core.errors import Conflict, InvalidInput, NotFound
 from stay.core.events import publish
@@ -32,6 +31,7 @@ from stay.customers.models import Customer
 from stay.customers.services import customer_resolve, customer_tag
 from stay.giftcards.services import Caller, Recipient, gift_card_issue, store_credit_grant
 from stay.orders.models import Order, OrderEvent, OrderLine
+from stay.orders.platform import platform_request
 from stay.orders.selectors import line_paid
 
 from . import messages
@@ -528,16 +528,16 @@ def _locked(ret: Return | int) -> Return:
 
 
 def _call(ret: Return, action: str, key: str, params: dict[str, Any], actor: str, kind: str, **extra: Any) -> None:
-    call = platform_call_request(
+    call = platform_request(
         store=ret.store,
         action=action,
         params=params,
         idempotency_key=f"return:{ret.pk}:{key}",
         requested_by=actor,
         order=ret.order,
-        conversation=ret.conversation,
+        conversation_id=ret.conversation_id,
     )
-    ret.resolution = [*ret.resolution, {"kind": kind, "call": call.pk, **extra}]
+    ret.resolution = [*ret.resolution, {"kind": kind, "call": call.id, **extra}]
     ret.save(update_fields=["resolution", "updated_at"])
 
 

@@ -11,11 +11,13 @@ class ShopifyConfig(AppConfig):
         from stay.core.health import backlog_check, register_check
         from stay.core.privacy import register_part
         from stay.core.tasks import register_sweeper
+        from stay.orders.platform import register_platform
 
         from . import privacy
-        from .calls import sweep_platform_calls
+        from .calls import ShopifyPlatform, sweep_platform_calls
         from .services import oldest_unapplied, sweep_webhooks
 
+        register_platform("shopify", ShopifyPlatform())
         register_check("webhooks", backlog_check(oldest_unapplied))
         register_sweeper("shopify.platform_calls", sweep_platform_calls)
         register_sweeper("shopify.webhooks", sweep_webhooks)

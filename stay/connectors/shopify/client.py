@@ -119,6 +119,63 @@ class ShopifyClient:
         }
         return self._post("/inventory_levels/adjust.json", body, "inventory_level")
 
+    def create_discount(
+        self,
+        *,
+        code: str,
+        value_type: str,
+        value: str,
+        minimum: str = "",
+        starts_at: str,
+        ends_at: str = "",
+        customer_id: str = "",
+        title: str = "",
+    ) -> dict[str, Any]:
+        """A single-use discount code: a price rule (``value_type`` fixed_amount or percentage,
+        ``value`` a positive amount, one use, once per customer, for that customer when the
+        platform knows them) and its code. Sent again after a failure half-way, it finds the
+        code it made (codes are unique per shop) instead of making a second rule."""
+        found = self._lookup_code(code)
+        if found is not None:
+            return found
+        rule: dict[str, Any] = {
+            "title": title or code,
+            "target_type": "line_item",
+            "target_selection": "all",
+            "allocation_method": "across",
+            "value_type": value_type,
+            "value": f"-{value}",
+            "usage_limit": 1,
+            "once_per_customer": True,
+            "starts_at": starts_at,
+            "customer_selection": "all",
+        }
+        if ends_at:
+            rule["ends_at"] = ends_at
+        if minimum:
+            rule["prerequisite_subtotal_range"] = {"greater_than_or_equal_to": minimum}
+        if customer_id.isdigit():
+            rule["customer_selection"] = "prerequisite"
+            rule["prerequisite_customer_ids"] = [int(customer_id)]
+        made = self._post("/price_rules.json", {"price_rule": rule}, "price_rule")
+        return self._post(
+            f"/price_rules/{made['id']}/discount_codes.json", {"discount_code": {"code": code}}, "discount_code"
+        )
+
+    def _lookup_code(self, code: str) -> dict[str, Any] | None:
+        try:
+            response = self._http.get("/discount_codes/lookup.json", params={"code": code})
+        except httpx.HTTPError as exc:
+            raise ShopifyError(f"could not reach the platform: {exc}") from exc
+        if response.status_code in (301, 302, 303) or response.status_code == 200:
+            data = response.json() if response.content else {}
+            return data.get("discount_code") or {"code": code, "id": ""}
+        if response.status_code == 404:
+            return None
+        raise ShopifyError(
+            f"the platform answered {response.status_code} to a discount code look-up", status=response.status_code
+        )
+
 
 def _id(value: str) -> int | str:
     return int(value) if str(value).isdigit() else value

@@ -26,6 +26,8 @@ class FakeShopify(FakeServer):
         self.calls: list[tuple[str, str, Any]] = []
         self.orders: dict[str, dict[str, Any]] = {}
         self.levels: dict[tuple[str, str], int] = {}
+        self.price_rules: dict[int, dict[str, Any]] = {}
+        self.codes: dict[str, dict[str, Any]] = {}  # by lower-case code: unique per shop
         self._ids = itertools.count(9_000_000_000)
 
     def _now(self) -> str:
@@ -54,6 +56,14 @@ class FakeShopify(FakeServer):
                 return self._refund(parts[1], body)
             if method == "POST" and parts == ["inventory_levels", "adjust"]:
                 return self._adjust(body)
+            if method == "POST" and parts == ["price_rules"]:
+                return self._price_rule(body)
+            if method == "POST" and len(parts) == 3 and parts[0] == "price_rules" and parts[2] == "discount_codes":
+                return self._discount_code(parts[1], body)
+            if method == "GET" and parts == ["discount_codes", "lookup"]:
+                found = self.codes.get(request.query.get("code", [""])[0].lower())
+                # Shopify answers 303 See Other to the code's own address; the body is its code.
+                return (303, {"discount_code": found}) if found else (404, {"errors": "Not Found"})
         return 404, {"errors": "Not Found"}
 
     def _create_order(self, body: Any) -> tuple[int, dict[str, Any]]:
@@ -94,6 +104,27 @@ class FakeShopify(FakeServer):
         }
         self.orders.setdefault(order_id, {}).setdefault("refunds", []).append(stored)
         return 201, {"refund": stored}
+
+    def _price_rule(self, body: Any) -> tuple[int, dict[str, Any]]:
+        rule = (body or {}).get("price_rule") or {}
+        missing = [k for k in ("title", "value_type", "value", "target_type", "starts_at") if not rule.get(k)]
+        if missing or rule.get("value_type") not in ("fixed_amount", "percentage"):
+            return 422, {"errors": {name: ["can't be blank"] for name in missing} or {"value_type": ["is invalid"]}}
+        if not str(rule["value"]).startswith("-"):
+            return 422, {"errors": {"value": ["must be less than or equal to 0"]}}
+        stored = {**rule, "id": next(self._ids), "created_at": self._now()}
+        self.price_rules[stored["id"]] = stored
+        return 201, {"price_rule": stored}
+
+    def _discount_code(self, rule_id: str, body: Any) -> tuple[int, dict[str, Any]]:
+        code = str(((body or {}).get("discount_code") or {}).get("code") or "")
+        if not rule_id.isdigit() or int(rule_id) not in self.price_rules:
+            return 404, {"errors": "Not Found"}
+        if not code or code.lower() in self.codes:
+            return 422, {"errors": {"code": ["must be unique. Please try a different code."]}}
+        stored = {"id": next(self._ids), "price_rule_id": int(rule_id), "code": code, "usage_count": 0}
+        self.codes[code.lower()] = stored
+        return 201, {"discount_code": stored}
 
     def _adjust(self, body: Any) -> tuple[int, dict[str, Any]]:
         try:

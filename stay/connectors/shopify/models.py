@@ -59,6 +59,7 @@ class CallAction(models.TextChoices):
     CANCEL_ORDER = "cancel_order", _("Cancellation")
     CREATE_ORDER = "create_order", _("Replacement order")
     ADJUST_INVENTORY = "adjust_inventory", _("Stock adjustment")
+    CREATE_DISCOUNT = "create_discount", _("Discount code")
 
 
 class PlatformCall(models.Model):
