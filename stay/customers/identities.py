@@ -40,3 +40,18 @@ def normalise_identity(kind: str, value: str, *, region: str = "US") -> str:
             raise InvalidInput(f"an empty {kind} identity")
         return cleaned
     raise InvalidInput(f"unknown identity kind {kind!r}")
+
+
+_DOTLESS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def mailbox_of(value: str) -> str:
+    """The mailbox an address delivers to, as its provider reads it: ``+tags`` dropped
+    (sub-addresses of one mailbox), and for Gmail the dots of the local part too, so
+    ``m.i.n.a+shop@googlemail.com`` is ``mina@gmail.com``. For "once per person" rules."""
+    email = normalise_email(value)
+    local, _at, domain = email.rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in _DOTLESS:
+        local, domain = local.replace(".", ""), _DOTLESS[domain]
+    return f"{local}@{domain}"

@@ -274,6 +274,9 @@ def consent_record(*, customer: Customer, consent: ConsentInput, actor: str) -> 
             actor=actor,
             data={"channel": consent.channel, "state": consent.state, "source": consent.source},
         )
+        if current is not None and current.state == ConsentState.PENDING and consent.state == ConsentState.SUBSCRIBED:
+            # A double opt-in confirmed (by link or reply): the welcome starts from here.
+            publish("consent.confirmed", customer_id=customer.pk, channel=consent.channel)
     return record
 
 

@@ -11,7 +11,7 @@ rows are due again and nothing was queued twice or lost.
 import random
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -29,6 +29,7 @@ from stay.orders.selectors import ordered_since
 
 from .compose import click_url, compose
 from .gate import REASONS, Decision, decide, outreach_settings
+from .gifts import gift_state, gift_text
 from .models import (
     Condition,
     Enrolment,
@@ -39,7 +40,10 @@ from .models import (
     OutreachThread,
     Trigger,
     Verdict,
+    WelcomeGift,
 )
+
+GIFT_POLL = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,8 @@ class _Step:
         self.settings = outreach_settings(flow.store)
         self.outreach: list[Outreach] = []
         self.changed: list[Enrolment] = []
+        gift_ids = {e.context["gift"] for e in enrolments if e.context.get("gift")}
+        self.gifts = WelcomeGift.objects.select_related("store").in_bulk(list(gift_ids)) if gift_ids else {}
 
     def run(self) -> None:
         live = self._exits([e for e in self.enrolments if self._active(e)])
@@ -140,7 +146,7 @@ class _Step:
 
     def _exits(self, enrolments: list[Enrolment]) -> list[Enrolment]:
         """Stop who ordered since (any order; for back in stock, that variant) and whose
-        checkout was completed."""
+        checkout was completed; hold a welcome until its gift's code exists on the platform."""
         stopped = set(stopped_by_order(self.flow, enrolments))
         checkouts = {e.context["checkout_id"] for e in enrolments if "checkout_id" in e.context}
         done = set(Checkout.objects.filter(pk__in=checkouts, completed_at__isnull=False).values_list("pk", flat=True))
@@ -150,9 +156,24 @@ class _Step:
                 self._stop(enrolment, "ordered")
             elif enrolment.context.get("checkout_id") in done:
                 self._stop(enrolment, "checkout_completed")
+            elif (gift := self.gifts.get(enrolment.context.get("gift", 0))) is not None and not self._gift_ready(
+                enrolment, gift
+            ):
+                continue
             else:
                 live.append(enrolment)
         return live
+
+    def _gift_ready(self, enrolment: Enrolment, gift: WelcomeGift) -> bool:
+        state = gift_state(gift)
+        if state is None or state.done:
+            return True
+        if state.failed:
+            self._stop(enrolment, "gift_failed")
+        else:  # still on its way to the platform: look again in a minute
+            enrolment.next_at = self.now + GIFT_POLL
+            self.changed.append(enrolment)
+        return False
 
     def _send(self, step: FlowStep, channel: str, group: list[Enrolment]) -> None:
         passed = self._condition(step, group)
@@ -187,7 +208,7 @@ class _Step:
                 )
             )
             return {e.pk for e in group if e.context.get("variant_id") in stocked}
-        if step.condition == Condition.NO_ORDER:
+        if step.condition in (Condition.NO_ORDER, Condition.GIFT_UNUSED):  # a code is used by ordering
             ordered = ordered_since(customer_ids=[e.customer_id for e in group], since=min(_since(e) for e in group))
             return {e.pk for e in group if not (e.customer_id in ordered and ordered[e.customer_id] >= _since(e))}
         return {e.pk for e in group}  # CHECKOUT_OPEN: checked for every step by _exits
@@ -208,6 +229,9 @@ class _Step:
         for enrolment in enrolments:
             customer = customers[enrolment.customer_id]
             filled = dict(values.get(enrolment.pk, {}))
+            language = customer.locale or self.store.default_locale or "en"
+            if (gift := self.gifts.get(enrolment.context.get("gift", 0))) is not None:
+                filled.update(gift=gift_text(gift, self.settings, language), code=gift.code)
             if filled.get("link"):
                 filled["link"] = click_url(enrolment_id=enrolment.pk, position=step.position, url=filled["link"])
             composed = compose(
@@ -217,7 +241,7 @@ class _Step:
                 country=decisions[customer.pk].country,
                 channel=channel,
                 step=step,
-                language=customer.locale or self.store.default_locale or "en",
+                language=language,
                 values=filled,
                 meta={"outreach": self.flow.pk, "enrolment": enrolment.pk, "step": step.position},
             )

@@ -64,6 +64,7 @@ REASONS = {
     "checkout_completed": _("the checkout was completed"),
     "flow_off": _("the flow was switched off"),
     "stopped": _("the flow stopped for this shopper"),
+    "gift_failed": _("the welcome gift could not be made on the platform"),
 }
 
 

@@ -56,7 +56,38 @@ class OutreachSettings(models.Model):
         validators=[MinValueValidator(Decimal("0.1"))],
     )
     restock_interval = models.DurationField(_("back in stock: next batch after"), default=timedelta(hours=1))
-    defaults_installed = models.BooleanField(default=False, editable=False)
+    welcome_gift = models.CharField(
+        _("welcome gift"),
+        max_length=8,
+        choices=[
+            ("", _("None")),
+            ("fixed", _("Discount code: an amount off")),
+            ("percent", _("Discount code: a percentage off")),
+            ("credit", _("Store credit")),
+        ],
+        blank=True,
+        default="fixed",
+    )
+    welcome_value = models.DecimalField(
+        _("welcome gift: value"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("10"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("An amount in the store's currency, or a percentage."),
+    )
+    welcome_minimum = models.DecimalField(
+        _("welcome gift: minimum order"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    welcome_days = models.PositiveSmallIntegerField(
+        _("welcome gift: valid for (days)"), default=30, validators=[MinValueValidator(1)]
+    )
+    # The built-in flows installed so far (by trigger): one deleted by the store stays deleted.
+    defaults = models.JSONField(default=list, editable=False)
     shop_url = models.URLField(
         _("storefront address"),
         blank=True,
@@ -113,6 +144,7 @@ class Condition(models.TextChoices):
     NO_ORDER = "no_order", _("Only if no order since the flow began")
     CHECKOUT_OPEN = "checkout_open", _("Only if the checkout is still open")
     IN_STOCK = "in_stock", _("Only if the variant is in stock")
+    GIFT_UNUSED = "gift_unused", _("Only if the welcome gift is unused and no order was placed")
 
 
 class StepChannel(models.TextChoices):
@@ -276,3 +308,26 @@ class RestockRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} → {self.variant_id}"
+
+
+class WelcomeGift(models.Model):
+    """The one welcome gift a person gets from a store. ``person`` is their address as their
+    provider reads it (Gmail ignores dots and +tags), unique per store: signing up again under
+    another spelling of the same mailbox gets nothing."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="welcome_gifts")
+    person = models.CharField(_("person"), max_length=254)
+    kind = models.CharField(_("kind"), max_length=8)
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
+    code = models.CharField(_("code"), max_length=40, blank=True)
+    request_id = models.BigIntegerField(_("platform request"), null=True, blank=True)
+    created_at = models.DateTimeField(_("given"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("welcome gift")
+        verbose_name_plural = _("welcome gifts")
+        constraints = [models.UniqueConstraint(fields=["store", "person"], name="welcome_gift_once_per_person")]
+
+    def __str__(self) -> str:
+        return self.code or f"{self.kind} {self.value}"

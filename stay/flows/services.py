@@ -30,6 +30,36 @@ class _Text:
 
 # The built-in flows, in English and Korean. Stores edit them in the admin.
 _DEFAULTS: dict[str, list[tuple[timedelta, str, dict[str, _Text]]]] = {
+    Trigger.SIGNUP: [
+        (
+            timedelta(0),
+            Condition.ALWAYS,
+            {
+                "en": _Text(
+                    "Welcome to {store}",
+                    "Welcome, {name}! Thank you for signing up for news from {store}. A welcome gift for you: {gift}.",
+                ),
+                "ko": _Text(
+                    "{store}에 오신 것을 환영합니다",
+                    "{name}님, {store} 소식 받기에 가입해 주셔서 감사합니다. 환영 선물을 드립니다: {gift}.",
+                ),
+            },
+        ),
+        (
+            timedelta(days=3),
+            Condition.GIFT_UNUSED,
+            {
+                "en": _Text(
+                    "Your welcome gift is waiting",
+                    "{name}, your welcome gift from {store} is still waiting for you: {gift}.",
+                ),
+                "ko": _Text(
+                    "환영 선물이 기다리고 있어요",
+                    "{name}님, {store}의 환영 선물을 아직 사용하지 않으셨어요: {gift}.",
+                ),
+            },
+        ),
+    ],
     Trigger.RESTOCK: [
         (
             timedelta(0),
@@ -77,17 +107,22 @@ _DEFAULTS: dict[str, list[tuple[timedelta, str, dict[str, _Text]]]] = {
         ),
     ],
 }
-_NAMES: dict[str, str] = {Trigger.RESTOCK: "Back in stock", Trigger.CHECKOUT: "Forgotten cart"}
+_NAMES: dict[str, str] = {
+    Trigger.RESTOCK: "Back in stock",
+    Trigger.CHECKOUT: "Forgotten cart",
+    Trigger.SIGNUP: "Welcome",
+}
 
 
 def outreach_prepare(*, store: Store) -> OutreachSettings:
-    """The store's outreach settings, and once per store the built-in flows."""
+    """The store's outreach settings, and once per store each built-in flow."""
+    settings = OutreachSettings.objects.filter(store=store).first()
+    if settings is not None and set(settings.defaults) >= set(_DEFAULTS):
+        return settings
     with transaction.atomic():
         settings, _created = OutreachSettings.objects.select_for_update().get_or_create(store=store)
-        if settings.defaults_installed:
-            return settings
         for trigger, steps in _DEFAULTS.items():
-            if Flow.objects.filter(store=store, trigger=trigger).exists():
+            if trigger in settings.defaults:
                 continue
             flow = Flow.objects.create(
                 store=store, trigger=trigger, name=_NAMES[trigger], exit_on_order=trigger != Trigger.RESTOCK
@@ -98,8 +133,8 @@ def outreach_prepare(*, store: Store) -> OutreachSettings:
                     StepText(step=step, language=language, subject=text.subject, body=text.body)
                     for language, text in texts.items()
                 )
-        settings.defaults_installed = True
-        settings.save(update_fields=["defaults_installed"])
+            settings.defaults = [*settings.defaults, str(trigger)]
+        settings.save(update_fields=["defaults"])
     return settings
 
 
