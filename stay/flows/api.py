@@ -1,17 +1,21 @@
 """``/api/v1/subscriptions``: sign-ups (double opt-in), back-in-stock requests, unsubscribing."""
 
+from decimal import Decimal
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from stay.catalog.models import Variant
 from stay.core.api import request_store
-from stay.core.errors import InvalidInput
+from stay.core.errors import InvalidInput, NotFound
 from stay.core.http import client_ip
 from stay.customers.inputs import CustomerInput
 from stay.customers.models import ConsentChannel
 from stay.customers.services import consent_withdraw, customer_resolve
 
-from .models import RestockRequest
+from .attribution import flow_metrics
+from .models import Flow, RestockRequest
 from .services import restock_request
 from .subscriptions import subscription_request
 
@@ -144,3 +148,78 @@ def unsubscribe(request: HttpRequest, body: UnsubscribeIn, store: str | None = N
         evidence={"ip": request.headers.get("X-Shopper-IP", "").strip()[:64] or client_ip(request)},
     )
     return {"customer_id": customer.pk, "unsubscribed": list(dict.fromkeys(body.channels))}
+
+
+flows_router = Router(tags=["flows"])
+
+
+class LiftOut(Schema):
+    messaged: int
+    messaged_converted: int
+    messaged_rate: float
+    holdout: int
+    holdout_converted: int
+    holdout_rate: float
+    lift: float
+    lift_low: float | None
+    lift_high: float | None
+
+
+class FlowOut(Schema):
+    id: int
+    name: str
+    trigger: str
+    active: bool
+    enrolled: int
+    sent: int
+    delivered: int
+    clicked: int
+    converted: int
+    revenue: Decimal
+    opt_outs: int
+    lift: LiftOut
+
+
+def _flow_out(flow: Flow) -> dict[str, Any]:
+    metrics = flow_metrics(flow)
+    lift = metrics.lift
+    low, high = lift.interval or (None, None)
+    return {
+        "id": flow.pk,
+        "name": flow.name,
+        "trigger": flow.trigger,
+        "active": flow.active,
+        **{name: getattr(metrics, name) for name in ("enrolled", "sent", "delivered", "clicked", "converted")},
+        "revenue": metrics.revenue,
+        "opt_outs": metrics.opt_outs,
+        "lift": {
+            "messaged": lift.messaged,
+            "messaged_converted": lift.messaged_converted,
+            "messaged_rate": lift.messaged_rate,
+            "holdout": lift.holdout,
+            "holdout_converted": lift.holdout_converted,
+            "holdout_rate": lift.holdout_rate,
+            "lift": lift.lift,
+            "lift_low": low,
+            "lift_high": high,
+        },
+    }
+
+
+@flows_router.get("", response=list[FlowOut], summary="The store's flows with what they did")
+def flow_list(request: HttpRequest, store: str | None = None):  # type: ignore[no-untyped-def]
+    """Per flow: enrolled, sent, delivered, clicked, converted and revenue (last touch: a click
+    within the click window, else a message within the message window), opt-outs after its
+    messages, and the honest lift: the messaged group's conversion less the holdout's, with a
+    95% confidence interval."""
+    shop = request_store(request, store)
+    return [_flow_out(flow) for flow in Flow.objects.filter(store=shop).select_related("store").order_by("id")]
+
+
+@flows_router.get("/{flow_id}", response=FlowOut, summary="One flow with what it did")
+def flow_get(request: HttpRequest, flow_id: int, store: str | None = None):  # type: ignore[no-untyped-def]
+    shop = request_store(request, store)
+    flow = Flow.objects.filter(store=shop, pk=flow_id).select_related("store").first()
+    if flow is None:
+        raise NotFound(f"no flow {flow_id} in this store")
+    return _flow_out(flow)

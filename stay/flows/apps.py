@@ -11,9 +11,10 @@ class FlowsConfig(AppConfig):
         from stay.conversations.sending import register_marketing_gate
         from stay.core.events import subscribe
 
-        from . import engine, tasks, welcome
+        from . import attribution, engine, tasks, welcome
 
         register_marketing_gate(engine.held_at_send)
         subscribe("variant.restocked", tasks.on_restocked, durable=True)
         subscribe("checkout.updated", tasks.on_checkout, durable=True)
         subscribe("consent.confirmed", welcome.welcome_start, durable=True)
+        subscribe("order.created", attribution.order_attribute, durable=True)

@@ -13,6 +13,7 @@ from stay.catalog.models import Variant
 from stay.conversations.models import Conversation, Message
 from stay.core.models import Store
 from stay.customers.models import Customer
+from stay.orders.models import Order
 
 
 class OutreachSettings(models.Model):
@@ -85,6 +86,12 @@ class OutreachSettings(models.Model):
     )
     welcome_days = models.PositiveSmallIntegerField(
         _("welcome gift: valid for (days)"), default=30, validators=[MinValueValidator(1)]
+    )
+    attribution_click_days = models.PositiveSmallIntegerField(
+        _("an order counts for a click within (days)"), default=5, validators=[MinValueValidator(1)]
+    )
+    attribution_message_days = models.PositiveSmallIntegerField(
+        _("an order counts for a message within (days)"), default=1, validators=[MinValueValidator(1)]
     )
     # The built-in flows installed so far (by trigger): one deleted by the store stays deleted.
     defaults = models.JSONField(default=list, editable=False)
@@ -331,3 +338,24 @@ class WelcomeGift(models.Model):
 
     def __str__(self) -> str:
         return self.code or f"{self.kind} {self.value}"
+
+
+class Conversion(models.Model):
+    """An order credited to the last marketing message that touched its shopper: clicked
+    within the click window, else received within the message window (store settings)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    flow = models.ForeignKey(Flow, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversions")
+    outreach = models.ForeignKey(Outreach, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    touch = models.CharField(_("by"), max_length=8, choices=[("click", _("Click")), ("message", _("Message"))])
+    revenue = models.DecimalField(_("revenue"), max_digits=14, decimal_places=2)
+    created_at = models.DateTimeField(_("credited"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("conversion")
+        verbose_name_plural = _("conversions")
+
+    def __str__(self) -> str:
+        return f"{self.order_id} → {self.flow_id}"
