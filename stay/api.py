@@ -10,7 +10,7 @@ from stay.conversations.api import customer_care_router
 from stay.conversations.api import router as conversations_router
 from stay.core.api import install_error_handlers
 from stay.core.auth import ApiTokenAuth
-from stay.flows.api import flows_router
+from stay.flows.api import campaigns_router, flows_router
 from stay.flows.api import router as subscriptions_router
 from stay.giftcards.api import router as giftcards_router
 from stay.orders.api import customers_router, orders_router
@@ -41,4 +41,5 @@ api.add_router("/v1/customers", customer_care_router)
 api.add_router("/v1/returns", returns_router)
 api.add_router("/v1/assistant", assistant_router)
 api.add_router("/v1/flows", flows_router)
+api.add_router("/v1/campaigns", campaigns_router)
 api.add_router("/v1/subscriptions", subscriptions_router)

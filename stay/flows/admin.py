@@ -3,7 +3,18 @@ record of enrolments, decisions and back-in-stock requests (read-only)."""
 
 from django.contrib import admin
 
-from .models import Enrolment, Flow, FlowStep, Outreach, OutreachSettings, RestockRequest, StepText
+from .models import (
+    Campaign,
+    Conversion,
+    Enrolment,
+    Flow,
+    FlowStep,
+    Outreach,
+    OutreachSettings,
+    RestockRequest,
+    StepText,
+    WelcomeGift,
+)
 
 
 @admin.register(OutreachSettings)
@@ -61,3 +72,20 @@ class OutreachAdmin(ReadOnly):
 class RestockRequestAdmin(ReadOnly):
     list_display = ["created_at", "customer", "variant", "channel", "released_at"]
     raw_id_fields = ["customer", "variant"]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(ReadOnly):
+    list_display = ["name", "store", "channel", "send_at", "audience", "state"]
+
+
+@admin.register(WelcomeGift)
+class WelcomeGiftAdmin(ReadOnly):
+    list_display = ["created_at", "customer", "person", "kind", "value", "code"]
+    raw_id_fields = ["customer"]
+
+
+@admin.register(Conversion)
+class ConversionAdmin(ReadOnly):
+    list_display = ["created_at", "order", "flow", "touch", "revenue"]
+    raw_id_fields = ["order", "customer", "outreach"]

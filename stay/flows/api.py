@@ -1,5 +1,6 @@
 """``/api/v1/subscriptions``: sign-ups (double opt-in), back-in-stock requests, unsubscribing."""
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +16,8 @@ from stay.customers.models import ConsentChannel
 from stay.customers.services import consent_withdraw, customer_resolve
 
 from .attribution import flow_metrics
-from .models import Flow, RestockRequest
+from .campaigns import CampaignText, campaign_cancel, campaign_create
+from .models import Campaign, Flow, RestockRequest
 from .services import restock_request
 from .subscriptions import subscription_request
 
@@ -223,3 +225,88 @@ def flow_get(request: HttpRequest, flow_id: int, store: str | None = None):  # t
     if flow is None:
         raise NotFound(f"no flow {flow_id} in this store")
     return _flow_out(flow)
+
+
+campaigns_router = Router(tags=["campaigns"])
+
+
+class CampaignMessageIn(Schema):
+    subject: str = ""
+    body: str
+
+
+class CampaignIn(Schema):
+    name: str
+    segment: dict[str, Any]
+    channel: str
+    messages: dict[str, CampaignMessageIn]
+    send_at: datetime | None = None
+    whatsapp_template: str = ""
+
+
+class CampaignOut(Schema):
+    id: int
+    name: str
+    state: str
+    channel: str
+    segment: dict[str, Any]
+    send_at: datetime
+    audience: int
+    flow: FlowOut
+
+
+def _campaign_out(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "id": campaign.pk,
+        "name": campaign.name,
+        "state": campaign.state,
+        "channel": campaign.channel,
+        "segment": campaign.segment,
+        "send_at": campaign.send_at,
+        "audience": campaign.audience,
+        "flow": _flow_out(campaign.flow),
+    }
+
+
+@campaigns_router.post("", response={201: CampaignOut}, summary="Create a campaign: now or at send_at")
+def campaign_new(request: HttpRequest, body: CampaignIn, store: str | None = None):  # type: ignore[no-untyped-def]
+    """``segment``: ``{"kind": "all" | "bought" (product_id) | "one_order" (min_days, max_days) |
+    "spent_over" (amount) | "gift_recipients"}``. ``messages``: per language, ``subject`` (e-mail)
+    and ``body`` with ``{name}``, ``{store}``, ``{products}`` (the store's best sellers for now).
+    The audience is fixed now; every message still passes the gate when it is due."""
+    shop = request_store(request, store)
+    campaign = campaign_create(
+        store=shop,
+        name=body.name,
+        segment=body.segment,
+        channel=body.channel,
+        texts=[CampaignText(language, m.subject, m.body) for language, m in body.messages.items()],
+        send_at=body.send_at,
+        whatsapp_template=body.whatsapp_template,
+        created_by=f"api:{request.user.get_username()}",
+    )
+    return Status(201, _campaign_out(campaign))
+
+
+@campaigns_router.get("", response=list[CampaignOut], summary="The store's campaigns with what they did")
+def campaign_list(request: HttpRequest, store: str | None = None):  # type: ignore[no-untyped-def]
+    shop = request_store(request, store)
+    return [_campaign_out(c) for c in Campaign.objects.filter(store=shop).select_related("flow__store")[:100]]
+
+
+def _campaign(request: HttpRequest, campaign_id: int, store: str | None) -> Campaign:
+    shop = request_store(request, store)
+    campaign = Campaign.objects.filter(store=shop, pk=campaign_id).select_related("flow__store").first()
+    if campaign is None:
+        raise NotFound(f"no campaign {campaign_id} in this store")
+    return campaign
+
+
+@campaigns_router.get("/{campaign_id}", response=CampaignOut, summary="One campaign with what it did")
+def campaign_get(request: HttpRequest, campaign_id: int, store: str | None = None):  # type: ignore[no-untyped-def]
+    return _campaign_out(_campaign(request, campaign_id, store))
+
+
+@campaigns_router.post("/{campaign_id}/cancel", response=CampaignOut, summary="Cancel what has not gone yet")
+def campaign_stop(request: HttpRequest, campaign_id: int, store: str | None = None):  # type: ignore[no-untyped-def]
+    return _campaign_out(campaign_cancel(campaign=_campaign(request, campaign_id, store)))

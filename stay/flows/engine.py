@@ -42,6 +42,7 @@ from .models import (
     Verdict,
     WelcomeGift,
 )
+from .products import product_block
 
 GIFT_POLL = timedelta(minutes=1)
 
@@ -225,6 +226,13 @@ class _Step:
             )
         )
         values = _values(self.store, self.settings.shop_url, enrolments)
+        if any("{products}" in text.body for text in step.texts.all()):
+            block = product_block(self.store, list(customers), self.settings.shop_url)
+            for e in enrolments:
+                values.setdefault(e.pk, {})["products"] = "\n".join(
+                    f"{title}: {click_url(enrolment_id=e.pk, position=step.position, url=url)}" if url else title
+                    for title, url in block.get(e.customer_id, [])
+                )
         items = []
         for enrolment in enrolments:
             customer = customers[enrolment.customer_id]

@@ -359,3 +359,33 @@ class Conversion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} → {self.flow_id}"
+
+
+class CampaignState(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Campaign(models.Model):
+    """A message to a segment, now or at a time. It runs as a one-step flow of its own, so it
+    passes the same gate, keeps a holdout and is measured like every flow. The audience is the
+    segment when the campaign is created."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="campaigns")
+    name = models.CharField(_("name"), max_length=120)
+    flow = models.OneToOneField(Flow, on_delete=models.CASCADE, related_name="campaign")
+    segment = models.JSONField(_("segment"))
+    channel = models.CharField(_("channel"), max_length=10)
+    send_at = models.DateTimeField(_("send at"))
+    audience = models.PositiveIntegerField(_("audience"), default=0)
+    state = models.CharField(_("state"), max_length=10, choices=CampaignState.choices, default=CampaignState.SCHEDULED)
+    created_by = models.CharField(_("created by"), max_length=120)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-send_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
