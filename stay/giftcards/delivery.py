@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from stay.core.events import publish
 from stay.core.notify import Notice, NotifyError, notify
 from stay.core.tasks import enqueue_on_commit
 from stay.customers.models import IdentityKind
@@ -152,6 +153,7 @@ def gift_card_deliver(*, card_id: int, now: datetime | None = None) -> bool:
         card.delivered_at = now
         card.save(update_fields=["delivered_at", "updated_at"])
         _audit(card.store, card, "delivered", caller, channel=card.delivery_channel, message=message_id)
+        publish("gift_card.delivered", card_id=card.pk, customer_id=customer.pk)
     return True
 
 

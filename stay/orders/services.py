@@ -260,6 +260,9 @@ def _fulfilment_apply(
             )
         )
     FulfilmentEvent.objects.bulk_create(events)
+    if data.shipment_status and data.shipment_status != previous_status:
+        # Shipping news (a delivery problem, delivered) and the flows after delivery hang off this.
+        publish("shipment.changed", fulfilment_id=fulfilment.pk, status=data.shipment_status)
     if data.shipment_status and data.shipment_status != previous_status and previous_status is not None:
         OrderEvent.objects.create(
             order=order,
