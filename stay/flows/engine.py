@@ -17,14 +17,16 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from stay.catalog.models import Variant
+from stay.catalog.models import Product, Variant
 from stay.conversations.models import Message, Purpose
 from stay.conversations.outbound import Outbound, outbound_queue
 from stay.conversations.sending import Hold
 from stay.core.db import update_each
 from stay.core.models import Store
+from stay.core.money import money_text
 from stay.customers.models import ConsentChannel, Customer
-from stay.orders.models import Checkout
+from stay.giftcards.models import GiftCard
+from stay.orders.models import Checkout, Order
 from stay.orders.selectors import ordered_since
 
 from .compose import click_url, compose
@@ -363,6 +365,12 @@ def _values(store: Store, shop_url: str, enrolments: list[Enrolment]) -> dict[in
     variants = Variant.objects.select_related("product").in_bulk(list(variant_ids))
     checkout_ids = {e.context["checkout_id"] for e in enrolments if "checkout_id" in e.context}
     checkouts = Checkout.objects.prefetch_related("lines").in_bulk(list(checkout_ids))
+    order_ids = {e.context["order_id"] for e in enrolments if "order_id" in e.context}
+    orders = Order.objects.prefetch_related("lines").in_bulk(list(order_ids))
+    wanted = {ln.product_platform_id for o in orders.values() for ln in o.lines.all()}
+    handles = dict(Product.objects.filter(store=store, platform_id__in=wanted).values_list("platform_id", "handle"))
+    card_ids = {e.context["card_id"] for e in enrolments if "card_id" in e.context}
+    cards = GiftCard.objects.select_related("buyer").in_bulk(list(card_ids))
     base = (shop_url or "").rstrip("/")
     for enrolment in enrolments:
         values: dict[str, str] = {}
@@ -373,6 +381,20 @@ def _values(store: Store, shop_url: str, enrolments: list[Enrolment]) -> dict[in
             values["product"] = name if plain else f"{name} ({variant.title})"
             if base and variant.product.handle:
                 values["link"] = f"{base}/products/{variant.product.handle}?variant={variant.platform_id}"
+        order = orders.get(enrolment.context.get("order_id", 0))
+        if order is not None:
+            line = next((ln for ln in order.lines.all() if not ln.is_gift_card), None)
+            if line is not None:
+                values["product"] = line.title
+                handle = handles.get(line.product_platform_id, "")
+                if base and handle:
+                    values["link"] = f"{base}/products/{handle}"
+        card = cards.get(enrolment.context.get("card_id", 0))
+        if card is not None:
+            values["balance"] = money_text(card.balance, card.currency)
+            values["sender"] = card.sender_name or (card.buyer.name if card.buyer else "") or store.name
+            if base:
+                values["link"] = base
         checkout = checkouts.get(enrolment.context.get("checkout_id", 0))
         if checkout is not None:
             values["link"] = checkout.recovery_url

@@ -13,7 +13,7 @@ from stay.catalog.models import Variant
 from stay.conversations.models import Conversation, Message
 from stay.core.models import Store
 from stay.customers.models import Customer
-from stay.orders.models import Order
+from stay.orders.models import Fulfilment, Order
 
 
 class OutreachSettings(models.Model):
@@ -92,6 +92,14 @@ class OutreachSettings(models.Model):
     )
     attribution_message_days = models.PositiveSmallIntegerField(
         _("an order counts for a message within (days)"), default=1, validators=[MinValueValidator(1)]
+    )
+    shipping_news = models.BooleanField(
+        _("shipping news"),
+        default=True,
+        help_text=_("Tell shoppers of a delivery problem, a parcel with no news, a delivery (service messages)."),
+    )
+    shipping_delay_days = models.PositiveSmallIntegerField(
+        _("a parcel is late after (days without news)"), default=5, validators=[MinValueValidator(1)]
     )
     # The built-in flows installed so far (by trigger): one deleted by the store stays deleted.
     defaults = models.JSONField(default=list, editable=False)
@@ -389,3 +397,15 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ShippingNotice(models.Model):
+    """Shipping news sent about a parcel: each kind once (a delay, a problem, the delivery)."""
+
+    fulfilment = models.ForeignKey(Fulfilment, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10)
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["fulfilment", "kind"], name="shipping_notice_once")]

@@ -107,7 +107,45 @@ _DEFAULTS: dict[str, list[tuple[timedelta, str, dict[str, _Text]]]] = {
         ),
     ],
 }
+_DEFAULTS[Trigger.DELIVERED] = [
+    (
+        timedelta(days=3),
+        Condition.ALWAYS,
+        {
+            "en": _Text(
+                "How is your {product}?",
+                "Hi {name}, your {product} from {store} arrived a few days ago. "
+                "Would you tell other shoppers what you think? {link}",
+            ),
+            "ko": _Text(
+                "{product}, 마음에 드시나요?",
+                "{name}님, {store}에서 주문하신 {product} 상품이 도착했습니다. "
+                "다른 고객을 위해 후기를 남겨 주시겠어요? {link}",
+            ),
+        },
+    )
+]
+_DEFAULTS[Trigger.GIFT_CARD] = [
+    (
+        timedelta(days=7),
+        Condition.NO_ORDER,
+        {
+            "en": _Text(
+                "Your gift card is waiting",
+                "Hi {name}, {sender} gave you a {store} gift card: {balance} is waiting for you. "
+                "Find something you like: {link}",
+            ),
+            "ko": _Text(
+                "기프트 카드가 기다리고 있어요",
+                "{name}님, {sender}님이 보내 주신 {store} 기프트 카드 잔액 {balance}이 남아 있습니다. "
+                "마음에 드는 상품을 찾아보세요: {link}",
+            ),
+        },
+    )
+]
 _NAMES: dict[str, str] = {
+    Trigger.DELIVERED: "Review request",
+    Trigger.GIFT_CARD: "Gift card follow-up",
     Trigger.RESTOCK: "Back in stock",
     Trigger.CHECKOUT: "Forgotten cart",
     Trigger.SIGNUP: "Welcome",

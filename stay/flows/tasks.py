@@ -6,7 +6,7 @@ from huey import crontab
 
 from stay.core.tasks import Coalesced, periodic_task, task
 
-from . import engine, services
+from . import engine, postpurchase, services
 
 BATCH = 500
 DRAIN_SECONDS = 50
@@ -46,3 +46,8 @@ def on_restocked(variant_id: int, available: int = 0) -> None:
 def on_checkout(checkout_id: int) -> None:
     """``checkout.updated`` (durable)."""
     services.checkout_enrol(checkout_id=checkout_id)
+
+
+@periodic_task(crontab(minute="17"))
+def shipping_delays() -> int:
+    return postpurchase.shipping_delays()

@@ -108,7 +108,7 @@ def test_who_bought_it_meanwhile_is_not_told(post_webhook, api, outreach, mailbo
     order.update(created_at=timezone.now().isoformat(), processed_at=timezone.now().isoformat())
     post_webhook("orders/create", order)
     restock(post_webhook, 5)
-    enrolment = Enrolment.objects.get()
+    enrolment = Enrolment.objects.get(flow__trigger="restock")
     assert (enrolment.state, enrolment.exit_reason) == (EnrolmentState.EXITED, "ordered")
     assert not Message.objects.filter(purpose=Purpose.MARKETING).exists()
 
