@@ -409,3 +409,16 @@ class ShippingNotice(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["fulfilment", "kind"], name="shipping_notice_once")]
+
+
+class ConsentReminder(models.Model):
+    """The notice of a shopper's consent status, sent every two years (Korea: Network Act art.
+    50, paragraph 8): evidence that it was sent, and when the next one is due."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=10)
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "channel", "-sent_at"], name="consent_reminder_recent")]

@@ -6,7 +6,7 @@ from huey import crontab
 
 from stay.core.tasks import Coalesced, periodic_task, task
 
-from . import engine, postpurchase, services
+from . import engine, postpurchase, reminders, services
 
 BATCH = 500
 DRAIN_SECONDS = 50
@@ -51,3 +51,8 @@ def on_checkout(checkout_id: int) -> None:
 @periodic_task(crontab(minute="17"))
 def shipping_delays() -> int:
     return postpurchase.shipping_delays()
+
+
+@periodic_task(crontab(hour="10", minute="23"))
+def consent_reminders() -> int:
+    return reminders.consent_reminders_due()

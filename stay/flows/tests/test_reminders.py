@@ -1,0 +1,44 @@
+"""Korea's two-yearly notice of consent (issue 20): a shopper in Korea subscribed for two years
+is told what they agreed to and how to stop, once; others are not."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from stay.customers.inputs import ConsentInput, CustomerInput
+from stay.customers.services import consent_record, customer_resolve
+from stay.flows.models import ConsentReminder
+from stay.flows.reminders import consent_reminders_due
+
+pytestmark = pytest.mark.django_db
+
+
+def subscribed(store, *, email, phone="", at):
+    customer = customer_resolve(store=store, data=CustomerInput(email=email, phone=phone, locale="ko"), actor="t")
+    consent_record(
+        customer=customer,
+        consent=ConsentInput(channel="email", state="subscribed", occurred_at=at, source="form"),
+        actor="t",
+    )
+    return customer
+
+
+def test_every_two_years_a_shopper_in_korea_is_told(
+    kr_store, store, mailbox, outbox, django_capture_on_commit_callbacks
+):
+    mailbox.store = kr_store
+    mailbox.save()
+    long_ago = timezone.now() - timedelta(days=731)
+    old = subscribed(kr_store, email="old@example.com", at=long_ago)
+    subscribed(kr_store, email="new@example.com", at=timezone.now() - timedelta(days=30))
+    subscribed(store, email="us@example.com", phone="+12125550123", at=long_ago)  # in the US: not this rule
+    with django_capture_on_commit_callbacks(execute=True):
+        assert consent_reminders_due() == 1
+        assert consent_reminders_due() == 0  # once per two years
+    [mail] = [m for m in outbox.unique() if m["To"] == "old@example.com"]
+    body = mail.get_content()
+    assert long_ago.date().isoformat() in body and "/u/" in body
+    assert ConsentReminder.objects.get().customer == old
+    later = datetime.now(UTC) + timedelta(days=731)
+    assert consent_reminders_due(later) == 2  # two years on: both again (the new one now due too)
