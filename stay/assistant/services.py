@@ -39,6 +39,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from stay.catalog.models import Product, Variant
 from stay.conversations import sla
 from stay.conversations.models import (
     AuthorKind,
@@ -53,6 +54,11 @@ from stay.conversations.services import conversation_set_priority, conversation_
 from stay.core.errors import NotFound, RateLimited, StayError
 from stay.core.models import Store
 from stay.core.textmodel import encoder
+from stay.customers.inputs import CustomerInput
+from stay.customers.models import ConsentChannel, IdentityKind
+from stay.customers.services import consent_withdraw, customer_resolve
+from stay.flows.services import restock_request
+from stay.flows.subscriptions import subscription_request
 from stay.giftcards.codes import ALPHABET
 from stay.giftcards.selectors import store_credit_of
 from stay.giftcards.services import Caller, gift_card_balance
@@ -481,6 +487,11 @@ def _answer(ask: Ask, language: str, state: _State) -> Answer:
                 language,
                 action="cancel_declined",
             )
+
+    if pending.get("await") in ("newsletter_email", "restock_confirm", "restock_email") and not ask.trusted:
+        followed = _outreach_followup(ask, language, state, pending)
+        if followed is not None:
+            return followed
 
     # The intent is in the words, not in the order number or address that came with them.
     words = without_proof(_CODE.sub(" ", ask.text), region=ask.store.country)
@@ -1022,8 +1033,232 @@ def _loyalty(reply: _Reply) -> Answer:
     )
 
 
+_OPT_OUT = re.compile(
+    r"\b(unsubscribe|stop|remove|opt\s*(me\s*)?out|don'?t want|no more|make it stop)\b"
+    r"|거부|그만|빼\s*주|해지|원하지\s*않",
+    re.IGNORECASE,
+)
+_EMAIL_IN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_CHANNEL_WORDS = (
+    ("email", re.compile(r"e-?mail|mail|newsletter|메일|뉴스레터", re.IGNORECASE)),
+    ("sms", re.compile(r"\b(sms|texts?|text messages?)\b|문자", re.IGNORECASE)),
+    ("whatsapp", re.compile(r"whats\s*app|왓츠앱", re.IGNORECASE)),
+)
+_TEXT_CHANNELS = ("sms", "whatsapp")
+
+
+def _channels_named(text: str) -> list[str]:
+    return [channel for channel, words in _CHANNEL_WORDS if words.search(text)]
+
+
+def _newsletter(reply: _Reply) -> Answer:
+    """Sign up (double opt-in: the shopper still confirms by link or reply) or opt out (at
+    once, on the channels they name, else the one they write on, else all)."""
+    conversation = reply.ask.conversation
+    if conversation is None or reply.ask.trusted:
+        return _from_help_centre(reply) or _miss(reply)
+    customer, text = conversation.customer, reply.ask.text
+    named = _channels_named(text)
+    if _OPT_OUT.search(text):
+        everything = re.search(r"\ball\b|모든|전부", text, re.IGNORECASE)
+        if everything or not (named or conversation.channel in _TEXT_CHANNELS):
+            channels = ["email", "sms", "whatsapp"]
+        else:
+            channels = named or [conversation.channel]
+        consent_withdraw(
+            customer=customer,
+            channels=channels,
+            source="chat",
+            evidence={"message": text[:300], "conversation": conversation.pk},
+        )
+        return reply.answer(
+            _(
+                "Done: %(store)s will send you no more news or offers by %(channels)s. "
+                "Order and delivery messages still come."
+            )
+            % {"store": reply.store.name, "channels": ", ".join(str(ConsentChannel(c).label) for c in channels)},
+            outcome=Outcome.ACTED,
+            action="opted_out",
+        )
+    channel = named[0] if named else (conversation.channel if conversation.channel in _TEXT_CHANNELS else "email")
+    return _sign_up(reply.ask, reply.language, reply.state, channel, reply.prediction)
+
+
+def _sign_up(ask: Ask, language: str, state: _State, channel: str, prediction: Prediction, said: str = "") -> Answer:
+    conversation = ask.conversation
+    assert conversation is not None
+    customer = conversation.customer
+    found = _EMAIL_IN.search(ask.text)
+    email = found.group(0) if found else ""
+    phone = ""
+    if channel == "email" and not email:
+        email = customer.identities.filter(kind=IdentityKind.EMAIL).values_list("value", flat=True).first() or ""
+        if not email:
+            state.data["pending"] = {"await": "newsletter_email", "said": ask.text[:300]}
+            return Answer(
+                prediction.intent,
+                prediction.confidence,
+                _("Happy to: which e-mail address should the news go to?"),
+                language,
+                outcome=Outcome.ASKED,
+                action="signup_email",
+            )
+    if channel != "email":
+        phone = (
+            customer.identities.filter(kind__in=[IdentityKind.PHONE, IdentityKind.WHATSAPP])
+            .values_list("value", flat=True)
+            .first()
+            or ""
+        )
+    wording = _("In chat, the shopper asked %(store)s for news and offers by %(channel)s: “%(text)s”") % {
+        "store": ask.store.name,
+        "channel": channel,
+        "text": " / ".join(filter(None, [said, ask.text[:300]])),
+    }
+    try:
+        subscription_request(
+            store=ask.store,
+            channel=channel,
+            email=email,
+            phone=phone,
+            wording=str(wording),
+            source="chat",
+            user_agent=f"conversation {conversation.pk}",
+            locale=language,
+        )
+    except StayError as exc:
+        return Answer(prediction.intent, prediction.confidence, str(exc), language, outcome=Outcome.ASKED)
+    if channel == "email":
+        text = _("Almost done: we sent a link to %(email)s. Open it and press the button to confirm.") % {
+            "email": email
+        }
+    else:
+        text = _("Almost done: reply YES to the message we just sent you to confirm.")
+    return Answer(
+        prediction.intent, prediction.confidence, text, language, outcome=Outcome.ACTED, action="signup_requested"
+    )
+
+
+def _product_in(store: Store, text: str) -> tuple[Product, list[Variant]] | None:
+    """The product the shopper names (most of its title's words in the message), and the
+    variants they name by an option (size, colour) if any."""
+    said = text.lower()
+    best: tuple[float, Product] | None = None
+    for product in Product.objects.filter(store=store, deleted_at__isnull=True, is_gift_card=False).only("id", "title")[
+        :2000
+    ]:
+        words = [w for w in re.findall(r"\w+", product.title.lower()) if len(w) >= 2]
+        if not words:
+            continue
+        share = sum(w in said for w in words) / len(words)
+        if share >= 0.5 and (best is None or share > best[0]):
+            best = (share, product)
+    if best is None:
+        return None
+    variants = list(best[1].variants.filter(deleted_at__isnull=True))
+    named = [
+        v
+        for v in variants
+        if any(re.search(rf"(?<!\w){re.escape(str(o).lower())}(?!\w)", said) for o in (v.options or {}).values())
+    ]
+    return best[1], named or variants
+
+
+def _availability(reply: _Reply) -> Answer:
+    """Whether a product is in stock; if it is sold out, an offer to tell the shopper when it
+    is back (one reply: YES)."""
+    found = _product_in(reply.store, reply.ask.text)
+    if found is None or reply.ask.conversation is None:
+        return _from_help_centre(reply) or _miss(reply)
+    product, variants = found
+    sold_out = [v for v in variants if v.inventory_tracked and v.inventory_quantity <= 0]
+    names = ", ".join(v.title for v in (sold_out or variants) if v.title and v.title != "Default Title")
+    label = f"{product.title} ({names})" if names else product.title
+    if not sold_out:
+        return reply.answer(_("Good news: %(product)s is in stock.") % {"product": label}, action="in_stock")
+    if reply.ask.trusted:
+        return reply.answer(_("%(product)s is sold out right now.") % {"product": label}, action="sold_out")
+    reply.state.data["pending"] = {"await": "restock_confirm", "variants": [v.pk for v in sold_out[:5]]}
+    return reply.answer(
+        _("%(product)s is sold out right now. Shall I tell you when it is back? Reply YES.") % {"product": label},
+        outcome=Outcome.ASKED,
+        action="restock_offer",
+    )
+
+
+def _restock(ask: Ask, language: str, state: _State, variant_ids: list[int], email: str = "") -> Answer:
+    conversation = ask.conversation
+    assert conversation is not None
+    customer = conversation.customer
+    channel = conversation.channel if conversation.channel in _TEXT_CHANNELS else "email"
+    if channel == "email":
+        email = email or (
+            customer.identities.filter(kind=IdentityKind.EMAIL).values_list("value", flat=True).first() or ""
+        )
+        if not email:
+            state.data["pending"] = {"await": "restock_email", "variants": variant_ids}
+            return Answer(
+                "product_availability",
+                1.0,
+                _("Which e-mail address should I write to when it is back?"),
+                language,
+                outcome=Outcome.ASKED,
+                action="restock_email",
+            )
+        customer = customer_resolve(store=ask.store, data=CustomerInput(email=email), actor="assistant")
+    told = []
+    for variant in Variant.objects.filter(pk__in=variant_ids, store=ask.store).select_related("product"):
+        try:
+            restock_request(
+                customer=customer,
+                variant=variant,
+                channel=channel,
+                source="chat",
+                evidence={"wording": ask.text[:300], "conversation": conversation.pk},
+            )
+        except StayError:
+            continue  # back in stock meanwhile, or opted out: said below
+        told.append(variant)
+    if not told:
+        return Answer(
+            "product_availability", 1.0, _("It can be ordered now, or you opted out of these messages."), language
+        )
+    return Answer(
+        "product_availability",
+        1.0,
+        _("Done: I will tell you as soon as it is back.")
+        if channel != "email"
+        else _("Done: we will write to %(email)s as soon as it is back.") % {"email": email},
+        language,
+        outcome=Outcome.ACTED,
+        action="restock_requested",
+    )
+
+
+def _outreach_followup(ask: Ask, language: str, state: _State, pending: dict[str, Any]) -> Answer | None:
+    """The shopper's answer to a question about news or a back-in-stock alert."""
+    wanted = pending["await"]
+    found = _EMAIL_IN.search(ask.text)
+    if wanted == "newsletter_email" and found:
+        state.data.pop("pending", None)
+        return _sign_up(ask, language, state, "email", _sure("newsletter"), said=pending.get("said", ""))
+    if wanted == "restock_confirm":
+        if _YES.search(ask.text):
+            state.data.pop("pending", None)
+            return _restock(ask, language, state, pending.get("variants") or [])
+        if _NO.search(ask.text):
+            state.data.pop("pending", None)
+            return Answer("product_availability", 1.0, _("All right."), language, action="restock_declined")
+    if wanted == "restock_email" and found:
+        state.data.pop("pending", None)
+        return _restock(ask, language, state, pending.get("variants") or [], email=found.group(0))
+    return None
+
+
 HANDLERS = {
     **dict.fromkeys(NEEDS_ORDER, _order_intent),
+    "newsletter": _newsletter,
+    "product_availability": _availability,
     "loyalty_points": _loyalty,
     "gift_card_balance": _gift_card,
     "greeting": _greeting,
