@@ -21,6 +21,7 @@ urlpatterns = [
     path("c/<int:pk>/calls/<int:call_id>/retry", views.call_retry, name="call_retry"),
     path("c/<int:pk>/credit", views.credit, name="credit"),
     path("c/<int:pk>/consent", views.consent, name="consent"),
+    path("c/<int:pk>/restock", views.restock, name="restock"),
     path("files/<int:pk>", views.attachment, name="attachment"),
     path("c/<int:pk>/orders/<int:order_id>/return", returns.start, name="return_start"),
     path("returns/", returns.listing, name="returns"),

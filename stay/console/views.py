@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_otp import user_has_device
 
 from stay.assistant.selectors import suggestion_for
+from stay.catalog.models import Variant
 from stay.channels.whatsapp.services import template_reply, templates_of
 from stay.connectors.shopify.calls import platform_call_retry
 from stay.connectors.shopify.models import PlatformCall
@@ -54,6 +55,7 @@ from stay.customers.models import ConsentChannel, Customer, Identity
 from stay.customers.selectors import consent_current
 from stay.customers.services import consent_from_agent, customer_merge
 from stay.flows.selectors import outreach_of
+from stay.flows.services import restock_request
 from stay.giftcards.models import Kind
 from stay.giftcards.selectors import cards_of_customer, store_credit_of
 from stay.giftcards.services import OverLimit
@@ -553,6 +555,37 @@ def credit(request: HttpRequest, pk: int) -> HttpResponse:
     response["HX-Retarget"] = "#flash"
     response["HX-Reswap"] = "innerHTML"
     return response
+
+
+@agent_required
+@require_POST
+def restock(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "When is it back?": the agent asks to tell this shopper, on this conversation's channel
+    (e-mail for chat), when the variant with that SKU is back. One step."""
+    convo = _conversation(request, pk)
+    sku = request.POST.get("sku", "").strip()
+    variant = (
+        Variant.objects.filter(store=convo.store, sku__iexact=sku, deleted_at__isnull=True).first() if sku else None
+    )
+    if variant is None:
+        return _refused(InvalidInput(_("No variant with the SKU %(sku)s in this store.") % {"sku": sku[:60]}))
+    channel = convo.channel if convo.channel in ConsentChannel.values else ConsentChannel.EMAIL
+    try:
+        asked, _new = restock_request(
+            customer=convo.customer,
+            variant=variant,
+            channel=channel,
+            source="agent",
+            evidence={"agent": request.user.get_username(), "conversation": convo.pk},
+        )
+    except StayError as exc:
+        return _refused(exc)
+    message = _("%(customer)s will be told by %(channel)s when %(variant)s is back.") % {
+        "customer": convo.customer.name or _("The shopper"),
+        "channel": ConsentChannel(asked.channel).label,
+        "variant": f"{variant.product.title} ({variant.title})",
+    }
+    return HttpResponse(f'<div class="ok" role="status">{escape(message)}</div>')
 
 
 @agent_required

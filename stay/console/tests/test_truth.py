@@ -233,3 +233,33 @@ def test_an_agent_records_an_opt_out_with_how_and_sees_consent_beside_the_conver
     page = agent.get(f"/console/c/{conversation.pk}").content.decode()
     assert "Marketing consent" in page and "recorded by alex" in page and "asked on the phone" in page
     assert "Marketing consent recorded: Email, Unsubscribed · alex" in page
+
+
+def test_an_agent_asks_to_tell_the_shopper_when_it_is_back_and_sees_the_gates_decisions(agent, conversation):
+    """Issue 20: "when is X back?" is one step for an agent; the side panel lists the marketing
+    messages the gate decided for this shopper, with the reason."""
+    from stay.catalog.models import Product, Variant
+    from stay.flows.models import Outreach, RestockRequest, Verdict
+
+    store = conversation.store
+    product = Product.objects.create(store=store, platform_id="p9", title="Down Vest")
+    Variant.objects.create(store=store, product=product, platform_id="v9", sku="VEST-M", title="M", price=90)
+    url = reverse("console:restock", args=[conversation.pk])
+    missing = agent.post(url, {"sku": "NOPE"})
+    assert missing.status_code == 400 and "No variant with the SKU NOPE" in missing.content.decode()
+    done = agent.post(url, {"sku": "vest-m"})
+    assert done.status_code == 200 and "when Down Vest (M) is back" in done.content.decode()
+    request = RestockRequest.objects.get()
+    assert (request.customer, request.source) == (conversation.customer, "agent")
+
+    Outreach.objects.create(
+        store=store,
+        customer=conversation.customer,
+        channel="sms",
+        verdict=Verdict.WAITING,
+        reason="quiet_hours",
+        decided_at=request.created_at,
+        until=request.created_at,
+    )
+    page = agent.get(f"/console/c/{conversation.pk}").content.decode()
+    assert "Marketing messages" in page and "quiet hours in the shopper&#x27;s time zone" in page
