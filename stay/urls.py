@@ -11,6 +11,7 @@ from stay.channels.whatsapp import views as whatsapp_views
 from stay.connectors.shopify import webhooks as shopify_webhooks
 from stay.core.health import readiness
 from stay.customers import views as customer_views
+from stay.flows import storefront as flow_storefront
 from stay.flows import views as flow_views
 from stay.giftcards import views as giftcard_views
 
@@ -48,5 +49,8 @@ urlpatterns = [
     path("u/<str:token>", customer_views.preferences, name="preferences"),
     path("subscribe/confirm/<str:token>", flow_views.confirm, name="subscription-confirm"),
     path("r/<str:token>", flow_views.click, name="flows-click"),
+    path("storefront/<slug:slug>/embed.js", flow_storefront.embed_js, name="storefront-embed"),
+    path("storefront/<slug:slug>/subscribe", flow_storefront.signup, name="storefront-signup"),
+    path("storefront/<slug:slug>/back-in-stock", flow_storefront.back_in_stock, name="storefront-back-in-stock"),
     path("stores/<slug:store_slug>/gift-card-balance", giftcard_views.balance_page, name="giftcard-balance"),
 ]

@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from stay.catalog.models import Variant
 from stay.core.models import Store
 from stay.core.storefront import ChatEmbed
 
@@ -61,6 +62,8 @@ def widget_js(request: HttpRequest) -> HttpResponse:
             }
     config = {
         "key": widget.public_key,
+        # Sign-up and back-in-stock elements on the page are filled by outreach's own script.
+        "outreach": settings.PUBLIC_URL + reverse("storefront-embed", args=[widget.store.slug]),
         "ws": settings.WEBSOCKET_PUBLIC_URL + f"/ws/chat/{widget.public_key}",
         "texts": texts,
         "lang": _language(request),
@@ -90,5 +93,10 @@ def storefront(request: HttpRequest) -> HttpResponse:
                 "widget": widget,
                 "customer_id": customer_id,
                 "hash": identity_hash(widget.identity_secret, customer_id) if customer_id else "",
+                "sold_out": Variant.objects.filter(
+                    store=widget.store, inventory_quantity__lte=0, inventory_tracked=True, deleted_at__isnull=True
+                )
+                .select_related("product")
+                .first(),
             },
         )

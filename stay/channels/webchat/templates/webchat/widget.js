@@ -11,6 +11,15 @@
   var lang = shipped(script && script.getAttribute("data-lang")) || shipped(document.documentElement.lang) ||
     shipped(navigator.language) || config.lang;
   var t = config.texts[lang];
+  function outreach() {
+    if (config.outreach && document.querySelector("[data-stay-signup],[data-stay-back-in-stock]")) {
+      var extra = document.createElement("script");
+      extra.src = config.outreach;
+      extra.async = true;
+      document.head.appendChild(extra);
+    }
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", outreach); else outreach();
   var customerId = script && script.getAttribute("data-customer-id");
   var customerHash = script && script.getAttribute("data-customer-hash");
   var storageKey = "stay-chat-" + config.key;
