@@ -1,7 +1,7 @@
 """Acting on a customer's order from a conversation: cancel, refund, resend the order's
 status, send a replacement now. Each action is requested once (an idempotency key from the
 form the agent saw), checked against the agent's limits, recorded in the conversation's and
-the order's timelines, and sent to the store through the connector's durable calls."""
+the order's timelines, and sent to the store through the platform port (orders.platform)."""
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -11,9 +11,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from stay.connectors.shopify.calls import platform_call_request
-from stay.connectors.shopify.models import PlatformCall
-from stay.connectors.shopify.refunds import refund_request, refundable, replacement_request
 from stay.conversations.limits import credit_limit
 from stay.conversations.models import Conversation, ConversationEvent
 from stay.conversations.services import actor_of, message_send
@@ -21,6 +18,14 @@ from stay.core.errors import Conflict, InvalidInput
 from stay.core.money import money_text
 from stay.giftcards.services import Caller, store_credit_grant
 from stay.orders.models import Order, OrderEvent
+from stay.orders.platform import (
+    CANCEL_ORDER,
+    Requested,
+    platform_request,
+    refund_request,
+    refundable,
+    replacement_request,
+)
 from stay.orders.selectors import cancellable, line_paid, status_text
 
 ACTIONS = ("cancel", "refund", "replacement", "resend")
@@ -92,9 +97,9 @@ def order_action(
                 idempotency_key=f"console:{idempotency_key}",
                 requested_by=actor,
                 user=agent,
-                conversation=conversation,
+                conversation_id=conversation.pk,
             )
-            data.update(amount=str(value), currency=order.currency, call=call.pk)
+            data.update(amount=str(value), currency=order.currency, call=call.id)
         elif action == "replacement":
             call = replacement_request(
                 order=order,
@@ -103,13 +108,13 @@ def order_action(
                 idempotency_key=f"console:{idempotency_key}",
                 requested_by=actor,
                 user=agent,
-                conversation=conversation,
+                conversation_id=conversation.pk,
             )
             items = sum(item["quantity"] for item in call.params["line_items"])
-            data.update(amount=str(call.amount), currency=order.currency, items=items, reason=note, call=call.pk)
+            data.update(amount=str(call.amount), currency=order.currency, items=items, reason=note, call=call.id)
         else:
             call = _cancel_request(conversation, order, actor, idempotency_key)
-            data.update(call=call.pk)
+            data.update(call=call.id)
         event = ConversationEvent.objects.create(
             conversation=conversation, kind=f"order_{action}", actor=actor, data=data
         )
@@ -142,19 +147,19 @@ def action_summary(event: ConversationEvent) -> str:
     }
 
 
-def _cancel_request(conversation: Conversation, order: Order, actor: str, key: str) -> PlatformCall:
+def _cancel_request(conversation: Conversation, order: Order, actor: str, key: str) -> Requested:
     if order.cancelled_at:
         raise Conflict(_("Order %(name)s is already cancelled.") % {"name": order.name})
     if not cancellable(order):
         raise Conflict(_("Order %(name)s has shipped: it can no longer be cancelled.") % {"name": order.name})
-    return platform_call_request(
+    return platform_request(
         store=conversation.store,
-        action="cancel_order",
+        action=CANCEL_ORDER,
         params={"order_id": order.platform_id, "reason": "customer"},
         idempotency_key=f"console:{key}",
         requested_by=actor,
         order=order,
-        conversation=conversation,
+        conversation_id=conversation.pk,
     )
 
 

@@ -29,10 +29,6 @@ from django_otp import user_has_device
 from stay.assistant.selectors import suggestion_for
 from stay.catalog.models import Variant
 from stay.channels.whatsapp.services import template_reply, templates_of
-from stay.connectors.shopify.calls import platform_call_retry
-from stay.connectors.shopify.models import PlatformCall
-from stay.connectors.shopify.refunds import refundable, replacement_check
-from stay.connectors.shopify.selectors import PENDING, calls_of_orders, conversations_in_trouble
 from stay.conversations import selectors, services
 from stay.conversations.limits import NeedsLead, credit_limit, refund_limit
 from stay.conversations.macros import macro_render
@@ -60,6 +56,15 @@ from stay.giftcards.models import Kind
 from stay.giftcards.selectors import cards_of_customer, store_credit_of
 from stay.giftcards.services import OverLimit
 from stay.orders.models import Order
+from stay.orders.platform import (
+    PENDING,
+    conversations_in_trouble,
+    platform_retry,
+    platform_state,
+    refundable,
+    replacement_check,
+    requests_of_orders,
+)
 from stay.orders.selectors import orders_of_customer
 from stay.returns.models import Outcome, Reason
 from stay.returns.selectors import panel_returns
@@ -199,11 +204,11 @@ def inbox_fresh(request: HttpRequest) -> HttpResponse:
 
 # --- One conversation ---------------------------------------------------------------------
 def _calls_block(calls: list[Any]) -> dict[str, Any]:
-    return {"calls": calls, "polling": any(call.status in PENDING for call in calls)}
+    return {"calls": calls, "polling": any(call.state in PENDING for call in calls)}
 
 
 def _calls_response(request: HttpRequest, convo: Conversation, order: Order, *, oob: bool = False) -> str:
-    block = _calls_block(calls_of_orders([order.pk]).get(order.pk, []))
+    block = _calls_block(requests_of_orders([order.pk]).get(order.pk, []))
     context = {"c": convo, "o": order, "lead": is_lead(request.user), "oob": oob, **block}  # type: ignore[arg-type]
     return render_to_string("console/_calls.html", context, request=request)
 
@@ -240,7 +245,7 @@ def _panel_context(conversation: Conversation, user: Any) -> dict[str, Any]:
     orders = orders_of_customer(customer=customer, limit=20)
     mentioned = _mentioned_order(conversation, orders)
     returns = panel_returns(customer_id=customer.pk, orders=orders)
-    calls = calls_of_orders(o.pk for o in orders)
+    calls = requests_of_orders(o.pk for o in orders)
     return {
         "customer": customer,
         "identities": Identity.objects.filter(customer=customer).order_by("kind", "id"),
@@ -522,12 +527,15 @@ def calls(request: HttpRequest, pk: int, order_id: int) -> HttpResponse:
 def call_retry(request: HttpRequest, pk: int, call_id: int) -> HttpResponse:
     """A lead sends a failed request again, checked again."""
     convo = _conversation(request, pk)
-    order_id = PlatformCall.objects.filter(pk=call_id, store=convo.store).values_list("order_id", flat=True).first()
+    try:
+        order_id = platform_state(store=convo.store, request_id=call_id).order_id
+    except NotFound:
+        order_id = None
     if order_id is None:
         return _error(_("No such request."), status=404)
     order = _order_of(convo, order_id)
     try:
-        platform_call_retry(call_id=call_id, user=request.user)  # type: ignore[arg-type]
+        platform_retry(store=convo.store, request_id=call_id, user=request.user)
     except StayError as exc:
         return _refused(exc)
     return HttpResponse(_calls_response(request, convo, order))

@@ -9,7 +9,9 @@ idempotency key, sent after commit, retried on the platform's transient errors; 
 asked by id.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -24,6 +26,9 @@ CANCEL_ORDER = "cancel_order"
 CREATE_ORDER = "create_order"
 ADJUST_STOCK = "adjust_inventory"
 CREATE_DISCOUNT = "create_discount"
+# States of a request still on its way; and of one a person must look at.
+PENDING = ("queued", "sending")
+TROUBLE = ("failed", "unknown")
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,12 @@ class Requested:
     state: str
     result: dict[str, Any] = field(default_factory=dict)
     error: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    amount: Decimal | None = None
+    order_id: int | None = None
+    created_at: datetime | None = None
+    summary: str = ""  # what a person reads: "Refund of 10.00 USD on #1001"
+    state_label: str = ""
 
     @property
     def done(self) -> bool:
@@ -47,6 +58,10 @@ class Requested:
 
 
 class Platform(Protocol):
+    """What a store platform's connector does for Stay. Money decisions (how much of an order
+    may still be refunded, an agent's limits) are the connector's, in one place, because they
+    count the requests on their way to the platform as well as what it reported."""
+
     def request(
         self,
         *,
@@ -61,7 +76,46 @@ class Platform(Protocol):
         conversation_id: int | None,
     ) -> Requested: ...
 
-    def state(self, *, request_id: int) -> Requested: ...
+    def state(self, *, store: Store, request_id: int) -> Requested:
+        """Raises NotFound for a request that is not ``store``'s."""
+        ...
+
+    def retry(self, *, store: Store, request_id: int, user: Any) -> Requested: ...
+
+    def refundable(self, order: Order) -> Decimal: ...
+
+    def refund_check(self, *, order: Order, amount: Decimal, user: Any) -> None: ...
+
+    def refund_request(
+        self,
+        *,
+        order: Order,
+        amount: Decimal,
+        idempotency_key: str,
+        requested_by: str,
+        user: Any,
+        line_items: list[dict[str, Any]] | None,
+        note: str,
+        conversation_id: int | None,
+    ) -> Requested: ...
+
+    def replacement_check(self, *, order: Order, quantities: dict[int, int], user: Any) -> Decimal: ...
+
+    def replacement_request(
+        self,
+        *,
+        order: Order,
+        quantities: dict[int, int],
+        note: str,
+        idempotency_key: str,
+        requested_by: str,
+        user: Any,
+        conversation_id: int | None,
+    ) -> Requested: ...
+
+    def requests_of_orders(self, order_ids: list[int], *, limit: int) -> dict[int, list[Requested]]: ...
+
+    def conversations_in_trouble(self, conversation_ids: list[int]) -> set[int]: ...
 
 
 _platforms: dict[str, Platform] = {}
@@ -106,4 +160,87 @@ def platform_request(
 
 
 def platform_state(*, store: Store, request_id: int) -> Requested:
-    return _of(store).state(request_id=request_id)
+    """A request of ``store``'s as it stands (NotFound for any other)."""
+    return _of(store).state(store=store, request_id=request_id)
+
+
+def platform_retry(*, store: Store, request_id: int, user: Any) -> Requested:
+    """Send a failed request again (a lead's decision; a refund is checked again)."""
+    return _of(store).retry(store=store, request_id=request_id, user=user)
+
+
+def refundable(order: Order) -> Decimal:
+    """What may still be refunded on ``order``: its total less what the platform reported and
+    what is on its way."""
+    return _of(order.store).refundable(order)
+
+
+def refund_check(*, order: Order, amount: Decimal, user: Any) -> None:
+    """Refuse (NeedsLead, OverLimit, InvalidInput) a refund the order or the user's limits do
+    not allow. Caller holds the order's lock when it goes on to request it."""
+    _of(order.store).refund_check(order=order, amount=amount, user=user)
+
+
+def refund_request(
+    *,
+    order: Order,
+    amount: Decimal,
+    idempotency_key: str,
+    requested_by: str,
+    user: Any,
+    line_items: list[dict[str, Any]] | None = None,
+    note: str = "",
+    conversation_id: int | None = None,
+) -> Requested:
+    """Check and request a refund, once per key."""
+    return _of(order.store).refund_request(
+        order=order,
+        amount=amount,
+        idempotency_key=idempotency_key,
+        requested_by=requested_by,
+        user=user,
+        line_items=line_items,
+        note=note,
+        conversation_id=conversation_id,
+    )
+
+
+def replacement_check(*, order: Order, quantities: dict[int, int], user: Any) -> Decimal:
+    """The value a free replacement gives away, checked like a refund of it."""
+    return _of(order.store).replacement_check(order=order, quantities=quantities, user=user)
+
+
+def replacement_request(
+    *,
+    order: Order,
+    quantities: dict[int, int],
+    note: str,
+    idempotency_key: str,
+    requested_by: str,
+    user: Any,
+    conversation_id: int | None = None,
+) -> Requested:
+    return _of(order.store).replacement_request(
+        order=order,
+        quantities=quantities,
+        note=note,
+        idempotency_key=idempotency_key,
+        requested_by=requested_by,
+        user=user,
+        conversation_id=conversation_id,
+    )
+
+
+def requests_of_orders(order_ids: Iterable[int], *, limit: int = 10) -> dict[int, list[Requested]]:
+    """Each order's latest requests, newest first (every installed platform)."""
+    ids = list(order_ids)
+    found: dict[int, list[Requested]] = {}
+    for platform in _platforms.values():
+        found.update(platform.requests_of_orders(ids, limit=limit))
+    return found
+
+
+def conversations_in_trouble(conversation_ids: Iterable[int]) -> set[int]:
+    """Which of these conversations asked for something that failed or may not have gone through."""
+    ids = list(conversation_ids)
+    return set().union(*(platform.conversations_in_trouble(ids) for platform in _platforms.values()))

@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 
 from stay.catalog.models import Variant
 from stay.catalog.services import inventory_reserve, inventory_return
-from stay.connectors.shopify.refunds import refund_check, refund_request
 from stay.core.errors import Conflict, InvalidInput, NotFound
 from stay.core.events import publish
 from stay.customers.inputs import CustomerInput
@@ -31,7 +30,7 @@ from stay.customers.models import Customer
 from stay.customers.services import customer_resolve, customer_tag
 from stay.giftcards.services import Caller, Recipient, gift_card_issue, store_credit_grant
 from stay.orders.models import Order, OrderEvent, OrderLine
-from stay.orders.platform import platform_request
+from stay.orders.platform import platform_request, refund_check, refund_request
 from stay.orders.selectors import line_paid
 
 from . import messages
@@ -732,9 +731,9 @@ def _resolve(ret: Return, actor: str, user: AbstractBaseUser | None = None) -> N
             idempotency_key=f"return:{ret.pk}:refund",
             requested_by=actor,
             user=user,
-            conversation=ret.conversation,
+            conversation_id=ret.conversation_id,
         )
-        ret.resolution = [*ret.resolution, {"kind": "refund", "call": call.pk, "amount": str(refund_total)}]
+        ret.resolution = [*ret.resolution, {"kind": "refund", "call": call.id, "amount": str(refund_total)}]
         ret.save(update_fields=["resolution", "updated_at"])
     value, bonus = _value([ln for ln in lines if ln.outcome == Outcome.STORE_CREDIT], _counted)
     _credit(ret, value, bonus, "credit", actor, _reason(ret))

@@ -14,7 +14,8 @@ class ShopifyConfig(AppConfig):
         from stay.orders.platform import register_platform
 
         from . import privacy
-        from .calls import ShopifyPlatform, sweep_platform_calls
+        from .calls import sweep_platform_calls
+        from .platform import ShopifyPlatform
         from .services import oldest_unapplied, sweep_webhooks
 
         register_platform("shopify", ShopifyPlatform())

@@ -18,7 +18,6 @@ from stay.core.errors import Conflict, InvalidInput
 from stay.core.models import Store
 from stay.core.tasks import task
 from stay.orders.models import Order
-from stay.orders.platform import Requested
 from stay.orders.services import order_lock
 
 from .client import ShopifyClient, ShopifyError
@@ -201,42 +200,3 @@ def sweep_platform_calls(stale_before: datetime) -> int:
 @task(retries=0)
 def send_platform_call(call_id: int) -> str:
     return platform_call_send(call_id=call_id).status
-
-
-class ShopifyPlatform:
-    """The Shopify connector behind the platform port (``stay.orders.platform``)."""
-
-    def request(
-        self,
-        *,
-        store: Store,
-        action: str,
-        params: dict[str, Any],
-        idempotency_key: str,
-        requested_by: str,
-        order: Order | None,
-        amount: Decimal | None,
-        user: Any,
-        conversation_id: int | None,
-    ) -> Requested:
-        call = platform_call_request(
-            store=store,
-            action=action,
-            params=params,
-            idempotency_key=idempotency_key,
-            requested_by=requested_by,
-            order=order,
-            amount=amount,
-            user=user,
-            conversation=Conversation.objects.filter(pk=conversation_id).first() if conversation_id else None,
-        )
-        return _requested(call)
-
-    def state(self, *, request_id: int) -> Requested:
-        return _requested(PlatformCall.objects.get(pk=request_id))
-
-
-def _requested(call: PlatformCall) -> Requested:
-    return Requested(
-        id=call.pk, action=call.action, state=call.status, result=call.response or {}, error=call.last_error
-    )
