@@ -2,6 +2,14 @@
 record of enrolments, decisions and back-in-stock requests (read-only)."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from stay.core.errors import StayError
 
 from .models import (
     Campaign,
@@ -15,6 +23,7 @@ from .models import (
     StepText,
     WelcomeGift,
 )
+from .preview import step_preview, step_test_send
 
 
 @admin.register(OutreachSettings)
@@ -42,8 +51,47 @@ class TextInline(admin.StackedInline):
 
 @admin.register(FlowStep)
 class FlowStepAdmin(admin.ModelAdmin):
-    list_display = ["flow", "position", "wait", "condition", "channel"]
+    list_display = ["flow", "position", "wait", "condition", "channel", "preview_link"]
     inlines = [TextInline]
+
+    @admin.display(description=_("preview"))
+    def preview_link(self, step: FlowStep) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("admin:flows_flowstep_preview", args=[step.pk]), _("Preview"))
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "<int:pk>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="flows_flowstep_preview",
+            )
+        ]
+        return own + super().get_urls()
+
+    def preview_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The step's message as a real customer would get it (``?customer=ID``), in each
+        language it is written in; a test send e-mails it to the address given, marked as a test."""
+        step = get_object_or_404(FlowStep.objects.select_related("flow__store"), pk=pk)
+        if not self.has_view_permission(request, step):
+            raise PermissionDenied
+        customer_id = request.GET.get("customer") or request.POST.get("customer") or ""
+        previews, error, sent = [], "", ""
+        try:
+            previews = step_preview(step=step, customer_id=int(customer_id) if customer_id.isdigit() else None)
+            if request.method == "POST":
+                sent = step_test_send(step=step, previews=previews, address=request.POST.get("email", ""))
+        except StayError as exc:
+            error = str(exc)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Preview: %(step)s") % {"step": step},
+            "step": step,
+            "customer_id": customer_id,
+            "previews": previews,
+            "error": error,
+            "sent": sent,
+        }
+        return render(request, "flows/admin_preview.html", context)
 
 
 class ReadOnly(admin.ModelAdmin):

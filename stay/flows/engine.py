@@ -227,7 +227,7 @@ class _Step:
                 "customer_id", "conversation_id"
             )
         )
-        values = _values(self.store, self.settings.shop_url, enrolments)
+        values = values_of(self.store, self.settings.shop_url, enrolments)
         if any("{products}" in text.body for text in step.texts.all()):
             block = product_block(self.store, list(customers), self.settings.shop_url)
             for e in enrolments:
@@ -358,7 +358,7 @@ def stopped_by_order(flow: Flow, enrolments: list[Enrolment]) -> list[int]:
     return [e.pk for e in enrolments if e.customer_id in ordered and ordered[e.customer_id] >= _since(e)]
 
 
-def _values(store: Store, shop_url: str, enrolments: list[Enrolment]) -> dict[int, dict[str, str]]:
+def values_of(store: Store, shop_url: str, enrolments: list[Enrolment]) -> dict[int, dict[str, str]]:
     """Each enrolment's ``{product}``, ``{link}`` and ``{lines}`` from what enrolled it."""
     out: dict[int, dict[str, str]] = {}
     variant_ids = {e.context["variant_id"] for e in enrolments if "variant_id" in e.context}
