@@ -151,7 +151,8 @@ def main() -> None:
     )
 
     # 2. Steps per second: everyone's first forgotten-cart step due now.
-    Outreach.objects.all().delete()
+    with connections["default"].cursor() as cursor:  # the restock's decisions, gone at once
+        cursor.execute("TRUNCATE flows_outreach CASCADE")
     cart = Flow.objects.get(store_id=store_id, trigger=Trigger.CHECKOUT)
     now = timezone.now()
     Enrolment.objects.bulk_create(
