@@ -21,7 +21,7 @@ from stay.catalog.models import Product, Variant
 from stay.conversations.models import Message, Purpose
 from stay.conversations.outbound import Outbound, outbound_queue
 from stay.conversations.sending import Hold
-from stay.core.db import update_each
+from stay.core.db import batched, update_each
 from stay.core.models import Store
 from stay.core.money import money_text
 from stay.customers.models import ConsentChannel, Customer
@@ -67,22 +67,28 @@ def enrol(*, flow: Flow, people: list[Enrol], now: datetime | None = None) -> in
         return 0
     share = outreach_settings(flow.store).holdout_percent / 100
     draw = random.SystemRandom()
+    keys = {person.key[:120]: person for person in people}
+    # The unique key (flow, key) decides; this look-up only says how many are new, through
+    # that index, rather than counting the flow's enrolments.
+    known: set[str] = set()
+    for chunk in batched(list(keys), 900):
+        known.update(Enrolment.objects.filter(flow=flow, key__in=chunk).values_list("key", flat=True))
     rows = [
         Enrolment(
             store_id=flow.store_id,
             flow=flow,
             customer_id=person.customer_id,
-            key=person.key[:120],
+            key=key,
             context={"since": now.isoformat(), **person.context},
             position=first.position,
             next_at=now + first.wait,
             holdout=draw.random() < share,
         )
-        for person in people
+        for key, person in keys.items()
+        if key not in known
     ]
-    before = Enrolment.objects.filter(flow=flow).count()
     Enrolment.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    return Enrolment.objects.filter(flow=flow).count() - before
+    return len(rows)
 
 
 def flows_of(store: Store, trigger: str) -> list[Flow]:
