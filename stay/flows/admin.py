@@ -10,7 +10,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from stay.core.errors import StayError
+from stay.core.money import money_text
 
+from .attribution import flow_metrics
 from .models import (
     Campaign,
     Conversion,
@@ -39,9 +41,36 @@ class StepInline(admin.TabularInline):
 
 @admin.register(Flow)
 class FlowAdmin(admin.ModelAdmin):
-    list_display = ["name", "store", "trigger", "active"]
+    list_display = ["name", "store", "trigger", "active", "results"]
     list_filter = ["store", "trigger", "active"]
+    readonly_fields = ["results"]
     inlines = [StepInline]
+
+    @admin.display(description=_("results"))
+    def results(self, flow: Flow) -> str:
+        """What the flow did and what it caused (its lift over the holdout)."""
+        if flow.pk is None:
+            return ""
+        m = flow_metrics(flow)
+        interval = m.lift.interval
+        lift = (
+            _("lift %(lift)+.1f points (95%%: %(low)+.1f to %(high)+.1f)")
+            % {"lift": m.lift.lift * 100, "low": interval[0] * 100, "high": interval[1] * 100}
+            if interval
+            else _("lift: not measurable yet")
+        )
+        return _(
+            "%(sent)s sent, %(delivered)s delivered, %(clicked)s clicked, %(converted)s orders worth %(revenue)s, "
+            "%(opt_outs)s opt-outs; %(lift)s"
+        ) % {
+            "sent": m.sent,
+            "delivered": m.delivered,
+            "clicked": m.clicked,
+            "converted": m.converted,
+            "revenue": money_text(m.revenue, flow.store.currency),
+            "opt_outs": m.opt_outs,
+            "lift": lift,
+        }
 
 
 class TextInline(admin.StackedInline):

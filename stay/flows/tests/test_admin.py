@@ -24,3 +24,9 @@ def test_preview_with_a_real_customer_and_a_test_send(admin_client, store, outbo
     assert "Sent to owner@example.com" in sent.content.decode()
     subjects = sorted(str(m["Subject"]).strip() for m in outbox.unique())
     assert subjects == ["[Test] You left something in your cart", "[Test] 장바구니에 담아 두신 상품이 있어요"]
+
+
+def test_the_flows_list_shows_what_each_did(admin_client, store):
+    outreach_prepare(store=store)
+    page = admin_client.get(reverse("admin:flows_flow_changelist")).content.decode()
+    assert "0 sent, 0 delivered, 0 clicked, 0 orders worth 0.00 USD, 0 opt-outs; lift: not measurable yet" in page
