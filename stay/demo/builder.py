@@ -20,6 +20,7 @@ from stay.core.services import store_create
 from stay.customers.inputs import ConsentInput, CustomerInput
 from stay.customers.models import Customer
 from stay.customers.services import customer_resolve
+from stay.flows.services import outreach_prepare
 from stay.orders.inputs import (
     CheckoutInput,
     CheckoutLineInput,
@@ -157,6 +158,7 @@ class DemoBuilder:
         with transaction.atomic():
             self._inbox(store)
         help_centre_create(store)
+        outreach_prepare(store=store)  # the built-in flows, to see and edit in the admin
         return store, self.report
 
     def _catalog(self, store: Store) -> None:
