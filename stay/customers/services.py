@@ -277,6 +277,13 @@ def consent_record(*, customer: Customer, consent: ConsentInput, actor: str) -> 
         if current is not None and current.state == ConsentState.PENDING and consent.state == ConsentState.SUBSCRIBED:
             # A double opt-in confirmed (by link or reply): the welcome starts from here.
             publish("consent.confirmed", customer_id=customer.pk, channel=consent.channel)
+        if (
+            current is not None
+            and current.state != ConsentState.UNSUBSCRIBED
+            and consent.state == ConsentState.UNSUBSCRIBED
+        ):
+            # The shopper is told the result of an opt-out (Korea: Network Act art. 50(7)).
+            publish("consent.withdrawn", customer_id=customer.pk, channel=consent.channel, source=consent.source)
     return record
 
 

@@ -31,6 +31,7 @@ class SubscriptionIn(Schema):
     wording: str
     source: str = "form"
     locale: str = ""
+    night_time: bool = False
 
 
 class SubscriptionOut(Schema):
@@ -56,6 +57,7 @@ def subscribe(request: HttpRequest, body: SubscriptionIn, store: str | None = No
         ip=request.headers.get("X-Shopper-IP", "").strip()[:64] or client_ip(request),
         user_agent=request.headers.get("X-Shopper-User-Agent", "") or request.headers.get("User-Agent", ""),
         locale=body.locale[:2],
+        night_time=body.night_time,
     )
     out = {"customer_id": record.customer_id, "channel": record.channel, "state": record.state}
     return Status(200 if record.state == "subscribed" else 202, out)

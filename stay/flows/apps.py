@@ -11,12 +11,13 @@ class FlowsConfig(AppConfig):
         from stay.conversations.sending import register_marketing_gate
         from stay.core.events import subscribe
 
-        from . import attribution, engine, postpurchase, tasks, welcome
+        from . import attribution, engine, postpurchase, reminders, tasks, welcome
 
         register_marketing_gate(engine.held_at_send)
         subscribe("variant.restocked", tasks.on_restocked, durable=True)
         subscribe("checkout.updated", tasks.on_checkout, durable=True)
         subscribe("consent.confirmed", welcome.welcome_start, durable=True)
+        subscribe("consent.withdrawn", reminders.optout_tell, durable=True)
         subscribe("order.created", attribution.order_attribute, durable=True)
         subscribe("shipment.changed", postpurchase.on_shipment, durable=True)
         subscribe("gift_card.delivered", postpurchase.on_gift_card_delivered, durable=True)

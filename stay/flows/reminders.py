@@ -84,3 +84,45 @@ def _remind(customer: Customer, channel: str, record: ConsentRecord) -> int:
         log.warning("consent reminder for customer %s on %s not sent: %s", customer.pk, channel, exc)
         return 0
     return 1
+
+
+# Opt-outs whose shopper is not told the result where they asked: an agent's record, an API
+# call. (A STOP reply is answered on its channel; the preferences page, the chat and the
+# platform's own unsubscribe page show it.)
+NOT_TOLD = ("agent", "api")
+
+
+def optout_tell(customer_id: int, channel: str, source: str) -> int:
+    """``consent.withdrawn`` (durable): tell the shopper, on that channel, that it is done."""
+    if source not in NOT_TOLD or channel not in ConsentChannel.values:
+        return 0
+    customer = Customer.objects.select_related("store").filter(pk=customer_id, merged_into__isnull=True).first()
+    if customer is None:
+        return 0
+    store = customer.store
+    with override(customer.locale or store.default_locale or "en"):
+        subject = _("You are unsubscribed from %(store)s") % {"store": store.name}
+        text = _(
+            "As you asked, %(store)s will send you no more news or offers by %(channel)s (since %(date)s). "
+            "Order and delivery messages still come. To sign up again: %(url)s"
+        ) % {
+            "store": store.name,
+            "channel": ConsentChannel(channel).label,
+            "date": timezone.now().date().isoformat(),
+            "url": preferences_url(customer),
+        }
+    try:
+        notify(
+            Notice(
+                store_id=store.pk,
+                customer_id=customer.pk,
+                channel=channel,
+                subject=str(subject),
+                text=str(text),
+                kind="consent.result",
+            )
+        )
+    except NotifyError as exc:
+        log.warning("opt-out result for customer %s on %s not sent: %s", customer.pk, channel, exc)
+        return 0
+    return 1

@@ -42,8 +42,11 @@ def subscription_request(
     ip: str = "",
     user_agent: str = "",
     locale: str = "",
+    night_time: bool = False,
 ) -> ConsentRecord:
-    """Ask to send ``channel``'s marketing messages to this shopper: pending until confirmed."""
+    """Ask to send ``channel``'s marketing messages to this shopper: pending until confirmed.
+    ``night_time``: the shopper also agreed, separately, to texts between 21:00 and 08:00 (for
+    a shopper in Korea the gate needs it; the wording shown must say so)."""
     if channel not in ConsentChannel.values:
         raise InvalidInput(_("channel must be one of email, sms, whatsapp"), code="invalid_channel")
     if channel == ConsentChannel.EMAIL and not email.strip():
@@ -65,7 +68,9 @@ def subscription_request(
         current = consent_current(customer).get(channel)
         if current is not None and current.state == ConsentState.SUBSCRIBED:
             return current  # signed up already: nothing to confirm again
-        evidence = {"wording": wording.strip()[:2000], "ip": ip, "user_agent": user_agent[:300]}
+        evidence: dict[str, Any] = {"wording": wording.strip()[:2000], "ip": ip, "user_agent": user_agent[:300]}
+        if night_time and channel != ConsentChannel.EMAIL:
+            evidence["night_time"] = True
         consent_record(
             customer=customer,
             consent=ConsentInput(

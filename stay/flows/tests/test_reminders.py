@@ -42,3 +42,27 @@ def test_every_two_years_a_shopper_in_korea_is_told(
     assert ConsentReminder.objects.get().customer == old
     later = datetime.now(UTC) + timedelta(days=731)
     assert consent_reminders_due(later) == 2  # two years on: both again (the new one now due too)
+
+
+def test_an_opt_out_recorded_by_an_agent_or_the_api_is_confirmed_to_the_shopper(
+    api, store, mailbox, outbox, django_capture_on_commit_callbacks
+):
+    mina = subscribed(store, email="mina@example.com", at=timezone.now() - timedelta(days=3))
+    mina.locale = "en"
+    mina.save(update_fields=["locale"])
+    with django_capture_on_commit_callbacks(execute=True):
+        done = api.post(
+            "/api/v1/subscriptions/unsubscribe",
+            {"email": "mina@example.com", "channels": ["email"]},
+            content_type="application/json",
+        )
+    assert done.status_code == 200
+    [mail] = [m for m in outbox.unique() if "unsubscribed" in m["Subject"]]
+    assert "no more news or offers by Email" in mail.get_content()
+    with django_capture_on_commit_callbacks(execute=True):  # nothing more to withdraw: no second word
+        api.post(
+            "/api/v1/subscriptions/unsubscribe",
+            {"email": "mina@example.com", "channels": ["email"]},
+            content_type="application/json",
+        )
+    assert len([m for m in outbox.unique() if "unsubscribed" in m["Subject"]]) == 1

@@ -78,3 +78,12 @@ def test_a_link_expires_and_a_bad_one_is_404(api, mailbox, outbox, django_captur
 def test_bad_input_is_a_400_that_says_what_to_fix(api, body, says):
     response = subscribe(api, **body)
     assert response.status_code == 400 and says in response.json()["detail"]
+
+
+def test_night_time_consent_is_asked_for_separately_and_kept(api):
+    response = subscribe(api, channel="sms", email="", phone="+821012345678", night_time=True)
+    assert response.status_code == 202
+    pending = consent_current(Customer.objects.get(pk=response.json()["customer_id"]))["sms"]
+    assert pending.evidence["night_time"] is True
+    plain = subscribe(api, channel="sms", email="", phone="+821098765432")
+    assert "night_time" not in consent_current(Customer.objects.get(pk=plain.json()["customer_id"]))["sms"].evidence
