@@ -23,6 +23,8 @@ from .services import outreach_prepare
 log = logging.getLogger(__name__)
 
 PROBLEMS = ("failure", "attempted_delivery")
+# News is for what just happened: an import of last year's orders tells nobody anything.
+RECENT = timedelta(days=2)
 MOVING = ("", "confirmed", "label_printed", "label_purchased", "in_transit", "out_for_delivery", "ready_for_pickup")
 
 

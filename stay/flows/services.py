@@ -278,6 +278,9 @@ def checkout_enrol(*, checkout_id: int) -> int:
     checkout = Checkout.objects.select_related("store").filter(pk=checkout_id).first()
     if checkout is None or checkout.customer_id is None or checkout.completed_at is not None:
         return 0
+    touched = checkout.platform_updated_at or checkout.started_at
+    if touched is None or touched < timezone.now() - timedelta(days=1):
+        return 0  # an old cart (an import): nobody is reminded of last month's basket
     outreach_prepare(store=checkout.store)
     channel = ConsentChannel.EMAIL
     for candidate in _TEXT_FIRST:

@@ -41,7 +41,8 @@ def test_delivery_news_then_the_review_request(
     post_webhook("products/create", payload("products_create"))
     post_webhook("orders/create", payload("orders_create"))
     post_webhook("fulfillments/create", payload("fulfillments_create"))
-    post_webhook("fulfillments/update", payload("fulfillments_update_delivered"))
+    delivered = {**payload("fulfillments_update_delivered"), "updated_at": timezone.now().isoformat()}
+    post_webhook("fulfillments/update", delivered)
     [news] = [m for m in outbox.unique() if "was delivered" in m["Subject"]]
     assert news["To"] == "jon@example.com" and "Anything not right?" in news.get_content()
     post_webhook(
@@ -98,3 +99,12 @@ def test_a_gift_card_recipient_is_followed_up_unless_they_ordered(
         engine.flows_advance(now=timezone.now() + timedelta(days=7, minutes=1))
     [follow_up] = [m for m in outbox.unique() if m["Subject"] == "Your gift card is waiting"]
     assert "Jon gave you a Summit Outdoor gift card: 50.00 USD is waiting" in follow_up.get_content()
+
+
+def test_old_news_from_an_import_tells_nobody(post_webhook, outreach, mailbox, outbox):
+    shopper(post_webhook.store, email="jon@example.com")
+    post_webhook("orders/create", payload("orders_create"))
+    post_webhook("fulfillments/create", payload("fulfillments_create"))
+    long_ago = (timezone.now() - timedelta(days=10)).isoformat()
+    post_webhook("fulfillments/update", {**payload("fulfillments_update_delivered"), "updated_at": long_ago})
+    assert not ShippingNotice.objects.exists() and not Enrolment.objects.filter(flow__trigger="delivered").exists()
