@@ -158,7 +158,11 @@ class DemoBuilder:
         with transaction.atomic():
             self._inbox(store)
         help_centre_create(store)
-        outreach_prepare(store=store)  # the built-in flows, to see and edit in the admin
+        # The built-in flows, to see and edit in the admin. The demo store has no Shopify to make
+        # discount codes on, so its welcome gift is store credit.
+        outreach = outreach_prepare(store=store)
+        outreach.welcome_gift = "credit"
+        outreach.save(update_fields=["welcome_gift"])
         return store, self.report
 
     def _catalog(self, store: Store) -> None:
