@@ -272,7 +272,9 @@ def _campaign_out(campaign: Campaign) -> dict[str, Any]:
 
 @campaigns_router.post("", response={201: CampaignOut}, summary="Create a campaign: now or at send_at")
 def campaign_new(request: HttpRequest, body: CampaignIn, store: str | None = None):  # type: ignore[no-untyped-def]
-    """``segment``: ``{"kind": "all" | "bought" (product_id) | "one_order" (min_days, max_days) |
+    """``channel``: email, sms, whatsapp, or ``best`` (each shopper on the channel they agreed
+    to: WhatsApp, then SMS, then e-mail; then ``whatsapp_template`` is used outside WhatsApp's
+    window). ``segment``: ``{"kind": "all" | "bought" (product_id) | "one_order" (min_days, max_days) |
     "spent_over" (amount) | "gift_recipients"}``. ``messages``: per language, ``subject`` (e-mail)
     and ``body`` with ``{name}``, ``{store}``, ``{products}`` (the store's best sellers for now).
     The audience is fixed now; every message still passes the gate when it is due."""

@@ -9,12 +9,28 @@ from django.utils import timezone
 
 from stay.core.errors import Conflict, InvalidInput
 from stay.core.models import Store
-from stay.customers.models import ConsentChannel
+from stay.customers.models import ConsentChannel, ConsentState
+from stay.customers.selectors import consents_on
 
 from .engine import Enrol, enrol
 from .models import Campaign, CampaignState, EnrolmentState, Flow, FlowStep, StepText, Trigger
 from .segments import segment_customers
 from .services import outreach_prepare
+
+# Each shopper on the channel they agreed to, WhatsApp first, then SMS, then e-mail.
+BEST = "best"
+_PREFERRED = (ConsentChannel.WHATSAPP, ConsentChannel.SMS, ConsentChannel.EMAIL)
+
+
+def best_channels(customer_ids: list[int]) -> dict[int, str]:
+    """The channel each customer is subscribed on, by preference (none: left out, and the
+    engine's e-mail default meets the gate's "no consent")."""
+    chosen: dict[int, str] = {}
+    for channel in _PREFERRED:
+        for pk, record in consents_on(customer_ids=customer_ids, channel=channel).items():
+            if record.state == ConsentState.SUBSCRIBED:
+                chosen.setdefault(pk, str(channel))
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -37,11 +53,11 @@ def campaign_create(
 ) -> Campaign:
     if not name.strip():
         raise InvalidInput("name: a campaign needs a name", code="name_required")
-    if channel not in ConsentChannel.values:
-        raise InvalidInput("channel must be one of email, sms, whatsapp", code="invalid_channel")
+    if channel not in (*ConsentChannel.values, BEST):
+        raise InvalidInput("channel must be one of email, sms, whatsapp, best", code="invalid_channel")
     if not texts or any(not t.body.strip() for t in texts):
         raise InvalidInput("messages: at least one language with a body is needed", code="message_required")
-    if channel == ConsentChannel.EMAIL and any(not t.subject.strip() for t in texts):
+    if channel in (ConsentChannel.EMAIL, BEST) and any(not t.subject.strip() for t in texts):
         raise InvalidInput("messages: an e-mail needs a subject in every language", code="subject_required")
     if len({t.language for t in texts}) != len(texts):
         raise InvalidInput("messages: one text per language", code="duplicate_language")
@@ -53,7 +69,9 @@ def campaign_create(
     outreach_prepare(store=store)
     with transaction.atomic():
         flow = Flow.objects.create(store=store, trigger=Trigger.SEGMENT, name=name.strip()[:120], exit_on_order=False)
-        step = FlowStep.objects.create(flow=flow, position=1, channel=channel, whatsapp_template=whatsapp_template)
+        step = FlowStep.objects.create(
+            flow=flow, position=1, channel="" if channel == BEST else channel, whatsapp_template=whatsapp_template
+        )
         StepText.objects.bulk_create(
             StepText(step=step, language=t.language[:10], subject=t.subject.strip()[:200], body=t.body.strip())
             for t in texts
@@ -68,7 +86,15 @@ def campaign_create(
             audience=len(audience),
             created_by=created_by[:120],
         )
-        enrol(flow=flow, people=[Enrol(pk, f"campaign:{campaign.pk}:{pk}", {}) for pk in audience], now=send_at)
+        chosen = best_channels(audience) if channel == BEST else {}
+        enrol(
+            flow=flow,
+            people=[
+                Enrol(pk, f"campaign:{campaign.pk}:{pk}", {"channel": chosen[pk]} if pk in chosen else {})
+                for pk in audience
+            ],
+            now=send_at,
+        )
     return campaign
 
 

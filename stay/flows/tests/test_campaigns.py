@@ -117,3 +117,18 @@ def test_bad_input_is_a_400_naming_the_field(api, store, change, says):
     }
     response = api.post("/api/v1/campaigns", body, content_type="application/json")
     assert response.status_code == 400 and says in response.json()["detail"], response.content
+
+
+def test_best_channel_reaches_each_shopper_on_the_channel_they_agreed_to(api, store, outreach):
+    by_text = shopper(store, phone="+821012345678", channels=("sms", "email"), tz="Asia/Seoul")
+    by_mail = shopper(store, email="mail@example.com")
+    body = {
+        "name": "Everyone, their way",
+        "segment": {"kind": "all"},
+        "channel": "best",
+        "messages": {"en": {"subject": "News", "body": "Hello {name}"}},
+    }
+    assert api.post("/api/v1/campaigns", body, content_type="application/json").status_code == 201
+    engine.flows_advance()
+    channels = dict(Outreach.objects.values_list("customer_id", "channel"))
+    assert channels == {by_text.pk: "sms", by_mail.pk: "email"}
