@@ -130,7 +130,7 @@ class Trigger(models.TextChoices):
     DELIVERED = "delivered", _("Order delivered")
     GIFT_CARD = "gift_card", _("Gift card received")
     SEGMENT = "segment", _("Segment entered")
-    DATE = "date", _("Date")
+    DATE = "date", _("Anniversary of the first order")
 
 
 class Flow(models.Model):

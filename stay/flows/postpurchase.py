@@ -3,8 +3,9 @@ with no carrier news for days, a delivery problem, the delivery itself: service 
 consent needed), the review request after delivery, and a gift-card recipient's follow-up
 (flows: marketing, through the gate)."""
 
+import calendar
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
@@ -17,7 +18,7 @@ from stay.customers.models import Customer, IdentityKind
 from stay.orders.models import Fulfilment
 
 from .engine import Enrol, enrol, flows_of
-from .models import OutreachSettings, ShippingNotice, Trigger
+from .models import Flow, OutreachSettings, ShippingNotice, Trigger
 from .services import outreach_prepare
 
 log = logging.getLogger(__name__)
@@ -161,3 +162,26 @@ def on_gift_card_delivered(card_id: int, customer_id: int) -> None:
             flow=flow,
             people=[Enrol(customer.pk, f"gift_card:{card_id}", {"card_id": card_id, "channel": _channel_of(customer)})],
         )
+
+
+def anniversaries(today: date | None = None) -> int:
+    """Enrol, in the stores' anniversary flows, the customers whose first order was on this
+    day of an earlier year (run daily; the key holds the year, so a day run twice enrols once).
+    29 February's customers are remembered on 28 February in other years."""
+    today = today or timezone.localdate()
+    days = [(today.month, today.day)]
+    if (today.month, today.day) == (2, 28) and not calendar.isleap(today.year):
+        days.append((2, 29))
+    count = 0
+    for flow in Flow.objects.filter(trigger=Trigger.DATE, active=True).select_related("store"):
+        for month, day in days:
+            ids = Customer.objects.filter(
+                store=flow.store,
+                merged_into__isnull=True,
+                first_order_at__month=month,
+                first_order_at__day=day,
+                first_order_at__year__lt=today.year,
+            ).values_list("pk", flat=True)
+            people = [Enrol(pk, f"date:{today.year}:{pk}", {}) for pk in ids]
+            count += enrol(flow=flow, people=people)
+    return count

@@ -56,3 +56,8 @@ def shipping_delays() -> int:
 @periodic_task(crontab(hour="10", minute="23"))
 def consent_reminders() -> int:
     return reminders.consent_reminders_due()
+
+
+@periodic_task(crontab(hour="9", minute="5"))
+def anniversaries() -> int:
+    return postpurchase.anniversaries()

@@ -108,3 +108,24 @@ def test_old_news_from_an_import_tells_nobody(post_webhook, outreach, mailbox, o
     long_ago = (timezone.now() - timedelta(days=10)).isoformat()
     post_webhook("fulfillments/update", {**payload("fulfillments_update_delivered"), "updated_at": long_ago})
     assert not ShippingNotice.objects.exists() and not Enrolment.objects.filter(flow__trigger="delivered").exists()
+
+
+def test_the_anniversary_of_a_first_order_enrols_once(store, outreach):
+    from datetime import UTC, date, datetime
+
+    from stay.flows.models import Flow, FlowStep, StepText
+    from stay.flows.postpurchase import anniversaries
+
+    flow = Flow.objects.create(store=store, trigger="date", name="One year with us", exit_on_order=False)
+    step = FlowStep.objects.create(flow=flow, position=1)
+    StepText.objects.create(step=step, language="en", subject="A year ago today", body="Thank you, {name}!")
+    loyal = shopper(store, email="loyal@example.com")
+    new = shopper(store, email="new@example.com")
+    leap = shopper(store, email="leap@example.com")
+    Customer.objects.filter(pk=loyal.pk).update(first_order_at=datetime(2025, 2, 28, 12, tzinfo=UTC))
+    Customer.objects.filter(pk=new.pk).update(first_order_at=datetime(2026, 2, 28, 12, tzinfo=UTC))
+    Customer.objects.filter(pk=leap.pk).update(first_order_at=datetime(2024, 2, 29, 12, tzinfo=UTC))
+    day = date(2026, 2, 28)  # 2026 has no 29 February: its customers are remembered today
+    assert anniversaries(day) == 2 and anniversaries(day) == 0
+    assert set(Enrolment.objects.filter(flow=flow).values_list("customer_id", flat=True)) == {loyal.pk, leap.pk}
+    assert anniversaries(date(2027, 2, 28)) == 3  # a year on: the newer one too
