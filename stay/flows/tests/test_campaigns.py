@@ -15,22 +15,9 @@ from stay.customers.models import Customer
 from stay.flows import engine
 from stay.flows.models import Campaign, Enrolment, Outreach, Verdict
 from stay.flows.segments import segment_customers
-from stay.flows.services import outreach_prepare
 from stay.flows.tests.test_gate import shopper
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def outreach(store):
-    settings = outreach_prepare(store=store)
-    settings.quiet_start, settings.holdout_percent, settings.shop_url = (
-        settings.quiet_end,
-        0,
-        "https://shop.summit.test",
-    )
-    settings.save()
-    return settings
 
 
 def test_segments_from_orders(store, post_webhook):

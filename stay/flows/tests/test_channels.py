@@ -16,19 +16,10 @@ from stay.conversations.models import Delivery, Message, Purpose
 from stay.conversations.sending import message_deliver
 from stay.flows import engine
 from stay.flows.models import Outreach, Verdict
-from stay.flows.services import outreach_prepare
 from stay.flows.tests.test_gate import shopper
 
 pytestmark = pytest.mark.django_db
 SID = "AC" + "2" * 32
-
-
-@pytest.fixture
-def outreach(store):
-    settings = outreach_prepare(store=store)
-    settings.quiet_start, settings.holdout_percent = settings.quiet_end, 0
-    settings.save()
-    return settings
 
 
 def afternoon_at(moment):

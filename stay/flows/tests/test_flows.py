@@ -20,22 +20,10 @@ from stay.customers.selectors import consent_current
 from stay.flows import engine
 from stay.flows.models import Enrolment, EnrolmentState, Outreach, OutreachSettings, RestockRequest, Verdict
 from stay.flows.services import outreach_prepare
+from stay.flows.tests.conftest import SHOP
 from stay.flows.tests.test_gate import shopper
 
 pytestmark = pytest.mark.django_db
-SHOP = "https://shop.summit.test"
-
-
-@pytest.fixture
-def outreach(store):
-    """No quiet hours and no holdout, so these hold at any hour and every shopper is messaged
-    (the gate's own tests freeze the clock)."""
-    settings = outreach_prepare(store=store)
-    settings.quiet_start = settings.quiet_end
-    settings.holdout_percent = 0
-    settings.shop_url = SHOP
-    settings.save()
-    return settings
 
 
 def ask(api, email, variant="808950812", **body):

@@ -13,25 +13,12 @@ from stay.customers.models import Customer
 from stay.flows import engine
 from stay.flows.models import Enrolment, ShippingNotice
 from stay.flows.postpurchase import shipping_delays
-from stay.flows.services import outreach_prepare
 from stay.flows.tests.test_gate import shopper
 from stay.giftcards.delivery import deliver_due
 from stay.giftcards.services import Caller, Recipient, gift_card_issue
 from stay.orders.models import Fulfilment
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def outreach(store):
-    settings = outreach_prepare(store=store)
-    settings.quiet_start, settings.holdout_percent, settings.shop_url = (
-        settings.quiet_end,
-        0,
-        "https://shop.summit.test",
-    )
-    settings.save()
-    return settings
 
 
 def test_delivery_news_then_the_review_request(

@@ -18,17 +18,8 @@ from stay.conversations.models import Delivery, Message, Purpose
 from stay.conversations.sending import message_deliver
 from stay.flows import engine
 from stay.flows.models import Enrolment, Outreach
-from stay.flows.services import outreach_prepare
 from stay.flows.tests.test_flows import checkout
 from stay.orders.services import order_upsert
-
-
-@pytest.fixture
-def quiet_free(store):
-    settings = outreach_prepare(store=store)
-    settings.quiet_start, settings.holdout_percent = settings.quiet_end, 0
-    settings.save()
-    return settings
 
 
 def _order_of_the_cart():
@@ -44,7 +35,7 @@ def _order_of_the_cart():
 
 
 @pytest.fixture
-def reminder(transactional_db, store, quiet_free, mailbox, outbox, post_webhook, monkeypatch):
+def reminder(transactional_db, store, outreach, mailbox, outbox, post_webhook, monkeypatch):
     """A forgotten-cart reminder, queued and not yet handed to the mail relay."""
     checkout(post_webhook)
     monkeypatch.setattr(outbound, "enqueue_on_commit", lambda *a, **k: None)  # delivered by the test
@@ -94,7 +85,7 @@ def test_a_reminder_that_finds_the_order_in_stays(reminder, store, outbox):
     assert not [m for m in outbox.unique() if "cart" in m["Subject"]]
 
 
-def test_workers_claiming_at_once_take_each_step_once(transactional_db, store, quiet_free, monkeypatch):
+def test_workers_claiming_at_once_take_each_step_once(transactional_db, store, outreach, monkeypatch):
     from stay.flows.tests.test_gate import shopper
 
     monkeypatch.setattr(outbound, "enqueue_on_commit", lambda *a, **k: None)

@@ -15,7 +15,6 @@ from stay.conversations.models import Message, Purpose
 from stay.customers.identities import mailbox_of
 from stay.flows import engine
 from stay.flows.models import Enrolment, EnrolmentState, Outreach, WelcomeGift
-from stay.flows.services import outreach_prepare
 from stay.flows.welcome import welcome_start
 from stay.giftcards.models import GiftCard
 
@@ -29,14 +28,6 @@ def shopify(store):
         store.api_base_url, store.api_token = fake.base_url, "shpat_secret"
         store.save()
         yield fake
-
-
-@pytest.fixture
-def outreach(store):
-    settings = outreach_prepare(store=store)
-    settings.quiet_start, settings.holdout_percent, settings.welcome_minimum = settings.quiet_end, 0, 50
-    settings.save()
-    return settings
 
 
 def sign_up(api, email, capture):
@@ -66,6 +57,8 @@ def test_mailbox_reads_addresses_as_their_provider_does():
 def test_a_confirmed_sign_up_gets_a_code_made_on_the_platform_once_per_person(
     api, shopify, outreach, mailbox, outbox, django_capture_on_commit_callbacks
 ):
+    outreach.welcome_minimum = 50
+    outreach.save()
     capture = django_capture_on_commit_callbacks
     sign_up(api, "mina.kim@gmail.com", capture)
     confirm(outbox, "mina.kim@gmail.com", capture)
