@@ -3,6 +3,7 @@ Each runs as a one-step flow, so the gate, the holdout, attribution and metrics 
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -63,6 +64,8 @@ def campaign_create(
         raise InvalidInput("messages: one text per language", code="duplicate_language")
     now = timezone.now()
     send_at = send_at or now
+    if timezone.is_naive(send_at):  # a time without its zone is the store's local time
+        send_at = timezone.make_aware(send_at, ZoneInfo(store.timezone))
     if send_at < now - timedelta(minutes=5):
         raise InvalidInput("send_at: a time in the future (or none, to send now)", code="send_at_past")
     audience = list(segment_customers(store=store, segment=segment).values_list("pk", flat=True))

@@ -119,3 +119,17 @@ def test_best_channel_reaches_each_shopper_on_the_channel_they_agreed_to(api, st
     engine.flows_advance()
     channels = dict(Outreach.objects.values_list("customer_id", "channel"))
     assert channels == {by_text.pk: "sms", by_mail.pk: "email"}
+
+
+def test_a_send_at_without_a_time_zone_is_the_stores_local_time(api, store):
+    """It was a 500 (a naive time compared with an aware one)."""
+    body = {
+        "name": "Local time",
+        "segment": {"kind": "all"},
+        "channel": "email",
+        "messages": {"en": {"subject": "S", "body": "B"}},
+        "send_at": "2030-01-01T10:00:00",
+    }
+    created = api.post("/api/v1/campaigns", body, content_type="application/json")
+    assert created.status_code == 201, created.content
+    assert Campaign.objects.get().send_at.isoformat() == "2030-01-01T15:00:00+00:00"  # 10:00 in New York
