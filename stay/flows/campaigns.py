@@ -10,28 +10,12 @@ from django.utils import timezone
 
 from stay.core.errors import Conflict, InvalidInput
 from stay.core.models import Store
-from stay.customers.models import ConsentChannel, ConsentState
-from stay.customers.selectors import consents_on
+from stay.customers.models import ConsentChannel
 
 from .engine import Enrol, enrol
 from .models import Campaign, CampaignState, EnrolmentState, Flow, FlowStep, StepText, Trigger
 from .segments import segment_customers
-from .services import outreach_prepare
-
-# Each shopper on the channel they agreed to, WhatsApp first, then SMS, then e-mail.
-BEST = "best"
-_PREFERRED = (ConsentChannel.WHATSAPP, ConsentChannel.SMS, ConsentChannel.EMAIL)
-
-
-def best_channels(customer_ids: list[int]) -> dict[int, str]:
-    """The channel each customer is subscribed on, by preference (none: left out, and the
-    engine's e-mail default meets the gate's "no consent")."""
-    chosen: dict[int, str] = {}
-    for channel in _PREFERRED:
-        for pk, record in consents_on(customer_ids=customer_ids, channel=channel).items():
-            if record.state == ConsentState.SUBSCRIBED:
-                chosen.setdefault(pk, str(channel))
-    return chosen
+from .services import BEST, best_channels, outreach_prepare
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,8 @@ class _Step:
         self.flow, self.store, self.enrolments, self.now = flow, flow.store, enrolments, now
         self.steps = {step.position: step for step in flow.steps.all()}
         self.settings = outreach_settings(flow.store)
+        # A back-in-stock alert is the message the shopper asked for (the gate's "requested").
+        self.requested = flow.trigger == Trigger.RESTOCK
         self.outreach: list[Outreach] = []
         self.changed: list[Enrolment] = []
         gift_ids = {e.context["gift"] for e in enrolments if e.context.get("gift")}
@@ -193,7 +195,7 @@ class _Step:
             channel=channel,
             now=self.now,
             template=bool(step.whatsapp_template),
-            requested=self.flow.trigger == Trigger.RESTOCK,
+            requested=self.requested,
         )
         allowed = [e for e in messaged if decisions[e.customer_id].allowed]
         queued = self._queue(step, channel, allowed, decisions)
@@ -259,7 +261,12 @@ class _Step:
                 step=step,
                 language=language,
                 values=filled,
-                meta={"outreach": self.flow.pk, "enrolment": enrolment.pk, "step": step.position},
+                meta={
+                    "outreach": self.flow.pk,
+                    "enrolment": enrolment.pk,
+                    "step": step.position,
+                    **({"requested": True} if self.requested else {}),
+                },
             )
             items.append(
                 Outbound(
@@ -322,12 +329,12 @@ class _Step:
     def _record(self) -> None:
         """One row per enrolment and step: a waiting decision is replaced by the next one, and a
         step decided twice (which the row lock prevents) fails on the unique key."""
-        waiting = [(o.enrolment_id, o.position) for o in self.outreach]
-        if waiting:
+        decided = {(o.enrolment_id, o.position) for o in self.outreach}
+        if decided:
             earlier = Outreach.objects.filter(
-                enrolment_id__in={e for e, _ in waiting}, verdict=Verdict.WAITING
+                enrolment_id__in={e for e, _ in decided}, verdict=Verdict.WAITING
             ).values_list("pk", "enrolment_id", "position")
-            Outreach.objects.filter(pk__in=[pk for pk, e, p in earlier if (e, p) in set(waiting)]).delete()
+            Outreach.objects.filter(pk__in=[pk for pk, e, p in earlier if (e, p) in decided]).delete()
         Outreach.objects.bulk_create(self.outreach, batch_size=1000)
         update_each(
             Enrolment,
@@ -432,18 +439,16 @@ def held_at_send(message: Message) -> Hold | None:
     conversation = message.conversation
     if message.channel not in ConsentChannel.values:
         return Hold(str(REASONS["no_consent"]))
-    requested = False
-    if enrolment_id := message.meta.get("enrolment"):
-        if reason := exit_reason_at_send(enrolment_id):
-            return Hold(str(REASONS.get(reason, reason)))
-        requested = Flow.objects.filter(enrolments=enrolment_id, trigger=Trigger.RESTOCK).exists()
+    enrolment_id = message.meta.get("enrolment")
+    if enrolment_id and (reason := exit_reason_at_send(enrolment_id)):
+        return Hold(str(REASONS.get(reason, reason)))
     decision = decide(
         store=message.store,
         customer_ids=[conversation.customer_id],
         channel=message.channel,
         template=bool(message.meta.get("template")),
         at_send=True,
-        requested=requested,
+        requested=bool(message.meta.get("requested")),
     )[conversation.customer_id]
     if decision.allowed:
         return None

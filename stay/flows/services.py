@@ -268,7 +268,20 @@ def restock_due() -> int:
     return sum(restock_release(variant_id=variant_id) for variant_id in list(variants))
 
 
-_TEXT_FIRST = (ConsentChannel.WHATSAPP, ConsentChannel.SMS, ConsentChannel.EMAIL)
+# Each shopper on the channel they agreed to, WhatsApp first, then SMS, then e-mail.
+BEST = "best"
+_PREFERRED = (ConsentChannel.WHATSAPP, ConsentChannel.SMS, ConsentChannel.EMAIL)
+
+
+def best_channels(customer_ids: list[int]) -> dict[int, str]:
+    """The channel each customer is subscribed on, by preference (none: left out, and the
+    engine's e-mail default meets the gate's "no consent")."""
+    chosen: dict[int, str] = {}
+    for channel in _PREFERRED:
+        for pk, record in consents_on(customer_ids=customer_ids, channel=channel).items():
+            if record.state == ConsentState.SUBSCRIBED:
+                chosen.setdefault(pk, str(channel))
+    return chosen
 
 
 def checkout_enrol(*, checkout_id: int) -> int:
@@ -282,12 +295,7 @@ def checkout_enrol(*, checkout_id: int) -> int:
     if touched is None or touched < timezone.now() - timedelta(days=1):
         return 0  # an old cart (an import): nobody is reminded of last month's basket
     outreach_prepare(store=checkout.store)
-    channel = ConsentChannel.EMAIL
-    for candidate in _TEXT_FIRST:
-        record = consents_on(customer_ids=[checkout.customer_id], channel=candidate).get(checkout.customer_id)
-        if record is not None and record.state == ConsentState.SUBSCRIBED:
-            channel = candidate
-            break
+    channel = best_channels([checkout.customer_id]).get(checkout.customer_id, ConsentChannel.EMAIL)
     now = timezone.now()
     count = 0
     with transaction.atomic():
