@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from stay.catalog.models import Variant
+from stay.catalog.models import Product, Variant
 from stay.conftest import payload
 from stay.conversations.models import Delivery, Message, Purpose
 from stay.conversations.sending import message_deliver
@@ -183,9 +183,7 @@ def test_korean_marketing_text_carries_the_ad_mark_the_store_and_a_free_opt_out(
     customer = shopper(kr_store, phone="+821012345678", channels=("sms",))
     variant = Variant.objects.create(
         store=kr_store,
-        product=__import__("stay.catalog.models", fromlist=["Product"]).Product.objects.create(
-            store=kr_store, platform_id="p1", title="릿지라인 텐트", handle="ridgeline"
-        ),
+        product=Product.objects.create(store=kr_store, platform_id="p1", title="릿지라인 텐트", handle="ridgeline"),
         platform_id="v1",
         title="Default Title",
         price=0,

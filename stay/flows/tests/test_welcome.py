@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from stay.conftest import payload
 from stay.connectors.shopify.fake import FakeShopify
 from stay.conversations.models import Message, Purpose
 from stay.customers.identities import mailbox_of
@@ -111,7 +112,7 @@ def test_the_welcome_waits_for_the_code_and_the_series_stops_at_the_order(
             engine.flows_advance(now=timezone.now() + timedelta(minutes=2))
         assert Message.objects.filter(purpose=Purpose.MARKETING).count() == 1
 
-        order = __import__("stay.conftest", fromlist=["payload"]).payload("orders_create")
+        order = payload("orders_create")
         order.update(
             email="jon@example.com", created_at=timezone.now().isoformat(), processed_at=timezone.now().isoformat()
         )
