@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from stay.core.db import batched, update_each
@@ -108,10 +107,10 @@ def outbound_queue(*, store_id: int, items: Sequence[Outbound], purpose: str) ->
 
 @task(retries=0)
 def deliver_messages(message_ids: list[int]) -> int:
-    """Send a batch of queued messages, one after another (each claims its own row)."""
+    """Send a batch of queued messages, one after another (each claims its own row, as a
+    single ``deliver_message`` job would)."""
     for message_id in message_ids:
-        with transaction.atomic():
-            message_deliver(message_id=message_id)
+        message_deliver(message_id=message_id)
     return len(message_ids)
 
 
