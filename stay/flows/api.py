@@ -270,7 +270,7 @@ def _campaign_out(campaign: Campaign) -> dict[str, Any]:
     }
 
 
-@campaigns_router.post("", response={201: CampaignOut}, summary="Create a campaign: now or at send_at")
+@campaigns_router.post("", response={201: CampaignOut}, summary="Create a campaign (leads): now or at send_at")
 def campaign_new(request: HttpRequest, body: CampaignIn, store: str | None = None):  # type: ignore[no-untyped-def]
     """``channel``: email, sms, whatsapp, or ``best`` (each shopper on the channel they agreed
     to: WhatsApp, then SMS, then e-mail; then ``whatsapp_template`` is used outside WhatsApp's
@@ -287,6 +287,7 @@ def campaign_new(request: HttpRequest, body: CampaignIn, store: str | None = Non
         texts=[CampaignText(language, m.subject, m.body) for language, m in body.messages.items()],
         send_at=body.send_at,
         whatsapp_template=body.whatsapp_template,
+        user=request.user,  # type: ignore[arg-type]
         created_by=f"api:{request.user.get_username()}",
     )
     return Status(201, _campaign_out(campaign))
@@ -313,4 +314,5 @@ def campaign_get(request: HttpRequest, campaign_id: int, store: str | None = Non
 
 @campaigns_router.post("/{campaign_id}/cancel", response=CampaignOut, summary="Cancel what has not gone yet")
 def campaign_stop(request: HttpRequest, campaign_id: int, store: str | None = None):  # type: ignore[no-untyped-def]
-    return _campaign_out(campaign_cancel(campaign=_campaign(request, campaign_id, store)))
+    campaign = _campaign(request, campaign_id, store)
+    return _campaign_out(campaign_cancel(campaign=campaign, user=request.user))  # type: ignore[arg-type]

@@ -5,10 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from stay.core.errors import Conflict, InvalidInput
+from stay.conversations.selectors import is_lead
+from stay.core.errors import Conflict, InvalidInput, NotAllowed
 from stay.core.models import Store
 from stay.customers.models import ConsentChannel
 
@@ -16,6 +18,12 @@ from .engine import Enrol, enrol
 from .models import Campaign, CampaignState, EnrolmentState, Flow, FlowStep, StepText, Trigger
 from .segments import segment_customers
 from .services import BEST, best_channels, outreach_prepare
+
+
+def _may_send(user: AbstractBaseUser) -> None:
+    """Campaigns message many shoppers at once: leads and admins decide them (every path)."""
+    if not is_lead(user):
+        raise NotAllowed("campaigns need a lead or an admin", code="not_allowed")
 
 
 @dataclass(frozen=True)
@@ -34,8 +42,12 @@ def campaign_create(
     texts: list[CampaignText],
     send_at: datetime | None,
     whatsapp_template: str = "",
+    user: AbstractBaseUser,
     created_by: str,
 ) -> Campaign:
+    """A campaign to ``segment``, enrolled now (the audience is fixed here), sent at
+    ``send_at``. Only a lead or an admin may message a whole segment."""
+    _may_send(user)
     if not name.strip():
         raise InvalidInput("name: a campaign needs a name", code="name_required")
     if channel not in (*ConsentChannel.values, BEST):
@@ -85,8 +97,9 @@ def campaign_create(
     return campaign
 
 
-def campaign_cancel(*, campaign: Campaign) -> Campaign:
+def campaign_cancel(*, campaign: Campaign, user: AbstractBaseUser) -> Campaign:
     """Stop what has not gone yet (messages already queued are the shoppers' now)."""
+    _may_send(user)
     with transaction.atomic():
         if campaign.state == CampaignState.CANCELLED:
             return campaign

@@ -20,6 +20,19 @@ from stay.flows.tests.test_gate import shopper
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def api(api_for, lead_user):
+    """Campaigns are a lead's to send."""
+    return api_for(lead_user)
+
+
+def test_only_a_lead_sends_campaigns(api_for, agent_user, store):
+    body = {"name": "X", "segment": {"kind": "all"}, "channel": "sms", "messages": {"en": {"body": "Hi"}}}
+    refused = api_for(agent_user).post("/api/v1/campaigns", body, content_type="application/json")
+    assert refused.status_code == 403 and "lead" in refused.json()["detail"]
+    assert not Campaign.objects.exists()
+
+
 def test_segments_from_orders(store, post_webhook):
     post_webhook("orders/create", payload("orders_create"))
     jon = Customer.objects.get(identities__value="jon@example.com")
