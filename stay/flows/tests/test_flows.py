@@ -180,7 +180,8 @@ def test_korean_marketing_text_carries_the_ad_mark_the_store_and_a_free_opt_out(
     OutreachSettings.objects.filter(pk=settings.pk).update(
         sender_contact="02-123-4567", quiet_start=settings.quiet_end, holdout_percent=0
     )
-    customer = shopper(kr_store, phone="+821012345678", channels=("sms",))
+    # Night-time consent too: this test is about the text, and CI runs at any hour of Seoul.
+    customer = shopper(kr_store, phone="+821012345678", channels=("sms",), night=True)
     variant = Variant.objects.create(
         store=kr_store,
         product=Product.objects.create(store=kr_store, platform_id="p1", title="릿지라인 텐트", handle="ridgeline"),
