@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from stay.core.ledger import AppendOnly
 from stay.core.models import EventBase, Store
 from stay.core.money import CentsField
 from stay.customers.models import Customer
@@ -218,7 +219,7 @@ class LedgerTransaction(models.Model):
         return f"{self.kind} #{self.pk}"
 
 
-class LedgerEntry(models.Model):
+class LedgerEntry(AppendOnly):
     """One side of a transaction: ``amount`` added to ``account`` (negative: taken from it).
     For the card account, ``card`` says whose; a card's balance is the sum of its entries."""
 
@@ -244,11 +245,6 @@ class LedgerEntry(models.Model):
                 name="card_entry_names_its_card",
             )
         ]
-
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.pk is not None:
-            raise ValueError("ledger entries are append-only: post a reversing transaction instead")
-        super().save(*args, **kwargs)
 
 
 class AuthorizationStatus(models.TextChoices):
