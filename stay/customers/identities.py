@@ -6,7 +6,7 @@ import phonenumbers
 
 from stay.core.errors import InvalidInput
 
-from .models import IdentityKind
+from .models import Customer, IdentityKind
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -55,3 +55,15 @@ def mailbox_of(value: str) -> str:
     if domain in _DOTLESS:
         local, domain = local.replace(".", ""), _DOTLESS[domain]
     return f"{local}@{domain}"
+
+
+def people_of(customer: Customer) -> list[str]:
+    """The person's keys for "once per person" rules: each mailbox (as its provider reads it)
+    and each phone number of theirs."""
+    keys = []
+    for kind, value in customer.identities.values_list("kind", "value"):
+        if kind == IdentityKind.EMAIL:
+            keys.append(mailbox_of(value))
+        elif kind in (IdentityKind.PHONE, IdentityKind.WHATSAPP):
+            keys.append(value)
+    return list(dict.fromkeys(keys))

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from stay.customers.identities import mailbox_of
+from stay.customers.identities import people_of
 from stay.customers.models import ConsentChannel, Customer, IdentityKind
 from stay.giftcards.models import Source
 from stay.giftcards.services import Caller, store_credit_grant
@@ -28,17 +28,6 @@ from .models import OutreachSettings, Trigger, WelcomeGift
 from .services import outreach_prepare
 
 log = logging.getLogger(__name__)
-
-
-def people_of(customer: Customer) -> list[str]:
-    """The person's keys: each mailbox (as its provider reads it) and each phone number."""
-    keys = []
-    for kind, value in customer.identities.values_list("kind", "value"):
-        if kind == IdentityKind.EMAIL:
-            keys.append(mailbox_of(value))
-        elif kind in (IdentityKind.PHONE, IdentityKind.WHATSAPP):
-            keys.append(value)
-    return list(dict.fromkeys(keys))
 
 
 def welcome_start(customer_id: int, channel: str) -> int:
