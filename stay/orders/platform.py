@@ -6,7 +6,9 @@ A connector registers one :class:`Platform` per platform name in its ``AppConfig
 functions below and never import a connector, so a second platform is one more adapter and
 nothing above changes. A request is durable: recorded in the caller's transaction with an
 idempotency key, sent after commit, retried on the platform's transient errors; its state is
-asked by id.
+asked by id. When a request has gone through (``sent``), failed for good (``failed``) or may
+or may not have gone through (``unknown``), the connector publishes ``platform.settled``
+with ``request_id``, ``key`` (the caller's idempotency key), ``state`` and ``error``.
 """
 
 from collections.abc import Iterable

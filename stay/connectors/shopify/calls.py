@@ -15,6 +15,7 @@ from stay.conversations.models import AuthorKind, Conversation, Status
 from stay.conversations.selectors import is_lead
 from stay.conversations.services import conversation_set_status, note_add
 from stay.core.errors import Conflict, InvalidInput
+from stay.core.events import publish
 from stay.core.models import Store
 from stay.core.tasks import task
 from stay.orders.models import Order
@@ -116,9 +117,23 @@ def _settle(call: PlatformCall) -> PlatformCall:
         call.save(update_fields=["attempts", "response", "status", "last_error", "result_id", "updated_at"])
         if call.status == CallStatus.FAILED:
             _tell(call)
+        if call.status in (CallStatus.SENT, CallStatus.FAILED):
+            _settled(call)
     if call.status == CallStatus.QUEUED:
         send_platform_call.schedule((call.pk,), delay=_backoff(call.attempts).total_seconds())
     return call
+
+
+def _settled(call: PlatformCall) -> None:
+    """Whoever asked for the call may wait for its end (a loyalty reward's code): told by the
+    ``platform.settled`` event (orders.platform), with the call's own idempotency key."""
+    publish(
+        "platform.settled",
+        request_id=call.pk,
+        key=call.idempotency_key,
+        state=call.status,
+        error=call.last_error[:300],
+    )
 
 
 def _tell(call: PlatformCall) -> None:
@@ -184,8 +199,12 @@ def sweep_platform_calls(stale_before: datetime) -> int:
                 status=CallStatus.UNKNOWN, last_error="the worker stopped while sending; check the platform"
             )
             if flagged:
-                call.status = CallStatus.UNKNOWN
+                call.status, call.last_error = (
+                    CallStatus.UNKNOWN,
+                    "the worker stopped while sending; check the platform",
+                )
                 _tell(call)
+                _settled(call)
     # Backoff retries are scheduled up to an hour ahead: only older rows count as dropped.
     waiting = list(
         PlatformCall.objects.filter(status=CallStatus.QUEUED, updated_at__lt=stale_before).values_list("pk", flat=True)[

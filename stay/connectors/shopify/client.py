@@ -130,11 +130,15 @@ class ShopifyClient:
         ends_at: str = "",
         customer_id: str = "",
         title: str = "",
+        target: str = "line_item",
+        variant_id: str = "",
     ) -> dict[str, Any]:
         """A single-use discount code: a price rule (``value_type`` fixed_amount or percentage,
         ``value`` a positive amount, one use, once per customer, for that customer when the
-        platform knows them) and its code. Sent again after a failure half-way, it finds the
-        code it made (codes are unique per shop) instead of making a second rule."""
+        platform knows them) and its code. ``target`` shipping_line takes it off the shipping
+        (free shipping at 100%); ``variant_id`` gives it on one unit of that variant only (a
+        free product at 100%). Sent again after a failure half-way, it finds the code it made
+        (codes are unique per shop) instead of making a second rule."""
         found = self._lookup_code(code)
         if found is not None:
             return found
@@ -150,6 +154,15 @@ class ShopifyClient:
             "starts_at": starts_at,
             "customer_selection": "all",
         }
+        if target == "shipping_line":
+            rule.update(target_type="shipping_line", allocation_method="each")
+        elif variant_id:
+            rule.update(
+                target_selection="entitled",
+                entitled_variant_ids=[_id(variant_id)],
+                allocation_method="each",
+                allocation_limit=1,
+            )
         if ends_at:
             rule["ends_at"] = ends_at
         if minimum:

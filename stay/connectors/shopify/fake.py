@@ -112,6 +112,10 @@ class FakeShopify(FakeServer):
             return 422, {"errors": {name: ["can't be blank"] for name in missing} or {"value_type": ["is invalid"]}}
         if not str(rule["value"]).startswith("-"):
             return 422, {"errors": {"value": ["must be less than or equal to 0"]}}
+        if rule["target_type"] == "shipping_line" and rule.get("allocation_method") != "each":
+            return 422, {"errors": {"allocation_method": ["must be each for shipping lines"]}}
+        if rule.get("target_selection") == "entitled" and not rule.get("entitled_variant_ids"):
+            return 422, {"errors": {"entitled_variant_ids": ["can't be blank"]}}
         stored = {**rule, "id": next(self._ids), "created_at": self._now()}
         self.price_rules[stored["id"]] = stored
         return 201, {"price_rule": stored}
