@@ -5,7 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja.security import HttpBearer
+from ninja.security import APIKeyHeader, HttpBearer
 
 from .models import ApiToken, hash_token
 
@@ -27,3 +27,19 @@ class ApiTokenAuth(HttpBearer):
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = found.user
         return found
+
+
+class StorefrontShopperAuth(APIKeyHeader):
+    """A storefront calling for its signed-in shopper, signed as the chat widget is:
+    ``X-Stay-Key`` (the widget's public key), ``X-Stay-Customer`` (the shopper's id on the
+    platform) and ``X-Stay-Signature`` (HMAC-SHA256 of that id with the widget's identity
+    secret, hex). Answers a :class:`~stay.core.storefront.Shopper`."""
+
+    param_name = "X-Stay-Signature"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        from .storefront import shopper_verify
+
+        return shopper_verify(
+            request.headers.get("X-Stay-Key", ""), request.headers.get("X-Stay-Customer", ""), key or ""
+        )

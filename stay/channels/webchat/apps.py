@@ -21,4 +21,9 @@ class WebchatChannelConfig(AppConfig):
         from .views import widget_embed
 
         register_chat(widget_embed)
+        from stay.core.storefront import register_shopper_check
+
+        from .services import shopper_check
+
+        register_shopper_check(shopper_check)
         register_part("chat_visitors", export=privacy.export, erase=privacy.erase)

@@ -42,6 +42,15 @@ def identity_hash(secret: str, customer_id: str) -> str:
     return hmac.new(secret.encode(), str(customer_id).encode(), hashlib.sha256).hexdigest()
 
 
+def shopper_check(public_key: str, customer_id: str, signature: str) -> Store | None:
+    """The store whose widget ``public_key`` is, when ``signature`` signs ``customer_id`` with
+    its identity secret: storefront calls for a signed-in shopper (loyalty, recommendations)."""
+    widget = widget_for(public_key)
+    if widget is None or not hmac.compare_digest(identity_hash(widget.identity_secret, customer_id), signature):
+        return None
+    return widget.store
+
+
 def widget_for(public_key: str) -> ChatWidget | None:
     return ChatWidget.objects.select_related("store").filter(public_key=public_key).first()
 
