@@ -13,6 +13,7 @@ from stay.core.auth import ApiTokenAuth
 from stay.flows.api import campaigns_router, flows_router
 from stay.flows.api import router as subscriptions_router
 from stay.giftcards.api import router as giftcards_router
+from stay.loyalty.api import router as loyalty_router
 from stay.orders.api import customers_router, orders_router
 from stay.returns.api import router as returns_router
 
@@ -37,6 +38,7 @@ api.add_router("/v1/products", products_router)
 api.add_router("/v1/conversations", conversations_router)
 api.add_router("/v1/conversations", whatsapp_router)
 api.add_router("/v1/giftcards", giftcards_router)
+api.add_router("/v1/loyalty", loyalty_router)
 api.add_router("/v1/customers", customer_care_router)
 api.add_router("/v1/returns", returns_router)
 api.add_router("/v1/assistant", assistant_router)

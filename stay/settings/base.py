@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "csp",
     "stay.connectors.shopify",
     "stay.giftcards",
+    "stay.loyalty",
     "stay.conversations",
     "stay.channels.email",
     "stay.channels.whatsapp",

@@ -1,0 +1,265 @@
+"""``/api/v1/loyalty``: a customer's points and history, the programme's rules, rewards and
+tiers, redemption, bonuses, and the programme's report. Admin calls carry a token; a
+storefront calls the shopper's own endpoints (``/me``, ``/redeem``) signed the way the chat
+widget signs a signed-in shopper (core.auth.StorefrontShopperAuth)."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Header, Router, Schema, Status
+
+from stay.core.api import permission_required, request_store
+from stay.core.auth import ApiTokenAuth, StorefrontShopperAuth
+from stay.core.errors import InvalidInput, NotFound
+from stay.core.models import Store
+from stay.core.storefront import Shopper
+from stay.customers.models import Customer, IdentityKind
+from stay.customers.selectors import customer_get, identity_find
+
+from . import selectors, services
+from .models import Redemption, Tier
+from .rewards import reward_redeem
+
+router = Router(tags=["loyalty"])
+
+IdempotencyKey = Header(
+    ..., alias="Idempotency-Key", description="Any unique string per operation; a repeat returns the first result."
+)
+BOTH = [ApiTokenAuth(), StorefrontShopperAuth()]
+
+
+class BalanceOut(Schema):
+    customer_id: int
+    available: int
+    pending: int
+    owed: int
+    tier: str
+    next_tier: str
+    to_next_tier: Decimal | None
+    next_release_at: datetime | None
+    referral_code: str
+
+
+class MovementOut(Schema):
+    id: int
+    at: datetime
+    cause: str
+    label: str
+    memo: str
+    order_id: int | None
+    available: int
+    pending: int
+    owed: int
+
+
+class RewardOut(Schema):
+    id: int
+    name: str
+    kind: str
+    points: int
+    value: Decimal
+    minimum: Decimal | None
+    valid_days: int
+    variant_id: str
+
+
+class TierOut(Schema):
+    name: str
+    threshold: Decimal
+    multiplier: Decimal
+    free_shipping: bool
+    early_access: bool
+    priority_support: bool
+    entry_points: int
+
+
+class RulesOut(Schema):
+    enabled: bool
+    earn_points: int
+    earn_per: Decimal
+    currency: str
+    points_per_order: int
+    signup_points: int
+    birthday_points: int
+    review_points: int
+    referral_points: int
+    pending_mode: str
+    pending_days: int
+    expiry_months: int | None
+    tier_basis: str
+    tier_period: str
+    tiers: list[TierOut]
+
+
+class RedeemIn(Schema):
+    reward_id: int
+    customer_id: int | None = None  # with a token; a storefront's shopper is the signed one
+
+
+class RedemptionOut(Schema):
+    id: int
+    reward_id: int
+    points: int
+    state: str
+    code: str
+    expires_at: datetime | None
+    available: int
+
+
+class BonusIn(Schema):
+    rule: str
+    reference: str
+    points: int | None = None
+
+
+def _customer(store: Store, customer_id: int) -> Customer:
+    customer = customer_get(store=store, customer_id=customer_id)
+    return customer
+
+
+def _shopper_customer(shopper: Shopper) -> Customer:
+    identity = identity_find(store=shopper.store, kind=IdentityKind.PLATFORM, value=shopper.platform_customer_id)
+    if identity is None:
+        raise NotFound(_("No customer %(id)s is known to this store yet.") % {"id": shopper.platform_customer_id})
+    return identity.customer
+
+
+def _who(request: HttpRequest, store: str | None, customer_id: int | None) -> tuple[Customer, str]:
+    """The customer a call is about, and who asks: a signed storefront shopper is themselves;
+    a token names the customer."""
+    auth = getattr(request, "auth", None)
+    if isinstance(auth, Shopper):
+        return _shopper_customer(auth), f"shopper:{auth.platform_customer_id}"
+    shop = request_store(request, store)
+    if customer_id is None:
+        raise InvalidInput(_("customer_id is required with a token."), code="customer_required")
+    return _customer(shop, customer_id), f"api:{request.user.get_username()}"
+
+
+def balance_out(customer: Customer) -> dict[str, Any]:
+    standing = selectors.standing_of(customer)
+    zero = {"available": 0, "pending": 0, "owed": 0, "tier": "", "next_tier": "", "to_next_tier": None}
+    values = zero | ({} if standing is None else standing.__dict__)
+    return {
+        "customer_id": customer.merged_into_id or customer.pk,
+        "referral_code": "",
+        "next_release_at": None,
+    } | values
+
+
+@router.get("/customers/{customer_id}", response=BalanceOut, summary="A customer's points and tier")
+def get_balance(request: HttpRequest, customer_id: int, store: str | None = None) -> dict[str, Any]:
+    return balance_out(_customer(request_store(request, store), customer_id))
+
+
+@router.get("/customers/{customer_id}/history", response=list[MovementOut], summary="A customer's points history")
+def get_history(request: HttpRequest, customer_id: int, store: str | None = None, limit: int = 50) -> list[Any]:
+    if not 1 <= limit <= 500:
+        raise InvalidInput(_("limit must be between 1 and 500."))
+    return selectors.history_of(_customer(request_store(request, store), customer_id), limit=limit)
+
+
+@router.post("/customers/{customer_id}/bonus", response={200: BalanceOut}, summary="Award a rule's bonus points")
+def post_bonus(request: HttpRequest, customer_id: int, body: BonusIn, store: str | None = None) -> dict[str, Any]:
+    """For a review, a birthday, a referral, signup: once per ``reference`` and rule (a review
+    app's redelivered webhook earns once). ``points`` overrides the store's rule, for a lead's
+    or an admin's token only."""
+    shop = request_store(request, store)
+    if body.points is not None:
+        permission_required(request, "give_value", _("Choosing the points of a bonus"))
+    if not body.reference.strip():
+        raise InvalidInput(
+            _("reference is required: what the bonus is for (a review's id)."), code="reference_required"
+        )
+    customer = _customer(shop, customer_id)
+    services.points_bonus(
+        customer=customer,
+        rule=body.rule,
+        key=body.reference.strip()[:100],
+        actor=f"api:{request.user.get_username()}",
+        points=body.points,
+    )
+    return balance_out(customer)
+
+
+@router.get("/rules", response=RulesOut, summary="The programme's earn rules and tiers")
+def get_rules(request: HttpRequest, store: str | None = None) -> dict[str, Any]:
+    shop = request_store(request, store)
+    settings = services.settings_for(shop)
+    fields = [f for f in RulesOut.model_fields if f not in ("tiers", "currency")]
+    return {name: getattr(settings, name) for name in fields} | {
+        "currency": shop.currency,
+        "tiers": list(Tier.objects.filter(store=shop)),
+    }
+
+
+@router.get("/rewards", response=list[RewardOut], summary="Rewards on offer", auth=BOTH)
+def get_rewards(request: HttpRequest, store: str | None = None) -> list[dict[str, Any]]:
+    auth = getattr(request, "auth", None)
+    shop = auth.store if isinstance(auth, Shopper) else request_store(request, store)
+    return [
+        {
+            "id": reward.pk,
+            "name": reward.name,
+            "kind": reward.kind,
+            "points": reward.points,
+            "value": reward.value,
+            "minimum": reward.minimum,
+            "valid_days": reward.valid_days,
+            "variant_id": reward.variant.platform_id if reward.variant else "",
+        }
+        for reward in selectors.rewards_of(shop)
+    ]
+
+
+@router.get("/me", response=BalanceOut, summary="The signed-in shopper's points", auth=[StorefrontShopperAuth()])
+def get_me(request: HttpRequest) -> dict[str, Any]:
+    return balance_out(_shopper_customer(request.auth))  # type: ignore[attr-defined]
+
+
+def redemption_out(redemption: Redemption) -> dict[str, Any]:
+    return {
+        "id": redemption.pk,
+        "reward_id": redemption.reward_id,
+        "points": redemption.points,
+        "state": redemption.state,
+        "code": redemption.code if redemption.state == "ready" else "",
+        "expires_at": redemption.expires_at,
+        "available": redemption.member.available,
+    }
+
+
+@router.post("/redeem", response={201: RedemptionOut}, summary="Spend points on a reward", auth=BOTH)
+def post_redeem(
+    request: HttpRequest, body: RedeemIn, idempotency_key: str = IdempotencyKey, store: str | None = None
+) -> Status:
+    """The points are spent at once; a discount code is made on the platform in the background
+    (``state`` making, then ready with the ``code``; ask ``GET /redemptions/{id}``). If the
+    platform refuses it, the points come back (``given_back``). Store credit is ready at once."""
+    customer, actor = _who(request, store, body.customer_id)
+    redemption = reward_redeem(
+        customer=customer, reward_id=body.reward_id, key=idempotency_key.strip()[:160], actor=actor
+    )
+    return Status(201, redemption_out(redemption))
+
+
+@router.get("/redemptions/{redemption_id}", response=RedemptionOut, summary="A redemption as it stands", auth=BOTH)
+def get_redemption(request: HttpRequest, redemption_id: int, store: str | None = None) -> dict[str, Any]:
+    auth = getattr(request, "auth", None)
+    found = Redemption.objects.select_related("member").filter(pk=redemption_id)
+    if isinstance(auth, Shopper):
+        found = found.filter(member__customer=_shopper_customer(auth))
+    else:
+        found = found.filter(store=request_store(request, store))
+    redemption = found.first()
+    if redemption is None:
+        raise NotFound(_("No redemption %(id)s.") % {"id": redemption_id})
+    return redemption_out(redemption)
+
+
+@router.get("/report", summary="Members, points issued, redeemed, expired and outstanding")
+def get_report(request: HttpRequest, store: str | None = None) -> dict[str, Any]:
+    return selectors.programme_report(request_store(request, store))

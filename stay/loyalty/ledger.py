@@ -1,0 +1,101 @@
+"""Posting points. Every function here expects the caller's transaction; the ones that change
+balances expect the member's row lock (taken by :func:`lock_members`, in primary-key order so
+two transactions never wait on each other in a circle)."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from stay.core.errors import Conflict
+
+from .models import Bucket, Member, Movement, PointsEntry
+
+
+def lock_members(ids: Iterable[int]) -> dict[int, Member]:
+    """The members, re-read under their row locks, taken in primary-key order."""
+    # ``of=self``: on PostgreSQL a join would lock the store's row too, and serialise every member.
+    members = Member.objects.select_for_update(of=("self",)).select_related("store", "customer", "tier")
+    members = members.filter(pk__in=set(ids))
+    return {member.pk: member for member in members.order_by("pk")}
+
+
+def lock_member(member_id: int) -> Member:
+    return lock_members([member_id])[member_id]
+
+
+def posted(*, store_id: int, key: str) -> Movement | None:
+    return Movement.objects.filter(store_id=store_id, key=key).first()
+
+
+def post(
+    *,
+    member: Member,
+    cause: str,
+    key: str,
+    changes: dict[str, int],
+    actor: str,
+    memo: str = "",
+    order_id: int | None = None,
+    now: datetime | None = None,
+) -> Movement | None:
+    """Record one movement of ``member``'s points and move their balances with it, once per
+    ``key``: a key already posted returns None and changes nothing (a redelivered webhook).
+
+    Precondition: the caller holds the member's row lock and has checked that no balance goes
+    below zero (the database CHECK refuses it otherwise)."""
+    if posted(store_id=member.store_id, key=key) is not None:
+        return None
+    changes = {bucket: points for bucket, points in changes.items() if points}
+    now = now or timezone.now()
+    movement = Movement.objects.create(
+        store_id=member.store_id,
+        member=member,
+        cause=cause,
+        key=key[:160],
+        order_id=order_id,
+        memo=memo[:300],
+        actor=actor[:120],
+        created_at=now,
+    )
+    PointsEntry.objects.bulk_create(
+        PointsEntry(movement=movement, member=member, bucket=bucket, points=points, created_at=now)
+        for bucket, points in changes.items()
+    )
+    if changes:
+        Member.objects.filter(pk=member.pk).update(
+            **{bucket: F(bucket) + points for bucket, points in changes.items()}, updated_at=now
+        )
+        for bucket, points in changes.items():
+            setattr(member, bucket, getattr(member, bucket) + points)
+    return movement
+
+
+def gain(member: Member, points: int, *, source: str = Bucket.AVAILABLE) -> dict[str, int]:
+    """The changes that add ``points`` to what ``member`` may spend, paying what they owe
+    first; ``source`` is the bucket they come from (pending, on release), if any."""
+    pay = min(member.owed, points)
+    changes: dict[str, int] = {Bucket.AVAILABLE: points - pay, Bucket.OWED: -pay}
+    if source != Bucket.AVAILABLE:
+        changes[source] = -points
+    return changes
+
+
+def take(member: Member, points: int) -> dict[str, int]:
+    """The changes that take back ``points`` that were spendable: what is left of them, and
+    the rest recorded as owed (a refund after the points were spent)."""
+    spent = max(points - member.available, 0)
+    return {Bucket.AVAILABLE: -(points - spent), Bucket.OWED: spent}
+
+
+def spend(member: Member, points: int) -> dict[str, int]:
+    """The changes that spend ``points``; a Conflict if the member has fewer."""
+    if points > member.available:
+        raise Conflict(
+            _("%(available)s points are available; this needs %(points)s.")
+            % {"available": member.available, "points": points},
+            code="not_enough_points",
+        )
+    return {Bucket.AVAILABLE: -points}

@@ -1,0 +1,147 @@
+"""Reading loyalty: a member's balances and progress (one row read), their history, the
+rewards on offer, and the programme's figures (the liability, like gift cards')."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from stay.core.models import Store
+from stay.customers.models import Customer
+
+from .models import Bucket, Cause, LotState, Member, Movement, OrderPoints, Reward, Tier
+from .services import settings_for
+from .tiers import tier_score
+
+
+@dataclass(frozen=True)
+class Balance:
+    available: int
+    pending: int
+    owed: int
+    tier: str
+    next_tier: str
+    to_next_tier: Decimal | None
+    referral_code: str
+    next_release_at: datetime | None
+
+
+def balance_of(customer: Customer) -> Balance | None:
+    """What a shopper has; None for one who never earned (nothing is made for a read)."""
+    member = (
+        Member.objects.select_related("tier")
+        .filter(customer_id=customer.merged_into_id or customer.pk)
+        .only("available", "pending", "owed", "tier__name", "tier__threshold", "referral_code", "store_id")
+        .first()
+    )
+    if member is None:
+        return None
+    return _balance(member)
+
+
+def _balance(member: Member, *, progress: bool = False) -> Balance:
+    next_tier, gap = "", None
+    if progress:
+        above = Tier.objects.filter(store_id=member.store_id)
+        if member.tier is not None:
+            above = above.filter(threshold__gt=member.tier.threshold)
+        following = above.order_by("threshold").first()
+        if following is not None:
+            score = tier_score(member, settings_for(member.store), timezone.now())
+            next_tier, gap = following.name, max(following.threshold - score, Decimal("0"))
+    release = (
+        OrderPoints.objects.filter(member=member, state=LotState.PENDING, counted__gt=0)
+        .order_by("release_at")
+        .values_list("release_at", flat=True)
+        .first()
+        if progress and member.pending
+        else None
+    )
+    return Balance(
+        available=member.available,
+        pending=member.pending,
+        owed=member.owed,
+        tier=member.tier.name if member.tier else "",
+        next_tier=next_tier,
+        to_next_tier=gap,
+        referral_code=member.referral_code,
+        next_release_at=release,
+    )
+
+
+def standing_of(customer: Customer) -> Balance | None:
+    """:func:`balance_of` with the progress to the next tier and the next release."""
+    member = (
+        Member.objects.select_related("tier", "store")
+        .filter(customer_id=customer.merged_into_id or customer.pk)
+        .first()
+    )
+    return None if member is None else _balance(member, progress=True)
+
+
+def history_of(customer: Customer, *, limit: int = 50) -> list[dict[str, Any]]:
+    """The member's movements, newest first, each with its change per bucket."""
+    member = Member.objects.filter(customer_id=customer.merged_into_id or customer.pk).first()
+    if member is None:
+        return []
+    movements = list(Movement.objects.filter(member=member).prefetch_related("entries")[:limit])
+    rows = []
+    for movement in movements:
+        change = dict.fromkeys(Bucket.values, 0)
+        for entry in movement.entries.all():
+            change[entry.bucket] += entry.points
+        rows.append(
+            {
+                "id": movement.pk,
+                "at": movement.created_at,
+                "cause": movement.cause,
+                "label": str(Cause(movement.cause).label),
+                "memo": movement.memo,
+                "order_id": movement.order_id,
+                **change,
+            }
+        )
+    return rows
+
+
+def rewards_of(store: Store) -> list[Reward]:
+    return list(Reward.objects.filter(store=store, active=True).select_related("variant"))
+
+
+def programme_report(store: Store) -> dict[str, Any]:
+    """Members; points issued, redeemed, expired and outstanding (the liability); and the
+    repeat-purchase rate of members against everyone else."""
+    entries = Movement.objects.filter(store=store)
+
+    def total(cause: str, bucket: str) -> int:
+        return int(
+            entries.filter(cause=cause).aggregate(t=Sum("entries__points", filter=Q(entries__bucket=bucket)))["t"] or 0
+        )
+
+    balances = Member.objects.filter(store=store).aggregate(
+        members=Count("pk", filter=Q(closed_into__isnull=True)),
+        available=Sum("available"),
+        pending=Sum("pending"),
+        owed=Sum("owed"),
+    )
+    member_ids = Member.objects.filter(store=store, closed_into__isnull=True).values("customer_id")
+    buyers = Customer.objects.filter(store=store, merged_into__isnull=True, orders_count__gte=1)
+
+    def repeat(rows: Any) -> float | None:
+        counts = rows.aggregate(all=Count("pk"), repeat=Count("pk", filter=Q(orders_count__gte=2)))
+        return round(counts["repeat"] / counts["all"], 4) if counts["all"] else None
+
+    return {
+        "members": balances["members"] or 0,
+        "issued": total(Cause.RELEASE, Bucket.AVAILABLE) + total(Cause.RULE, Bucket.AVAILABLE),
+        "pending": int(balances["pending"] or 0),
+        "redeemed": -total(Cause.REWARD, Bucket.AVAILABLE),
+        "expired": -total(Cause.EXPIRY, Bucket.AVAILABLE),
+        "outstanding": int(balances["available"] or 0),
+        "owed": int(balances["owed"] or 0),
+        "repeat_rate_members": repeat(buyers.filter(pk__in=member_ids)),
+        "repeat_rate_others": repeat(buyers.exclude(pk__in=member_ids)),
+    }
