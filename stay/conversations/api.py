@@ -16,9 +16,11 @@ from stay.customers.selectors import customer_get
 from stay.giftcards.api import CreditIn, CreditOut, IdempotencyKey, caller_of, credit_out
 from stay.giftcards.models import Source
 from stay.giftcards.services import store_credit_grant
+from stay.loyalty.api import BalanceOut, balance_out
+from stay.loyalty.services import points_adjust
 
 from . import selectors, services
-from .limits import credit_limit
+from .limits import credit_limit, points_limit
 from .models import Conversation, Message
 
 router = Router(tags=["conversations"])
@@ -262,6 +264,34 @@ def add_credit(  # type: ignore[no-untyped-def]
         idempotency_key=idempotency_key,
     )
     return credit_out(customer_id, shop)
+
+
+class PointsIn(Schema):
+    points: int
+    reason: str
+
+
+@customer_care_router.post("/{customer_id}/points", response=BalanceOut, summary="Add or remove loyalty points")
+def add_points(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    customer_id: int,
+    body: PointsIn,
+    idempotency_key: str = IdempotencyKey,
+    store: str | None = None,
+):
+    """``points`` negative removes them. Within the token's user's role's limit at once (the
+    store's loyalty settings; admins: none); anyone who is not an agent is refused (403)."""
+    shop = request_store(request, store)
+    customer = customer_get(store=shop, customer_id=customer_id)
+    points_adjust(
+        customer=customer,
+        points=body.points,
+        reason=body.reason,
+        limit=points_limit(request.user, shop),  # type: ignore[arg-type]
+        actor=f"api:{request.user.get_username()}",
+        key=idempotency_key.strip()[:120],
+    )
+    return balance_out(customer)
 
 
 @customer_care_router.get("/{customer_id}/export", summary="Everything Stay holds about a customer (JSON)")

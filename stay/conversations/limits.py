@@ -19,6 +19,7 @@ from stay.core.errors import Conflict, NotAllowed
 from stay.core.models import Store
 from stay.giftcards.selectors import credit_given_by
 from stay.giftcards.services import settings_for as gift_card_settings
+from stay.loyalty.services import settings_for as loyalty_settings
 
 from .models import Agent, AgentLimits, Role
 from .selectors import agent_of, is_lead
@@ -81,6 +82,16 @@ def credit_allowance(user: AbstractBaseUser | None, store: Store) -> Allowance:
     if role == Role.LEAD:
         return Allowance(at_once=cards.goodwill_limit_lead, per_day=rules.credit_per_day_lead)
     return Allowance(at_once=cards.goodwill_limit_agent, per_day=rules.credit_per_day_agent)
+
+
+def points_limit(user: AbstractBaseUser | None, store: Store) -> int | None:
+    """How many loyalty points ``user`` may add or remove at once: their role's (the store's
+    loyalty settings); admins: no limit. Raises NotAllowed for a non-agent."""
+    role = _agent_or_refuse(user, _("change a customer's points")).role
+    if role == Role.ADMIN:
+        return None
+    settings = loyalty_settings(store)
+    return settings.lead_points_limit if role == Role.LEAD else settings.agent_points_limit
 
 
 def actors_of(user: AbstractBaseUser) -> list[str]:

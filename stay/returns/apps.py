@@ -25,4 +25,9 @@ class ReturnsConfig(AppConfig):
         from .selectors import customers_returning
 
         register_suppressor("return", customers_returning)
+        from stay.loyalty.services import register_return_window
+
+        from .selectors import return_window_closes
+
+        register_return_window(return_window_closes)
         from . import checks  # noqa: F401 (registers `stay check --database default`'s label check)

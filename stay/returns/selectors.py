@@ -1,10 +1,11 @@
 """Reads for returns: finding an order in the portal, what a stored line may get, and reports."""
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stay.core.db import batched
@@ -14,10 +15,10 @@ from stay.core.ratelimit import rate_hit
 from stay.orders.models import Order, OrderLine
 from stay.orders.selectors import numbered
 
-from .models import OPEN_STATUSES, Outcome, Return, ReturnLine, Status, Verdict
-from .policy import Decision
+from .models import OPEN_STATUSES, Outcome, Reason, Return, ReturnLine, Status, Verdict
+from .policy import Decision, decide, policy_for
 from .receipts import order_of_receipt
-from .services import Option, options_for, returnable_quantities
+from .services import History, Option, delivered_on, facts_for, options_for, returnable_quantities, store_zone
 
 ZERO = Decimal("0.00")
 # A client may try this many look-ups in 10 minutes, and one order number this many in an hour.
@@ -205,3 +206,26 @@ def customers_returning(customer_ids: list[int]) -> set[int]:
             .values_list("customer_id", flat=True)
         )
     return found
+
+
+def return_window_closes(order: Order) -> datetime | None:
+    """When the last line of ``order`` may no longer be returned for an ordinary reason (a
+    change of mind; the store's own faults may have longer), by the store's rules, holiday
+    windows included: the end of that day in the store's time zone. None until the order has
+    shipped, since the window runs from delivery. Loyalty releases an order's points then."""
+    if delivered_on(order) is None:
+        return None
+    policy = policy_for(order.store)
+    history = History(0, 0, 0)
+    today = timezone.localdate(timezone.now(), store_zone(order))
+    deadlines = [
+        decide(
+            policy, facts_for(order, line, Reason.CHANGED_MIND, gift=order.is_gift, history=history, today=today)
+        ).deadline
+        for line in order.lines.select_related("variant__product")
+        if not line.is_gift_card
+    ]
+    last = max((d for d in deadlines if d is not None), default=None)
+    if last is None:
+        return None
+    return datetime.combine(last + timedelta(days=1), time.min, tzinfo=store_zone(order))

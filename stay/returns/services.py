@@ -140,10 +140,10 @@ def returnable_quantities(order: Order) -> dict[int, int]:
 
 def delivered_on(order: Order) -> date | None:
     days = [d for f in order.fulfilments.all() if (d := f.delivered_at or f.shipped_at) is not None]
-    return timezone.localdate(max(days), _tz(order)) if days else None
+    return timezone.localdate(max(days), store_zone(order)) if days else None
 
 
-def _tz(order: Order) -> zoneinfo.ZoneInfo:
+def store_zone(order: Order) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(order.store.timezone or "UTC")
 
 
@@ -169,7 +169,7 @@ def facts_for(order: Order, line: OrderLine, reason: str, *, gift: bool, history
     return Facts(
         reason=reason,
         unit_value=line_paid(line, 1),
-        placed_on=timezone.localdate(order.placed_at, _tz(order)),
+        placed_on=timezone.localdate(order.placed_at, store_zone(order)),
         delivered_on=delivered_on(order),
         today=today,
         gift=gift,
@@ -268,7 +268,7 @@ def return_preview(
     *, order: Order, picks: list[Pick], gift: bool, customer: Customer | None = None, today: date | None = None
 ) -> list[LinePreview]:
     """What each picked line may get under the store's rules, with values; writes nothing."""
-    today = today or timezone.localdate(timezone.now(), _tz(order))
+    today = today or timezone.localdate(timezone.now(), store_zone(order))
     lines = _lines_of(order, picks)
     _check_picks(order, picks, lines)
     policy = policy_for(order.store)
