@@ -1,0 +1,68 @@
+"""The store's programme in the admin: its rules, tiers, campaigns and rewards are edited here;
+members, movements and redemptions are read (points change through the services, audited)."""
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from stay.giftcards.admin import ReadOnly
+
+from .models import LoyaltySettings, Member, Movement, PointsCampaign, PointsEntry, Redemption, Reward, Tier
+
+
+@admin.register(LoyaltySettings)
+class LoyaltySettingsAdmin(admin.ModelAdmin):
+    list_display = ["store", "enabled", "earn_points", "earn_per", "pending_mode", "expiry_months", "tier_basis"]
+    readonly_fields = ["expiry_since"]
+
+
+@admin.register(Tier)
+class TierAdmin(admin.ModelAdmin):
+    list_display = ["name", "store", "threshold", "multiplier", "free_shipping", "priority_support", "entry_points"]
+    list_filter = ["store"]
+
+
+@admin.register(PointsCampaign)
+class PointsCampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "store", "multiplier", "starts_at", "ends_at"]
+
+
+@admin.register(Reward)
+class RewardAdmin(admin.ModelAdmin):
+    list_display = ["name", "store", "kind", "points", "value", "active"]
+    list_filter = ["store", "kind", "active"]
+    raw_id_fields = ["variant"]
+
+
+class EntryInline(admin.TabularInline):
+    model = PointsEntry
+    fields = ["bucket", "points", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Member)
+class MemberAdmin(ReadOnly):
+    list_display = ["customer", "store", "available", "pending", "owed", "tier", "last_purchase_at"]
+    list_filter = ["store", "tier"]
+    search_fields = ["customer__name", "customer__identities__value", "referral_code"]
+    list_select_related = ["customer", "store", "tier"]
+
+
+@admin.register(Movement)
+class MovementAdmin(ReadOnly):
+    list_display = ["created_at", "member", "cause", "memo", "actor"]
+    list_filter = ["cause", "store"]
+    search_fields = ["key", "memo", "member__customer__name"]
+    list_select_related = ["member__customer"]
+    inlines = [EntryInline]
+
+
+@admin.register(Redemption)
+class RedemptionAdmin(ReadOnly):
+    list_display = ["created_at", "member", "reward", "points", "state", "code"]
+    list_filter = ["state", "store"]
+    list_select_related = ["member__customer", "reward"]
