@@ -10,6 +10,11 @@ A lower app calls ``publish("order.paid", order_id=...)`` inside its transaction
   commits with its cause; after the commit a job runs the subscriber and marks the row done
   in one transaction, and a row left pending (job lost, process killed right after the commit)
   is swept and run again. Durable subscribers must therefore be idempotent.
+- ``subscribe(name, handler, inline=True)``: run now, inside the publisher's transaction, so
+  the subscriber's rows commit with their cause or not at all. For a subscriber that only
+  records what it must do later, in a queue of its own worked off in batches (loyalty's
+  points due): one small insert, where the outbox would cost a row, a job and a transaction
+  per event.
 
 No Django signals: the flow stays explicit and greppable.
 """
@@ -32,6 +37,7 @@ _subscribers: dict[str, list[Handler]] = defaultdict(list)
 _durable: dict[str, dict[str, Handler]] = defaultdict(dict)
 # A durable subscriber's interest: the events it would do nothing for write no row.
 _wants: dict[str, Callable[..., bool]] = {}
+_inline: dict[str, list[Handler]] = defaultdict(list)
 MAX_ATTEMPTS = 8
 
 
@@ -39,10 +45,20 @@ def _name(handler: Handler) -> str:
     return f"{handler.__module__}.{handler.__qualname__}"
 
 
-def subscribe(name: str, handler: Handler, *, durable: bool = False, when: Callable[..., bool] | None = None) -> None:
+def subscribe(
+    name: str,
+    handler: Handler,
+    *,
+    durable: bool = False,
+    inline: bool = False,
+    when: Callable[..., bool] | None = None,
+) -> None:
     """``when(**payload)`` (durable subscribers): whether this event concerns the subscriber;
     it is asked inside the publisher's transaction, so it reads only the payload."""
-    if durable:
+    if inline:
+        if handler not in _inline[name]:
+            _inline[name].append(handler)
+    elif durable:
         _durable[name][_name(handler)] = handler
         if when is not None:
             _wants[_name(handler)] = when
@@ -53,12 +69,16 @@ def subscribe(name: str, handler: Handler, *, durable: bool = False, when: Calla
 def unsubscribe(name: str, handler: Handler) -> None:
     if handler in _subscribers[name]:
         _subscribers[name].remove(handler)
+    if handler in _inline[name]:
+        _inline[name].remove(handler)
     _durable[name].pop(_name(handler), None)
 
 
 def publish(name: str, **payload: Any) -> None:
     """Deliver ``payload`` to every subscriber of ``name`` once the current transaction commits;
-    durable subscribers get it from a row written now, in that transaction."""
+    durable subscribers get it from a row written now, in that transaction; inline ones now."""
+    for handler in list(_inline.get(name, ())):
+        handler(**payload)
     for handler in list(_subscribers.get(name, ())):
         transaction.on_commit(partial(_deliver, name, handler, payload))
     durable = [

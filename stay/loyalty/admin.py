@@ -35,7 +35,7 @@ class RewardAdmin(admin.ModelAdmin):
 
 class EntryInline(admin.TabularInline):
     model = PointsEntry
-    fields = ["bucket", "points", "created_at"]
+    fields = ("bucket", "points", "created_at")
     readonly_fields = fields
     extra = 0
     can_delete = False

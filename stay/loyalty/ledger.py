@@ -5,10 +5,10 @@ two transactions never wait on each other in a circle)."""
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from stay.core.db import update_each
 from stay.core.errors import Conflict
 
 from .models import Bucket, Member, Movement, PointsEntry
@@ -30,6 +30,72 @@ def posted(*, store_id: int, key: str) -> Movement | None:
     return Movement.objects.filter(store_id=store_id, key=key).first()
 
 
+class Batch:
+    """Movements of locked members' points, recorded together: :meth:`add` applies each to the
+    member in memory at once (so the next one sees it), :meth:`write` stores them all with a
+    few statements. The key of each is unique in the database: a batch that repeats one fails
+    whole (the caller's retry finds the work done)."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or timezone.now()
+        self.movements: list[tuple[Movement, dict[str, int]]] = []
+        self.members: dict[int, Member] = {}
+        self.extra: dict[int, dict[str, object]] = {}
+
+    def add(
+        self,
+        member: Member,
+        *,
+        cause: str,
+        key: str,
+        changes: dict[str, int],
+        actor: str,
+        memo: str = "",
+        order_id: int | None = None,
+    ) -> Movement:
+        changes = {bucket: points for bucket, points in changes.items() if points}
+        for bucket, points in changes.items():
+            setattr(member, bucket, getattr(member, bucket) + points)
+        movement = Movement(
+            store_id=member.store_id,
+            member=member,
+            cause=cause,
+            key=key[:160],
+            order_id=order_id,
+            memo=memo[:300],
+            actor=actor[:120],
+            created_at=self.now,
+        )
+        self.movements.append((movement, changes))
+        self.members[member.pk] = member
+        return movement
+
+    def touch(self, member: Member, **fields: object) -> None:
+        """Also set ``fields`` on the member (its last purchase) when the batch is written."""
+        for name, value in fields.items():
+            setattr(member, name, value)
+        self.members[member.pk] = member
+        self.extra.setdefault(member.pk, {}).update(fields)
+
+    def write(self) -> list[Movement]:
+        movements = Movement.objects.bulk_create(movement for movement, _ in self.movements)
+        PointsEntry.objects.bulk_create(
+            PointsEntry(movement=movement, member=movement.member, bucket=bucket, points=points, created_at=self.now)
+            for movement, changes in self.movements
+            for bucket, points in changes.items()
+        )
+        # Under the members' locks their balances in memory are the truth: set, not added.
+        update_each(
+            Member,
+            {
+                pk: {"available": m.available, "pending": m.pending, "owed": m.owed, "updated_at": self.now}
+                | self.extra.get(pk, {})
+                for pk, m in self.members.items()
+            },
+        )
+        return movements
+
+
 def post(
     *,
     member: Member,
@@ -48,29 +114,9 @@ def post(
     below zero (the database CHECK refuses it otherwise)."""
     if posted(store_id=member.store_id, key=key) is not None:
         return None
-    changes = {bucket: points for bucket, points in changes.items() if points}
-    now = now or timezone.now()
-    movement = Movement.objects.create(
-        store_id=member.store_id,
-        member=member,
-        cause=cause,
-        key=key[:160],
-        order_id=order_id,
-        memo=memo[:300],
-        actor=actor[:120],
-        created_at=now,
-    )
-    PointsEntry.objects.bulk_create(
-        PointsEntry(movement=movement, member=member, bucket=bucket, points=points, created_at=now)
-        for bucket, points in changes.items()
-    )
-    if changes:
-        Member.objects.filter(pk=member.pk).update(
-            **{bucket: F(bucket) + points for bucket, points in changes.items()}, updated_at=now
-        )
-        for bucket, points in changes.items():
-            setattr(member, bucket, getattr(member, bucket) + points)
-    return movement
+    batch = Batch(now)
+    batch.add(member, cause=cause, key=key, changes=changes, actor=actor, memo=memo, order_id=order_id)
+    return batch.write()[0]
 
 
 def gain(member: Member, points: int, *, source: str = Bucket.AVAILABLE) -> dict[str, int]:

@@ -264,6 +264,16 @@ class OrderPoints(models.Model):
         indexes = [models.Index(fields=["release_at"], condition=Q(state="pending"), name="lot_to_release")]
 
 
+class PointsDue(models.Model):
+    """An order whose points must be brought in line with its money (paid, refunded,
+    cancelled): written in the order's own transaction, worked off in batches, deleted in the
+    batch's transaction. One row per event, so news that comes while a batch runs waits for
+    the next one."""
+
+    order_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
 class RewardKind(models.TextChoices):
     AMOUNT = "amount", _("An amount off")
     PERCENT = "percent", _("A percentage off")

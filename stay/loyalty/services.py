@@ -3,24 +3,24 @@ it back in proportion, release when the return window really closes, bonuses, an
 adjustment within their role's limit, and two customers becoming one."""
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from functools import partial
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from stay.core.db import atomic_with_retry
+from stay.core.db import atomic_with_retry, update_each
 from stay.core.errors import Conflict, InvalidInput
 from stay.core.models import Store
 from stay.customers.identities import people_of
 from stay.customers.models import Customer
-from stay.orders.models import Order
+from stay.orders.models import Order, OrderLine
 
-from .ledger import gain, lock_member, lock_members, post, posted, take
+from .ledger import Batch, gain, lock_member, lock_members, post, posted, take
 from .models import (
     Bucket,
     Cause,
@@ -31,6 +31,7 @@ from .models import (
     Movement,
     OrderPoints,
     PointsCampaign,
+    PointsDue,
 )
 from .tiers import tier_evaluate
 
@@ -80,50 +81,51 @@ def _code() -> str:
 
 # --- the return window, as the returns app knows it ---------------------------------------
 
-ReturnWindow = Callable[[Order], datetime | None]
-_windows: list[ReturnWindow] = []
+ReturnWindows = Callable[[list[Order]], dict[int, datetime | None]]
+_windows: list[ReturnWindows] = []
 
 
-def register_return_window(window: ReturnWindow) -> None:
-    """``window(order)``: when the order's last line may no longer be returned (None: not
-    known yet). The returns app registers it; holiday windows are its business."""
-    _windows[:] = [window]
+def register_return_windows(windows: ReturnWindows) -> None:
+    """``windows(orders)``: for each order, when its last line may no longer be returned
+    (None: not known yet). The returns app registers it; holiday windows are its business."""
+    _windows[:] = [windows]
 
 
-def release_time(order: Order, settings: LoyaltySettings, now: datetime) -> datetime:
-    """When an order's points become spendable: when its return window closes, or after the
-    store's fixed wait."""
-    if settings.pending_mode == "fixed" or not _windows:
-        return max(now, order.placed_at) + timedelta(days=settings.pending_days)
-    closes = _windows[0](order)
-    if closes is None:  # never delivered as far as we know: the longest wait
-        closes = order.placed_at + ASSUMED_TRANSIT + timedelta(days=settings.pending_days)
-    return closes
+def release_times(orders: list[Order], settings: dict[int, LoyaltySettings], now: datetime) -> dict[int, datetime]:
+    """When each order's points become spendable: when its return window closes, or after the
+    store's fixed wait; an order never delivered as far as we know waits the longest."""
+    windowed = [o for o in orders if settings[o.store_id].pending_mode != "fixed"]
+    closes = _windows[0](windowed) if windowed and _windows else {}
+    times = {}
+    for order in orders:
+        wait = timedelta(days=settings[order.store_id].pending_days)
+        if settings[order.store_id].pending_mode == "fixed" or not _windows:
+            times[order.pk] = max(now, order.placed_at) + wait
+        else:
+            found = closes.get(order.pk)
+            times[order.pk] = found if found is not None else order.placed_at + ASSUMED_TRANSIT + wait
+    return times
 
 
 # --- what an order earns -------------------------------------------------------------------
 
 
-def eligible_spend(order: Order) -> Decimal:
-    """What the shopper paid for goods: net of discounts (the order's subtotal already is),
-    without shipping and tax (not in it), without gift cards bought."""
-    cards = sum(
-        (line.unit_price * line.quantity - line.total_discount for line in order.lines.all() if line.is_gift_card),
-        Decimal("0"),
+def gift_card_spend(order_ids: Iterable[int]) -> dict[int, Decimal]:
+    """What each order paid for gift cards (they earn nothing: spending them does)."""
+    paid = ExpressionWrapper(F("unit_price") * F("quantity") - F("total_discount"), output_field=DecimalField())
+    rows = (
+        OrderLine.objects.filter(order_id__in=order_ids, is_gift_card=True)
+        .values("order_id")
+        .annotate(total=Sum(paid))
+        .values_list("order_id", "total")
     )
-    return max(order.subtotal - cards, Decimal("0"))
+    return {order_id: Decimal(total) for order_id, total in rows}
 
 
-def multiplier(member: Member, at: datetime) -> Decimal:
-    """The member's tier's multiplier times the best points campaign running at ``at``."""
-    best = (
-        PointsCampaign.objects.filter(store_id=member.store_id, starts_at__lte=at, ends_at__gt=at)
-        .order_by("-multiplier")
-        .values_list("multiplier", flat=True)
-        .first()
-    )
-    tier = member.tier.multiplier if member.tier_id and member.tier else Decimal("1")
-    return tier * (best or Decimal("1"))
+def campaign_multiplier(campaigns: list[PointsCampaign], store_id: int, at: datetime) -> Decimal:
+    """The best points campaign of the store running at ``at``."""
+    running = [c.multiplier for c in campaigns if c.store_id == store_id and c.starts_at <= at < c.ends_at]
+    return max(running, default=Decimal("1"))
 
 
 def points_for(settings: LoyaltySettings, eligible: Decimal, factor: Decimal) -> int:
@@ -142,77 +144,137 @@ def _counted(lot: OrderPoints, order: Order) -> int:
     return int((lot.full * kept).to_integral_value(rounding=ROUND_FLOOR))
 
 
-def order_points_sync(
-    *, order_id: int, now: datetime | None = None, actor: str = "system:loyalty"
-) -> OrderPoints | None:
-    """Bring an order's points in line with what happened to its money. Subscribed (durable) to
-    ``order.paid``, ``refund.created`` and ``order.cancelled``: it reads the order as it is
-    now, so events redelivered or out of order earn once and take back once."""
-    now = now or timezone.now()
+def points_due(order_id: int, **_payload: object) -> None:
+    """``order.paid``, ``refund.created``, ``order.cancelled`` (inline, in the order's own
+    transaction): the order's points are brought in line in the next batch. Nothing is written
+    while no store runs a programme."""
+    if programme_running():
+        PointsDue.objects.create(order_id=order_id)
+        from .tasks import apply_soon
 
-    def work() -> OrderPoints | None:
-        order = Order.objects.select_related("store", "customer").get(pk=order_id)
-        lot = OrderPoints.objects.select_for_update().filter(order=order).first()
-        if lot is None:
-            return _order_earn(order, now, actor)
-        member = lock_member(lot.member_id)
-        target = _counted(lot, order)
-        if target >= lot.counted:
-            return lot
-        cut = lot.counted - target
-        changes: dict[str, int] = {Bucket.PENDING: -cut} if lot.state == LotState.PENDING else take(member, cut)
-        post(
-            member=member,
-            cause=Cause.REFUND,
-            key=f"order:{order.pk}:to:{target}",
-            changes=changes,
-            actor=actor,
-            memo=order.name,
-            order_id=order.pk,
-            now=now,
-        )
-        lot.counted = target
-        lot.save(update_fields=["counted"])
-        return lot
+        apply_soon()
+
+
+def points_apply_due(*, limit: int = 500, now: datetime | None = None) -> int:
+    """Work off up to ``limit`` orders' points due, in one transaction with their rows' removal,
+    so a worker that dies loses nothing and does nothing twice. Any number of workers may run
+    it at once. Returns how many rows it worked off."""
+    skip = connection.features.has_select_for_update_skip_locked
+
+    def work() -> int:
+        rows = list(PointsDue.objects.select_for_update(skip_locked=skip).order_by("pk")[:limit])
+        if rows:
+            points_apply(order_ids=[row.order_id for row in rows], now=now)
+            PointsDue.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        return len(rows)
 
     return atomic_with_retry(work)
 
 
-def _order_earn(order: Order, now: datetime, actor: str) -> OrderPoints | None:
-    store = order.store
-    settings = settings_for(store)
-    if not settings.enabled or order.customer is None or order.financial_status not in PAID:
-        return None
-    if order.cancelled_at:
-        return None
-    member = lock_member(member_of(order.customer).pk)
-    eligible = eligible_spend(order)
-    full = points_for(settings, eligible, multiplier(member, order.placed_at))
-    lot = OrderPoints.objects.create(
-        store=store,
-        member=member,
-        order=order,
-        eligible=eligible,
-        full=full,
-        counted=0,
-        release_at=release_time(order, settings, now),
+def order_points_sync(*, order_id: int, now: datetime | None = None) -> OrderPoints | None:
+    """One order's points brought in line now (what a batch does for many)."""
+    atomic_with_retry(lambda: points_apply(order_ids=[order_id], now=now))
+    return OrderPoints.objects.filter(order_id=order_id).first()
+
+
+def points_apply(*, order_ids: Iterable[int], now: datetime | None = None, actor: str = "system:loyalty") -> int:
+    """Bring each order's points in line with what happened to its money, reading the orders
+    as they are now, so events redelivered or out of order earn once and take back once: a
+    paid order earns (pending) by the rules and multipliers of that moment; a refund or a
+    cancellation takes back its share, from what is pending, else from what is available and
+    the rest owed. Expects the caller's transaction. Returns how many orders' points moved."""
+    now = now or timezone.now()
+    orders = {o.pk: o for o in Order.objects.select_related("store").filter(pk__in=set(order_ids))}
+    lots = {lot.order_id: lot for lot in OrderPoints.objects.select_for_update().filter(order_id__in=orders)}
+    settings = {o.store_id: settings_for(o.store) for o in orders.values()}
+    new = sorted(
+        (o for o in orders.values() if o.pk not in lots and _earns(o, settings[o.store_id])), key=lambda o: o.pk
     )
-    lot.counted = _counted(lot, order)
-    if lot.counted:
-        post(
+    member_of_customer = members_for({o.customer_id for o in new if o.customer_id})
+    members = lock_members(set(member_of_customer.values()) | {lot.member_id for lot in lots.values()})
+    cards = gift_card_spend([o.pk for o in new]) if new else {}
+    campaigns = list(PointsCampaign.objects.filter(store_id__in=settings, ends_at__gt=now - timedelta(days=400)))
+    release = release_times(new, settings, now)
+    batch, made, cut = Batch(now), [], {}
+    for order in new:
+        assert order.customer_id is not None
+        member = members[member_of_customer[order.customer_id]]
+        eligible = max(order.subtotal - cards.get(order.pk, Decimal("0")), Decimal("0"))
+        tier = member.tier.multiplier if member.tier else Decimal("1")
+        factor = tier * campaign_multiplier(campaigns, order.store_id, order.placed_at)
+        full = points_for(settings[order.store_id], eligible, factor)
+        lot = OrderPoints(
+            store_id=order.store_id,
             member=member,
-            cause=Cause.ORDER,
-            key=f"order:{order.pk}:earn",
-            changes={Bucket.PENDING: lot.counted},
+            order=order,
+            eligible=eligible,
+            full=full,
+            counted=0,
+            release_at=release[order.pk],
+        )
+        lot.counted = _counted(lot, order)
+        made.append(lot)
+        if lot.counted:
+            batch.add(
+                member,
+                cause=Cause.ORDER,
+                key=f"order:{order.pk}:earn",
+                changes={Bucket.PENDING: lot.counted},
+                actor=actor,
+                memo=order.name,
+                order_id=order.pk,
+            )
+        if member.last_purchase_at is None or order.placed_at > member.last_purchase_at:
+            batch.touch(member, last_purchase_at=order.placed_at)
+    for order_id, lot in sorted(lots.items()):
+        order = orders[order_id]
+        target = _counted(lot, order)
+        if target >= lot.counted:
+            continue
+        member = members[lot.member_id]
+        back = lot.counted - target
+        batch.add(
+            member,
+            cause=Cause.REFUND,
+            key=f"order:{order_id}:to:{target}",
+            changes={Bucket.PENDING: -back} if lot.state == LotState.PENDING else take(member, back),
             actor=actor,
             memo=order.name,
-            order_id=order.pk,
-            now=now,
+            order_id=order_id,
         )
-        lot.save(update_fields=["counted"])
-    if member.last_purchase_at is None or order.placed_at > member.last_purchase_at:
-        Member.objects.filter(pk=member.pk).update(last_purchase_at=order.placed_at)
-    return lot
+        cut[lot.pk] = {"counted": target}
+    OrderPoints.objects.bulk_create(made)
+    update_each(OrderPoints, cut)
+    batch.write()
+    return len(made) + len(cut)
+
+
+def _earns(order: Order, settings: LoyaltySettings) -> bool:
+    return bool(
+        settings.enabled and order.customer_id and order.financial_status in PAID and order.cancelled_at is None
+    )
+
+
+def members_for(customer_ids: set[int]) -> dict[int, int]:
+    """Each customer's membership (the survivor's for a merged customer), made where missing:
+    ``{customer id: member id}``."""
+    current = dict(Customer.objects.filter(pk__in=customer_ids).values_list("pk", "merged_into_id"))
+    for pk, merged_into in list(current.items()):
+        if merged_into:
+            current[pk] = _current(Customer.objects.get(pk=pk)).pk
+        else:
+            current[pk] = pk
+    owners = set(current.values())
+    found = dict(Member.objects.filter(customer_id__in=owners).values_list("customer_id", "pk"))
+    missing = owners - set(found)
+    if missing:
+        stores = dict(Customer.objects.filter(pk__in=missing).values_list("pk", "store_id"))
+        Member.objects.bulk_create(
+            [Member(store_id=stores[pk], customer_id=pk, referral_code=_code()) for pk in missing],
+            ignore_conflicts=True,
+        )
+        found.update(Member.objects.filter(customer_id__in=missing).values_list("customer_id", "pk"))
+    return {pk: found[owner] for pk, owner in current.items()}
 
 
 def points_release_due(*, now: datetime | None = None, limit: int = 500) -> int:
@@ -236,7 +298,7 @@ def _release(lot_id: int, now: datetime) -> int:
     if lot.state != LotState.PENDING:
         return 0
     settings = settings_for(lot.store)
-    closes = release_time(lot.order, settings, lot.created_at)
+    closes = release_times([lot.order], {lot.store_id: settings}, lot.created_at)[lot.order_id]
     if closes > now:
         lot.release_at = closes
         lot.save(update_fields=["release_at"])

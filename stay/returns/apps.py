@@ -25,9 +25,9 @@ class ReturnsConfig(AppConfig):
         from .selectors import customers_returning
 
         register_suppressor("return", customers_returning)
-        from stay.loyalty.services import register_return_window
+        from stay.loyalty.services import register_return_windows
 
-        from .selectors import return_window_closes
+        from .selectors import return_windows_close
 
-        register_return_window(return_window_closes)
+        register_return_windows(return_windows_close)
         from . import checks  # noqa: F401 (registers `stay check --database default`'s label check)

@@ -208,11 +208,19 @@ def customers_returning(customer_ids: list[int]) -> set[int]:
     return found
 
 
-def return_window_closes(order: Order) -> datetime | None:
-    """When the last line of ``order`` may no longer be returned for an ordinary reason (a
+def return_windows_close(orders: list[Order]) -> dict[int, datetime | None]:
+    """When the last line of each order may no longer be returned for an ordinary reason (a
     change of mind; the store's own faults may have longer), by the store's rules, holiday
     windows included: the end of that day in the store's time zone. None until the order has
     shipped, since the window runs from delivery. Loyalty releases an order's points then."""
+    shipped = set(
+        Order.objects.filter(pk__in=[o.pk for o in orders], fulfilments__isnull=False).values_list("pk", flat=True)
+    )
+    return {order.pk: return_window_closes(order) if order.pk in shipped else None for order in orders}
+
+
+def return_window_closes(order: Order) -> datetime | None:
+    """:func:`return_windows_close` for one order."""
     if delivered_on(order) is None:
         return None
     policy = policy_for(order.store)

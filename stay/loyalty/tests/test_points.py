@@ -159,3 +159,21 @@ def test_points_release_is_frozen_clock_exact(post_webhook, programme):
     assert points_release_due(now=lot.release_at - timedelta(microseconds=1)) == 0
     assert points_release_due(now=lot.release_at) == 1
     assert Bucket.PENDING in dict(PointsEntry.objects.values_list("bucket", "points"))
+
+
+def test_points_due_survive_a_process_dying_right_after_the_commit(store, programme):
+    """The order commits with its row of points due; the job that was to work it off never
+    runs (the process died): the minute's drain does it, once."""
+    from django.db import transaction
+
+    from stay.connectors.shopify.services import webhook_apply
+    from stay.loyalty.models import PointsDue
+    from stay.loyalty.tasks import apply_every_minute
+
+    with transaction.atomic():  # committed (for the test's purposes), no commit callbacks run
+        webhook_apply(store=store, topic="orders/create", payload=payload("orders_create"), actor="test")
+    assert PointsDue.objects.count() == 1 and not OrderPoints.objects.exists()
+    apply_every_minute.call_local()
+    assert not PointsDue.objects.exists() and balances(member()) == (0, 288, 0)
+    apply_every_minute.call_local()
+    assert PointsEntry.objects.count() == 1
