@@ -139,8 +139,8 @@ def _who(request: HttpRequest, store: str | None, customer_id: int | None) -> tu
     return _customer(shop, customer_id), f"api:{request.user.get_username()}"
 
 
-def balance_out(customer: Customer) -> dict[str, Any]:
-    standing = selectors.standing_of(customer)
+def balance_out(customer: Customer, *, progress: bool = True) -> dict[str, Any]:
+    standing = selectors.standing_of(customer) if progress else selectors.balance_of(customer)
     zero = {"available": 0, "pending": 0, "owed": 0, "tier": "", "next_tier": "", "to_next_tier": None}
     values = zero | ({} if standing is None else standing.__dict__)
     return {
@@ -151,8 +151,17 @@ def balance_out(customer: Customer) -> dict[str, Any]:
 
 
 @router.get("/customers/{customer_id}", response=BalanceOut, summary="A customer's points and tier")
-def get_balance(request: HttpRequest, customer_id: int, store: str | None = None) -> dict[str, Any]:
-    return balance_out(_customer(request_store(request, store), customer_id))
+def get_balance(
+    request: HttpRequest, customer_id: int, store: str | None = None, progress: bool = False
+) -> dict[str, Any]:
+    """One row read. ``progress=true`` adds the next tier, the points or spend still to go,
+    and when the next pending points become available."""
+    shop = request_store(request, store)
+    if not progress:
+        found = selectors.balance_by_id(store_id=shop.pk, customer_id=customer_id)
+        if found is not None:
+            return {"customer_id": customer_id, "next_release_at": None} | found.__dict__
+    return balance_out(_customer(shop, customer_id), progress=progress)
 
 
 @router.get("/customers/{customer_id}/history", response=list[MovementOut], summary="A customer's points history")

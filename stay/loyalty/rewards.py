@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,55 +17,81 @@ from stay.giftcards.models import Source
 from stay.giftcards.services import Caller, store_credit_grant
 from stay.orders.platform import CREATE_DISCOUNT, platform_request
 
-from .ledger import gain, lock_member, post, spend
+from . import fastpath
+from .ledger import Batch, gain, lock_member, post, spend
 from .models import Cause, LoyaltyEvent, Redemption, RedemptionState, Reward, RewardKind
-from .services import member_of, settings_for
+from .services import locked_member_of, settings_for
 
 KEY_PREFIX = "loyalty:"
+CODES_BATCH = 200
 
 
 def reward_redeem(*, customer: Customer, reward_id: int, key: str, actor: str) -> Redemption:
     """Spend the member's points on a reward, once per ``key`` (a repeat returns the first
     redemption; the same key for another reward is a conflict). Every path (account page,
-    chat, the storefront's API call, an agent) comes here."""
+    chat, the storefront's API call, an agent) comes here. The points are spent and the
+    redemption recorded in one transaction; a discount code is then asked of the platform by
+    :func:`codes_request` (the redemption row, ``making``, is what says it must be), store
+    credit is given at once."""
     store = customer.store
     if not key.strip():
         raise Conflict(_("Send an Idempotency-Key: any unique string per redemption."), code="idempotency_key_missing")
-    if not settings_for(store).enabled:
-        raise Conflict(_("This store has no loyalty programme."), code="programme_off")
+    if not customer.merged_into_id:
+        made = fastpath.redeem(
+            store_id=store.pk,
+            customer_id=customer.pk,
+            reward_id=reward_id,
+            key=key,
+            code=new_code(),
+            actor=actor,
+            now=timezone.now(),
+        )
+        if made is not None:
+            from .tasks import codes_soon
+
+            codes_soon()
+            return Redemption.objects.select_related("member").get(pk=made)
 
     def work() -> Redemption:
-        member = lock_member(member_of(customer).pk)
+        member = locked_member_of(customer)
         first = Redemption.objects.filter(store=store, key=key).first()
         if first is not None:
             if first.reward_id != reward_id or first.member_id != member.pk:
                 raise Conflict(_("This key was used for another redemption."), code="idempotency_key_reused")
             return first
-        reward = Reward.objects.filter(store=store, pk=reward_id, active=True).first()
+        reward = Reward.objects.filter(
+            store=store, pk=reward_id, active=True, store__loyalty_settings__enabled=True
+        ).first()
         if reward is None:
+            if not settings_for(store).enabled:
+                raise Conflict(_("This store has no loyalty programme."), code="programme_off")
             raise NotFound(_("No reward %(id)s is offered.") % {"id": reward_id}, code="no_reward")
         changes = spend(member, reward.points)
-        now = timezone.now()
+        batch = Batch()
+        credit = reward.kind == RewardKind.CREDIT
         redemption = Redemption.objects.create(
             store=store,
             member=member,
             reward=reward,
             points=reward.points,
             key=key,
+            code="" if credit else new_code(),
             state=RedemptionState.MAKING,
             actor=actor,
-            expires_at=None if reward.kind == RewardKind.CREDIT else now + timedelta(days=reward.valid_days),
+            expires_at=None if credit else batch.now + timedelta(days=reward.valid_days),
         )
-        post(
+        batch.add(
+            member, cause=Cause.REWARD, key=f"redeem:{redemption.pk}", changes=changes, actor=actor, memo=reward.name
+        )
+        batch.write()
+        LoyaltyEvent.objects.create(
+            store=store,
             member=member,
-            cause=Cause.REWARD,
-            key=f"redeem:{redemption.pk}",
-            changes=changes,
+            kind="redeemed",
             actor=actor,
-            memo=reward.name,
-            now=now,
+            data={"reward": reward.pk, "points": reward.points, "redemption": redemption.pk},
         )
-        if reward.kind == RewardKind.CREDIT:
+        if credit:
             store_credit_grant(
                 customer=member.customer,
                 amount=reward.value,
@@ -75,29 +101,47 @@ def reward_redeem(*, customer: Customer, reward_id: int, key: str, actor: str) -
                 source=Source.PROMOTION,
             )
             redemption.state = RedemptionState.READY
+            redemption.save(update_fields=["state"])
         else:
-            redemption.code = f"PTS-{secrets.token_hex(4).upper()}"
-            requested = platform_request(
-                store=store,
-                action=CREATE_DISCOUNT,
-                params=discount_params(reward, redemption, member.customer),
-                idempotency_key=f"{KEY_PREFIX}{redemption.pk}",
-                requested_by="loyalty reward",
-            )
-            redemption.request_id = requested.id
-        redemption.save(update_fields=["state", "code", "request_id"])
-        LoyaltyEvent.objects.create(
-            store=store,
-            member=member,
-            kind="redeemed",
-            actor=actor,
-            data={"reward": reward.pk, "points": reward.points, "redemption": redemption.pk},
-        )
+            from .tasks import codes_soon
+
+            codes_soon()
         return redemption
 
     # A savepoint, not the caller's transaction: a refusal (not enough points) undoes this only.
     with transaction.atomic():
         return work()
+
+
+def new_code() -> str:
+    return f"PTS-{secrets.token_hex(4).upper()}"
+
+
+def codes_request(*, limit: int = CODES_BATCH) -> int:
+    """Ask the platform for the codes of redemptions still ``making`` without a request (the
+    platform port records each request durably and sends it after commit). Returns how many."""
+    skip = connection.features.has_select_for_update_skip_locked
+
+    def work() -> int:
+        waiting = list(
+            Redemption.objects.select_for_update(of=("self",), skip_locked=skip)
+            .select_related("reward__variant", "member__customer", "store")
+            .filter(state=RedemptionState.MAKING, request_id__isnull=True)
+            .exclude(reward__kind=RewardKind.CREDIT)
+            .order_by("pk")[:limit]
+        )
+        for redemption in waiting:
+            requested = platform_request(
+                store=redemption.store,
+                action=CREATE_DISCOUNT,
+                params=discount_params(redemption.reward, redemption, redemption.member.customer),
+                idempotency_key=f"{KEY_PREFIX}{redemption.pk}",
+                requested_by="loyalty reward",
+            )
+            Redemption.objects.filter(pk=redemption.pk).update(request_id=requested.id)
+        return len(waiting)
+
+    return atomic_with_retry(work)
 
 
 def discount_params(reward: Reward, redemption: Redemption, customer: Customer) -> dict[str, Any]:

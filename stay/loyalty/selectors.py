@@ -31,15 +31,18 @@ class Balance:
 
 def balance_of(customer: Customer) -> Balance | None:
     """What a shopper has; None for one who never earned (nothing is made for a read)."""
+    return balance_by_id(store_id=customer.store_id, customer_id=customer.merged_into_id or customer.pk)
+
+
+def balance_by_id(*, store_id: int, customer_id: int) -> Balance | None:
+    """:func:`balance_of` by the customer's id, in one indexed read (the API's hot path)."""
     member = (
         Member.objects.select_related("tier")
-        .filter(customer_id=customer.merged_into_id or customer.pk)
+        .filter(customer_id=customer_id, store_id=store_id, closed_into__isnull=True)
         .only("available", "pending", "owed", "tier__name", "tier__threshold", "referral_code", "store_id")
         .first()
     )
-    if member is None:
-        return None
-    return _balance(member)
+    return None if member is None else _balance(member)
 
 
 def _balance(member: Member, *, progress: bool = False) -> Balance:

@@ -74,6 +74,19 @@ def member_of(customer: Customer) -> Member:
         return Member.objects.select_related("store", "customer", "tier").get(customer=customer)
 
 
+def locked_member_of(customer: Customer) -> Member:
+    """The customer's membership under its row lock, made on first use (one statement when it
+    exists: the hot path of a redemption)."""
+    owner = _current(customer).pk if customer.merged_into_id else customer.pk
+    locked = (
+        Member.objects.select_for_update(of=("self",))
+        .select_related("store", "customer", "tier")
+        .filter(customer_id=owner)
+        .first()
+    )
+    return locked if locked is not None else lock_member(member_of(customer).pk)
+
+
 def _code() -> str:
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # nothing to misread: no 0/O, 1/I
     return "".join(secrets.choice(alphabet) for _ in range(8))
@@ -340,7 +353,7 @@ def points_bonus(
         return None
 
     def work() -> Movement | None:
-        member = lock_member(member_of(customer).pk)
+        member = locked_member_of(customer)
         movement = post(
             member=member,
             cause=Cause.RULE,
@@ -383,7 +396,7 @@ def points_adjust(*, customer: Customer, points: int, reason: str, limit: int | 
         )
 
     def work() -> Movement:
-        member = lock_member(member_of(customer).pk)
+        member = locked_member_of(customer)
         first = posted(store_id=member.store_id, key=f"agent:{key}")
         if first is not None:
             return first

@@ -7,7 +7,7 @@ from huey import crontab
 
 from stay.core.tasks import Coalesced, periodic_task, task
 
-from . import services
+from . import rewards, services
 
 BATCH = 500
 DRAIN_SECONDS = 50
@@ -33,10 +33,19 @@ def apply_due() -> int:
 apply_soon = Coalesced(apply_due, window=0.5)
 
 
+@task(retries=0)
+def codes_due() -> int:
+    return drain(rewards.codes_request, limit=rewards.CODES_BATCH)
+
+
+# Redemptions at a rush ask for their codes together.
+codes_soon = Coalesced(codes_due, window=0.5)
+
+
 @periodic_task(crontab(minute="*"))
 def apply_every_minute() -> int:
-    """What a lost job left behind (the rows are committed with their orders)."""
-    return drain(services.points_apply_due)
+    """What a lost job left behind (the rows are committed with their orders and redemptions)."""
+    return drain(services.points_apply_due) + drain(rewards.codes_request, limit=rewards.CODES_BATCH)
 
 
 @periodic_task(crontab(minute="*/15"))

@@ -10,10 +10,12 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client, TestCase
+from django.utils import timezone
 
 from stay.customers.models import Customer, Identity, IdentityKind
 from stay.giftcards.models import GiftCard, Kind
 from stay.loyalty.models import Bucket, Cause, LoyaltyEvent, Movement, Redemption, RedemptionState
+from stay.loyalty.rewards import reward_redeem
 from stay.loyalty.services import member_of, points_bonus
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +168,42 @@ def test_an_agent_adjusts_points_within_their_roles_limit(api_for, jon, agent_us
     assert event.actor == "api:lee" and event.data["points"] == -500
     entries = Movement.objects.filter(cause=Cause.AGENT).values_list("entries__bucket", "entries__points")
     assert sorted(entries) == [(Bucket.AVAILABLE, -500), (Bucket.AVAILABLE, 200)]
+
+
+def test_postgresql_redeems_in_one_call_and_keeps_the_same_books(jon, rewards, shopify):
+    """The database function (PostgreSQL) and the Python service (SQLite, and everything the
+    function leaves to it) write the same rows."""
+    from django.db import connection
+
+    from stay.loyalty import fastpath
+    from stay.loyalty.models import PointsEntry
+
+    made = fastpath.redeem(
+        store_id=jon.store_id,
+        customer_id=jon.pk,
+        reward_id=rewards["amount"].pk,
+        key="fast",
+        code="PTS-FAST",
+        actor="test",
+        now=timezone.now(),
+    )
+    if connection.vendor != "postgresql":
+        assert made is None  # SQLite: always the service
+        made = reward_redeem(customer=jon, reward_id=rewards["amount"].pk, key="fast", actor="test").pk
+    redemption = Redemption.objects.get(pk=made)
+    assert (redemption.points, redemption.state, redemption.key) == (100, RedemptionState.MAKING, "fast")
+    movement = Movement.objects.get(key=f"redeem:{made}")
+    assert (movement.cause, movement.memo) == (Cause.REWARD, "$10 off")
+    assert list(PointsEntry.objects.filter(movement=movement).values_list("bucket", "points")) == [("available", -100)]
+    assert member_of(jon).available == 200
+    assert LoyaltyEvent.objects.get(kind="redeemed").data["redemption"] == made
+    # What the function leaves to the service: a repeat, too few points, store credit.
+    args = {"store_id": jon.store_id, "customer_id": jon.pk, "code": "X", "actor": "t", "now": timezone.now()}
+    assert fastpath.redeem(reward_id=rewards["amount"].pk, key="fast", **args) is None
+    assert fastpath.redeem(reward_id=rewards["credit"].pk, key="credit", **args) is None
+    points_bonus(customer=jon, rule="review", key="drain", actor="t", points=0)
+    assert (
+        fastpath.redeem(reward_id=rewards["percent"].pk, key="p1", **args) is not None
+        or connection.vendor != "postgresql"
+    )
+    assert fastpath.redeem(reward_id=rewards["percent"].pk, key="p2", **args) is None  # 50 left < 150
