@@ -10,6 +10,7 @@ always takes the Python path; the tests hold both paths to the same books.
 """
 
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 
@@ -30,7 +31,7 @@ def redeem(
         return None  # the same key at the same moment: the service finds the first
 
 
-def _call(params: list[object]) -> int | None:
+def _call(params: list[Any]) -> int | None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT loyalty_redeem(%s::bigint, %s::bigint, %s::bigint, %s::text, %s::text, %s::text, %s::timestamptz)",
