@@ -11,12 +11,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from stay.conversations.limits import credit_limit
+from stay.conversations.limits import credit_limit, points_limit
 from stay.conversations.models import Conversation, ConversationEvent
 from stay.conversations.services import actor_of, message_send
 from stay.core.errors import Conflict, InvalidInput
 from stay.core.money import money_text
 from stay.giftcards.services import Caller, store_credit_grant
+from stay.loyalty.selectors import Balance, balance_of
+from stay.loyalty.services import points_adjust
 from stay.orders.models import Order, OrderEvent
 from stay.orders.platform import (
     CANCEL_ORDER,
@@ -199,3 +201,32 @@ def goodwill_credit(
             defaults={"actor": actor_of(agent)},
         )
     return result
+
+
+def loyalty_points(
+    *, conversation: Conversation, agent: AbstractBaseUser, points: str, reason: str, idempotency_key: str
+) -> Balance:
+    """Add (or, negative, remove) the conversation's customer's loyalty points with a reason,
+    within the agent's role's limit, recorded in the conversation's activity."""
+    try:
+        value = int(points.strip())
+    except ValueError:
+        raise InvalidInput(_("Points must be a whole number, e.g. 100 or -50.")) from None
+    with transaction.atomic():
+        points_adjust(
+            customer=conversation.customer,
+            points=value,
+            reason=reason,
+            limit=points_limit(agent, conversation.store),
+            actor=actor_of(agent),
+            key=f"console-{idempotency_key}",
+        )
+        ConversationEvent.objects.get_or_create(
+            conversation=conversation,
+            kind="points",
+            data={"points": value, "reason": reason, "key": idempotency_key},
+            defaults={"actor": actor_of(agent)},
+        )
+    balance = balance_of(conversation.customer)
+    assert balance is not None
+    return balance

@@ -20,6 +20,7 @@ urlpatterns = [
     path("c/<int:pk>/orders/<int:order_id>/calls", views.calls, name="calls"),
     path("c/<int:pk>/calls/<int:call_id>/retry", views.call_retry, name="call_retry"),
     path("c/<int:pk>/credit", views.credit, name="credit"),
+    path("c/<int:pk>/points", views.points, name="points"),
     path("c/<int:pk>/consent", views.consent, name="consent"),
     path("c/<int:pk>/restock", views.restock, name="restock"),
     path("files/<int:pk>", views.attachment, name="attachment"),

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -30,7 +31,7 @@ from stay.assistant.selectors import suggestion_for
 from stay.catalog.models import Variant
 from stay.channels.whatsapp.services import template_reply, templates_of
 from stay.conversations import selectors, services
-from stay.conversations.limits import NeedsLead, credit_limit, refund_limit
+from stay.conversations.limits import NeedsLead, credit_limit, points_limit, refund_limit
 from stay.conversations.macros import macro_render
 from stay.conversations.models import (
     Attachment,
@@ -55,6 +56,8 @@ from stay.flows.services import restock_request
 from stay.giftcards.models import Kind
 from stay.giftcards.selectors import cards_of_customer, store_credit_of
 from stay.giftcards.services import OverLimit
+from stay.loyalty.selectors import history_of, standing_of
+from stay.loyalty.services import settings_for as loyalty_settings
 from stay.orders.models import Order
 from stay.orders.platform import (
     PENDING,
@@ -69,7 +72,7 @@ from stay.orders.selectors import orders_of_customer
 from stay.returns.models import Outcome, Reason
 from stay.returns.selectors import panel_returns
 
-from .actions import action_summary, cancellable, goodwill_credit, order_action
+from .actions import action_summary, cancellable, goodwill_credit, loyalty_points, order_action
 
 View = Callable[..., HttpResponseBase]
 PAGE_SIZE = 50
@@ -271,6 +274,19 @@ def _panel_context(conversation: Conversation, user: Any) -> dict[str, Any]:
         "credit": store_credit_of(customer=customer),
         "gift_cards": cards_of_customer(customer=customer).filter(kind=Kind.GIFT_CARD)[:10],
         "credit_limit": credit_limit(user, conversation.store),
+        **_loyalty_context(customer, user),
+    }
+
+
+def _loyalty_context(customer: Customer, user: AbstractBaseUser) -> dict[str, Any]:
+    """The customer's points, tier and recent activity, when the store runs a programme."""
+    if not loyalty_settings(customer.store).enabled:
+        return {}
+    return {
+        "loyalty_on": True,
+        "loyalty": standing_of(customer),
+        "loyalty_history": history_of(customer, limit=5),
+        "points_limit": points_limit(user, customer.store),
     }
 
 
@@ -559,6 +575,27 @@ def credit(request: HttpRequest, pk: int) -> HttpResponse:
         "balance": result["balance"],
         "currency": result["currency"],
     }
+    response = HttpResponse(f'<div class="ok" role="status">{escape(message)}</div>')
+    response["HX-Retarget"] = "#flash"
+    response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+@agent_required
+@require_POST
+def points(request: HttpRequest, pk: int) -> HttpResponse:
+    convo = _conversation(request, pk)
+    try:
+        balance = loyalty_points(
+            conversation=convo,
+            agent=request.user,  # type: ignore[arg-type]
+            points=request.POST.get("points", ""),
+            reason=request.POST.get("reason", ""),
+            idempotency_key=request.POST.get("key", ""),
+        )
+    except StayError as exc:
+        return _refused(exc)
+    message = _("Points changed: the customer now has %(points)s points.") % {"points": balance.available}
     response = HttpResponse(f'<div class="ok" role="status">{escape(message)}</div>')
     response["HX-Retarget"] = "#flash"
     response["HX-Reswap"] = "innerHTML"

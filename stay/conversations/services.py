@@ -23,6 +23,7 @@ from stay.customers.inputs import ConsentInput
 from stay.customers.models import ConsentState, Customer, Identity, IdentityKind
 from stay.customers.selectors import consent_current
 from stay.customers.services import consent_record, customer_for_contact
+from stay.loyalty.selectors import has_priority_support
 
 from . import live, sla
 from .inputs import AttachmentInput, InboundMessage
@@ -104,12 +105,15 @@ def _csat_answer(text: str) -> int | None:
 
 
 def _open_conversation(store: Store, customer: Customer, data: InboundMessage, now: datetime) -> Conversation:
-    """A new conversation started by ``data``, stamped with it as its last message."""
-    first_due, resolution_due = sla.due_times(store, Priority.NORMAL, now)
+    """A new conversation started by ``data``, stamped with it as its last message. A loyalty
+    tier with priority support makes it high priority, with that priority's tighter SLA."""
+    priority = Priority.HIGH if has_priority_support(customer.merged_into_id or customer.pk) else Priority.NORMAL
+    first_due, resolution_due = sla.due_times(store, priority, now)
     conversation = insert(
         Conversation(
             store=store,
             customer=customer,
+            priority=priority,
             channel=data.channel,
             subject=data.subject[:300],
             last_message_at=now,

@@ -75,6 +75,12 @@ def _balance(member: Member, *, progress: bool = False) -> Balance:
     )
 
 
+def has_priority_support(customer_id: int) -> bool:
+    """Whether the customer's tier gives priority support (the inbox raises their new
+    conversations' priority)."""
+    return Member.objects.filter(customer_id=customer_id, tier__priority_support=True).exists()
+
+
 def standing_of(customer: Customer) -> Balance | None:
     """:func:`balance_of` with the progress to the next tier and the next release."""
     member = (
