@@ -21,6 +21,7 @@ from stay.customers.selectors import customer_get, identity_find
 
 from . import selectors, services
 from .models import Redemption, Tier
+from .referrals import referral_accept
 from .rewards import reward_redeem
 
 router = Router(tags=["loyalty"])
@@ -267,6 +268,37 @@ def get_redemption(request: HttpRequest, redemption_id: int, store: str | None =
     if redemption is None:
         raise NotFound(_("No redemption %(id)s.") % {"id": redemption_id})
     return redemption_out(redemption)
+
+
+class ReferralIn(Schema):
+    code: str
+    email: str = ""
+    phone: str = ""
+
+
+class ReferralOut(Schema):
+    id: int
+    state: str
+    code: str
+    friend_id: int | None
+
+
+@router.post("/referrals", response={201: ReferralOut}, summary="A friend arrives with a referral code")
+def post_referral(request: HttpRequest, body: ReferralIn, store: str | None = None) -> Status:
+    """The storefront's sign-up with ``?ref=CODE``: the friend's first-order discount ``code``
+    (made on the platform, when the store gives one). A refusal is a 409 whose ``detail`` says
+    why (the same person, not a new customer, referred already, the referrer's monthly limit);
+    it is recorded either way."""
+    referral = referral_accept(
+        store=request_store(request, store),
+        code=body.code,
+        email=body.email,
+        phone=body.phone,
+        actor=f"api:{request.user.get_username()}",
+    )
+    return Status(
+        201, {"id": referral.pk, "state": referral.state, "code": referral.code, "friend_id": referral.friend_id}
+    )
 
 
 @router.get("/report", summary="Members, points issued, redeemed, expired and outstanding")

@@ -64,6 +64,14 @@ class LoyaltySettings(models.Model):
     birthday_points = models.PositiveIntegerField(_("points on the birthday"), default=0)
     review_points = models.PositiveIntegerField(_("points for a review"), default=0)
     referral_points = models.PositiveIntegerField(_("points for a referral"), default=0)
+    referral_friend_value = models.DecimalField(
+        _("a referred friend's first-order discount"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+        help_text=_("An amount off their first order, in the store's currency; 0: none."),
+    )
+    referral_monthly_limit = models.PositiveIntegerField(_("referrals a member may make per month"), default=10)
     pending_mode = models.CharField(
         _("order points wait"), max_length=16, choices=PendingMode.choices, default=PendingMode.RETURN_WINDOW
     )
@@ -335,6 +343,40 @@ class Redemption(models.Model):
         verbose_name_plural = _("redemptions")
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["store", "key"], name="one_redemption_per_key")]
+
+
+class ReferralState(models.TextChoices):
+    INVITED = "invited", _("Invited")
+    REWARDED = "rewarded", _("Rewarded")
+    REFUSED = "refused", _("Refused")
+
+
+class Referral(models.Model):
+    """A friend a member referred: the friend's first-order code, then the referrer's points
+    once the friend's first order has passed its pending period; or the reason it was refused
+    (every refusal is kept, for the store to see the fraud rules at work)."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    referrer = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="referrals")
+    friend = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="referred_by")
+    state = models.CharField(_("state"), max_length=10, choices=ReferralState.choices)
+    reason = models.CharField(_("why refused"), max_length=40, blank=True)
+    code = models.CharField(_("friend's code"), max_length=40, blank=True)
+    request_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A friend is referred once (the first referrer keeps them).
+            models.UniqueConstraint(
+                fields=["store", "friend"], condition=~Q(state="refused"), name="one_referral_per_friend"
+            )
+        ]
 
 
 class LoyaltyEvent(EventBase):

@@ -330,6 +330,9 @@ def _release(lot_id: int, now: datetime) -> int:
     lot.state, lot.released_at = LotState.RELEASED, now
     lot.save(update_fields=["state", "released_at"])
     tier_evaluate(member, settings, now=now)
+    from .referrals import referral_reward  # referrals builds on this module
+
+    referral_reward(lot, now)
     return 1
 
 
