@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from stay.core.errors import InvalidInput
 from stay.core.notify import Notice, NotifyError
-from stay.customers.models import Customer
+from stay.customers.models import Customer, Identity
 
 from .models import AuthorKind, Conversation, ConversationEvent, Status
 from .services import message_send
@@ -54,6 +54,7 @@ def _send(conversation: Conversation, notice: Notice) -> int:
             author_kind=AuthorKind.SYSTEM,
             meta=meta,
             purpose=notice.purpose,
+            identity=Identity.objects.filter(pk=notice.identity_id).first() if notice.identity_id else None,
         )
     except InvalidInput as exc:
         raise NotifyError(str(exc), code="undeliverable") from exc

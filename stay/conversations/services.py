@@ -381,9 +381,11 @@ def message_send(
     attachments: tuple[AttachmentInput, ...] = (),
     meta: dict[str, Any] | None = None,
     purpose: str = Purpose.TRANSACTIONAL,
+    identity: Identity | None = None,
 ) -> Message:
     """Reply to the customer on the conversation's channel (or on ``channel``, another one the
-    customer has an address for). The message is queued now and sent after commit."""
+    customer has an address for; at ``identity``, one of theirs for that channel, if given).
+    The message is queued now and sent after commit."""
     text = text.strip()
     if not text and not attachments:
         raise InvalidInput(_("Write a message before sending."))
@@ -392,7 +394,13 @@ def message_send(
     channel = channel or conversation.channel
     if channel not in Channel.values:
         raise InvalidInput(_("Unknown channel %(channel)s.") % {"channel": channel})
-    identity = identity_for(conversation, channel)
+    if identity is None or identity.customer_id != conversation.customer_id:
+        identity = identity_for(conversation, channel)
+    elif identity.kind not in CHANNEL_IDENTITY[Channel(channel)]:
+        raise InvalidInput(
+            _("This customer has no address for %(channel)s: reply on another channel.")
+            % {"channel": Channel(channel).label}
+        )
     with transaction.atomic():
         now = timezone.now()
         message = Message(

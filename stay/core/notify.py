@@ -35,6 +35,9 @@ class Notice:
     # "transactional" (an order, a return, a gift card: no consent needed) or "marketing":
     # marketing goes out only when the outreach gate allows it, checked again at send time.
     purpose: str = "transactional"
+    # The address to use, one of the customer's identities (the number a shopper typed to be
+    # sent a sign-in code); None: the channel's usual one.
+    identity_id: int | None = None
 
 
 class NotifyError(StayError):
