@@ -33,6 +33,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/console/", permanent=False)),
     path("console/", include("stay.console.urls")),
     path("returns/", include("stay.returns.urls")),
+    path("account/", include("stay.account.urls")),
     path("help/", include("stay.helpcentre.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

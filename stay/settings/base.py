@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "stay.helpcentre",
     "stay.assistant",
     "stay.console",
+    "stay.account",
     "stay.demo",
 ]
 

@@ -115,7 +115,7 @@ def test_points_expire_after_months_without_a_purchase_with_warnings_first(post_
         services.points_expire_due(now=ends - timedelta(days=29))
         services.points_expire_due(now=ends - timedelta(days=28))  # warned once
         services.points_expire_due(now=ends - timedelta(days=6))
-    subjects = list(Message.objects.filter(meta__kind="loyalty.expiry").values_list("meta__subject", flat=True))
+    subjects = list(Message.objects.filter(meta__notice="loyalty.expiry").values_list("meta__subject", flat=True))
     assert len(Message.objects.filter(text__contains="288 points")) == 2, subjects
     assert services.points_expire_due(now=ends) == 1
     member.refresh_from_db()
