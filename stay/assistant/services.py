@@ -64,6 +64,9 @@ from stay.giftcards.selectors import store_credit_of
 from stay.giftcards.services import Caller, gift_card_balance
 from stay.helpcentre.models import Article
 from stay.helpcentre.selectors import Hit, search, text_for
+from stay.loyalty.rewards import reward_redeem
+from stay.loyalty.selectors import balance_of, rewards_of
+from stay.loyalty.services import settings_for as loyalty_settings
 from stay.orders.models import Order, OrderEvent
 from stay.orders.platform import CANCEL_ORDER, platform_request
 from stay.orders.selectors import cancellable, status_text
@@ -488,7 +491,9 @@ def _answer(ask: Ask, language: str, state: _State) -> Answer:
                 action="cancel_declined",
             )
 
-    if pending.get("await") in ("newsletter_email", "restock_confirm", "restock_email") and not ask.trusted:
+    if pending.get("await") in ("newsletter_email", "restock_confirm", "restock_email", "reward_choice") and not (
+        ask.trusted
+    ):
         followed = _outreach_followup(ask, language, state, pending)
         if followed is not None:
             return followed
@@ -1020,9 +1025,49 @@ def _feedback(reply: _Reply) -> Answer:
     return reply.answer(_("Thank you for telling us: I've passed it on to the team."), action="feedback_recorded")
 
 
+_SPEND = re.compile(r"\b(use|spend|redeem|cash\s*in|swap)\b|쓰|사용|교환|전환", re.IGNORECASE)
+
+
+def _account_link(store: Store) -> str:
+    return settings.PUBLIC_URL + reverse("account:home", args=[store.slug])
+
+
 def _loyalty(reply: _Reply) -> Answer:
-    """Points and rewards: what the store has set up (an article it wrote), never a programme
-    it does not have."""
+    """Points and rewards. A shopper the storefront vouched for (or an agent reading first)
+    hears their own points, and can spend them on a reward here; anyone else is sent to their
+    account page. A store without a programme says what it wrote, never promises one."""
+    conversation = reply.ask.conversation
+    if loyalty_settings(reply.store).enabled:
+        if conversation is None or not (reply.ask.trusted or _chat_verified(conversation)):
+            link = _account_link(reply.store)
+            return reply.answer(
+                _("You can see your points and use them on your account page: %(link)s") % {"link": link},
+                action="loyalty_account",
+                links=[(link, _("Your account"))],
+            )
+        customer = conversation.customer
+        balance = balance_of(customer)
+        points = balance.available if balance else 0
+        text = _("You have %(points)s points.") % {"points": points}
+        if balance and balance.pending:
+            text += " " + _("%(pending)s more become yours when the return window of their order closes.") % {
+                "pending": balance.pending
+            }
+        rewards = [r for r in rewards_of(reply.store) if r.points <= points]
+        if not _SPEND.search(reply.ask.text) or not rewards:
+            if _SPEND.search(reply.ask.text):
+                text += " " + _("That is not enough for a reward yet.")
+            return reply.answer(text, outcome=Outcome.ACTED, action="loyalty_balance")
+        reply.state.data["pending"] = {"await": "reward_choice", "rewards": [r.pk for r in rewards[:5]]}
+        choices = "; ".join(
+            _("%(n)s: %(reward)s for %(points)s points") % {"n": n, "reward": r.name, "points": r.points}
+            for n, r in enumerate(rewards[:5], start=1)
+        )
+        return reply.answer(
+            text + " " + _("Which reward would you like? Reply with its number: %(choices)s.") % {"choices": choices},
+            outcome=Outcome.ASKED,
+            action="loyalty_choose",
+        )
     published = Article.objects.filter(store=reply.store, published=True).select_related("store")
     tagged = next((a for a in published.prefetch_related("texts") if "loyalty_points" in a.intents), None)
     cited = _cite(reply, tagged) if tagged is not None else None
@@ -1031,6 +1076,33 @@ def _loyalty(reply: _Reply) -> Answer:
         % {"store": reply.store.name, "topics": _topics()},
         action="not_offered",
     )
+
+
+def _redeem(ask: Ask, language: str, reward_id: int) -> Answer:
+    """The chosen reward, through the one redemption service every path uses."""
+    assert ask.conversation is not None
+    intent = "loyalty_points"
+    try:
+        redemption = reward_redeem(
+            customer=ask.conversation.customer,
+            reward_id=reward_id,
+            key=f"assistant-{ask.conversation.pk}-{reward_id}-{ask.conversation.messages.count()}",
+            actor="assistant",
+        )
+    except StayError as exc:
+        return Answer(intent, 1.0, str(exc), language, outcome=Outcome.ACTED, action="loyalty_refused")
+    values = {"reward": redemption.reward.name, "points": redemption.points, "code": redemption.code}
+    if redemption.code:
+        text = (
+            _(
+                "Done: %(reward)s for %(points)s points. Your code is %(code)s; it works once it is ready on the "
+                "store, within a minute. If the store cannot make it, your points come back."
+            )
+            % values
+        )
+    else:
+        text = _("Done: %(reward)s for %(points)s points, added to your store credit.") % values
+    return Answer(intent, 1.0, text, language, outcome=Outcome.ACTED, action="loyalty_redeemed")
 
 
 _OPT_OUT = re.compile(
@@ -1249,6 +1321,12 @@ def _outreach_followup(ask: Ask, language: str, state: _State, pending: dict[str
         if _NO.search(ask.text):
             state.data.pop("pending", None)
             return Answer("product_availability", 1.0, _("All right."), language, action="restock_declined")
+    if wanted == "reward_choice":
+        number = re.fullmatch(r"\s*#?(\d)\s*[.!]?\s*", ask.text)
+        offered = pending.get("rewards") or []
+        if number and 1 <= int(number.group(1)) <= len(offered) and ask.conversation is not None:
+            state.data.pop("pending", None)
+            return _redeem(ask, language, offered[int(number.group(1)) - 1])
     if wanted == "restock_email" and found:
         state.data.pop("pending", None)
         return _restock(ask, language, state, pending.get("variants") or [], email=found.group(0))
