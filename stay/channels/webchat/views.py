@@ -59,12 +59,15 @@ def widget_js(request: HttpRequest) -> HttpResponse:
                 "us": _("Us"),
                 "assistant": _("Assistant · automatic reply"),
                 "link": _("Open the link"),
+                "account": _("Your account: points, orders and returns"),
             }
     config = {
         "key": widget.public_key,
         # Sign-up and back-in-stock elements on the page are filled by outreach's own script.
         "outreach": settings.PUBLIC_URL + reverse("storefront-embed", args=[widget.store.slug]),
         "ws": settings.WEBSOCKET_PUBLIC_URL + f"/ws/chat/{widget.public_key}",
+        # A signed-in shopper is offered their account page (the account app's URL).
+        "account": settings.PUBLIC_URL + reverse("account:home", args=[widget.store.slug]),
         "texts": texts,
         "lang": _language(request),
     }

@@ -96,3 +96,25 @@ def test_the_help_centre_button_opens_the_chat_under_its_strict_policy(page: Pag
     assert box.evaluate("e => getComputedStyle(e).position") == "fixed"
     conversation = first_message(page, "hello from the help centre")
     assert conversation is not None and not refused, refused
+
+
+def test_a_signed_in_shopper_is_offered_their_account_page(page: Page, asgi_server, chat_widget, settings):
+    """Issue 21: the widget links a shopper the storefront vouched for to their account page."""
+    from stay.customers.models import Customer, Identity, IdentityKind
+
+    settings.DEMO_STOREFRONT = True
+    customer = Customer.objects.create(store=chat_widget.store, name="Mina")
+    Identity.objects.create(store=chat_widget.store, customer=customer, kind=IdentityKind.PLATFORM, value="7001")
+    page.goto(f"{asgi_server.url}/channels/webchat/storefront?lang=en&customer=7001")
+    page.locator("#stay-chat .open").click()
+    link = page.locator("#stay-chat a.account")
+    expect(link).to_have_text("Your account: points, orders and returns")
+    expect(link).to_have_attribute("href", "http://127.0.0.1:8000/account/summit/?lang=en")
+
+    page.goto(f"{asgi_server.url}/channels/webchat/storefront?lang=en")  # signed out: no link
+    page.evaluate("localStorage.clear()")
+    page.reload()
+    page.locator("#stay-chat .open").click()
+    expect(page.locator("#stay-chat .log")).to_be_visible()
+    page.wait_for_timeout(1000)  # the connection's hello has come by now
+    assert page.locator("#stay-chat a.account").count() == 0

@@ -39,7 +39,7 @@
     '.box.on{display:flex}.head{display:flex;justify-content:space-between;align-items:center;padding:10px 14px;background:#0b6bcb;color:#fff;border-radius:12px 12px 0 0}' +
     '.head button{background:none;border:0;color:#fff;font-size:20px;cursor:pointer}.log{flex:1;overflow-y:auto;padding:10px;display:flex;flex-direction:column;gap:6px}' +
     '.m{max-width:80%;padding:7px 10px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}.m.in{align-self:flex-end;background:#e8f1fb}.m.out{align-self:flex-start;background:#f1f3f4}.who{display:block;font-size:12px;color:#5f6368}' +
-    '.m a{color:#0b57a4;text-decoration:underline;font-weight:600}.notice{font-size:13px;color:#555;background:#fff8e1;padding:8px;border-radius:8px}.orders{font-size:13px;color:#333;border:1px solid #ddd;border-radius:8px;padding:6px 8px}' +
+    '.m a{color:#0b57a4;text-decoration:underline;font-weight:600}.notice{font-size:13px;color:#555;background:#fff8e1;padding:8px;border-radius:8px}.orders{font-size:13px;color:#333;border:1px solid #ddd;border-radius:8px;padding:6px 8px}.account{display:block;font-size:13px;color:#0b57a4;font-weight:600;padding:4px 8px}' +
     'form{display:flex;gap:6px;padding:8px;border-top:1px solid #eee}input{flex:1;padding:8px;border:1px solid #ccc;border-radius:8px}form button{padding:8px 12px;border:0;border-radius:8px;background:#0b6bcb;color:#fff;cursor:pointer}';
   if (root.adoptedStyleSheets !== undefined && window.CSSStyleSheet && CSSStyleSheet.prototype.replaceSync) {
     var sheet = new CSSStyleSheet();
@@ -145,6 +145,14 @@
     $(".log").appendChild(box);
   }
 
+  function showAccount(verified) {
+    if (!verified || !config.account || $(".account")) return;
+    var link = document.createElement("a");
+    link.className = "account"; link.href = config.account + "?lang=" + lang; link.target = "_blank"; link.rel = "noopener";
+    link.textContent = t.account;
+    $(".log").appendChild(link);
+  }
+
   function connect() {
     var url = config.ws + "?visitor=" + encodeURIComponent(visitor);
     if (customerId && customerHash) url += "&customer_id=" + encodeURIComponent(customerId) + "&hash=" + encodeURIComponent(customerHash);
@@ -156,6 +164,7 @@
         visitor = data.visitor;
         localStorage.setItem(storageKey, visitor);
         showOrders(data.orders);
+        showAccount(data.verified);
         data.messages.forEach(add);
         if (!data.agents_online && !data.assistant) offerEmail();
         // What the shopper wrote while the connection was opening goes now.
