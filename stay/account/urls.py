@@ -9,6 +9,7 @@ urlpatterns = [
     path("<slug:store_slug>/code", views.code, name="code"),
     path("<slug:store_slug>/in/<str:token>", views.link, name="link"),
     path("<slug:store_slug>/redeem", views.redeem, name="redeem"),
+    path("<slug:store_slug>/birthday", views.birthday, name="birthday"),
     path("<slug:store_slug>/my-data.json", views.data, name="data"),
     path("<slug:store_slug>/delete", views.delete, name="delete"),
     path("<slug:store_slug>/sign-out", views.sign_out, name="sign_out"),

@@ -6,6 +6,7 @@ referral code, marketing consent, and their data: download it, or ask to be forg
 
 import json
 import uuid
+from datetime import date
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -29,7 +30,7 @@ from stay.giftcards.selectors import cards_of_customer
 from stay.loyalty.models import Member, Redemption
 from stay.loyalty.rewards import reward_redeem
 from stay.loyalty.selectors import history_of, rewards_of, standing_of
-from stay.loyalty.services import expires_at
+from stay.loyalty.services import birthday_set, expires_at
 from stay.loyalty.services import settings_for as loyalty_settings
 from stay.orders.models import Order
 from stay.orders.selectors import status_text
@@ -92,6 +93,8 @@ def _page(request: HttpRequest, store: Store, customer: Customer, language: str)
         "standing": standing_of(customer) if programme.enabled else None,
         "history": history_of(customer, limit=20) if programme.enabled else [],
         "expires": expires_at(member, programme) if member and member.available else None,
+        "birthday": member.birthday if member else None,
+        "birthday_points": programme.birthday_points if programme.enabled else 0,
         "rewards": rewards_of(store) if programme.enabled else [],
         "redemptions": list(Redemption.objects.filter(member__customer=customer).select_related("reward")[:10]),
         "consent": sorted(consent_current(customer).items()),
@@ -184,6 +187,20 @@ def redeem(request: HttpRequest, store_slug: str) -> HttpResponseBase:
         except (StayError, ValueError) as exc:
             flash = str(exc)
         request.session["account_flash"] = flash
+    return redirect("account:home", store.slug)
+
+
+@require_POST
+def birthday(request: HttpRequest, store_slug: str) -> HttpResponseBase:
+    store, customer = _signed_or_404(request, store_slug)
+    with translation.override(_language(request, store, customer)):
+        try:
+            day = date.fromisoformat(request.POST.get("birthday", ""))
+        except ValueError:
+            request.session["account_flash"] = _("Enter your birthday as a date, e.g. 1990-05-17.")
+        else:
+            birthday_set(customer=customer, birthday=day)
+            request.session["account_flash"] = _("Thank you: we will remember your birthday.")
     return redirect("account:home", store.slug)
 
 

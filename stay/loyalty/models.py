@@ -163,6 +163,7 @@ class Member(models.Model):
     tier_below_since = models.DateTimeField(null=True, blank=True, editable=False)
     referral_code = models.CharField(_("referral code"), max_length=16, unique=True)
     last_purchase_at = models.DateTimeField(_("last purchase"), null=True, blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True, help_text=_("The year is not used."))
     expiry_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False

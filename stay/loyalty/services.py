@@ -4,9 +4,10 @@ adjustment within their role's limit, and two customers becoming one."""
 
 import secrets
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from functools import partial
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
@@ -550,3 +551,38 @@ def _expire(member_id: int, settings: LoyaltySettings, now: datetime) -> int:
             member.save(update_fields=["expiry_warned_at"])
             break
     return 0
+
+
+def birthdays_due(*, today: date | None = None) -> int:
+    """The birthday points of members whose birthday is today in their store's time zone, once
+    a year (29 February counts on 28 February in other years). Returns how many were given."""
+    given = 0
+    for settings in LoyaltySettings.objects.filter(enabled=True, birthday_points__gt=0).select_related("store"):
+        day = today or timezone.localdate(timezone.now(), ZoneInfo(settings.store.timezone or "UTC"))
+        days = [(day.month, day.day)]
+        if (day.month, day.day) == (2, 28) and not _leap(day.year):
+            days.append((2, 29))
+        match = Q()
+        for month, dom in days:
+            match |= Q(birthday__month=month, birthday__day=dom)
+        members = Member.objects.filter(match, store=settings.store, closed_into__isnull=True).select_related(
+            "customer"
+        )
+        for member in members:
+            if points_bonus(
+                customer=member.customer, rule="birthday", key=f"{member.pk}:{day.year}", actor="system:loyalty"
+            ):
+                given += 1
+    return given
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def birthday_set(*, customer: Customer, birthday: date | None) -> Member:
+    """The shopper's birthday (from their account page or the API)."""
+    member = member_of(customer)
+    Member.objects.filter(pk=member.pk).update(birthday=birthday)
+    member.birthday = birthday
+    return member

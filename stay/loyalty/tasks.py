@@ -61,3 +61,8 @@ def tiers_daily() -> int:
 @periodic_task(crontab(hour="5", minute="13"))
 def expiry_daily() -> int:
     return services.points_expire_due()
+
+
+@periodic_task(crontab(hour="6", minute="7"))
+def birthdays_daily() -> int:
+    return services.birthdays_due()

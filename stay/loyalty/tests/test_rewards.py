@@ -207,3 +207,26 @@ def test_postgresql_redeems_in_one_call_and_keeps_the_same_books(jon, rewards, s
         or connection.vendor != "postgresql"
     )
     assert fastpath.redeem(reward_id=rewards["percent"].pk, key="p2", **args) is None  # 50 left < 150
+
+
+def test_a_free_product_is_one_unit_of_that_variant(api, jon, shopify, store):
+    from stay.catalog.models import Product, Variant
+    from stay.loyalty.models import Reward, RewardKind
+
+    variant = Variant.objects.create(
+        store=store,
+        product=Product.objects.create(store=store, platform_id="p9", title="Trail Socks"),
+        platform_id="808950811",
+        title="M",
+        price=12,
+    )
+    socks = Reward.objects.create(store=store, name="Free socks", kind=RewardKind.PRODUCT, points=200, variant=variant)
+    assert redeem(api, socks, "socks", customer_id=jon.pk).status_code == 201
+    [rule] = shopify.price_rules.values()
+    assert (rule["target_selection"], rule["entitled_variant_ids"], rule["allocation_limit"]) == (
+        "entitled",
+        [808950811],
+        1,
+    )
+    assert (rule["value_type"], rule["value"]) == ("percentage", "-100")
+    assert Redemption.objects.get(reward=socks).state == RedemptionState.READY

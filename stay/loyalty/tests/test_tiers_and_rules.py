@@ -129,3 +129,20 @@ def test_months_after_keeps_to_the_calendar():
     assert services.months_after(at, 6).date().isoformat() == "2027-02-28"
     assert services.months_after(at.replace(year=2027), 18).date().isoformat() == "2029-02-28"
     assert services.months_after(at.replace(year=2027, month=8), 6).date().isoformat() == "2028-02-29"
+
+
+def test_birthday_points_once_a_year_on_the_day(store, programme):
+    from datetime import date
+
+    programme.birthday_points = 30
+    programme.save()
+    mina = Customer.objects.create(store=store, name="Mina")
+    leap = Customer.objects.create(store=store, name="Leap")
+    services.birthday_set(customer=mina, birthday=date(1990, 5, 17))
+    services.birthday_set(customer=leap, birthday=date(1992, 2, 29))
+    assert services.birthdays_due(today=date(2027, 5, 16)) == 0
+    assert services.birthdays_due(today=date(2027, 5, 17)) == 1
+    assert services.birthdays_due(today=date(2027, 5, 17)) == 0  # once
+    assert services.birthdays_due(today=date(2027, 2, 28)) == 1  # 29 February, in a year without one
+    assert services.birthdays_due(today=date(2028, 2, 28)) == 0 and services.birthdays_due(today=date(2028, 2, 29)) == 1
+    assert services.member_of(mina).available == 30 and services.member_of(leap).available == 60
