@@ -118,6 +118,17 @@ def post_webhook(client, store):
     return WebhookPoster(client, store)
 
 
+@pytest.fixture
+def shopify(store):
+    """The store connected to Shopify's fake on loopback (price rules, discount codes, refunds…)."""
+    from stay.connectors.shopify.fake import FakeShopify
+
+    with FakeShopify(token="shpat_secret") as fake:
+        store.api_base_url, store.api_token = fake.base_url, "shpat_secret"
+        store.save()
+        yield fake
+
+
 # --- The inbox ------------------------------------------------------------------------------
 MAIL = Path(__file__).parent / "channels" / "email" / "tests" / "mail"
 

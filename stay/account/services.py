@@ -3,7 +3,6 @@ an identity the store already knows; rate-limited; the same answer whether or no
 is known), and their request to be forgotten."""
 
 import hashlib
-import logging
 import secrets
 from datetime import timedelta
 
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from stay.core.errors import InvalidInput
 from stay.core.models import Store
-from stay.core.notify import Notice, NotifyError, notify
+from stay.core.notify import Notice, notify_if_possible
 from stay.core.privacy import customer_erase
 from stay.core.ratelimit import rate_hit
 from stay.customers.identities import normalise_identity
@@ -24,7 +23,6 @@ from stay.customers.selectors import identity_find
 
 from .models import DeletionRequest, DeletionState, SignIn
 
-log = logging.getLogger(__name__)
 VALID_FOR = timedelta(minutes=15)
 MAX_CODE_ATTEMPTS = 5
 
@@ -90,20 +88,17 @@ def sign_in_request(*, store: Store, contact: str, client: str, language: str) -
                     "code": secret,
                     "store": store.name,
                 }
-        try:
-            notify(
-                Notice(
-                    store_id=store.pk,
-                    customer_id=customer.pk,
-                    channel=channel,
-                    subject=subject,
-                    text=text,
-                    kind="account.sign_in",
-                    identity_id=identity_id,  # where they asked for it, not another of theirs
-                )
+        notify_if_possible(
+            Notice(
+                store_id=store.pk,
+                customer_id=customer.pk,
+                channel=channel,
+                subject=subject,
+                text=text,
+                kind="account.sign_in",
+                identity_id=identity_id,  # where they asked for it, not another of theirs
             )
-        except NotifyError as exc:
-            log.info("no sign-in for customer %s: %s", customer.pk, exc)
+        )
     return channel
 
 

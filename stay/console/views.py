@@ -119,11 +119,19 @@ def _conversation(request: HttpRequest, pk: int) -> Conversation:
         raise Http404(_("No such conversation.")) from None
 
 
-def _error(message: str, status: int = 400) -> HttpResponse:
-    response = HttpResponse(f'<div class="error" role="alert">{escape(message)}</div>', status=status)
+def _to_flash(response: HttpResponse) -> HttpResponse:
+    """HTMX puts the answer in the page's message area, whatever the form aimed at."""
     response["HX-Retarget"] = "#flash"
     response["HX-Reswap"] = "innerHTML"
     return response
+
+
+def _error(message: str, status: int = 400) -> HttpResponse:
+    return _to_flash(HttpResponse(f'<div class="error" role="alert">{escape(message)}</div>', status=status))
+
+
+def _done(message: str) -> HttpResponse:
+    return _to_flash(HttpResponse(f'<div class="ok" role="status">{escape(message)}</div>'))
 
 
 def _refused(exc: StayError) -> HttpResponse:
@@ -497,10 +505,7 @@ def act(request: HttpRequest, pk: int, order_id: int) -> HttpResponse:
         return _refused(exc)
     flash = f'<div class="ok" role="status">{escape(action_summary(event))}</div>'
     cleared = f'<div id="review-{order.pk}" hx-swap-oob="true"></div>'
-    response = HttpResponse(flash + cleared + _calls_response(request, convo, order, oob=True))
-    response["HX-Retarget"] = "#flash"
-    response["HX-Reswap"] = "innerHTML"
-    return response
+    return _to_flash(HttpResponse(flash + cleared + _calls_response(request, convo, order, oob=True)))
 
 
 def _replacement_review(
@@ -575,10 +580,7 @@ def credit(request: HttpRequest, pk: int) -> HttpResponse:
         "balance": result["balance"],
         "currency": result["currency"],
     }
-    response = HttpResponse(f'<div class="ok" role="status">{escape(message)}</div>')
-    response["HX-Retarget"] = "#flash"
-    response["HX-Reswap"] = "innerHTML"
-    return response
+    return _done(message)
 
 
 @agent_required
@@ -596,10 +598,7 @@ def points(request: HttpRequest, pk: int) -> HttpResponse:
     except StayError as exc:
         return _refused(exc)
     message = _("Points changed: the customer now has %(points)s points.") % {"points": balance.available}
-    response = HttpResponse(f'<div class="ok" role="status">{escape(message)}</div>')
-    response["HX-Retarget"] = "#flash"
-    response["HX-Reswap"] = "innerHTML"
-    return response
+    return _done(message)
 
 
 @agent_required

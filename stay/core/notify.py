@@ -10,6 +10,7 @@ then holds a masked stand-in, and ``fill`` names a *filler* (registered by the a
 the secret) that puts the real value back at the moment the message is handed to the channel.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,7 @@ class NotifyError(StayError):
 
 Notifier = Callable[[Notice], int]
 Filler = Callable[[str], dict[str, str]]
+log = logging.getLogger(__name__)
 _notifier: list[Notifier] = []
 _fillers: dict[str, Filler] = {}
 
@@ -60,6 +62,16 @@ def notify(notice: Notice) -> int:
     if not _notifier:
         raise NotifyError("no notifier is installed (the inbox app is missing)")
     return _notifier[0](notice)
+
+
+def notify_if_possible(notice: Notice) -> int | None:
+    """:func:`notify`, for a notice that may go unsent (the shopper has no address on that
+    channel): the reason is logged and None returned, and the caller's work goes on."""
+    try:
+        return notify(notice)
+    except NotifyError as exc:
+        log.info("notice %s to customer %s not sent: %s", notice.kind, notice.customer_id, exc)
+        return None
 
 
 def register_filler(name: str, filler: Filler) -> None:

@@ -1,18 +1,15 @@
 """What loyalty tells a shopper: that their points will expire (a notice through the inbox,
 in their language, on the channel they can be reached on)."""
 
-import logging
 from datetime import datetime
 
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from stay.core.notify import Notice, NotifyError, notify
+from stay.core.notify import Notice, notify_if_possible
 from stay.customers.models import IdentityKind
 
 from .models import Member
-
-log = logging.getLogger(__name__)
 
 
 def expiry_warning(member: Member, ends: datetime, *, last_chance: bool) -> None:
@@ -31,16 +28,13 @@ def expiry_warning(member: Member, ends: datetime, *, last_chance: bool) -> None
             )
             % values
         )
-    try:
-        notify(
-            Notice(
-                store_id=store.pk,
-                customer_id=customer.pk,
-                channel=channel,
-                subject=subject,
-                text=text,
-                kind="loyalty.expiry",
-            )
+    notify_if_possible(  # no address to reach them on: the points still expire
+        Notice(
+            store_id=store.pk,
+            customer_id=customer.pk,
+            channel=channel,
+            subject=subject,
+            text=text,
+            kind="loyalty.expiry",
         )
-    except NotifyError as exc:  # no address to reach them on: the points still expire
-        log.info("no expiry warning for member %s: %s", member.pk, exc)
+    )

@@ -23,14 +23,6 @@ pytestmark = pytest.mark.django_db
 WORDING = "Yes, send me news and offers by e-mail."
 
 
-@pytest.fixture
-def shopify(store):
-    with FakeShopify(token="shpat_secret") as fake:
-        store.api_base_url, store.api_token = fake.base_url, "shpat_secret"
-        store.save()
-        yield fake
-
-
 def sign_up(api, email, capture):
     with capture(execute=True):
         response = api.post(

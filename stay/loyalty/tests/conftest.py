@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 
-from stay.connectors.shopify.fake import FakeShopify
 from stay.loyalty.models import Reward, RewardKind
 from stay.loyalty.services import settings_for
 
@@ -29,11 +28,3 @@ def rewards(store):
             (RewardKind.CREDIT, "$5 store credit", 50, "5"),
         )
     }
-
-
-@pytest.fixture
-def shopify(store):
-    with FakeShopify(token="shpat_secret") as fake:
-        store.api_base_url, store.api_token = fake.base_url, "shpat_secret"
-        store.save()
-        yield fake

@@ -4,7 +4,6 @@ import pytest
 from django.utils import timezone
 
 from stay.connectors.shopify.calls import platform_call_request
-from stay.connectors.shopify.fake import FakeShopify
 from stay.connectors.shopify.models import CallStatus, PlatformCall
 from stay.core.errors import Conflict, InvalidInput
 from stay.core.tasks import sweep_now
@@ -12,14 +11,6 @@ from stay.core.tasks import sweep_now
 pytestmark = pytest.mark.django_db
 
 CANCEL = {"order_id": "820982911946154508", "reason": "customer"}
-
-
-@pytest.fixture
-def shopify(store):
-    with FakeShopify(token="shpat_secret") as fake:
-        store.api_base_url, store.api_token = fake.base_url, "shpat_secret"
-        store.save()
-        yield fake
 
 
 def test_a_call_is_sent_once_after_commit(store, shopify, django_capture_on_commit_callbacks):
