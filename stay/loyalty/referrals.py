@@ -22,13 +22,14 @@ from stay.core.errors import Conflict, NotFound
 from stay.core.models import Store
 from stay.customers.identities import people_of
 from stay.customers.inputs import CustomerInput
-from stay.customers.models import Customer, IdentityKind
+from stay.customers.models import Customer
 from stay.customers.services import customer_resolve
 from stay.orders.models import Order
 from stay.orders.platform import CREATE_DISCOUNT, platform_request
 
 from .ledger import gain, lock_member, post
 from .models import Cause, LoyaltyEvent, Member, OrderPoints, Referral, ReferralState
+from .rewards import single_use_discount
 from .services import settings_for
 
 REASONS = {
@@ -106,17 +107,15 @@ def _refusal(referrer: Member, friend: Customer, monthly_limit: int) -> str:
 
 def _friend_discount(referral: Referral, friend: Customer, value: Any) -> dict[str, Any]:
     now = timezone.now()
-    platform_id = friend.identities.filter(kind=IdentityKind.PLATFORM).values_list("value", flat=True).first()
-    return {
-        "code": referral.code,
-        "value_type": "fixed_amount",
-        "value": str(value),
-        "minimum": "",
-        "starts_at": now.isoformat(timespec="seconds"),
-        "ends_at": (now + timedelta(days=CODE_DAYS)).isoformat(timespec="seconds"),
-        "customer_id": platform_id or "",
-        "title": f"Referral {referral.code}",
-    }
+    return single_use_discount(
+        customer=friend,
+        code=referral.code,
+        value_type="fixed_amount",
+        value=value,
+        starts=now,
+        ends=now + timedelta(days=CODE_DAYS),
+        title=f"Referral {referral.code}",
+    )
 
 
 def referral_reward(lot: OrderPoints, now: datetime) -> None:

@@ -3,7 +3,7 @@ transaction; a discount code is then made on the store's platform (through the p
 port, durable), and if the platform refuses it for good the points are given back."""
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -144,21 +144,38 @@ def codes_request(*, limit: int = CODES_BATCH) -> int:
     return atomic_with_retry(work)
 
 
-def discount_params(reward: Reward, redemption: Redemption, customer: Customer) -> dict[str, Any]:
-    """The platform's discount for a reward: one use, for this customer when the platform
-    knows them, valid for the reward's days."""
+def single_use_discount(
+    *, customer: Customer, code: str, value_type: str, value: Any, starts: datetime, ends: datetime, title: str
+) -> dict[str, Any]:
+    """The platform's single-use discount for one shopper (theirs alone when the platform
+    knows them): a reward's code, a referred friend's first-order code."""
     platform_id = customer.identities.filter(kind=IdentityKind.PLATFORM).values_list("value", flat=True).first()
-    assert redemption.expires_at is not None
-    params: dict[str, Any] = {
-        "code": redemption.code,
-        "value_type": "percentage" if reward.kind in (RewardKind.PERCENT, RewardKind.FREE_SHIPPING) else "fixed_amount",
-        "value": str(reward.value),
-        "minimum": str(reward.minimum) if reward.minimum else "",
-        "starts_at": redemption.created_at.isoformat(timespec="seconds"),
-        "ends_at": redemption.expires_at.isoformat(timespec="seconds"),
+    return {
+        "code": code,
+        "value_type": value_type,
+        "value": str(value),
+        "minimum": "",
+        "starts_at": starts.isoformat(timespec="seconds"),
+        "ends_at": ends.isoformat(timespec="seconds"),
         "customer_id": platform_id or "",
-        "title": f"{reward.name} {redemption.code}",
+        "title": title,
     }
+
+
+def discount_params(reward: Reward, redemption: Redemption, customer: Customer) -> dict[str, Any]:
+    """A reward's discount, valid for the reward's days."""
+    assert redemption.expires_at is not None
+    params = single_use_discount(
+        customer=customer,
+        code=redemption.code,
+        value_type="percentage" if reward.kind in (RewardKind.PERCENT, RewardKind.FREE_SHIPPING) else "fixed_amount",
+        value=reward.value,
+        starts=redemption.created_at,
+        ends=redemption.expires_at,
+        title=f"{reward.name} {redemption.code}",
+    )
+    if reward.minimum:
+        params["minimum"] = str(reward.minimum)
     if reward.kind == RewardKind.FREE_SHIPPING:
         params.update(value="100", target="shipping_line")
     elif reward.kind == RewardKind.PRODUCT:
