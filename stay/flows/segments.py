@@ -5,6 +5,8 @@ API and the admin can state one and the database answers it:
 - ``{"kind": "one_order", "min_days": 30, "max_days": 90}``: exactly one order, placed that long ago;
 - ``{"kind": "spent_over", "amount": "200"}``: spent more than that in all (net of refunds);
 - ``{"kind": "gift_recipients"}``: hold a gift card someone bought them and never ordered;
+- ``{"kind": "tier", "tiers": ["Gold"]}``: loyalty members of those tiers (no ``tiers``: of a
+  tier with early access), for early access to a launch or a sale;
 - ``{"kind": "all"}``: every customer.
 """
 
@@ -19,9 +21,10 @@ from stay.core.errors import InvalidInput
 from stay.core.models import Store
 from stay.customers.models import Customer
 from stay.giftcards.models import GiftCard, Source
+from stay.loyalty.selectors import members_of_tiers
 from stay.orders.models import Order
 
-KINDS = ("all", "bought", "one_order", "spent_over", "gift_recipients")
+KINDS = ("all", "bought", "one_order", "spent_over", "gift_recipients", "tier")
 
 
 def _number(segment: dict[str, Any], name: str, default: Any = None) -> Decimal:
@@ -65,4 +68,9 @@ def segment_customers(*, store: Store, segment: dict[str, Any]) -> QuerySet[Cust
             store=store, source=Source.ORDER, customer__isnull=False, buyer__isnull=False
         ).exclude(customer=F("buyer"))
         return customers.filter(pk__in=held.values("customer_id"), orders_count=0)
+    if kind == "tier":
+        names = segment.get("tiers")
+        if names is not None and (not isinstance(names, list) or not all(isinstance(n, str) for n in names)):
+            raise InvalidInput("segment.tiers: a list of tier names is needed", code="invalid_segment")
+        return customers.filter(pk__in=members_of_tiers(store=store, names=names))
     return customers

@@ -42,6 +42,7 @@ class BalanceOut(Schema):
     to_next_tier: Decimal | None
     next_release_at: datetime | None
     referral_code: str
+    benefits: list[str] = []
 
 
 class MovementOut(Schema):

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from stay.core.models import Store
@@ -27,6 +27,9 @@ class Balance:
     to_next_tier: Decimal | None
     referral_code: str
     next_release_at: datetime | None
+    # The tier's benefits, for a storefront to apply at its checkout: free_shipping,
+    # early_access, priority_support (the inbox applies that one itself).
+    benefits: tuple[str, ...] = ()
 
 
 def balance_of(customer: Customer) -> Balance | None:
@@ -39,7 +42,18 @@ def balance_by_id(*, store_id: int, customer_id: int) -> Balance | None:
     member = (
         Member.objects.select_related("tier")
         .filter(customer_id=customer_id, store_id=store_id, closed_into__isnull=True)
-        .only("available", "pending", "owed", "tier__name", "tier__threshold", "referral_code", "store_id")
+        .only(
+            "available",
+            "pending",
+            "owed",
+            "tier__name",
+            "tier__threshold",
+            "tier__free_shipping",
+            "tier__early_access",
+            "tier__priority_support",
+            "referral_code",
+            "store_id",
+        )
         .first()
     )
     return None if member is None else _balance(member)
@@ -72,6 +86,11 @@ def _balance(member: Member, *, progress: bool = False) -> Balance:
         to_next_tier=gap,
         referral_code=member.referral_code,
         next_release_at=release,
+        benefits=tuple(
+            name
+            for name in ("free_shipping", "early_access", "priority_support")
+            if member.tier is not None and getattr(member.tier, name)
+        ),
     )
 
 
@@ -79,6 +98,14 @@ def has_priority_support(customer_id: int) -> bool:
     """Whether the customer's tier gives priority support (the inbox raises their new
     conversations' priority)."""
     return Member.objects.filter(customer_id=customer_id, tier__priority_support=True).exists()
+
+
+def members_of_tiers(*, store: Store, names: list[str] | None) -> QuerySet[Member, Any]:
+    """The customer ids of the members of the named tiers (None: of every tier with early
+    access), for a campaign's audience."""
+    members = Member.objects.filter(store=store, closed_into__isnull=True, tier__isnull=False)
+    members = members.filter(tier__name__in=names) if names is not None else members.filter(tier__early_access=True)
+    return members.values("customer_id")
 
 
 def standing_of(customer: Customer) -> Balance | None:

@@ -146,3 +146,24 @@ def test_birthday_points_once_a_year_on_the_day(store, programme):
     assert services.birthdays_due(today=date(2027, 2, 28)) == 1  # 29 February, in a year without one
     assert services.birthdays_due(today=date(2028, 2, 28)) == 0 and services.birthdays_due(today=date(2028, 2, 29)) == 1
     assert services.member_of(mina).available == 30 and services.member_of(leap).available == 60
+
+
+def test_early_access_campaigns_reach_a_tiers_members_and_the_api_lists_benefits(store, programme, tiers, api):
+    from stay.flows.segments import segment_customers
+
+    tiers[1].early_access = True
+    tiers[1].save()
+    gold, silver, plain = (Customer.objects.create(store=store, name=n) for n in ("Gold", "Silver", "Plain"))
+    services.points_bonus(customer=gold, rule="review", key="g", actor="t", points=1500)
+    services.points_bonus(customer=silver, rule="review", key="s", actor="t", points=300)
+    services.member_of(plain)
+    assert list(segment_customers(store=store, segment={"kind": "tier"})) == [gold]
+    named = segment_customers(store=store, segment={"kind": "tier", "tiers": ["Silver", "Gold"]})
+    assert set(named) == {gold, silver}
+    balance = api.get(f"/api/v1/loyalty/customers/{gold.pk}").json()
+    assert balance["tier"] == "Gold" and balance["benefits"] == ["early_access", "priority_support"]
+    assert api.get(f"/api/v1/loyalty/customers/{plain.pk}").json()["benefits"] == []
+    from stay.core.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="segment.tiers"):
+        segment_customers(store=store, segment={"kind": "tier", "tiers": "Gold"})
