@@ -58,8 +58,9 @@ def tiers_daily() -> int:
     return services.tiers_review()
 
 
-@periodic_task(crontab(hour="5", minute="13"))
-def expiry_daily() -> int:
+@periodic_task(crontab(minute="13"))
+def expiry_hourly() -> int:
+    """Hourly, so that each shopper's warning finds their daytime."""
     return services.points_expire_due()
 
 

@@ -6,6 +6,7 @@ a warning and a last chance first."""
 
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import TestCase
@@ -110,13 +111,20 @@ def test_points_expire_after_months_without_a_purchase_with_warnings_first(post_
     # The order was placed before expiry was switched on: a full period from the switch.
     ends = services.expires_at(member, programme)
     assert ends == services.months_after(programme.expiry_since, 6)
-    assert services.points_expire_due(now=ends - timedelta(days=31)) == 0
+    new_york = ZoneInfo("America/New_York")
+
+    def days_before(days, hour=12):  # at that hour of the shopper's day (the store's zone)
+        return (ends - timedelta(days=days)).astimezone(new_york).replace(hour=hour, minute=0)
+
+    assert services.points_expire_due(now=days_before(31)) == 0
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.points_expire_due(now=ends - timedelta(days=29))
-        services.points_expire_due(now=ends - timedelta(days=28))  # warned once
-        services.points_expire_due(now=ends - timedelta(days=6))
-    subjects = list(Message.objects.filter(meta__notice="loyalty.expiry").values_list("meta__subject", flat=True))
-    assert len(Message.objects.filter(text__contains="288 points")) == 2, subjects
+        services.points_expire_due(now=days_before(29, hour=3))  # the middle of their night: it waits
+        assert not Message.objects.filter(text__contains="288 points").exists()
+        services.points_expire_due(now=days_before(29))
+        services.points_expire_due(now=days_before(28))  # warned once
+        services.points_expire_due(now=days_before(6))
+    warnings = Message.objects.filter(text__contains="288 points").order_by("id")
+    assert len(warnings) == 2 and warnings[1].meta["subject"].startswith("Last chance")
     assert services.points_expire_due(now=ends) == 1
     member.refresh_from_db()
     assert member.available == 0
@@ -165,5 +173,5 @@ def test_early_access_campaigns_reach_a_tiers_members_and_the_api_lists_benefits
     assert api.get(f"/api/v1/loyalty/customers/{plain.pk}").json()["benefits"] == []
     from stay.core.errors import InvalidInput
 
-    with pytest.raises(InvalidInput, match="segment.tiers"):
+    with pytest.raises(InvalidInput, match=r"segment\.tiers"):
         segment_customers(store=store, segment={"kind": "tier", "tiers": "Gold"})
