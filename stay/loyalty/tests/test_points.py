@@ -177,3 +177,28 @@ def test_points_due_survive_a_process_dying_right_after_the_commit(store, progra
     assert not PointsDue.objects.exists() and balances(member()) == (0, 288, 0)
     apply_every_minute.call_local()
     assert PointsEntry.objects.count() == 1
+
+
+def test_a_guests_points_are_theirs_once_they_make_an_account_with_that_email(
+    post_webhook, programme, api, chat_widget
+):
+    """A guest checkout earns for the person behind the address; when they sign up on the shop
+    with it (Shopify's customers/create), the account is that person, and the storefront's
+    signed-in shopper sees the points."""
+    import hashlib
+    import hmac
+
+    from django.test import Client
+
+    guest = payload("orders_create") | {"customer": None, "email": "bob@biller.com"}
+    post_webhook("orders/create", guest)
+    post_webhook("customers/create", payload("customers_create"))
+    shopper = Client(
+        headers={
+            "X-Stay-Key": chat_widget.public_key,
+            "X-Stay-Customer": "706405506930370084",
+            "X-Stay-Signature": hmac.new(b"widget-secret", b"706405506930370084", hashlib.sha256).hexdigest(),
+        }
+    )
+    me = shopper.get("/api/v1/loyalty/me")
+    assert me.status_code == 200 and (me.json()["pending"], me.json()["available"]) == (288, 0)
