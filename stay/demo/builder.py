@@ -21,6 +21,9 @@ from stay.customers.inputs import ConsentInput, CustomerInput
 from stay.customers.models import Customer
 from stay.customers.services import customer_resolve
 from stay.flows.services import outreach_prepare
+from stay.loyalty.models import PointsDue, Reward, Tier
+from stay.loyalty.services import points_apply, points_release_due
+from stay.loyalty.services import settings_for as loyalty_settings
 from stay.orders.inputs import (
     CheckoutInput,
     CheckoutLineInput,
@@ -31,6 +34,7 @@ from stay.orders.inputs import (
     RefundLineInput,
     TrackingEventInput,
 )
+from stay.orders.models import Order
 from stay.orders.services import checkout_upsert, order_upsert
 from stay.returns.policy import settings_for as return_settings_for
 
@@ -163,7 +167,38 @@ class DemoBuilder:
         outreach = outreach_prepare(store=store)
         outreach.welcome_gift = "credit"
         outreach.save(update_fields=["welcome_gift"])
+        self._loyalty(store)
         return store, self.report
+
+    def _loyalty(self, store: Store) -> None:
+        """A points programme switched on after the season, its orders' points earned then:
+        1 point per dollar, pending for 30 days, two tiers and a reward of each kind the demo
+        can make without Shopify (its codes would need a connected shop to exist)."""
+        programme = loyalty_settings(store)
+        programme.enabled, programme.pending_mode, programme.signup_points = True, "fixed", 50
+        programme.expiry_months, programme.referral_points = 12, 200
+        programme.save()
+        Tier.objects.create(store=store, name="Silver", threshold=Decimal("300"), multiplier=Decimal("1.25"))
+        Tier.objects.create(
+            store=store,
+            name="Gold",
+            threshold=Decimal("1000"),
+            multiplier=Decimal("1.5"),
+            early_access=True,
+            priority_support=True,
+            entry_points=100,
+        )
+        Reward.objects.create(store=store, name="$5 store credit", kind="credit", points=250, value=Decimal("5"))
+        Reward.objects.create(store=store, name="$10 off", kind="amount", points=500, value=Decimal("10"))
+        Reward.objects.create(store=store, name="Free shipping", kind="free_shipping", points=300)
+        now = self.now
+        paid = list(Order.objects.filter(store=store).order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(paid), 500):
+            with transaction.atomic():
+                points_apply(order_ids=paid[start : start + 500], now=now)
+        PointsDue.objects.filter(order_id__in=paid).delete()  # what the orders asked for is done
+        while points_release_due(now=now):
+            pass
 
     def _catalog(self, store: Store) -> None:
         rng = self.rng

@@ -105,16 +105,17 @@ def register_return_windows(windows: ReturnWindows) -> None:
     _windows[:] = [windows]
 
 
-def release_times(orders: list[Order], settings: dict[int, LoyaltySettings], now: datetime) -> dict[int, datetime]:
-    """When each order's points become spendable: when its return window closes, or after the
-    store's fixed wait; an order never delivered as far as we know waits the longest."""
+def release_times(orders: list[Order], settings: dict[int, LoyaltySettings]) -> dict[int, datetime]:
+    """When each order's points become spendable: when its return window closes, or the
+    store's fixed wait after it was placed; an order never delivered as far as we know waits
+    the longest."""
     windowed = [o for o in orders if settings[o.store_id].pending_mode != "fixed"]
     closes = _windows[0](windowed) if windowed and _windows else {}
     times = {}
     for order in orders:
         wait = timedelta(days=settings[order.store_id].pending_days)
         if settings[order.store_id].pending_mode == "fixed" or not _windows:
-            times[order.pk] = max(now, order.placed_at) + wait
+            times[order.pk] = order.placed_at + wait
         else:
             found = closes.get(order.pk)
             times[order.pk] = found if found is not None else order.placed_at + ASSUMED_TRANSIT + wait
@@ -208,7 +209,7 @@ def points_apply(*, order_ids: Iterable[int], now: datetime | None = None, actor
     members = lock_members(set(member_of_customer.values()) | {lot.member_id for lot in lots.values()})
     cards = gift_card_spend([o.pk for o in new]) if new else {}
     campaigns = list(PointsCampaign.objects.filter(store_id__in=settings, ends_at__gt=now - timedelta(days=400)))
-    release = release_times(new, settings, now)
+    release = release_times(new, settings)
     batch, made, cut = Batch(now), [], {}
     for order in new:
         assert order.customer_id is not None
@@ -312,7 +313,7 @@ def _release(lot_id: int, now: datetime) -> int:
     if lot.state != LotState.PENDING:
         return 0
     settings = settings_for(lot.store)
-    closes = release_times([lot.order], {lot.store_id: settings}, lot.created_at)[lot.order_id]
+    closes = release_times([lot.order], {lot.store_id: settings})[lot.order_id]
     if closes > now:
         lot.release_at = closes
         lot.save(update_fields=["release_at"])
