@@ -137,6 +137,19 @@ def gift_card_spend(order_ids: Iterable[int]) -> dict[int, Decimal]:
     return {order_id: Decimal(total) for order_id, total in rows}
 
 
+def spend_without_tax(order: Order, gift_cards: Decimal) -> Decimal:
+    """What the shopper paid for goods, net of discounts (Shopify's subtotal already is),
+    without gift cards bought and without tax: where prices include tax (Korea's VAT: the
+    total is the subtotal plus shipping), the tax is taken out in proportion to goods and
+    shipping, so a store's 1 point per 100 KRW is per 100 KRW of goods."""
+    goods = max(order.subtotal - gift_cards, Decimal("0"))
+    taxed = goods + order.total_shipping
+    included = order.total_tax > 0 and order.total <= order.subtotal + order.total_shipping
+    if included and taxed > 0:
+        goods -= order.total_tax * goods / taxed
+    return goods.quantize(Decimal("0.01"), rounding=ROUND_FLOOR)
+
+
 def campaign_multiplier(campaigns: list[PointsCampaign], store_id: int, at: datetime) -> Decimal:
     """The best points campaign of the store running at ``at``."""
     running = [c.multiplier for c in campaigns if c.store_id == store_id and c.starts_at <= at < c.ends_at]
@@ -214,7 +227,7 @@ def points_apply(*, order_ids: Iterable[int], now: datetime | None = None, actor
     for order in new:
         assert order.customer_id is not None
         member = members[member_of_customer[order.customer_id]]
-        eligible = max(order.subtotal - cards.get(order.pk, Decimal("0")), Decimal("0"))
+        eligible = spend_without_tax(order, cards.get(order.pk, Decimal("0")))
         tier = member.tier.multiplier if member.tier else Decimal("1")
         factor = tier * campaign_multiplier(campaigns, order.store_id, order.placed_at)
         full = points_for(settings[order.store_id], eligible, factor)
