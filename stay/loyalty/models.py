@@ -259,6 +259,9 @@ class OrderPoints(models.Model):
     eligible = models.DecimalField(_("spend that earns"), max_digits=14, decimal_places=2)
     full = models.BigIntegerField(_("points for the whole order"))
     counted = models.BigIntegerField(_("points it counts now"))
+    # Value given back outside a platform refund (a return resolved as store credit), by the
+    # return's key: it takes its share of the points as a refund does.
+    credited = models.JSONField(_("given back as credit"), default=dict, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=LotState.choices, default=LotState.PENDING)
     release_at = models.DateTimeField(_("available from"), db_index=True)
     released_at = models.DateTimeField(_("released"), null=True, blank=True)

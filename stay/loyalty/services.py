@@ -166,9 +166,10 @@ def _counted(lot: OrderPoints, order: Order) -> int:
     back its share of them (rounded so that the member never keeps more than their share)."""
     if order.cancelled_at or order.financial_status == "refunded":
         return 0
-    if order.total <= 0 or not order.total_refunded:
+    back = order.total_refunded + sum((Decimal(v) for v in lot.credited.values()), Decimal("0"))
+    if order.total <= 0 or not back:
         return lot.full
-    kept = max(order.total - order.total_refunded, Decimal("0")) / order.total
+    kept = max(order.total - back, Decimal("0")) / order.total
     return int((lot.full * kept).to_integral_value(rounding=ROUND_FLOOR))
 
 
@@ -275,6 +276,18 @@ def points_apply(*, order_ids: Iterable[int], now: datetime | None = None, actor
     update_each(OrderPoints, cut)
     batch.write()
     return len(made) + len(cut)
+
+
+def order_points_credited(*, order_id: int, amount: Decimal, key: str) -> None:
+    """Part of an order given back as store credit or a gift card (a return, not a platform
+    refund): its share of the order's points goes as a refund's would. Once per ``key``; in
+    the caller's transaction."""
+    lot = OrderPoints.objects.select_for_update().filter(order_id=order_id).first()
+    if lot is None or key in lot.credited or amount <= 0:
+        return
+    lot.credited = {**lot.credited, key: str(amount)}
+    lot.save(update_fields=["credited"])
+    points_apply(order_ids=[order_id])
 
 
 def _earns(order: Order, settings: LoyaltySettings) -> bool:

@@ -29,6 +29,7 @@ from stay.customers.inputs import CustomerInput
 from stay.customers.models import Customer
 from stay.customers.services import customer_resolve, customer_tag
 from stay.giftcards.services import Caller, Recipient, gift_card_issue, store_credit_grant
+from stay.loyalty.services import order_points_credited
 from stay.orders.models import Order, OrderEvent, OrderLine
 from stay.orders.platform import platform_request, refund_check, refund_request
 from stay.orders.selectors import line_paid
@@ -685,6 +686,8 @@ def _credit(ret: Return, value: Decimal, bonus: Decimal, key: str, actor: str, r
         {"kind": kind, "card": result["card_id"], "amount": str(value), "bonus": str(bonus), "key": key},
     ]
     ret.save(update_fields=["resolution", "updated_at"])
+    # Money given back as credit takes its share of the order's loyalty points, as a refund does.
+    order_points_credited(order_id=ret.order_id, amount=value, key=f"return:{ret.pk}:{key}")
 
 
 def _reason(ret: Return) -> str:
