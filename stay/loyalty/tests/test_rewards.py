@@ -230,3 +230,11 @@ def test_a_free_product_is_one_unit_of_that_variant(api, jon, shopify, store):
     )
     assert (rule["value_type"], rule["value"]) == ("percentage", "-100")
     assert Redemption.objects.get(reward=socks).state == RedemptionState.READY
+
+
+def test_a_balance_read_is_four_statements(api, jon, django_assert_max_num_queries):
+    """The token, the store, the token's user's stores, the member's row (bench/loyalty.py)."""
+    api.get(f"/api/v1/loyalty/customers/{jon.pk}")
+    with django_assert_max_num_queries(4):
+        balance = api.get(f"/api/v1/loyalty/customers/{jon.pk}")
+    assert balance.json()["available"] == 300
