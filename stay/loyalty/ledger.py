@@ -119,6 +119,14 @@ def post(
     return batch.write()[0]
 
 
+def award(
+    member: Member, points: int, *, cause: str, key: str, actor: str, memo: str = "", now: datetime | None = None
+) -> Movement | None:
+    """:func:`post` of ``points`` that ``member`` may spend (what they owe paid first): a
+    bonus, a referral, a tier's entry points, points given back. Once per ``key``."""
+    return post(member=member, cause=cause, key=key, changes=gain(member, points), actor=actor, memo=memo, now=now)
+
+
 def gain(member: Member, points: int, *, source: str = Bucket.AVAILABLE) -> dict[str, int]:
     """The changes that add ``points`` to what ``member`` may spend, paying what they owe
     first; ``source`` is the bucket they come from (pending, on release), if any."""

@@ -27,7 +27,7 @@ from stay.customers.services import customer_resolve
 from stay.orders.models import Order
 from stay.orders.platform import CREATE_DISCOUNT, platform_request
 
-from .ledger import gain, lock_member, post
+from .ledger import award, lock_member
 from .models import Cause, LoyaltyEvent, Member, OrderPoints, Referral, ReferralState
 from .rewards import single_use_discount
 from .services import settings_for
@@ -139,11 +139,11 @@ def referral_reward(lot: OrderPoints, now: datetime) -> None:
     settings = settings_for(lot.store)
     referrer = lock_member(referral.referrer_id)
     if settings.referral_points:
-        post(
-            member=referrer,
+        award(
+            referrer,
+            settings.referral_points,
             cause=Cause.RULE,
             key=f"referral:{referral.pk}",
-            changes=gain(referrer, settings.referral_points),
             actor="system:loyalty",
             memo=_("Referral"),
             now=now,

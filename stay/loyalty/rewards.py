@@ -18,7 +18,7 @@ from stay.giftcards.services import Caller, store_credit_grant
 from stay.orders.platform import CREATE_DISCOUNT, platform_request
 
 from . import fastpath
-from .ledger import Batch, gain, lock_member, post, spend
+from .ledger import Batch, award, lock_member, spend
 from .models import Cause, LoyaltyEvent, Redemption, RedemptionState, Reward, RewardKind
 from .services import locked_member_of, settings_for
 
@@ -202,11 +202,11 @@ def redemption_settle(*, request_id: int, key: str, state: str, error: str = "",
             redemption.state, redemption.error = RedemptionState.READY, ""
         elif state == "failed":
             member = lock_member(redemption.member_id)
-            post(
-                member=member,
+            award(
+                member,
+                redemption.points,
                 cause=Cause.GIVE_BACK,
                 key=f"give_back:{redemption.pk}",
-                changes=gain(member, redemption.points),
                 actor="system:loyalty",
                 memo=error[:300],
             )

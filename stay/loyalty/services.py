@@ -21,7 +21,7 @@ from stay.customers.identities import people_of
 from stay.customers.models import Customer
 from stay.orders.models import Order, OrderLine
 
-from .ledger import Batch, gain, lock_member, lock_members, post, posted, take
+from .ledger import Batch, award, gain, lock_member, lock_members, post, posted, take
 from .models import (
     Bucket,
     Cause,
@@ -385,14 +385,7 @@ def points_bonus(
 
     def work() -> Movement | None:
         member = locked_member_of(customer)
-        movement = post(
-            member=member,
-            cause=Cause.RULE,
-            key=f"{rule}:{key}",
-            changes=gain(member, amount),
-            actor=actor,
-            memo=memo or rule,
-        )
+        movement = award(member, amount, cause=Cause.RULE, key=f"{rule}:{key}", actor=actor, memo=memo or rule)
         if movement is not None:
             tier_evaluate(member, settings)
         return movement

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from .ledger import gain, post
+from .ledger import award
 from .models import Cause, LotState, LoyaltyEvent, LoyaltySettings, Member, Movement, OrderPoints, Tier, TierBasis
 
 YEAR = timedelta(days=365)
@@ -57,11 +57,11 @@ def tier_evaluate(
         _set(member, reached, now, "tier_up")
         assert reached is not None
         if reached.entry_points:
-            post(
-                member=member,
+            award(
+                member,
+                reached.entry_points,
                 cause=Cause.RULE,
                 key=f"tier:{reached.pk}:{member.pk}",  # once per member and tier, ever
-                changes=gain(member, reached.entry_points),
                 actor="system:loyalty",
                 memo=reached.name,
                 now=now,
