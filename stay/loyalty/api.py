@@ -14,7 +14,6 @@ from ninja import Header, Router, Schema, Status
 from stay.core.api import permission_required, request_store
 from stay.core.auth import ApiTokenAuth, StorefrontShopperAuth
 from stay.core.errors import InvalidInput, NotFound
-from stay.core.models import Store
 from stay.core.storefront import Shopper
 from stay.customers.models import Customer, IdentityKind
 from stay.customers.selectors import customer_get, identity_find
@@ -117,11 +116,6 @@ class BonusIn(Schema):
     points: int | None = None
 
 
-def _customer(store: Store, customer_id: int) -> Customer:
-    customer = customer_get(store=store, customer_id=customer_id)
-    return customer
-
-
 def _shopper_customer(shopper: Shopper) -> Customer:
     identity = identity_find(store=shopper.store, kind=IdentityKind.PLATFORM, value=shopper.platform_customer_id)
     if identity is None:
@@ -138,7 +132,7 @@ def _who(request: HttpRequest, store: str | None, customer_id: int | None) -> tu
     shop = request_store(request, store)
     if customer_id is None:
         raise InvalidInput(_("customer_id is required with a token."), code="customer_required")
-    return _customer(shop, customer_id), f"api:{request.user.get_username()}"
+    return customer_get(store=shop, customer_id=customer_id), f"api:{request.user.get_username()}"
 
 
 def balance_out(customer: Customer, *, progress: bool = True) -> dict[str, Any]:
@@ -163,33 +157,29 @@ def get_balance(
         found = selectors.balance_by_id(store_id=shop.pk, customer_id=customer_id)
         if found is not None:
             return {"customer_id": customer_id, "next_release_at": None} | found.__dict__
-    return balance_out(_customer(shop, customer_id), progress=progress)
+    return balance_out(customer_get(store=shop, customer_id=customer_id), progress=progress)
 
 
 @router.get("/customers/{customer_id}/history", response=list[MovementOut], summary="A customer's points history")
 def get_history(request: HttpRequest, customer_id: int, store: str | None = None, limit: int = 50) -> list[Any]:
     if not 1 <= limit <= 500:
         raise InvalidInput(_("limit must be between 1 and 500."))
-    return selectors.history_of(_customer(request_store(request, store), customer_id), limit=limit)
+    return selectors.history_of(customer_get(store=request_store(request, store), customer_id=customer_id), limit=limit)
 
 
 @router.post("/customers/{customer_id}/bonus", response={200: BalanceOut}, summary="Award a rule's bonus points")
 def post_bonus(request: HttpRequest, customer_id: int, body: BonusIn, store: str | None = None) -> dict[str, Any]:
-    """For a review, a birthday, a referral, signup: once per ``reference`` and rule (a review
-    app's redelivered webhook earns once). ``points`` overrides the store's rule, for a lead's
-    or an admin's token only."""
+    """For a review (``rule`` review), once per ``reference`` (a review app's redelivered webhook
+    earns once). Sign-up, referral and birthday points are Stay's own to give. ``points``
+    overrides the store's rule, for a lead's or an admin's token only."""
     shop = request_store(request, store)
     if body.points is not None:
         permission_required(request, "give_value", _("Choosing the points of a bonus"))
-    if not body.reference.strip():
-        raise InvalidInput(
-            _("reference is required: what the bonus is for (a review's id)."), code="reference_required"
-        )
-    customer = _customer(shop, customer_id)
-    services.points_bonus(
+    customer = customer_get(store=shop, customer_id=customer_id)
+    services.bonus_from_outside(
         customer=customer,
         rule=body.rule,
-        key=body.reference.strip()[:100],
+        reference=body.reference,
         actor=f"api:{request.user.get_username()}",
         points=body.points,
     )

@@ -222,7 +222,8 @@ def points_apply(*, order_ids: Iterable[int], now: datetime | None = None, actor
     member_of_customer = members_for({o.customer_id for o in new if o.customer_id})
     members = lock_members(set(member_of_customer.values()) | {lot.member_id for lot in lots.values()})
     cards = gift_card_spend([o.pk for o in new]) if new else {}
-    campaigns = list(PointsCampaign.objects.filter(store_id__in=settings, ends_at__gt=now - timedelta(days=400)))
+    earliest = min((o.placed_at for o in new), default=now)
+    campaigns = list(PointsCampaign.objects.filter(store_id__in=settings, ends_at__gt=earliest, starts_at__lte=now))
     release = release_times(new, settings)
     batch, made, cut = Batch(now), [], {}
     for order in new:
@@ -391,6 +392,30 @@ def points_bonus(
         return movement
 
     return atomic_with_retry(work)
+
+
+# What a caller from outside (a review app's webhook, a storefront's backend) may award. Sign-up,
+# referral and birthday points have their own paths, with their once-per-person, fraud and
+# once-a-year rules; through the API they would skip them.
+OUTSIDE_RULES = ("review",)
+
+
+def bonus_from_outside(
+    *, customer: Customer, rule: str, reference: str, actor: str, points: int | None = None
+) -> Movement | None:
+    """A bonus asked for through the API: only the rules an outside system may award, once per
+    ``reference``."""
+    if rule not in OUTSIDE_RULES:
+        raise InvalidInput(
+            _("rule must be one of %(rules)s: the other bonuses are given by Stay itself.")
+            % {"rules": ", ".join(OUTSIDE_RULES)},
+            code="invalid_rule",
+        )
+    if not reference.strip():
+        raise InvalidInput(
+            _("reference is required: what the bonus is for (a review's id)."), code="reference_required"
+        )
+    return points_bonus(customer=customer, rule=rule, key=reference.strip()[:100], actor=actor, points=points)
 
 
 def signup_points(*, customer_id: int, channel: str = "", **_ignored: object) -> None:

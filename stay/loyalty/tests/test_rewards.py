@@ -238,3 +238,19 @@ def test_a_balance_read_is_four_statements(api, jon, django_assert_max_num_queri
     with django_assert_max_num_queries(4):
         balance = api.get(f"/api/v1/loyalty/customers/{jon.pk}")
     assert balance.json()["available"] == 300
+
+
+def test_the_api_awards_review_points_only(api, jon, programme):
+    """Sign-up and referral points through the API skipped their once-per-person and fraud
+    rules (an agent's token could award a referral bonus for no referral)."""
+    programme.review_points, programme.referral_points = 20, 500
+    programme.save()
+    url = f"/api/v1/customers/{jon.pk}/bonus".replace("/customers/", "/loyalty/customers/")
+    for rule in ("referral", "signup", "birthday"):
+        refused = api.post(url, {"rule": rule, "reference": "x"}, content_type="application/json")
+        assert refused.status_code == 400 and refused.json()["code"] == "invalid_rule"
+    assert member_of(jon).available == 300
+    assert api.post(url, {"rule": "review", "reference": " "}, content_type="application/json").status_code == 400
+    for _ in range(2):  # a redelivered review webhook earns once
+        done = api.post(url, {"rule": "review", "reference": "review-77"}, content_type="application/json")
+        assert done.status_code == 200 and done.json()["available"] == 320
