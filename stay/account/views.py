@@ -27,10 +27,9 @@ from stay.customers.preferences import preferences_url
 from stay.customers.selectors import consent_current
 from stay.giftcards.models import Kind
 from stay.giftcards.selectors import cards_of_customer
-from stay.loyalty.models import Member, Redemption
 from stay.loyalty.rewards import reward_redeem
-from stay.loyalty.selectors import history_of, rewards_of, standing_of
-from stay.loyalty.services import birthday_set, expires_at
+from stay.loyalty.selectors import birthday_of, expiry_of, history_of, redemptions_of, rewards_of, standing_of
+from stay.loyalty.services import birthday_set
 from stay.loyalty.services import settings_for as loyalty_settings
 from stay.orders.models import Order
 from stay.orders.selectors import status_text
@@ -81,7 +80,6 @@ def home(request: HttpRequest, store_slug: str) -> HttpResponseBase:
 def _page(request: HttpRequest, store: Store, customer: Customer, language: str) -> dict[str, Any]:
     orders = list(Order.objects.filter(customer=customer).prefetch_related("fulfilments").order_by("-placed_at")[:20])
     programme = loyalty_settings(store)
-    member = Member.objects.filter(customer=customer).first()
     return {
         "store": store,
         "lang": language,
@@ -92,11 +90,11 @@ def _page(request: HttpRequest, store: Store, customer: Customer, language: str)
         "programme": programme.enabled,
         "standing": standing_of(customer) if programme.enabled else None,
         "history": history_of(customer, limit=20) if programme.enabled else [],
-        "expires": expires_at(member, programme) if member and member.available else None,
-        "birthday": member.birthday if member else None,
+        "expires": expiry_of(customer) if programme.enabled else None,
+        "birthday": birthday_of(customer),
         "birthday_points": programme.birthday_points if programme.enabled else 0,
         "rewards": rewards_of(store) if programme.enabled else [],
-        "redemptions": list(Redemption.objects.filter(member__customer=customer).select_related("reward")[:10]),
+        "redemptions": redemptions_of(customer),
         "consent": sorted(consent_current(customer).items()),
         "preferences": preferences_url(customer),
         "key": uuid.uuid4().hex,

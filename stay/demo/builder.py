@@ -21,7 +21,7 @@ from stay.customers.inputs import ConsentInput, CustomerInput
 from stay.customers.models import Customer
 from stay.customers.services import customer_resolve
 from stay.flows.services import outreach_prepare
-from stay.loyalty.models import PointsDue, Reward, Tier
+from stay.loyalty.models import Reward, Tier
 from stay.loyalty.services import points_apply, points_release_due
 from stay.loyalty.services import settings_for as loyalty_settings
 from stay.orders.inputs import (
@@ -196,7 +196,6 @@ class DemoBuilder:
         for start in range(0, len(paid), 500):
             with transaction.atomic():
                 points_apply(order_ids=paid[start : start + 500], now=now)
-        PointsDue.objects.filter(order_id__in=paid).delete()  # what the orders asked for is done
         while points_release_due(now=now):
             pass
 

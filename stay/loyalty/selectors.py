@@ -2,7 +2,7 @@
 rewards on offer, and the programme's figures (the liability, like gift cards')."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,8 +12,8 @@ from django.utils import timezone
 from stay.core.models import Store
 from stay.customers.models import Customer
 
-from .models import Bucket, Cause, LotState, Member, Movement, OrderPoints, Reward, Tier
-from .services import settings_for
+from .models import Bucket, Cause, LotState, Member, Movement, OrderPoints, Redemption, Reward, Tier
+from .services import expires_at, settings_for
 from .tiers import tier_score
 
 
@@ -181,3 +181,19 @@ def programme_report(store: Store) -> dict[str, Any]:
         "repeat_rate_members": repeat(buyers.filter(pk__in=member_ids)),
         "repeat_rate_others": repeat(buyers.exclude(pk__in=member_ids)),
     }
+
+
+def expiry_of(customer: Customer) -> datetime | None:
+    """When the customer's available points expire (None: they have none, or never)."""
+    member = Member.objects.select_related("store").filter(customer=customer, closed_into__isnull=True).first()
+    if member is None or not member.available:
+        return None
+    return expires_at(member, settings_for(member.store))
+
+
+def birthday_of(customer: Customer) -> date | None:
+    return Member.objects.filter(customer=customer).values_list("birthday", flat=True).first()
+
+
+def redemptions_of(customer: Customer, *, limit: int = 10) -> list[Redemption]:
+    return list(Redemption.objects.filter(member__customer=customer).select_related("reward")[:limit])
