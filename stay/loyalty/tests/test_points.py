@@ -156,11 +156,13 @@ def test_points_release_is_frozen_clock_exact(post_webhook, programme):
     """Pending until the exact second, then available (the clock passed in, as the job does)."""
     post_webhook("orders/create", payload("orders_create"))
     lot = OrderPoints.objects.get()
-    before = timezone.now()
-    assert lot.release_at > before
+    assert lot.release_at > timezone.now()
     assert points_release_due(now=lot.release_at - timedelta(microseconds=1)) == 0
+    assert balances(member()) == (0, 288, 0)
     assert points_release_due(now=lot.release_at) == 1
-    assert Bucket.PENDING in dict(PointsEntry.objects.values_list("bucket", "points"))
+    assert balances(member()) == (288, 0, 0)
+    released = PointsEntry.objects.filter(movement__key=f"order:{lot.order_id}:release")
+    assert sorted(released.values_list("bucket", "points")) == [(Bucket.AVAILABLE, 288), (Bucket.PENDING, -288)]
 
 
 def test_points_due_survive_a_process_dying_right_after_the_commit(store, programme):
