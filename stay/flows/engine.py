@@ -11,10 +11,13 @@ rows are due again and nothing was queued twice or lost.
 import random
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import DateTimeField, QuerySet, Value
+from django.db.models.functions import Random
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from stay.catalog.models import Product, Variant
@@ -56,16 +59,24 @@ class Enrol:
     context: dict[str, Any]
 
 
+def _opening(flow: Flow) -> tuple[FlowStep, float] | None:
+    """The flow's first step and its holdout share, or None when it enrols nobody."""
+    if not flow.active:
+        return None
+    first = flow.steps.order_by("position").first()
+    if first is None:
+        return None
+    return first, outreach_settings(flow.store).holdout_percent / 100
+
+
 def enrol(*, flow: Flow, people: list[Enrol], now: datetime | None = None) -> int:
     """Enrol each person once per key (a redelivered event enrols nobody twice); a random
     ``holdout_percent`` of them are enrolled but never messaged. Returns how many are new."""
-    if not flow.active or not people:
+    opening = _opening(flow) if people else None
+    if opening is None:
         return 0
+    first, share = opening
     now = now or timezone.now()
-    first = flow.steps.order_by("position").first()
-    if first is None:
-        return 0
-    share = outreach_settings(flow.store).holdout_percent / 100
     draw = random.SystemRandom()
     keys = {person.key[:120]: person for person in people}
     # The unique key (flow, key) decides; this look-up only says how many are new, through
@@ -91,6 +102,41 @@ def enrol(*, flow: Flow, people: list[Enrol], now: datetime | None = None) -> in
     return len(rows)
 
 
+def enrol_query(*, flow: Flow, source: QuerySet[Any], now: datetime) -> int:
+    """:func:`enrol` for everyone a query names, in one ``INSERT … SELECT``: a restock of
+    100,000 waiting shoppers is written by the database, not row by row from Python. ``source``
+    has the columns ``customer_id``, ``key`` and ``context`` (a JSON object with ``since``).
+    Returns how many are new."""
+    opening = _opening(flow)
+    if opening is None:
+        return 0
+    first, share = opening
+    rows = source.values(
+        "customer_id",
+        "key",
+        "context",
+        store_=Value(flow.store_id),
+        flow_=Value(flow.pk),
+        position_=Value(first.position),
+        next_at_=Value(now + first.wait, output_field=DateTimeField()),
+        state_=Value(EnrolmentState.ACTIVE),
+        exit_reason_=Value(""),
+        holdout_=LessThan(Random(), share),
+        created_at_=Value(now, output_field=DateTimeField()),
+    )
+    columns = ["customer_id", "key", "context", "store_id", "flow_id", "position", "next_at", "state"]
+    columns += ["exit_reason", "holdout", "created_at"]
+    query, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # The unique (flow, key) enrols each once; SQLite needs the SELECT's WHERE to parse this.
+        cursor.execute(
+            f"INSERT INTO {Enrolment._meta.db_table} ({', '.join(columns)}) {query} "
+            "ON CONFLICT (flow_id, key) DO NOTHING",
+            params,
+        )
+        return cursor.rowcount
+
+
 def flows_of(store: Store, trigger: str) -> list[Flow]:
     return list(Flow.objects.filter(store=store, trigger=trigger, active=True).select_related("store"))
 
@@ -114,7 +160,10 @@ def flows_advance(*, limit: int = 500, now: datetime | None = None) -> int:
 
 
 def _at(value: str) -> datetime:
-    return datetime.fromisoformat(value)
+    """A time as the context keeps it (a zone-less one, as SQLite's JSON writes a database
+    time, is UTC)."""
+    at = datetime.fromisoformat(value)
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 class _Step:

@@ -7,7 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import CharField, Max, Value
+from django.db.models.functions import Cast, Concat, JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,7 @@ from stay.customers.models import ConsentChannel, ConsentState, Customer
 from stay.customers.selectors import consents_on
 from stay.orders.models import Checkout
 
-from .engine import Enrol, enrol, flows_of
+from .engine import Enrol, enrol, enrol_query, flows_of
 from .models import Condition, Flow, FlowStep, Outreach, OutreachSettings, RestockRequest, StepText, Trigger
 
 
@@ -230,31 +231,19 @@ def restock_release(*, variant_id: int, first: bool = False) -> int:
             if variant.inventory_quantity <= 0:
                 return 0
             size = math.ceil(settings.restock_batch_ratio * variant.inventory_quantity)
-            batch = list(waiting.order_by("id")[:size])
-        else:
-            batch = list(waiting.order_by("id"))
+            waiting = waiting.filter(pk__in=waiting.order_by("id").values("pk")[:size])
         flows = flows_of(variant.store, Trigger.RESTOCK)
-        if not batch or not flows:
+        if not flows:
             return 0
+        # Written by the database (a subquery, not a list of ids through Python): the variant
+        # stays locked for as short a time as the batch allows.
+        source = waiting.annotate(
+            key=Concat(Value("restock:"), Cast("pk", CharField())),
+            context=JSONObject(variant_id=Value(variant.pk), channel="channel", since="created_at"),
+        )
         for flow in flows:
-            enrol(
-                flow=flow,
-                people=[
-                    Enrol(
-                        customer_id=request.customer_id,
-                        key=f"restock:{request.pk}",
-                        context={
-                            "variant_id": variant.pk,
-                            "channel": request.channel,
-                            "since": request.created_at.isoformat(),
-                        },
-                    )
-                    for request in batch
-                ],
-                now=now,
-            )
-        RestockRequest.objects.filter(pk__in=[request.pk for request in batch]).update(released_at=now)
-    return len(batch)
+            enrol_query(flow=flow, source=source, now=now)
+        return waiting.update(released_at=now)
 
 
 def restock_due() -> int:

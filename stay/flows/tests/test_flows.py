@@ -8,6 +8,8 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat, JSONObject
 from django.test import Client
 from django.utils import timezone
 
@@ -86,6 +88,34 @@ def test_back_in_stock_from_the_webhook_to_the_mailbox(post_webhook, api, outrea
     engine.flows_advance()
     assert RestockRequest.objects.filter(released_at__isnull=True).count() == 0
     assert Message.objects.filter(purpose=Purpose.MARKETING).count() == 4
+
+
+def test_a_release_is_enrolled_by_the_database_once_with_its_holdout(post_webhook, api, outreach):
+    """The release is one INSERT … SELECT: each request enrolled once with what it asked for,
+    the holdout drawn there, and a request released again enrols nobody twice."""
+    from stay.flows.engine import enrol_query
+    from stay.flows.services import restock_release
+
+    post_webhook("products/create", payload("products_create"))
+    for n in range(4):
+        ask(api, f"shopper{n}@example.com", channel="email")
+    outreach.holdout_percent = 100
+    outreach.save()
+    variant = Variant.objects.get(platform_id="808950812")
+    Variant.objects.filter(pk=variant.pk).update(inventory_quantity=10)
+    assert restock_release(variant_id=variant.pk, first=True) == 4
+    rows = list(Enrolment.objects.filter(flow__trigger="restock").order_by("id"))
+    requests = list(RestockRequest.objects.order_by("id"))
+    assert [e.key for e in rows] == [f"restock:{r.pk}" for r in requests]
+    assert [e.customer_id for e in rows] == [r.customer_id for r in requests]
+    assert all(e.holdout and e.state == EnrolmentState.ACTIVE and e.position == 1 for e in rows)
+    assert all(e.context["variant_id"] == variant.pk and e.context["channel"] == "email" for e in rows)
+    assert [engine._since(e) for e in rows] == [r.created_at for r in requests]
+    again = RestockRequest.objects.filter(pk__in=[r.pk for r in requests]).annotate(
+        key=Concat(Value("restock:"), Cast("pk", CharField())), context=JSONObject(since="created_at")
+    )
+    assert enrol_query(flow=rows[0].flow, source=again, now=timezone.now()) == 0
+    assert Enrolment.objects.count() == 4
 
 
 def test_who_bought_it_meanwhile_is_not_told(post_webhook, api, outreach, mailbox, outbox):
