@@ -11,7 +11,7 @@ class FlowsConfig(AppConfig):
         from stay.conversations.sending import register_marketing_gate
         from stay.core.events import subscribe
 
-        from . import attribution, engine, postpurchase, reminders, tasks, welcome
+        from . import attribution, engine, points, postpurchase, reminders, tasks, welcome
 
         register_marketing_gate(engine.held_at_send)
         subscribe("variant.restocked", tasks.on_restocked, durable=True)
@@ -21,3 +21,4 @@ class FlowsConfig(AppConfig):
         subscribe("order.created", attribution.order_attribute, durable=True)
         subscribe("shipment.changed", postpurchase.on_shipment, durable=True)
         subscribe("gift_card.delivered", postpurchase.on_gift_card_delivered, durable=True)
+        subscribe("loyalty.points_expiring", points.on_points_expiring, durable=True)

@@ -13,11 +13,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import DateTimeField, QuerySet, Value
 from django.db.models.functions import Random
 from django.db.models.lookups import LessThan
+from django.urls import reverse
 from django.utils import timezone
 
 from stay.catalog.models import Product, Variant
@@ -434,6 +437,7 @@ def values_of(store: Store, shop_url: str, enrolments: list[Enrolment]) -> dict[
     card_ids = {e.context["card_id"] for e in enrolments if "card_id" in e.context}
     cards = GiftCard.objects.select_related("buyer").in_bulk(list(card_ids))
     base = (shop_url or "").rstrip("/")
+    zone = ZoneInfo(store.timezone or "UTC")
     for enrolment in enrolments:
         values: dict[str, str] = {}
         variant = variants.get(enrolment.context.get("variant_id", 0))
@@ -457,6 +461,11 @@ def values_of(store: Store, shop_url: str, enrolments: list[Enrolment]) -> dict[
             values["sender"] = card.sender_name or (card.buyer.name if card.buyer else "") or store.name
             if base:
                 values["link"] = base
+        if "points" in enrolment.context:  # loyalty points about to expire
+            values["points"] = f"{enrolment.context['points']:,}"
+            ends = _at(enrolment.context["expires_at"]).astimezone(zone)
+            values["date"] = ends.date().isoformat()
+            values["link"] = settings.PUBLIC_URL + reverse("account:home", args=[store.slug])
         checkout = checkouts.get(enrolment.context.get("checkout_id", 0))
         if checkout is not None:
             values["link"] = checkout.recovery_url

@@ -131,6 +131,8 @@ class Trigger(models.TextChoices):
     GIFT_CARD = "gift_card", _("Gift card received")
     SEGMENT = "segment", _("Segment entered")
     DATE = "date", _("Anniversary of the first order")
+    POINTS = "points", _("Loyalty points expiring")
+    POINTS_LAST = "points_last", _("Loyalty points: last chance")
 
 
 class Flow(models.Model):

@@ -144,7 +144,45 @@ _DEFAULTS[Trigger.GIFT_CARD] = [
         },
     )
 ]
+_DEFAULTS[Trigger.POINTS] = [
+    (
+        timedelta(0),
+        Condition.ALWAYS,
+        {
+            "en": _Text(
+                "Your {points} points expire on {date}",
+                "Hi {name}, you have {points} points at {store}. They expire on {date} unless you order before "
+                "then: any purchase keeps them. See them and the rewards they buy: {link}",
+            ),
+            "ko": _Text(
+                "{points} 포인트가 {date}에 소멸됩니다",
+                "{name}님, {store}에 적립된 {points} 포인트가 {date}에 소멸될 예정입니다. 그 전에 주문하시면 "
+                "포인트가 유지됩니다. 포인트로 받을 수 있는 혜택 보기: {link}",
+            ),
+        },
+    )
+]
+_DEFAULTS[Trigger.POINTS_LAST] = [
+    (
+        timedelta(0),
+        Condition.ALWAYS,
+        {
+            "en": _Text(
+                "Last chance: your {points} points expire on {date}",
+                "{name}, this is the last reminder: your {points} points at {store} expire on {date}. "
+                "Any order before then keeps them: {link}",
+            ),
+            "ko": _Text(
+                "마지막 안내: {points} 포인트가 {date}에 소멸됩니다",
+                "{name}님, 마지막 안내입니다. {store}의 {points} 포인트가 {date}에 소멸됩니다. "
+                "그 전에 주문하시면 포인트가 유지됩니다: {link}",
+            ),
+        },
+    )
+]
 _NAMES: dict[str, str] = {
+    Trigger.POINTS: "Points expiring",
+    Trigger.POINTS_LAST: "Points: last chance",
     Trigger.DELIVERED: "Review request",
     Trigger.GIFT_CARD: "Gift card follow-up",
     Trigger.RESTOCK: "Back in stock",

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from stay.core.db import atomic_with_retry, update_each
 from stay.core.errors import Conflict, InvalidInput
+from stay.core.events import publish
 from stay.core.models import Store
 from stay.customers.identities import people_of
 from stay.customers.models import Customer
@@ -559,24 +560,14 @@ def expires_at(member: Member, settings: LoyaltySettings) -> datetime | None:
     return months_after(active, settings.expiry_months)
 
 
-WARN_HOURS = range(10, 20)
-
-
-def daytime_for(customer: Customer, now: datetime) -> bool:
-    """Whether it is between 10:00 and 20:00 for the shopper (their time zone, else the
-    store's): warnings are not sent at an hour they sleep."""
-    zone = customer.timezone or customer.store.timezone or "UTC"
-    try:
-        local = now.astimezone(ZoneInfo(zone))
-    except (KeyError, ValueError):
-        local = now.astimezone(ZoneInfo(customer.store.timezone or "UTC"))
-    return local.hour in WARN_HOURS
-
-
 def points_expire_due(*, now: datetime | None = None) -> int:
-    """Warn members whose points expire within 30 days, give a last chance 7 days before (in
-    the shopper's daytime), and expire the points of those whose time has come (all that is left: the oldest were spent
-    first). Returns how many members' points expired."""
+    """Warn members whose points expire within 30 days, give a last chance 7 days before, and
+    expire the points of those whose time has come (all that is left: the oldest were spent
+    first). Returns how many members' points expired.
+
+    A warning is the event ``loyalty.points_expiring``: the outreach flows send it, through the
+    one gate every marketing message passes (consent, quiet hours, how often), in the shopper's
+    language, and stop it if they order meanwhile (which keeps the points)."""
     now = now or timezone.now()
     expired = 0
     for settings in LoyaltySettings.objects.filter(enabled=True, expiry_months__isnull=False).select_related("store"):
@@ -601,13 +592,15 @@ def _expire(member_id: int, settings: LoyaltySettings, now: datetime) -> int:
             now=now,
         )
         return 1
-    if not daytime_for(member.customer, now):
-        return 0  # a warning waits for the shopper's day (the job runs hourly)
     for before in (LAST_CHANCE_BEFORE, WARN_BEFORE):
         if now >= ends - before and (member.expiry_warned_at is None or member.expiry_warned_at < ends - before):
-            from .notices import expiry_warning
-
-            expiry_warning(member, ends, last_chance=before == LAST_CHANCE_BEFORE)
+            publish(
+                "loyalty.points_expiring",
+                customer_id=member.customer_id,
+                points=member.available,
+                expires_at=ends.isoformat(),
+                last_chance=before == LAST_CHANCE_BEFORE,
+            )
             member.expiry_warned_at = now
             member.save(update_fields=["expiry_warned_at"])
             break

@@ -58,9 +58,9 @@ def tiers_daily() -> int:
     return services.tiers_review()
 
 
-@periodic_task(crontab(minute="13"))
-def expiry_hourly() -> int:
-    """Hourly, so that each shopper's warning finds their daytime."""
+@periodic_task(crontab(hour="5", minute="13"))
+def expiry_daily() -> int:
+    """Daily: points expire on their day (never sooner); the warnings' hour is the gate's."""
     return services.points_expire_due()
 
 
