@@ -1,7 +1,8 @@
 """A tiny HTTP server on 127.0.0.1 for the fakes that stand in for outside services.
 
-A fake subclasses :class:`FakeServer` and implements ``handle(request) -> (status, body)``;
-the server records every request, and ``failures`` makes the next calls fail with a status."""
+A fake subclasses :class:`FakeServer` and implements ``handle(request) -> (status, body)`` (or
+``(status, body, headers)``); the server records every request, and ``failures`` makes the
+next calls fail with a status."""
 
 import json
 import threading
@@ -47,10 +48,10 @@ class FakeServer:
         self._server.shutdown()
         self._server.server_close()
 
-    def handle(self, request: Request) -> tuple[int, Any]:
+    def handle(self, request: Request) -> tuple[int, Any] | tuple[int, Any, dict[str, str]]:
         raise NotImplementedError
 
-    def _dispatch(self, request: Request) -> tuple[int, Any]:
+    def _dispatch(self, request: Request) -> tuple[int, Any] | tuple[int, Any, dict[str, str]]:
         with self.lock:
             self.requests.append(request)
             if self.failures:
@@ -71,17 +72,21 @@ class FakeServer:
                     headers={k.lower(): v for k, v in self.headers.items()},
                     body=self.rfile.read(length) if length else b"",
                 )
-                status, body = fake._dispatch(request)
+                answer = fake._dispatch(request)
+                status, body = answer[0], answer[1]
+                headers: dict[str, str] = answer[2] if len(answer) == 3 else {}  # type: ignore[misc]
                 raw = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
-                self.send_header(
+                headers.setdefault(
                     "Content-Type", "application/octet-stream" if isinstance(body, bytes) else "application/json"
                 )
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(raw)))
                 self.end_headers()
                 self.wfile.write(raw)
 
-            do_GET = do_POST = _serve
+            do_GET = do_POST = do_PUT = do_DELETE = _serve
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

@@ -28,6 +28,9 @@ CANCEL_ORDER = "cancel_order"
 CREATE_ORDER = "create_order"
 ADJUST_STOCK = "adjust_inventory"
 CREATE_DISCOUNT = "create_discount"
+# Free shipping under one reusable code for a list of the platform's customers (a tier's
+# members); each request replaces the list. Params: code, title, customer_ids, starts_at.
+MEMBERS_DISCOUNT = "members_discount"
 # States of a request still on its way; and of one a person must look at.
 PENDING = ("queued", "sending")
 TROUBLE = ("failed", "unknown")

@@ -4,6 +4,7 @@ The base URL is configurable per store, so tests (and other platforms speaking t
 shapes) can stand in for Shopify; see ``fake.py``.
 """
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -39,20 +40,25 @@ class ShopifyClient:
         self._http.close()
 
     def _post(self, path: str, body: dict[str, Any], key: str) -> dict[str, Any]:
+        return self._send("POST", path, body, key)
+
+    def _send(self, method: str, path: str, body: dict[str, Any], key: str) -> dict[str, Any]:
         try:
-            response = self._http.post(path, json=body)
+            response = self._http.request(method, path, json=body)
         except httpx.HTTPError as exc:
             raise ShopifyError(f"could not reach the platform: {exc}") from exc
         if response.status_code >= 400:
             raise ShopifyError(
-                f"the platform answered {response.status_code} to POST {path}: {response.text[:300]}",
+                f"the platform answered {response.status_code} to {method} {path}: {response.text[:300]}",
                 status=response.status_code,
                 body=response.text,
             )
         data = response.json()
         if key not in data:
             raise ShopifyError(
-                f"the platform's answer to POST {path} has no {key!r}", status=response.status_code, body=response.text
+                f"the platform's answer to {method} {path} has no {key!r}",
+                status=response.status_code,
+                body=response.text,
             )
         return data[key]
 
@@ -175,14 +181,58 @@ class ShopifyClient:
             f"/price_rules/{made['id']}/discount_codes.json", {"discount_code": {"code": code}}, "discount_code"
         )
 
+    def members_discount(self, *, code: str, title: str, customer_ids: list[str], starts_at: str) -> dict[str, Any]:
+        """Free shipping on every order for the listed customers only (a loyalty tier's
+        members), under one reusable code: made the first time, its customers replaced on each
+        later call. With nobody on the list the rule is ended (Shopify wants a customer for a
+        rule that names them), and started again when someone is."""
+        ids = sorted({int(c) for c in customer_ids if str(c).isdigit()})
+        found = self._lookup_code(code)
+        if found is None:
+            if not ids:
+                return {"code": code, "customers": 0}
+            rule = {
+                "title": title or code,
+                "target_type": "shipping_line",
+                "target_selection": "all",
+                "allocation_method": "each",
+                "value_type": "percentage",
+                "value": "-100.0",
+                "customer_selection": "prerequisite",
+                "prerequisite_customer_ids": ids,
+                "starts_at": starts_at,
+            }
+            made = self._post("/price_rules.json", {"price_rule": rule}, "price_rule")
+            return self._post(
+                f"/price_rules/{made['id']}/discount_codes.json", {"discount_code": {"code": code}}, "discount_code"
+            )
+        rule_id = found.get("price_rule_id")
+        if not rule_id:
+            raise ShopifyError(f"the platform did not say which price rule the code {code} belongs to")
+        change: dict[str, Any] = {"id": rule_id}
+        if ids:
+            change.update(customer_selection="prerequisite", prerequisite_customer_ids=ids, ends_at=None)
+        else:
+            change["ends_at"] = starts_at  # nobody: ended from now
+        self._send("PUT", f"/price_rules/{rule_id}.json", {"price_rule": change}, "price_rule")
+        return {**found, "customers": len(ids)}
+
     def _lookup_code(self, code: str) -> dict[str, Any] | None:
         try:
             response = self._http.get("/discount_codes/lookup.json", params={"code": code})
         except httpx.HTTPError as exc:
             raise ShopifyError(f"could not reach the platform: {exc}") from exc
-        if response.status_code in (301, 302, 303) or response.status_code == 200:
-            data = response.json() if response.content else {}
-            return data.get("discount_code") or {"code": code, "id": ""}
+        if response.status_code in (301, 302, 303):
+            # Shopify sends the code's address: .../price_rules/{rule}/discount_codes/{id}.json
+            where = re.search(r"price_rules/(\d+)/discount_codes/(\d+)", response.headers.get("location", ""))
+            if where is None:
+                return {"code": code, "id": ""}
+            return {"code": code, "id": int(where.group(2)), "price_rule_id": int(where.group(1))}
+        if response.status_code == 200:
+            try:
+                return response.json().get("discount_code") or {"code": code, "id": ""}
+            except ValueError:
+                return {"code": code, "id": ""}
         if response.status_code == 404:
             return None
         raise ShopifyError(

@@ -33,7 +33,7 @@ class FakeShopify(FakeServer):
     def _now(self) -> str:
         return datetime.now(UTC).isoformat(timespec="seconds")
 
-    def handle(self, request: Request) -> tuple[int, Any]:
+    def handle(self, request: Request) -> tuple[int, Any] | tuple[int, Any, dict[str, str]]:
         if request.headers.get("x-shopify-access-token") != self.token:
             return 401, {"errors": "[API] Invalid API key or access token"}
         try:
@@ -58,12 +58,19 @@ class FakeShopify(FakeServer):
                 return self._adjust(body)
             if method == "POST" and parts == ["price_rules"]:
                 return self._price_rule(body)
+            if method == "PUT" and len(parts) == 2 and parts[0] == "price_rules":
+                return self._price_rule_update(parts[1], body)
             if method == "POST" and len(parts) == 3 and parts[0] == "price_rules" and parts[2] == "discount_codes":
                 return self._discount_code(parts[1], body)
             if method == "GET" and parts == ["discount_codes", "lookup"]:
                 found = self.codes.get(request.query.get("code", [""])[0].lower())
-                # Shopify answers 303 See Other to the code's own address; the body is its code.
-                return (303, {"discount_code": found}) if found else (404, {"errors": "Not Found"})
+                if not found:
+                    return 404, {"errors": "Not Found"}
+                # As Shopify: 303 See Other to the code's own address, with a page saying so.
+                rule, code_id = found["price_rule_id"], found["id"]
+                where = f"{self.base_url}{prefix}/price_rules/{rule}/discount_codes/{code_id}.json"
+                page = b'<html><body>You are being <a href="">redirected</a>.</body></html>'
+                return 303, page, {"Location": where}
         return 404, {"errors": "Not Found"}
 
     def _create_order(self, body: Any) -> tuple[int, dict[str, Any]]:
@@ -116,9 +123,32 @@ class FakeShopify(FakeServer):
             return 422, {"errors": {"allocation_method": ["must be each for shipping lines"]}}
         if rule.get("target_selection") == "entitled" and not rule.get("entitled_variant_ids"):
             return 422, {"errors": {"entitled_variant_ids": ["can't be blank"]}}
+        if problem := self._customers_problem(rule):
+            return problem
         stored = {**rule, "id": next(self._ids), "created_at": self._now()}
         self.price_rules[stored["id"]] = stored
         return 201, {"price_rule": stored}
+
+    @staticmethod
+    def _customers_problem(rule: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        if rule.get("customer_selection") != "prerequisite":
+            return None
+        ids = rule.get("prerequisite_customer_ids")
+        if not ids or not all(isinstance(i, int) for i in ids):
+            return 422, {"errors": {"prerequisite_customer_ids": ["can't be blank when customers are prerequisite"]}}
+        return None
+
+    def _price_rule_update(self, rule_id: str, body: Any) -> tuple[int, dict[str, Any]]:
+        if not rule_id.isdigit() or int(rule_id) not in self.price_rules:
+            return 404, {"errors": "Not Found"}
+        change = (body or {}).get("price_rule")
+        if not isinstance(change, dict):
+            return 400, {"errors": {"price_rule": "Required parameter missing or invalid"}}
+        updated = {**self.price_rules[int(rule_id)], **change, "id": int(rule_id), "updated_at": self._now()}
+        if problem := self._customers_problem(updated):
+            return problem
+        self.price_rules[int(rule_id)] = updated
+        return 200, {"price_rule": updated}
 
     def _discount_code(self, rule_id: str, body: Any) -> tuple[int, dict[str, Any]]:
         code = str(((body or {}).get("discount_code") or {}).get("code") or "")

@@ -60,6 +60,7 @@ class CallAction(models.TextChoices):
     CREATE_ORDER = "create_order", _("Replacement order")
     ADJUST_INVENTORY = "adjust_inventory", _("Stock adjustment")
     CREATE_DISCOUNT = "create_discount", _("Discount code")
+    MEMBERS_DISCOUNT = "members_discount", _("Free shipping for a tier's members")
 
 
 class PlatformCall(models.Model):
