@@ -3,10 +3,21 @@ members, movements and redemptions are read (points change through the services,
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from stay.giftcards.admin import ReadOnly
 
-from .models import LoyaltySettings, Member, Movement, PointsCampaign, PointsEntry, Redemption, Reward, Tier
+from .models import (
+    LoyaltySettings,
+    Member,
+    Movement,
+    PointsCampaign,
+    PointsEntry,
+    Redemption,
+    Reward,
+    Tier,
+    TierShipping,
+)
 
 
 @admin.register(LoyaltySettings)
@@ -17,7 +28,31 @@ class LoyaltySettingsAdmin(admin.ModelAdmin):
 
 @admin.register(Tier)
 class TierAdmin(admin.ModelAdmin):
-    list_display = ["name", "store", "threshold", "multiplier", "free_shipping", "priority_support", "entry_points"]
+    list_display = [
+        "name",
+        "store",
+        "threshold",
+        "multiplier",
+        "free_shipping",
+        "shipping_code",
+        "priority_support",
+        "entry_points",
+    ]
+    list_filter = ["store"]
+    list_select_related = ["shipping"]
+
+    @admin.display(description=_("free-shipping code"))
+    def shipping_code(self, tier: Tier) -> str:
+        """The code on the platform that only this tier's members can use (pushed every 15 minutes)."""
+        try:
+            return tier.shipping.code
+        except TierShipping.DoesNotExist:
+            return "-"
+
+
+@admin.register(TierShipping)
+class TierShippingAdmin(ReadOnly):
+    list_display = ["code", "tier", "store", "pushes", "request_id"]
     list_filter = ["store"]
 
 

@@ -42,6 +42,7 @@ class BalanceOut(Schema):
     next_release_at: datetime | None
     referral_code: str
     benefits: list[str] = []
+    free_shipping_code: str = ""
 
 
 class MovementOut(Schema):

@@ -130,6 +130,27 @@ class Tier(models.Model):
         return self.name
 
 
+class TierShipping(models.Model):
+    """A free-shipping tier's reusable code on the platform, which only the tier's members can
+    use, and what was last pushed there (``loyalty.shipping``). Kept apart from the tier, which
+    the admin edits, and outliving a deleted tier until its code has been ended."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    tier = models.OneToOneField(Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="shipping")
+    code = models.CharField(_("free-shipping code"), max_length=40)
+    pushes = models.PositiveIntegerField(default=0)
+    sent = models.CharField(max_length=64, blank=True)  # digest of the list last pushed
+    request_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tier's free-shipping code")
+        verbose_name_plural = _("tiers' free-shipping codes")
+        constraints = [models.UniqueConstraint(fields=["store", "code"], name="tier_shipping_code_unique")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
 class PointsCampaign(models.Model):
     """Double points for a weekend: orders placed inside the period earn ``multiplier`` times."""
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from stay.core.models import Store
 from stay.customers.models import Customer
 
-from .models import Bucket, Cause, LotState, Member, Movement, OrderPoints, Redemption, Reward, Tier
+from .models import Bucket, Cause, LotState, Member, Movement, OrderPoints, Redemption, Reward, Tier, TierShipping
 from .services import expires_at, settings_for
 from .tiers import tier_score
 
@@ -30,6 +30,8 @@ class Balance:
     # The tier's benefits, for a storefront to apply at its checkout: free_shipping,
     # early_access, priority_support (the inbox applies that one itself).
     benefits: tuple[str, ...] = ()
+    # The tier's reusable free-shipping code on the platform (only its members can use it).
+    free_shipping_code: str = ""
 
 
 def balance_of(customer: Customer) -> Balance | None:
@@ -40,7 +42,7 @@ def balance_of(customer: Customer) -> Balance | None:
 def balance_by_id(*, store_id: int, customer_id: int) -> Balance | None:
     """:func:`balance_of` by the customer's id, in one indexed read (the API's hot path)."""
     member = (
-        Member.objects.select_related("tier")
+        Member.objects.select_related("tier__shipping")
         .filter(customer_id=customer_id, store_id=store_id, closed_into__isnull=True)
         .only(
             "available",
@@ -49,6 +51,7 @@ def balance_by_id(*, store_id: int, customer_id: int) -> Balance | None:
             "tier__name",
             "tier__threshold",
             "tier__free_shipping",
+            "tier__shipping__code",
             "tier__early_access",
             "tier__priority_support",
             "referral_code",
@@ -91,7 +94,17 @@ def _balance(member: Member, *, progress: bool = False) -> Balance:
             for name in ("free_shipping", "early_access", "priority_support")
             if member.tier is not None and getattr(member.tier, name)
         ),
+        free_shipping_code=_shipping_code(member.tier),
     )
+
+
+def _shipping_code(tier: Tier | None) -> str:
+    if tier is None or not tier.free_shipping:
+        return ""
+    try:
+        return tier.shipping.code
+    except TierShipping.DoesNotExist:  # not made yet (the next push makes it)
+        return ""
 
 
 def has_priority_support(customer_id: int) -> bool:
@@ -111,7 +124,7 @@ def members_of_tiers(*, store: Store, names: list[str] | None) -> QuerySet[Membe
 def standing_of(customer: Customer) -> Balance | None:
     """:func:`balance_of` with the progress to the next tier and the next release."""
     member = (
-        Member.objects.select_related("tier", "store")
+        Member.objects.select_related("tier__shipping", "store")
         .filter(customer_id=customer.merged_into_id or customer.pk)
         .first()
     )

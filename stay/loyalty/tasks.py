@@ -7,7 +7,7 @@ from huey import crontab
 
 from stay.core.tasks import Coalesced, periodic_task, task
 
-from . import rewards, services
+from . import rewards, services, shipping
 
 BATCH = 500
 DRAIN_SECONDS = 50
@@ -51,6 +51,12 @@ def apply_every_minute() -> int:
 @periodic_task(crontab(minute="*/15"))
 def release_due() -> int:
     return drain(services.points_release_due)
+
+
+@periodic_task(crontab(minute="*/15"))
+def tier_shipping() -> int:
+    """Each free-shipping tier's members, pushed to the platform when they changed."""
+    return shipping.tier_shipping_sync()
 
 
 @periodic_task(crontab(hour="4", minute="41"))

@@ -15,7 +15,7 @@ from stay.channels.sms.fake import FakeTwilio
 from stay.channels.sms.models import TwilioAccount
 from stay.conversations.models import Message
 from stay.customers.models import Identity
-from stay.loyalty.models import Reward
+from stay.loyalty.models import Member, Reward, Tier, TierShipping
 
 from .conftest import HOME, sent_to
 
@@ -74,6 +74,14 @@ def signed_in(jon) -> Client:
     shopper.post(f"{HOME}sign-in", {"contact": "jon@example.com"})
     shopper.post(re.search(r"http://[^/]+(/account/summit/in/\S+)", sent_to(jon)).group(1))
     return shopper
+
+
+def test_a_tier_with_free_shipping_shows_its_code(jon, store):
+    gold = Tier.objects.create(store=store, name="Gold", threshold=0, free_shipping=True)
+    TierShipping.objects.create(store=store, tier=gold, code="GOLD-SHIP-7K2D")  # pushed (loyalty's tests)
+    Member.objects.filter(customer=jon).update(tier=gold)
+    page = signed_in(jon).get(HOME).content.decode()
+    assert "Free shipping on every order: enter this code at checkout" in page and "GOLD-SHIP-7K2D" in page
 
 
 def test_redeem_download_and_ask_to_be_forgotten(jon, store):
