@@ -3,6 +3,7 @@ members, movements and redemptions are read (points change through the services,
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from stay.giftcards.admin import ReadOnly
@@ -18,12 +19,41 @@ from .models import (
     Tier,
     TierShipping,
 )
+from .selectors import programme_report
 
 
 @admin.register(LoyaltySettings)
 class LoyaltySettingsAdmin(admin.ModelAdmin):
     list_display = ["store", "enabled", "earn_points", "earn_per", "pending_mode", "expiry_months", "tier_basis"]
-    readonly_fields = ["expiry_since"]
+    readonly_fields = ["expiry_since", "figures"]
+
+    @admin.display(description=_("the programme's figures"))
+    def figures(self, settings: LoyaltySettings) -> str:
+        """The report of ``GET /api/v1/loyalty/report``, for the operator beside the rules."""
+        if settings.pk is None:
+            return "-"
+        report = programme_report(settings.store)
+        rate = _("%(members)s of members, %(others)s of other buyers") % {
+            "members": _share(report["repeat_rate_members"]),
+            "others": _share(report["repeat_rate_others"]),
+        }
+        rows = [
+            (_("Members"), report["members"]),
+            (_("Points issued"), report["issued"]),
+            (_("Points pending"), report["pending"]),
+            (_("Points redeemed"), report["redeemed"]),
+            (_("Points expired"), report["expired"]),
+            (_("Points outstanding (the liability)"), report["outstanding"]),
+            (_("Points owed"), report["owed"]),
+            (_("Ordered again"), rate),
+        ]
+        return format_html(
+            "<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
+        )
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
 
 
 @admin.register(Tier)

@@ -1,7 +1,8 @@
 """A tier's free shipping on the platform (issue 21): one reusable free-shipping code per tier,
 on Shopify (its fake on loopback) as a price rule that names the tier's members and nobody
 else; pushed again when the members change, never while a push is on its way, and ended when
-the tier stops giving free shipping. Members see the code on their account page and in the API."""
+the tier stops giving free shipping. Members see the code on their account page and in the API;
+the admin shows it, and the programme's figures beside its rules."""
 
 import pytest
 from django.test import TestCase
@@ -88,3 +89,13 @@ def test_a_tier_nobody_the_platform_knows_has_makes_nothing(store, gold, shopify
     assert member_of(customer).tier == gold
     assert sync() == 0
     assert not shopify.calls
+
+
+def test_the_admin_shows_codes_and_the_programmes_figures(admin_client, store, gold, programme):
+    member(store, "Ann", "7001")
+    TierShipping.objects.create(store=store, tier=gold, code="GOLD-SHIP-7K2D")
+    tiers = admin_client.get("/admin/loyalty/tier/").content.decode()
+    assert "GOLD-SHIP-7K2D" in tiers
+    page = admin_client.get(f"/admin/loyalty/loyaltysettings/{programme.pk}/change/").content.decode()
+    assert "Points outstanding (the liability)" in page and "<td>150</td>" in page
+    assert admin_client.get("/admin/loyalty/tiershipping/").status_code == 200
