@@ -45,7 +45,7 @@ def members_platform_ids(tier: Tier) -> list[str]:
 
 
 def _push(code_id: int) -> int:
-    shipping = TierShipping.objects.select_for_update().select_related("store", "tier").get(pk=code_id)
+    shipping = TierShipping.objects.select_for_update(of=("self",)).select_related("store", "tier").get(pk=code_id)
     store, tier = shipping.store, shipping.tier
     if shipping.request_id is not None:
         last = platform_state(store=store, request_id=shipping.request_id)
