@@ -62,3 +62,25 @@ def test_wrong_token_and_unreachable_platform(shopify):
         ShopifyClient(base_url="http://127.0.0.1:9", token="x", timeout=2).cancel_order(order_id="1")
     with pytest.raises(ShopifyError, match="no API base URL"):
         ShopifyClient(base_url="", token="x")
+
+
+def test_a_discount_sent_again_finds_its_code_as_shopify_answers_the_look_up(client, shopify):
+    """Shopify answers a code look-up with 303 See Other, a Location and an HTML page, not JSON:
+    a discount sent again after a failure half-way finds the code it made (regression: the
+    client read the page as JSON and failed)."""
+    params = {"code": "WELCOME-7K2D", "value_type": "fixed_amount", "value": "10", "starts_at": "2026-12-04T00:00:00Z"}
+    made = client.create_discount(**params)
+    again = client.create_discount(**params)
+    assert again["id"] == made["id"] and again["price_rule_id"] == made["price_rule_id"]
+    assert len(shopify.price_rules) == 1
+
+
+def test_members_discount_names_them_replaces_them_and_ends_with_nobody(client, shopify):
+    made = client.members_discount(code="GOLD-SHIP", title="Gold", customer_ids=["7002", "7001"], starts_at="now")
+    rule = shopify.price_rules[made["price_rule_id"]]
+    assert rule["prerequisite_customer_ids"] == [7001, 7002] and rule["target_type"] == "shipping_line"
+    client.members_discount(code="GOLD-SHIP", title="Gold", customer_ids=["7003"], starts_at="now")
+    assert shopify.price_rules[made["price_rule_id"]]["prerequisite_customer_ids"] == [7003]
+    client.members_discount(code="GOLD-SHIP", title="Gold", customer_ids=[], starts_at="2026-12-04T00:00:00Z")
+    assert shopify.price_rules[made["price_rule_id"]]["ends_at"] == "2026-12-04T00:00:00Z"
+    assert len(shopify.price_rules) == 1
