@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "stay.connectors.shopify",
     "stay.giftcards",
     "stay.loyalty",
+    "stay.recommendations",
     "stay.conversations",
     "stay.channels.email",
     "stay.channels.whatsapp",

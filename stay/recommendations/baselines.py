@@ -1,0 +1,156 @@
+"""The measured baselines of issue 22, on the evaluation protocol's baskets (numpy and scipy's
+sparse matrices; nothing is fetched):
+
+- **popularity**: the items in most baskets;
+- **co-occurrence**: item to item, P(j | i) over baskets, summed over what the shopper bought
+  (weighted by how often);
+- **repurchase**: the shopper's own items, by a time-decayed frequency (TIFU's: baskets in
+  groups of 7, decayed within and across groups), then popularity;
+- **neighbourhood**: TIFU-KNN (Hu et al., SIGIR 2020): the shopper's decayed vector blended
+  with the mean vector of their 300 nearest shoppers (cosine), then popularity.
+
+Each ranks every item it saw in training; a shopper it never saw gets the popular items.
+"""
+
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from .evaluation import Basket, History
+
+TIE = 1e-6  # popularity breaks ties (and fills a short list) without outweighing any real score
+
+
+class _Base:
+    name = "base"
+
+    def fit(self, history: History) -> None:
+        self.items = sorted({item for baskets in history.values() for b in baskets for item in b.items})
+        self.index = {item: n for n, item in enumerate(self.items)}
+        self.customers = {customer: n for n, customer in enumerate(sorted(history))}
+        counts = np.zeros(len(self.items))
+        for baskets in history.values():
+            for basket in baskets:
+                counts[[self.index[i] for i in basket.items]] += 1
+        self.popularity = counts / max(counts.max(), 1)
+        self.train(history)
+
+    def train(self, history: History) -> None:
+        pass
+
+    def scores(self, row: int) -> Any:
+        return self.popularity
+
+    def rank(self, customer: str, k: int, exclude: frozenset[str] = frozenset()) -> list[str]:
+        row = self.customers.get(customer)
+        scores = np.array(self.popularity if row is None else self.scores(row), dtype=float)
+        if exclude:
+            scores[[self.index[i] for i in exclude if i in self.index]] = -np.inf
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        ordered = top[np.lexsort((top, -scores[top]))]
+        return [self.items[n] for n in ordered if np.isfinite(scores[n])]
+
+    def _matrix(self, history: History, weights: Any) -> sparse.csr_matrix:
+        """Customers x items, each row ``weights(baskets)`` as {item index: weight}."""
+        rows, cols, values = [], [], []
+        for customer, baskets in history.items():
+            for col, value in weights(baskets).items():
+                rows.append(self.customers[customer])
+                cols.append(col)
+                values.append(value)
+        shape = (len(self.customers), len(self.items))
+        return sparse.csr_matrix((values, (rows, cols)), shape=shape)
+
+
+class Popularity(_Base):
+    name = "popularity"
+
+
+class CoOccurrence(_Base):
+    name = "co-occurrence"
+
+    def train(self, history: History) -> None:
+        rows, cols = [], []
+        for n, basket in enumerate(b for baskets in history.values() for b in baskets):
+            cols += [self.index[i] for i in basket.items]
+            rows += [n] * len(basket.items)
+        baskets = sparse.csr_matrix(
+            (np.ones(len(rows)), (rows, cols)), shape=(max(rows, default=0) + 1, len(self.items))
+        )
+        together = (baskets.T @ baskets).tocsr()
+        together.setdiag(0)
+        together.eliminate_zeros()
+        counts = np.asarray(baskets.sum(axis=0)).ravel()
+        self.follows = sparse.diags(1 / np.maximum(counts, 1)) @ together  # row i: P(j | i)
+        self.bought = self._matrix(history, self._frequency)
+
+    def _frequency(self, baskets: list[Basket]) -> dict[int, float]:
+        """How many of the shopper's baskets hold each item."""
+        found: dict[int, float] = {}
+        for basket in baskets:
+            for item in basket.items:
+                found[self.index[item]] = found.get(self.index[item], 0.0) + 1
+        return found
+
+    def scores(self, row: int) -> Any:
+        found = np.asarray((self.bought[row] @ self.follows).todense()).ravel()
+        return found / max(found.max(), 1e-12) + TIE * self.popularity
+
+
+class Repurchase(_Base):
+    name = "repurchase"
+
+    def train(self, history: History) -> None:
+        self.vectors = self._matrix(history, self._decayed)
+
+    def _decayed(self, baskets: list[Basket]) -> dict[int, float]:
+        return decayed(baskets, self.index)
+
+    def scores(self, row: int) -> Any:
+        return self.vectors[row].toarray().ravel() + TIE * self.popularity
+
+
+class Neighbourhood(Repurchase):
+    name = "neighbourhood"
+
+    def __init__(self, neighbours: int = 300, alpha: float = 0.7) -> None:
+        self.neighbours, self.alpha = neighbours, alpha
+
+    def train(self, history: History) -> None:
+        super().train(history)
+        vectors = self.vectors
+        norms = np.sqrt(np.asarray(vectors.multiply(vectors).sum(axis=1)).ravel())
+        unit = sparse.diags(1 / np.maximum(norms, 1e-12)) @ vectors
+        n = vectors.shape[0]
+        k = min(self.neighbours, n - 1)
+        rows, cols = [], []
+        for start in range(0, n, 500):  # similarities a block of shoppers at a time
+            block = (unit[start : start + 500] @ unit.T).toarray()
+            for offset, similar in enumerate(block):
+                similar[start + offset] = -1
+                nearest: Any = np.argpartition(-similar, k - 1)[:k] if k > 0 else []
+                rows += [start + offset] * len(nearest)
+                cols += list(nearest)
+        mean = sparse.csr_matrix((np.full(len(rows), 1 / max(k, 1)), (rows, cols)), shape=(n, n))
+        self.blend = (self.alpha * vectors + (1 - self.alpha) * (mean @ vectors)).tocsr()
+
+    def scores(self, row: int) -> Any:
+        return self.blend[row].toarray().ravel() + TIE * self.popularity
+
+
+def decayed(baskets: list[Basket], index: dict[str, int], within: float = 0.9, across: float = 0.7) -> dict[int, float]:
+    """TIFU's user vector: baskets (oldest first) in groups of 7 from the newest, each group the
+    mean of its baskets decayed by ``within``, the groups decayed by ``across``."""
+    groups = [baskets[max(0, end - 7) : end] for end in range(len(baskets), 0, -7)]  # newest first
+    vector: dict[int, float] = {}
+    for age, group in enumerate(groups):
+        for position, basket in enumerate(group):
+            weight = across**age * within ** (len(group) - 1 - position) / len(group)
+            for item in basket.items:
+                vector[index[item]] = vector.get(index[item], 0.0) + weight
+    return {col: value / len(groups) for col, value in vector.items()}
+
+
+BASELINES: tuple[type[_Base], ...] = (Popularity, CoOccurrence, Repurchase, Neighbourhood)
