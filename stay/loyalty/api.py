@@ -15,8 +15,9 @@ from stay.core.api import permission_required, request_store
 from stay.core.auth import ApiTokenAuth, StorefrontShopperAuth
 from stay.core.errors import InvalidInput, NotFound
 from stay.core.storefront import Shopper
-from stay.customers.models import Customer, IdentityKind
-from stay.customers.selectors import customer_get, identity_find
+from stay.customers.callers import caller_customer, shopper_customer
+from stay.customers.models import Customer
+from stay.customers.selectors import customer_get
 
 from . import selectors, services
 from .models import Redemption, Tier
@@ -117,25 +118,6 @@ class BonusIn(Schema):
     points: int | None = None
 
 
-def _shopper_customer(shopper: Shopper) -> Customer:
-    identity = identity_find(store=shopper.store, kind=IdentityKind.PLATFORM, value=shopper.platform_customer_id)
-    if identity is None:
-        raise NotFound(_("No customer %(id)s is known to this store yet.") % {"id": shopper.platform_customer_id})
-    return identity.customer
-
-
-def _who(request: HttpRequest, store: str | None, customer_id: int | None) -> tuple[Customer, str]:
-    """The customer a call is about, and who asks: a signed storefront shopper is themselves;
-    a token names the customer."""
-    auth = getattr(request, "auth", None)
-    if isinstance(auth, Shopper):
-        return _shopper_customer(auth), f"shopper:{auth.platform_customer_id}"
-    shop = request_store(request, store)
-    if customer_id is None:
-        raise InvalidInput(_("customer_id is required with a token."), code="customer_required")
-    return customer_get(store=shop, customer_id=customer_id), f"api:{request.user.get_username()}"
-
-
 def balance_out(customer: Customer, *, progress: bool = True) -> dict[str, Any]:
     standing = selectors.standing_of(customer) if progress else selectors.balance_of(customer)
     zero = {"available": 0, "pending": 0, "owed": 0, "tier": "", "next_tier": "", "to_next_tier": None}
@@ -219,7 +201,7 @@ def get_rewards(request: HttpRequest, store: str | None = None) -> list[dict[str
 
 @router.get("/me", response=BalanceOut, summary="The signed-in shopper's points", auth=[StorefrontShopperAuth()])
 def get_me(request: HttpRequest) -> dict[str, Any]:
-    return balance_out(_shopper_customer(request.auth))  # type: ignore[attr-defined]
+    return balance_out(shopper_customer(request.auth))  # type: ignore[attr-defined]
 
 
 def redemption_out(redemption: Redemption) -> dict[str, Any]:
@@ -241,7 +223,7 @@ def post_redeem(
     """The points are spent at once; a discount code is made on the platform in the background
     (``state`` making, then ready with the ``code``; ask ``GET /redemptions/{id}``). If the
     platform refuses it, the points come back (``given_back``). Store credit is ready at once."""
-    customer, actor = _who(request, store, body.customer_id)
+    customer, actor = caller_customer(request, store, body.customer_id)
     redemption = reward_redeem(
         customer=customer, reward_id=body.reward_id, key=idempotency_key.strip()[:160], actor=actor
     )
@@ -253,7 +235,7 @@ def get_redemption(request: HttpRequest, redemption_id: int, store: str | None =
     auth = getattr(request, "auth", None)
     found = Redemption.objects.select_related("member").filter(pk=redemption_id)
     if isinstance(auth, Shopper):
-        found = found.filter(member__customer=_shopper_customer(auth))
+        found = found.filter(member__customer=shopper_customer(auth))
     else:
         found = found.filter(store=request_store(request, store))
     redemption = found.first()
