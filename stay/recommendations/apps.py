@@ -6,3 +6,4 @@ class RecommendationsConfig(AppConfig):
     name = "stay.recommendations"
     label = "recommendations"
     verbose_name = _("Recommendations")
+

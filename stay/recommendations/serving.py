@@ -1,0 +1,170 @@
+"""Serving recommendations from the trained file, held in memory per process and reloaded when
+training swaps in a new one (a ``stat`` per request; a request never waits for training).
+
+Never recommended: gift cards, deleted or inactive products, products with no variant to buy
+(every tracked variant out of stock), products tagged with one of the store's excluded tags;
+on a "new" list, anything the shopper has bought. Before a store's first training, the list is
+its best sellers."""
+
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from stay.catalog.models import Product
+from stay.core.errors import InvalidInput, NotFound
+from stay.core.models import Store
+from stay.customers.models import Customer
+from stay.orders.models import OrderLine
+
+from .models import RecommendationSettings
+from .training import load_csr, model_path
+
+KINDS = ("for_you", "new", "bought_together")
+REASONS = {
+    "again": _("bought before"),
+    "like_you": _("popular with shoppers like you"),
+    "together": _("bought together with it"),
+    "popular": _("a best seller"),
+}
+MAX_LIMIT = 50
+
+
+class Model:
+    def __init__(self, files: Any) -> None:
+        self.items: list[str] = [str(item) for item in files["items"]]
+        self.index = {item: n for n, item in enumerate(self.items)}
+        self.customers = {int(pk): n for n, pk in enumerate(files["customers"])}
+        self.popularity = np.asarray(files["popularity"], dtype=float)
+        self.blend = load_csr(files, "blend")
+        self.follows = load_csr(files, "follows")
+
+    def scores(self, kind: str, customer_id: int | None, product: str | None) -> tuple[Any, bool]:
+        """Each item's score, and whether it is personal (else the popular items)."""
+        if kind == "bought_together":
+            row = self.index.get(product or "")
+            if row is None:
+                return np.zeros(len(self.items)), False
+            return self.follows[row].toarray().ravel(), True
+        row = self.customers.get(customer_id) if customer_id is not None else None
+        if row is None:
+            return self.popularity, False
+        return self.blend[row].toarray().ravel() + 1e-6 * self.popularity, True
+
+
+_loaded: dict[int, tuple[int, Model]] = {}
+_lock = threading.Lock()
+
+
+def model_of(store: Store) -> Model | None:
+    path = model_path(store)
+    try:
+        stamp = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+    cached = _loaded.get(store.pk)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    with _lock:
+        with np.load(path) as files:
+            model = Model(files)
+        _loaded[store.pk] = (stamp, model)
+    return model
+
+
+@dataclass(frozen=True)
+class Pick:
+    product: Product
+    reason: str
+
+    @property
+    def reason_label(self) -> str:
+        return str(REASONS[self.reason])
+
+
+def bought_by(customer: Customer) -> set[str]:
+    return set(
+        OrderLine.objects.filter(order__customer=customer, order__cancelled_at__isnull=True)
+        .exclude(product_platform_id="")
+        .values_list("product_platform_id", flat=True)
+    )
+
+
+def recommend(
+    *, store: Store, kind: str, customer: Customer | None = None, product_id: str = "", limit: int = 10
+) -> list[Pick]:
+    """A ranked list for a shopper (``for_you``, ``new``) or a product (``bought_together``)."""
+    if kind not in KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", code="invalid_kind")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}", code="invalid_limit")
+    if kind == "bought_together":
+        if not Product.objects.filter(store=store, platform_id=product_id).exists():
+            raise NotFound(f"no product {product_id!r} in this store", code="unknown_product")
+    elif customer is None:
+        raise InvalidInput("customer_id is required for this kind", code="customer_required")
+    bought = bought_by(customer) if customer is not None else set()
+    skip = (bought if kind == "new" else set()) | ({product_id} if product_id else set())
+    model = model_of(store)
+    if model is None:
+        ranked, personal = _best_sellers(store), False
+    else:
+        scores, personal = model.scores(kind, customer.pk if customer else None, product_id)
+        ranked = _top(model, scores, limit * 5 + len(skip))
+    ranked = [item for item in ranked if item not in skip]
+    products = _buyable(store, ranked)
+    picks: list[Pick] = []
+    for item in ranked:
+        if item in products and len(picks) < limit:
+            if kind == "bought_together":
+                reason = "together" if personal else "popular"
+            elif item in bought:
+                reason = "again"
+            else:
+                reason = "like_you" if personal else "popular"
+            picks.append(Pick(products[item], reason))
+    return picks
+
+
+def _top(model: Model, scores: Any, n: int) -> list[str]:
+    n = min(n, len(scores))
+    if n <= 0:
+        return []
+    top = np.argpartition(-scores, n - 1)[:n]
+    ordered = top[np.lexsort((top, -scores[top]))]
+    return [model.items[k] for k in ordered if scores[k] > 0]
+
+
+def _best_sellers(store: Store, days: int = 90, n: int = 250) -> list[str]:
+    since = timezone.now() - timedelta(days=days)
+    rows = (
+        OrderLine.objects.filter(order__store=store, order__placed_at__gte=since, is_gift_card=False)
+        .exclude(product_platform_id="")
+        .values("product_platform_id")
+        .annotate(sold=Sum("quantity"))
+        .order_by("-sold", "product_platform_id")[:n]
+    )
+    return [row["product_platform_id"] for row in rows]
+
+
+def _buyable(store: Store, ids: list[str]) -> dict[str, Product]:
+    """The products of ``ids`` that may be recommended now."""
+    excluded = set(
+        RecommendationSettings.objects.filter(store=store).values_list("excluded_tags", flat=True).first() or []
+    )
+    in_stock = Q(variants__deleted_at__isnull=True) & (
+        Q(variants__inventory_quantity__gt=0) | Q(variants__inventory_tracked=False)
+    )
+    found = (
+        Product.objects.filter(
+            in_stock, store=store, platform_id__in=ids, deleted_at__isnull=True, is_gift_card=False, status="active"
+        )
+        .distinct()
+        .only("platform_id", "title", "handle", "tags")
+    )
+    return {p.platform_id: p for p in found if not excluded & set(p.tags or [])}

@@ -1,0 +1,93 @@
+"""Training from the store's own orders: each customer's orders are their baskets of products
+(gift cards and cancelled orders left out), fitted with the best model measured so far
+(``baselines.Neighbourhood``, ADR 0018) and the item-to-item model for "bought together", and
+written whole to one file that is then swapped in (``os.replace``): a process serving the old
+file keeps serving it until it sees the new one, and never waits for training."""
+
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from scipy import sparse
+
+from stay.core.models import Store
+from stay.orders.models import OrderLine
+
+from .baselines import CoOccurrence, Neighbourhood
+from .evaluation import Basket, History
+
+
+def model_path(store: Store) -> Path:
+    return Path(settings.DATA_DIR) / "recommendations" / f"store-{store.pk}.npz"
+
+
+def history_of(store: Store) -> History:
+    """Each customer's orders as baskets of product ids, oldest first."""
+    lines = (
+        OrderLine.objects.filter(order__store=store, order__cancelled_at__isnull=True, is_gift_card=False)
+        .exclude(order__customer__isnull=True)
+        .exclude(product_platform_id="")
+        .values_list("order__customer_id", "order__placed_at", "order_id", "product_platform_id")
+        .order_by("order__placed_at", "order_id")
+    )
+    orders: dict[int, tuple[str, datetime, set[str]]] = {}
+    for customer_id, placed_at, order_id, product in lines.iterator(chunk_size=5000):
+        orders.setdefault(order_id, (str(customer_id), placed_at, set()))[2].add(product)
+    history: History = {}
+    for order_id, (customer, placed_at, items) in orders.items():
+        basket = Basket(customer=customer, at=placed_at, invoice=str(order_id), items=frozenset(items))
+        history.setdefault(customer, []).append(basket)
+    return history
+
+
+@dataclass(frozen=True)
+class Trained:
+    customers: int
+    products: int
+    seconds: float
+    path: Path
+
+
+def train(store: Store) -> Trained | None:
+    """Fit and swap in the store's model; None when it has no orders to learn from yet."""
+    started = time.perf_counter()
+    history = history_of(store)
+    if not history:
+        return None
+    mine = Neighbourhood()
+    mine.fit(history)
+    together = CoOccurrence()
+    together.fit(history)
+    path = model_path(store)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
+    blend, follows = mine.blend.tocsr(), together.follows.tocsr()
+    arrays: dict[str, Any] = {
+        "items": np.array(mine.items),
+        "customers": np.array(sorted(mine.customers, key=mine.customers.__getitem__), dtype=np.int64),
+        "popularity": mine.popularity,
+        **_csr("blend", blend),
+        **_csr("follows", follows),
+    }
+    np.savez(partial, **arrays)
+    os.replace(partial, path)  # whole, at once: readers see the old file or the new one
+    return Trained(len(history), len(mine.items), time.perf_counter() - started, path)
+
+
+def _csr(name: str, matrix: sparse.csr_matrix) -> dict[str, np.ndarray]:
+    return {
+        f"{name}_data": matrix.data,
+        f"{name}_indices": matrix.indices,
+        f"{name}_indptr": matrix.indptr,
+        f"{name}_shape": np.array(matrix.shape),
+    }
+
+
+def load_csr(files: "np.lib.npyio.NpzFile", name: str) -> sparse.csr_matrix:
+    shape = tuple(files[f"{name}_shape"])
+    return sparse.csr_matrix((files[f"{name}_data"], files[f"{name}_indices"], files[f"{name}_indptr"]), shape=shape)
