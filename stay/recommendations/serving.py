@@ -87,12 +87,17 @@ class Pick:
         return str(REASONS[self.reason])
 
 
-def bought_by(customer: Customer) -> set[str]:
-    return set(
-        OrderLine.objects.filter(order__customer=customer, order__cancelled_at__isnull=True)
+def bought_by(customer_ids: list[int]) -> dict[int, set[str]]:
+    """The products each customer ordered (cancelled orders aside), in one query."""
+    found: dict[int, set[str]] = {pk: set() for pk in customer_ids}
+    rows = (
+        OrderLine.objects.filter(order__customer_id__in=customer_ids, order__cancelled_at__isnull=True)
         .exclude(product_platform_id="")
-        .values_list("product_platform_id", flat=True)
+        .values_list("order__customer_id", "product_platform_id")
     )
+    for customer_id, product in rows:
+        found[customer_id].add(product)
+    return found
 
 
 def recommend(
@@ -103,31 +108,49 @@ def recommend(
         raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", code="invalid_kind")
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}", code="invalid_limit")
-    if kind == "bought_together":
-        if not Product.objects.filter(store=store, platform_id=product_id).exists():
-            raise NotFound(f"no product {product_id!r} in this store", code="unknown_product")
-    elif customer is None:
-        raise InvalidInput("customer_id is required for this kind", code="customer_required")
-    bought = bought_by(customer) if customer is not None else set()
-    skip = (bought if kind == "new" else set()) | ({product_id} if product_id else set())
+    if kind != "bought_together":
+        if customer is None:
+            raise InvalidInput("customer_id is required for this kind", code="customer_required")
+        return recommend_for(store=store, customer_ids=[customer.pk], kind=kind, limit=limit)[customer.pk]
+    if not Product.objects.filter(store=store, platform_id=product_id).exists():
+        raise NotFound(f"no product {product_id!r} in this store", code="unknown_product")
     model = model_of(store)
     if model is None:
         ranked, personal = _best_sellers(store), False
     else:
-        scores, personal = model.scores(kind, customer.pk if customer else None, product_id)
-        ranked = _top(model, scores, limit * 5 + len(skip))
-    ranked = [item for item in ranked if item not in skip]
+        scores, personal = model.scores(kind, None, product_id)
+        ranked = _top(model, scores, limit * 5 + 1)
+    ranked = [item for item in ranked if item != product_id]
     products = _buyable(store, ranked)
-    picks: list[Pick] = []
-    for item in ranked:
-        if item in products and len(picks) < limit:
-            if kind == "bought_together":
-                reason = "together" if personal else "popular"
-            elif item in bought:
-                reason = "again"
-            else:
-                reason = "like_you" if personal else "popular"
-            picks.append(Pick(products[item], reason))
+    reason = "together" if personal else "popular"
+    return [Pick(products[item], reason) for item in ranked if item in products][:limit]
+
+
+def recommend_for(
+    *, store: Store, customer_ids: list[int], kind: str = "for_you", limit: int = 10
+) -> dict[int, list[Pick]]:
+    """``for_you`` (or ``new``: nothing already bought) for many shoppers at once, in a fixed
+    number of queries (a campaign's product block asks for thousands)."""
+    model = model_of(store)
+    bought = bought_by(customer_ids)
+    popular = _best_sellers(store) if model is None else []
+    ranked: dict[int, tuple[list[str], bool]] = {}
+    for pk in customer_ids:
+        skip = bought[pk] if kind == "new" else set()
+        if model is None:
+            items, personal = popular, False
+        else:
+            scores, personal = model.scores(kind, pk, None)
+            items = _top(model, scores, limit * 5 + len(skip))
+        ranked[pk] = ([item for item in items if item not in skip], personal)
+    products = _buyable(store, sorted({item for items, _personal in ranked.values() for item in items}))
+    picks: dict[int, list[Pick]] = {}
+    for pk, (items, personal) in ranked.items():
+        mine = bought[pk]
+        chosen = [item for item in items if item in products][:limit]
+        picks[pk] = [
+            Pick(products[item], "again" if item in mine else "like_you" if personal else "popular") for item in chosen
+        ]
     return picks
 
 

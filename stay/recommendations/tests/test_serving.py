@@ -179,3 +179,14 @@ def test_the_command_trains_every_store(store, shoppers, capsys):
     call_command("recommendations", "train")
     assert "summit: 4 customers, 5 products" in capsys.readouterr().out  # the gift card is not one
     assert model_of(store) is not None
+
+
+def test_many_shoppers_at_once_in_a_fixed_number_of_queries(store, shoppers, django_assert_max_num_queries):
+    """A campaign's product block asks for thousands of shoppers: the queries do not grow with them."""
+    train(store)
+    ids = [c.pk for c in shoppers.values()] + [Customer.objects.create(store=store, name=f"n{n}").pk for n in range(20)]
+    from stay.recommendations.serving import recommend_for
+
+    with django_assert_max_num_queries(3):
+        picks = recommend_for(store=store, customer_ids=ids, limit=2)
+    assert keys(picks[shoppers["cy"].pk]) == ["gas", "stove"] and len(picks) == len(ids)
