@@ -16,6 +16,7 @@ from stay.giftcards.api import router as giftcards_router
 from stay.loyalty.api import router as loyalty_router
 from stay.orders.api import customers_router, orders_router
 from stay.recommendations.api import router as recommendations_router
+from stay.recommendations.api import search_router
 from stay.returns.api import router as returns_router
 
 api = NinjaAPI(
@@ -41,6 +42,7 @@ api.add_router("/v1/conversations", whatsapp_router)
 api.add_router("/v1/giftcards", giftcards_router)
 api.add_router("/v1/loyalty", loyalty_router)
 api.add_router("/v1/recommendations", recommendations_router)
+api.add_router("/v1/search", search_router)
 api.add_router("/v1/customers", customer_care_router)
 api.add_router("/v1/returns", returns_router)
 api.add_router("/v1/assistant", assistant_router)

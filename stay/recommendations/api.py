@@ -13,9 +13,10 @@ from stay.core.auth import ApiTokenAuth, StorefrontShopperAuth
 from stay.core.storefront import Shopper
 from stay.customers.callers import caller_customer
 
-from .serving import recommend
+from .serving import Pick, recommend, search
 
 router = Router(tags=["recommendations"])
+search_router = Router(tags=["recommendations"])
 
 
 class PickOut(Schema):
@@ -48,13 +49,33 @@ def get_recommendations(
         customer, _caller = caller_customer(request, store, customer_id)
     shop = customer.store if customer is not None else request_store(request, store)
     picks = recommend(store=shop, kind=kind, customer=customer, product_id=product_id, limit=limit)
-    return [
-        {
-            "product_id": pick.product.platform_id,
-            "title": pick.product.title,
-            "handle": pick.product.handle,
-            "reason": pick.reason,
-            "reason_label": pick.reason_label,
-        }
-        for pick in picks
-    ]
+    return [pick_out(pick) for pick in picks]
+
+
+def pick_out(pick: Pick) -> dict[str, Any]:
+    return {
+        "product_id": pick.product.platform_id,
+        "title": pick.product.title,
+        "handle": pick.product.handle,
+        "reason": pick.reason,
+        "reason_label": pick.reason_label,
+    }
+
+
+@search_router.get(
+    "/products",
+    response=list[PickOut],
+    summary="Search the catalogue, ranked for a shopper",
+    auth=[ApiTokenAuth(), StorefrontShopperAuth()],
+)
+def search_products(
+    request: HttpRequest, q: str, customer_id: int | None = None, limit: int = 20, store: str | None = None
+) -> list[dict[str, Any]]:
+    """Products matching every word of ``q`` (English or Korean; spaces don't matter), the best
+    text matches first, then what this shopper is likeliest to buy; without a shopper, the
+    store's best sellers first. A signed storefront call is for its own shopper."""
+    customer = None
+    if customer_id is not None or isinstance(request.auth, Shopper):  # type: ignore[attr-defined]
+        customer, _caller = caller_customer(request, store, customer_id)
+    shop = customer.store if customer is not None else request_store(request, store)
+    return [pick_out(pick) for pick in search(store=shop, query=q, customer=customer, limit=limit)]

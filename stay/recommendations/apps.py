@@ -6,4 +6,3 @@ class RecommendationsConfig(AppConfig):
     name = "stay.recommendations"
     label = "recommendations"
     verbose_name = _("Recommendations")
-

@@ -12,7 +12,8 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
-from django.db.models import Q, Sum
+from django.db.models import Q, Sum, Value
+from django.db.models.functions import Concat, Lower, Replace
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -191,3 +192,41 @@ def _buyable(store: Store, ids: list[str]) -> dict[str, Product]:
         .only("platform_id", "title", "handle", "tags")
     )
     return {p.platform_id: p for p in found if not excluded & set(p.tags or [])}
+
+
+def search(*, store: Store, query: str, customer: Customer | None = None, limit: int = 20) -> list[Pick]:
+    """The catalogue's products that match every word of ``query`` (in the title, type or
+    vendor; spaces are ignored on both sides, so "등산화" finds "등산 화" and "2p tent" or "2ptent"
+    find "Ridgeline 2P Tent"), the best matches first and then what the shopper is likeliest to buy (their
+    model's scores; without a shopper, the store's popularity)."""
+    words = [word for word in query.lower().split() if word]
+    if not words or len(query) > 200:
+        raise InvalidInput("q: one to 200 characters of text to look for", code="invalid_query")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}", code="invalid_limit")
+    squashed = Replace(Lower(Concat("title", Value(" "), "product_type", Value(" "), "vendor")), Value(" "), Value(""))
+    title = Replace(Lower("title"), Value(" "), Value(""))
+    found = Product.objects.filter(store=store).annotate(text=squashed, name=title)
+    for word in words:
+        found = found.filter(text__contains=word)
+    matches = dict(found.values_list("platform_id", "name")[: MAX_LIMIT * 10])
+    products = _buyable(store, list(matches))
+    model = model_of(store)
+    affinity: dict[str, float] = {}
+    personal = False
+    if model is not None:
+        scores, personal = model.scores("for_you", customer.pk if customer else None, None)
+        affinity = {item: float(scores[model.index[item]]) for item in products if item in model.index}
+    bought = bought_by([customer.pk])[customer.pk] if customer is not None else set()
+
+    def order(item: str) -> tuple[int, float, str]:
+        in_title = sum(word in matches[item] for word in words)
+        return (-in_title, -affinity.get(item, 0.0), item)
+
+    ranked = sorted(products, key=order)[:limit]
+    return [
+        Pick(
+            products[item], "again" if item in bought else "like_you" if personal and affinity.get(item) else "popular"
+        )
+        for item in ranked
+    ]

@@ -190,3 +190,22 @@ def test_many_shoppers_at_once_in_a_fixed_number_of_queries(store, shoppers, dja
     with django_assert_max_num_queries(3):
         picks = recommend_for(store=store, customer_ids=ids, limit=2)
     assert keys(picks[shoppers["cy"].pk]) == ["gas", "stove"] and len(picks) == len(ids)
+
+
+def test_search_matches_english_and_korean_and_ranks_for_the_shopper(store, shop, shoppers, api):
+    train(store)
+    Product.objects.filter(pk=shop["boots"].pk).update(title="서밋 등산 화")
+    by_cy = [
+        p["product_id"] for p in api.get(f"/api/v1/search/products?q=stove&customer_id={shoppers['cy'].pk}").json()
+    ]
+    assert by_cy == ["gas", "stove"]  # both match; cy buys gas most
+    by_dee = [
+        p["product_id"] for p in api.get(f"/api/v1/search/products?q=STOVE&customer_id={shoppers['dee'].pk}").json()
+    ]
+    assert by_dee == ["stove", "gas"]  # dee bought the stove
+    assert [p["product_id"] for p in api.get("/api/v1/search/products?q=trail stove").json()] == ["stove"]
+    assert [p["product_id"] for p in api.get("/api/v1/search/products?q=2ptent").json()] == ["tent"]
+    korean = api.get("/api/v1/search/products?q=등산화").json()
+    assert [p["product_id"] for p in korean] == ["boots"]
+    assert api.get("/api/v1/search/products?q=gift").json() == []  # gift cards are not for sale here
+    assert api.get("/api/v1/search/products?q=%20").status_code == 400
