@@ -7,6 +7,7 @@ on a "new" list, anything the shopper has bought. Before a store's first trainin
 its best sellers."""
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -34,6 +35,24 @@ REASONS = {
     "popular": _("a best seller"),
 }
 MAX_LIMIT = 50
+
+# ``unwanted(customer ids) -> {customer id: product ids}``: what must not be offered to a shopper
+# again (the returns app registers what they sent back as defective or not as described).
+Unwanted = Callable[[list[int]], dict[int, set[str]]]
+_unwanted: list[Unwanted] = []
+
+
+def register_unwanted(check: Unwanted) -> None:
+    if check not in _unwanted:
+        _unwanted.append(check)
+
+
+def unwanted_by(customer_ids: list[int]) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = {pk: set() for pk in customer_ids}
+    for check in _unwanted:
+        for pk, products in check(customer_ids).items():
+            found.setdefault(pk, set()).update(products)
+    return found
 
 
 class Model:
@@ -133,11 +152,11 @@ def recommend_for(
     """``for_you`` (or ``new``: nothing already bought) for many shoppers at once, in a fixed
     number of queries (a campaign's product block asks for thousands)."""
     model = model_of(store)
-    bought = bought_by(customer_ids)
+    bought, unwanted = bought_by(customer_ids), unwanted_by(customer_ids)
     popular = _best_sellers(store) if model is None else []
     ranked: dict[int, tuple[list[str], bool]] = {}
     for pk in customer_ids:
-        skip = bought[pk] if kind == "new" else set()
+        skip = (bought[pk] if kind == "new" else set()) | unwanted[pk]
         if model is None:
             items, personal = popular, False
         else:
@@ -218,12 +237,13 @@ def search(*, store: Store, query: str, customer: Customer | None = None, limit:
         scores, personal = model.scores("for_you", customer.pk if customer else None, None)
         affinity = {item: float(scores[model.index[item]]) for item in products if item in model.index}
     bought = bought_by([customer.pk])[customer.pk] if customer is not None else set()
+    unwanted = unwanted_by([customer.pk])[customer.pk] if customer is not None else set()
 
     def order(item: str) -> tuple[int, float, str]:
         in_title = sum(word in matches[item] for word in words)
         return (-in_title, -affinity.get(item, 0.0), item)
 
-    ranked = sorted(products, key=order)[:limit]
+    ranked = sorted((item for item in products if item not in unwanted), key=order)[:limit]
     return [
         Pick(
             products[item], "again" if item in bought else "like_you" if personal and affinity.get(item) else "popular"

@@ -30,4 +30,9 @@ class ReturnsConfig(AppConfig):
         from .selectors import return_windows_close
 
         register_return_windows(return_windows_close)
+        from stay.recommendations.serving import register_unwanted
+
+        from .selectors import returned_as_faulty
+
+        register_unwanted(returned_as_faulty)
         from . import checks  # noqa: F401 (registers `stay check --database default`'s label check)

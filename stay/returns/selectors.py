@@ -237,3 +237,19 @@ def return_window_closes(order: Order) -> datetime | None:
     if last is None:
         return None
     return datetime.combine(last + timedelta(days=1), time.min, tzinfo=store_zone(order))
+
+
+def returned_as_faulty(customer_ids: list[int]) -> dict[int, set[str]]:
+    """The products each customer sent back as defective or not as described: recommendations
+    don't offer them again (registered with ``recommendations.serving``)."""
+    found: dict[int, set[str]] = {}
+    lines = (
+        ReturnLine.objects.filter(
+            ret__customer_id__in=customer_ids, reason__in=(Reason.DEFECTIVE, Reason.NOT_AS_DESCRIBED)
+        )
+        .exclude(order_line__product_platform_id="")
+        .values_list("ret__customer_id", "order_line__product_platform_id")
+    )
+    for customer_id, product in lines:
+        found.setdefault(customer_id, set()).add(product)
+    return found

@@ -1,0 +1,28 @@
+"""What a shopper sent back as defective or not as described is not recommended to them again
+(issue 22); what they returned because they changed their mind still may be."""
+
+import pytest
+
+from stay.recommendations.serving import recommend, recommend_for, search
+from stay.returns.services import Pick
+
+from .conftest import Shop, ask, line_of
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_faulty_return_is_not_offered_again(shop: Shop, settings, tmp_path):
+    settings.DATA_DIR = tmp_path  # no trained model: the store's best sellers
+    order = shop.order((shop.jacket_m, 1), (shop.socks, 2))
+    customer = order.customer
+    before = [p.product.platform_id for p in recommend(store=shop.store, kind="for_you", customer=customer)]
+    assert {"P1", "P2"} <= set(before)
+    ask(order, Pick(line_of(order, shop.jacket_m).pk, 1, "defective"))
+    ask(order, Pick(line_of(order, shop.socks).pk, 1, "changed_mind"))
+    after = [p.product.platform_id for p in recommend(store=shop.store, kind="for_you", customer=customer)]
+    assert "P1" not in after and "P2" in after
+    assert "P1" not in [
+        p.product.platform_id for p in recommend_for(store=shop.store, customer_ids=[customer.pk])[customer.pk]
+    ]
+    assert [p.product.platform_id for p in search(store=shop.store, query="jacket", customer=customer)] == []
+    assert [p.product.platform_id for p in search(store=shop.store, query="jacket")] == ["P1"]  # others still find it
