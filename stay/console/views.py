@@ -51,6 +51,7 @@ from stay.core.privacy import audit
 from stay.customers.models import ConsentChannel, Customer, Identity
 from stay.customers.selectors import consent_current
 from stay.customers.services import consent_from_agent, customer_merge
+from stay.flows.gate import outreach_settings
 from stay.flows.selectors import outreach_of
 from stay.flows.services import restock_request
 from stay.giftcards.models import Kind
@@ -69,6 +70,7 @@ from stay.orders.platform import (
     requests_of_orders,
 )
 from stay.orders.selectors import orders_of_customer
+from stay.recommendations.serving import recommend_for
 from stay.returns.models import Outcome, Reason
 from stay.returns.selectors import panel_returns
 
@@ -283,7 +285,23 @@ def _panel_context(conversation: Conversation, user: Any) -> dict[str, Any]:
         "gift_cards": cards_of_customer(customer=customer).filter(kind=Kind.GIFT_CARD)[:10],
         "credit_limit": credit_limit(user, conversation.store),
         **_loyalty_context(customer, user),
+        "suggestions": _suggestions(customer),
     }
+
+
+def _suggestions(customer: Customer) -> list[tuple[str, str, str]]:
+    """Products an agent can add to a reply: the customer's own recommendations, with a link
+    to each on the store's site when its address is known."""
+    base = outreach_settings(customer.store).shop_url.rstrip("/")
+    picks = recommend_for(store=customer.store, customer_ids=[customer.pk], limit=4)[customer.pk]
+    return [
+        (
+            pick.product.title,
+            f"{base}/products/{pick.product.handle}" if base and pick.product.handle else "",
+            pick.reason_label,
+        )
+        for pick in picks
+    ]
 
 
 def _loyalty_context(customer: Customer, user: AbstractBaseUser) -> dict[str, Any]:

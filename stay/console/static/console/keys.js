@@ -107,6 +107,13 @@
     box.value = button.previousElementSibling.textContent;
     box.focus();
   });
+  document.addEventListener("click", function (event) {
+    var add = event.target.closest && event.target.closest("[data-append]");
+    if (!add) return;
+    var box = replyBox();
+    box.value = (box.value ? box.value.replace(/\s*$/, "\n") : "") + add.getAttribute("data-append");
+    box.focus();
+  });
   document.addEventListener("change", function (event) {
     var select = event.target;
     if (select.hasAttribute("data-submit-on-change")) { select.form.submit(); return; }
