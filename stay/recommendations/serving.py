@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
-from django.db.models import Q, Sum, Value
+from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import Concat, Lower, Replace
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +22,7 @@ from stay.catalog.models import Product
 from stay.core.errors import InvalidInput, NotFound
 from stay.core.models import Store
 from stay.customers.models import Customer
+from stay.giftcards.models import GiftCard
 from stay.orders.models import OrderLine
 
 from .models import RecommendationSettings
@@ -153,12 +154,14 @@ def recommend_for(
     number of queries (a campaign's product block asks for thousands)."""
     model = model_of(store)
     bought, unwanted = bought_by(customer_ids), unwanted_by(customer_ids)
-    popular = _best_sellers(store) if model is None else []
+    cold = [pk for pk in customer_ids if model is None or pk not in model.customers]
+    popular = _best_sellers(store) if cold else []
+    tastes = _givers_tastes(store, cold, popular) if cold else {}
     ranked: dict[int, tuple[list[str], bool]] = {}
     for pk in customer_ids:
         skip = (bought[pk] if kind == "new" else set()) | unwanted[pk]
-        if model is None:
-            items, personal = popular, False
+        if model is None or pk in tastes or pk not in model.customers:
+            items, personal = tastes.get(pk, popular), False
         else:
             scores, personal = model.scores(kind, pk, None)
             items = _top(model, scores, limit * 5 + len(skip))
@@ -172,6 +175,33 @@ def recommend_for(
             Pick(products[item], "again" if item in mine else "like_you" if personal else "popular") for item in chosen
         ]
     return picks
+
+
+def _givers_tastes(store: Store, customer_ids: list[int], popular: list[str]) -> dict[int, list[str]]:
+    """A gift card's recipient who has not ordered yet: the season's best sellers of the kinds
+    of product the card's buyer buys first, then the rest (issue 22's cold start)."""
+    givers = dict(
+        GiftCard.objects.filter(store=store, customer_id__in=customer_ids, buyer__isnull=False)
+        .exclude(buyer_id=F("customer_id"))
+        .order_by("created_at")
+        .values_list("customer_id", "buyer_id")
+    )
+    if not givers:
+        return {}
+    bought = bought_by(sorted(set(givers.values())))
+    kinds = dict(
+        Product.objects.filter(
+            store=store, platform_id__in={p for items in bought.values() for p in items} | set(popular)
+        )
+        .exclude(product_type="")
+        .values_list("platform_id", "product_type")
+    )
+    tastes: dict[int, list[str]] = {}
+    for recipient, giver in givers.items():
+        liked = {kinds[p] for p in bought.get(giver, set()) if p in kinds}
+        if liked:
+            tastes[recipient] = sorted(popular, key=lambda p: kinds.get(p) not in liked)  # stable: still by sales
+    return tastes
 
 
 def _top(model: Model, scores: Any, n: int) -> list[str]:
