@@ -16,16 +16,18 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from stay.core.errors import Conflict, InvalidInput, RateLimited
+from stay.core.errors import Conflict, InvalidInput, NotFound, RateLimited
 from stay.core.http import client_ip
 from stay.core.i18n import pick_language
 from stay.core.models import Store
-from stay.orders.models import Order
+from stay.flows.gate import outreach_settings
+from stay.orders.models import Order, OrderLine
+from stay.recommendations.serving import recommend
 
 from . import selectors, services
 from .labels import label_response
 from .messages import order_of_portal_token, return_of_token, status_token, why_text
-from .models import STORE_FAULT, Reason, Return, Status, Verdict
+from .models import STORE_FAULT, Outcome, Reason, Return, Status, Verdict
 from .services import Photo, Pick, Requester
 
 _SESSION = "returns"
@@ -142,6 +144,19 @@ def _picks(request: HttpRequest, lines: dict[int, Any], with_outcomes: bool) -> 
     return picks
 
 
+def _similar(store: Store, line: OrderLine, options: Any) -> list[tuple[str, str]]:
+    """For an item that may be exchanged: after its other sizes and colours, products bought
+    together with it, linked on the store's site (issue 22)."""
+    if not any(o.outcome == Outcome.EXCHANGE for o in options) or not line.product_platform_id:
+        return []
+    try:
+        picks = recommend(store=store, kind="bought_together", product_id=line.product_platform_id, limit=3)
+    except NotFound:
+        return []
+    base = outreach_settings(store).shop_url.rstrip("/")
+    return [(p.product.title, f"{base}/products/{p.product.handle}" if base and p.product.handle else "") for p in picks]
+
+
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest, store_slug: str) -> HttpResponseBase:
     store = _store(store_slug)
@@ -183,6 +198,7 @@ def start(request: HttpRequest, store_slug: str) -> HttpResponseBase:
         try:
             picks = _picks(request, lines, with_outcomes=action == "confirm")
             context["previews"] = previews = services.return_preview(order=order, picks=picks, gift=gift)
+            context["shown"] = [(p, _similar(store, p.line, p.options)) for p in previews]
             context["any_allowed"] = any(p.decision.verdict != Verdict.REFUSED for p in previews)
             context["any_refused"] = any(p.decision.verdict == Verdict.REFUSED for p in previews)
             if action == "confirm":
