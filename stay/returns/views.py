@@ -154,7 +154,10 @@ def _similar(store: Store, line: OrderLine, options: Any) -> list[tuple[str, str
     except NotFound:
         return []
     base = outreach_settings(store).shop_url.rstrip("/")
-    return [(p.product.title, f"{base}/products/{p.product.handle}" if base and p.product.handle else "") for p in picks]
+    return [
+        (pick.product.title, f"{base}/products/{pick.product.handle}" if base and pick.product.handle else "")
+        for pick in picks
+    ]
 
 
 @require_http_methods(["GET", "POST"])

@@ -5,9 +5,8 @@ offers, after the item's other sizes and colours, what is bought together with i
 import pytest
 
 from stay.recommendations.serving import recommend, recommend_for, search
-from stay.returns.services import Pick
-
 from stay.recommendations.training import train
+from stay.returns.services import Pick
 
 from .conftest import Shop, ask, line_of
 from .test_portal import find
