@@ -12,9 +12,16 @@ each model's p99 as a multiple of it.
 
 Targets (issue 22): NDCG@10 >= 0.33 over all items and >= 0.08 on new items, p99 <= 5 ms per
 request on one core, training on the whole file <= 60 s.
+
+With ``--serve``, also the served path on PostgreSQL: the training period's orders written to a
+fresh database (customers, one product per stock code, orders and lines, in bulk), trained
+from the database as the nightly job does, the model's load time and memory in the process,
+then ``recommend()`` and ``GET /api/v1/recommendations`` for the test shoppers (p50/p99, the
+catalogue checks included), beside a bare ``/healthz`` of the same process as the ceiling.
 """
 
 import argparse
+import os
 import sys
 import time
 from datetime import datetime
@@ -46,10 +53,128 @@ def bare_request_ms(items: int, runs: int = 5000) -> tuple[float, float]:
     return took[len(took) // 2] * 1000, took[int(len(took) * 0.99)] * 1000
 
 
+def rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def percentiles(took: list[float]) -> tuple[float, float]:
+    took = sorted(took)
+    return took[len(took) // 2] * 1000, took[int(len(took) * 0.99)] * 1000
+
+
+def serve(data) -> None:  # type: ignore[no-untyped-def]
+    """The served path on PostgreSQL (see the module's text)."""
+    import random
+    import tempfile
+    from datetime import UTC
+
+    from ceiling import SERVER, fresh
+
+    fresh("stay_bench_recs")
+    os.environ["DATABASE_URL"] = f"{SERVER}/stay_bench_recs"
+    os.environ["STAY_DATA_DIR"] = tempfile.mkdtemp(prefix="stay-bench-recs-")
+    os.environ["STAY_LOG_LEVEL"] = "WARNING"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "stay.settings.base"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.test import Client
+
+    call_command("migrate", verbosity=0)
+    from stay.catalog.models import Product, Variant
+    from stay.core.services import api_token_create, store_create
+    from stay.customers.models import Customer
+    from stay.orders.models import Order, OrderLine
+    from stay.recommendations import serving
+    from stay.recommendations.training import train
+
+    started = time.perf_counter()
+    store = store_create(name="Retail II", slug="retail", webhook_secret="bench-secret", currency="GBP", timezone="UTC")
+    codes = sorted({i for history in data.history.values() for b in history for i in b.items})
+    products = Product.objects.bulk_create(Product(store=store, platform_id=c, title=f"Item {c}") for c in codes)
+    Variant.objects.bulk_create(
+        Variant(store=store, product=p, platform_id=f"{p.platform_id}-1", price=1, inventory_quantity=100)
+        for p in products
+    )
+    people = dict(
+        zip(
+            sorted(data.history),
+            Customer.objects.bulk_create(Customer(store=store, name=f"Customer {c}") for c in sorted(data.history)),
+            strict=True,
+        )
+    )
+    baskets = [b for history in data.history.values() for b in history]
+    orders = Order.objects.bulk_create(
+        (
+            Order(
+                store=store,
+                platform_id=b.invoice,
+                name=f"#{b.invoice}",
+                customer=people[b.customer],
+                placed_at=b.at.replace(tzinfo=UTC),
+                currency="GBP",
+            )
+            for b in baskets
+        ),
+        batch_size=2000,
+    )
+    OrderLine.objects.bulk_create(
+        (
+            OrderLine(order=o, platform_id=f"{o.pk}-{i}", product_platform_id=i, title=i, quantity=1, unit_price=1)
+            for o, b in zip(orders, baskets, strict=True)
+            for i in b.items
+        ),
+        batch_size=5000,
+    )
+    print(f"served path: {len(baskets):,} orders written in {time.perf_counter() - started:.1f} s")
+
+    trained = train(store)
+    assert trained is not None
+    print(f"trained from the database in {trained.seconds:.1f} s ({trained.customers:,} customers)")
+    before = rss_mb()
+    began = time.perf_counter()
+    assert serving.model_of(store) is not None
+    print(f"model loaded in {(time.perf_counter() - began) * 1000:.0f} ms; the process grew {rss_mb() - before:.0f} MB")
+
+    shoppers = [people[c] for c in data.targets]
+    random.seed(0)
+    direct = []
+    for customer in random.choices(shoppers, k=2000):
+        began = time.perf_counter()
+        serving.recommend(store=store, kind="for_you", customer=customer)
+        direct.append(time.perf_counter() - began)
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    get_user_model().objects.create_superuser("bench", "bench@example.com", "bench-pass")
+    _, raw = api_token_create(username="bench")
+    client = Client(headers={"Authorization": f"Bearer {raw}"})
+    http, bare = [], []
+    for customer in random.choices(shoppers, k=2000):
+        began = time.perf_counter()
+        response = client.get(f"/api/v1/recommendations?customer_id={customer.pk}")
+        http.append(time.perf_counter() - began)
+        assert response.status_code == 200, response.content
+        began = time.perf_counter()
+        client.get("/healthz")
+        bare.append(time.perf_counter() - began)
+    d50, d99 = percentiles(direct)
+    h50, h99 = percentiles(http)
+    b50, b99 = percentiles(bare)
+    print(
+        f"recommend(): p50 {d50:.2f} ms p99 {d99:.2f} ms; GET /api/v1/recommendations: p50 {h50:.2f} ms "
+        f"p99 {h99:.2f} ms; bare /healthz (ceiling, same process): p50 {b50:.2f} ms p99 {b99:.2f} ms; "
+        f"API p99 / bare p99 = {h99 / b99:.1f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--file", default=str(DATA))
     parser.add_argument("--split", default="2010-10-01")
+    parser.add_argument("--serve", action="store_true", help="also the served path on PostgreSQL")
     args = parser.parse_args()
     started = time.perf_counter()
     baskets = read_baskets(args.file)
@@ -74,6 +199,9 @@ def main() -> None:
         f"{new.new_ndcg:.3f} ({new.name}); p99 <= 5 ms -> {max(r.p99_ms for r in reports):.2f} ms (slowest); "
         f"training <= 60 s -> {max(r.train_seconds for r in reports):.1f} s (slowest)"
     )
+    if args.serve:
+        with threadpool_limits(limits=1):
+            serve(data)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from django.db.models.functions import Concat, Lower, Replace
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from stay.catalog.models import Product
+from stay.catalog.models import Product, Variant
 from stay.core.errors import InvalidInput, NotFound
 from stay.core.models import Store
 from stay.customers.models import Customer
@@ -99,8 +99,17 @@ def model_of(store: Store) -> Model | None:
 
 
 @dataclass(frozen=True)
+class Item:
+    """A product as a list shows it."""
+
+    platform_id: str
+    title: str
+    handle: str
+
+
+@dataclass(frozen=True)
 class Pick:
-    product: Product
+    product: Item
     reason: str
 
     @property
@@ -225,22 +234,22 @@ def _best_sellers(store: Store, days: int = 90, n: int = 250) -> list[str]:
     return [row["product_platform_id"] for row in rows]
 
 
-def _buyable(store: Store, ids: list[str]) -> dict[str, Product]:
-    """The products of ``ids`` that may be recommended now."""
+def _buyable(store: Store, ids: list[str]) -> dict[str, Item]:
+    """The products of ``ids`` that may be recommended now: one read of their buyable variants
+    (the hot path of every list; no model instances)."""
     excluded = set(
         RecommendationSettings.objects.filter(store=store).values_list("excluded_tags", flat=True).first() or []
     )
-    in_stock = Q(variants__deleted_at__isnull=True) & (
-        Q(variants__inventory_quantity__gt=0) | Q(variants__inventory_tracked=False)
-    )
-    found = (
-        Product.objects.filter(
-            in_stock, store=store, platform_id__in=ids, deleted_at__isnull=True, is_gift_card=False, status="active"
-        )
-        .distinct()
-        .only("platform_id", "title", "handle", "tags")
-    )
-    return {p.platform_id: p for p in found if not excluded & set(p.tags or [])}
+    rows = Variant.objects.filter(
+        Q(inventory_quantity__gt=0) | Q(inventory_tracked=False),
+        store=store,
+        deleted_at__isnull=True,
+        product__platform_id__in=ids,
+        product__deleted_at__isnull=True,
+        product__is_gift_card=False,
+        product__status="active",
+    ).values_list("product__platform_id", "product__title", "product__handle", "product__tags")
+    return {pid: Item(pid, title, handle) for pid, title, handle, tags in rows if not excluded & set(tags or [])}
 
 
 def search(*, store: Store, query: str, customer: Customer | None = None, limit: int = 20) -> list[Pick]:
