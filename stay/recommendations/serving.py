@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
-from django.db.models import F, Q, Sum, Value
+from django.db.models import Exists, F, OuterRef, Q, Sum, Value
 from django.db.models.functions import Concat, Lower, Replace
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -235,20 +235,27 @@ def _best_sellers(store: Store, days: int = 90, n: int = 250) -> list[str]:
 
 
 def _buyable(store: Store, ids: list[str]) -> dict[str, Item]:
-    """The products of ``ids`` that may be recommended now: one read of their buyable variants
-    (the hot path of every list; no model instances)."""
+    """The products of ``ids`` that may be recommended now, in one read by the catalogue's
+    (store, platform id) key with a variant to buy (the hot path of every list; no model
+    instances, no ordering)."""
     excluded = set(
         RecommendationSettings.objects.filter(store=store).values_list("excluded_tags", flat=True).first() or []
     )
-    rows = Variant.objects.filter(
-        Q(inventory_quantity__gt=0) | Q(inventory_tracked=False),
-        store=store,
-        deleted_at__isnull=True,
-        product__platform_id__in=ids,
-        product__deleted_at__isnull=True,
-        product__is_gift_card=False,
-        product__status="active",
-    ).values_list("product__platform_id", "product__title", "product__handle", "product__tags")
+    buyable = Variant.objects.filter(
+        Q(inventory_quantity__gt=0) | Q(inventory_tracked=False), product=OuterRef("pk"), deleted_at__isnull=True
+    )
+    rows = (
+        Product.objects.filter(
+            Exists(buyable),
+            store=store,
+            platform_id__in=ids,
+            deleted_at__isnull=True,
+            is_gift_card=False,
+            status="active",
+        )
+        .order_by()
+        .values_list("platform_id", "title", "handle", "tags")
+    )
     return {pid: Item(pid, title, handle) for pid, title, handle, tags in rows if not excluded & set(tags or [])}
 
 
