@@ -24,6 +24,18 @@ def payload(name: str) -> dict[str, Any]:
     return json.loads((PAYLOADS / f"{name}.json").read_text())
 
 
+@pytest.fixture(autouse=True)
+def own_recommendations(settings, tmp_path_factory):
+    """Each test trains recommendations into a folder of its own and serves nothing an earlier
+    test trained (store ids repeat between tests)."""
+    from stay.recommendations import serving
+
+    settings.RECOMMENDATIONS_DIR = tmp_path_factory.mktemp("recommendations")
+    serving._loaded.clear()
+    yield
+    serving._loaded.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def assistant_trained():
     """The assistant trains its engine once for the session (a few seconds), not inside

@@ -36,6 +36,7 @@ from stay.orders.inputs import (
 )
 from stay.orders.models import Order
 from stay.orders.services import checkout_upsert, order_upsert
+from stay.recommendations.training import train as recommendations_train
 from stay.returns.policy import settings_for as return_settings_for
 
 from . import data
@@ -168,6 +169,8 @@ class DemoBuilder:
         outreach.welcome_gift = "credit"
         outreach.save(update_fields=["welcome_gift"])
         self._loyalty(store)
+        # Recommendations from the season's orders now, rather than at the first night's job.
+        recommendations_train(store)
         return store, self.report
 
     def _loyalty(self, store: Store) -> None:

@@ -23,7 +23,9 @@ from .evaluation import Basket, History
 
 
 def model_path(store: Store) -> Path:
-    return Path(settings.DATA_DIR) / "recommendations" / f"store-{store.pk}.npz"
+    """``RECOMMENDATIONS_DIR`` (default: the data directory's ``recommendations``)."""
+    folder = getattr(settings, "RECOMMENDATIONS_DIR", None) or Path(settings.DATA_DIR) / "recommendations"
+    return Path(folder) / f"store-{store.pk}.npz"
 
 
 def history_of(store: Store) -> History:

@@ -11,8 +11,7 @@ from stay.recommendations.training import train
 pytestmark = pytest.mark.django_db
 
 
-def test_the_panel_suggests_the_customers_products(agent, store, post_webhook, conversation, settings, tmp_path):
-    settings.DATA_DIR = tmp_path
+def test_the_panel_suggests_the_customers_products(agent, store, post_webhook, conversation):
     post_webhook("products/create", payload("products_create"))
     outreach = outreach_prepare(store=store)
     outreach.shop_url = "https://shop.summit.test"
@@ -24,7 +23,6 @@ def test_the_panel_suggests_the_customers_products(agent, store, post_webhook, c
     assert "bought before" in shown
 
 
-def test_no_suggestions_without_products(agent, conversation, settings, tmp_path):
-    settings.DATA_DIR = tmp_path
+def test_no_suggestions_without_products(agent, conversation):
     shown = agent.get(reverse("console:conversation", args=[conversation.pk])).content.decode()
     assert "Products for this customer" not in shown

@@ -14,8 +14,7 @@ from .test_portal import find
 pytestmark = pytest.mark.django_db
 
 
-def test_a_faulty_return_is_not_offered_again(shop: Shop, settings, tmp_path):
-    settings.DATA_DIR = tmp_path  # no trained model: the store's best sellers
+def test_a_faulty_return_is_not_offered_again(shop: Shop):
     order = shop.order((shop.jacket_m, 1), (shop.socks, 2))
     customer = order.customer
     before = [p.product.platform_id for p in recommend(store=shop.store, kind="for_you", customer=customer)]
@@ -31,8 +30,7 @@ def test_a_faulty_return_is_not_offered_again(shop: Shop, settings, tmp_path):
     assert [p.product.platform_id for p in search(store=shop.store, query="jacket")] == ["P1"]  # others still find it
 
 
-def test_the_exchange_step_offers_what_goes_with_the_item(client, shop: Shop, settings, tmp_path):
-    settings.DATA_DIR = tmp_path
+def test_the_exchange_step_offers_what_goes_with_the_item(client, shop: Shop):
     shop.order((shop.jacket_s, 1), (shop.socks, 1))  # another shopper's basket: jackets go with socks
     order = shop.order((shop.jacket_m, 1))
     train(shop.store)
