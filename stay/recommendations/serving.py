@@ -69,8 +69,8 @@ class Model:
         """Each item's score, and whether it is personal (else the popular items)."""
         if kind == "bought_together":
             row = self.index.get(product or "")
-            if row is None:
-                return np.zeros(len(self.items)), False
+            if row is None:  # a product nobody has bought yet: the popular ones
+                return self.popularity, False
             return self.follows[row].toarray().ravel(), True
         row = self.customers.get(customer_id) if customer_id is not None else None
         if row is None:

@@ -214,3 +214,9 @@ def test_a_gift_cards_recipient_starts_from_what_the_giver_buys(store, shop, sho
     picks = recommend_for(store=store, customer_ids=[friend.pk, stranger.pk], limit=4)
     assert keys(picks[friend.pk])[:2] == ["pegs", "tent"]  # bo camps: tents first, by the season's sales
     assert keys(picks[stranger.pk])[:2] == ["gas", "stove"]  # the season's best sellers
+
+
+def test_a_product_nobody_bought_yet_gets_the_popular_ones(store, shop, shoppers):
+    train(store)
+    picks = recommend(store=store, kind="bought_together", product_id="boots", limit=2)
+    assert keys(picks) == ["gas", "stove"] and picks[0].reason == "popular"
