@@ -292,12 +292,12 @@ def _panel_context(conversation: Conversation, user: Any) -> dict[str, Any]:
 def _suggestions(customer: Customer) -> list[tuple[str, str, str]]:
     """Products an agent can add to a reply: the customer's own recommendations, with a link
     to each on the store's site when its address is known."""
-    base = outreach_settings(customer.store).shop_url.rstrip("/")
+    shop_url = outreach_settings(customer.store).shop_url
     picks = recommend_for(store=customer.store, customer_ids=[customer.pk], limit=4)[customer.pk]
     return [
         (
             pick.product.title,
-            f"{base}/products/{pick.product.handle}" if base and pick.product.handle else "",
+            pick.product.link(shop_url),
             pick.reason_label,
         )
         for pick in picks

@@ -10,12 +10,8 @@ def product_block(
     store: Store, customer_ids: list[int], shop_url: str, limit: int = 3
 ) -> dict[int, list[tuple[str, str]]]:
     """Per customer, (title, link or "") in order."""
-    base = shop_url.rstrip("/")
     picks = recommend_for(store=store, customer_ids=customer_ids, limit=limit)
     return {
-        customer_id: [
-            (pick.product.title, f"{base}/products/{pick.product.handle}" if base and pick.product.handle else "")
-            for pick in mine
-        ]
+        customer_id: [(pick.product.title, pick.product.link(shop_url)) for pick in mine]
         for customer_id, mine in picks.items()
     }

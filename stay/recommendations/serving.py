@@ -106,6 +106,11 @@ class Item:
     title: str
     handle: str
 
+    def link(self, shop_url: str) -> str:
+        """Its page on the store's site ("" without the site's address or a handle)."""
+        base = shop_url.rstrip("/")
+        return f"{base}/products/{self.handle}" if base and self.handle else ""
+
 
 @dataclass(frozen=True)
 class Pick:

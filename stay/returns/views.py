@@ -153,11 +153,8 @@ def _similar(store: Store, line: OrderLine, options: Any) -> list[tuple[str, str
         picks = recommend(store=store, kind="bought_together", product_id=line.product_platform_id, limit=3)
     except NotFound:
         return []
-    base = outreach_settings(store).shop_url.rstrip("/")
-    return [
-        (pick.product.title, f"{base}/products/{pick.product.handle}" if base and pick.product.handle else "")
-        for pick in picks
-    ]
+    shop_url = outreach_settings(store).shop_url
+    return [(pick.product.title, pick.product.link(shop_url)) for pick in picks]
 
 
 @require_http_methods(["GET", "POST"])
