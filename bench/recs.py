@@ -153,7 +153,7 @@ def serve(data) -> None:  # type: ignore[no-untyped-def]
         direct.append(time.perf_counter() - began)
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     get_user_model().objects.create_superuser("bench", "bench@example.com", "bench-pass")
-    _, raw = api_token_create(username="bench")
+    _, raw = api_token_create(username="bench", store=store)  # a storefront integration's token is its store's
     client = Client(headers={"Authorization": f"Bearer {raw}"})
     http, bare = [], []
     for customer in random.choices(shoppers, k=2000):

@@ -16,7 +16,7 @@ _TOUCH_EVERY = timedelta(minutes=5)
 class ApiTokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         found = (
-            ApiToken.objects.select_related("user")
+            ApiToken.objects.select_related("user", "store")
             .filter(key_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True)
             .first()
         )

@@ -144,6 +144,17 @@ def batched(items: Iterable[X], size: int) -> Iterator[list[X]]:
         yield batch
 
 
+def in_lists(column: str, values: list[Any]) -> Iterator[tuple[str, list[Any]]]:
+    """``column IN (values)`` for plain SQL, as (clause, parameters) pairs: on PostgreSQL one
+    ``= ANY(%s)`` with the list as one array (a short statement, parsed as fast for 1 value as
+    for 1,000), elsewhere ``IN (%s, …)`` in batches of 900 (SQLite's limit of bound variables)."""
+    if connection.vendor == "postgresql":
+        yield f"{column} = ANY(%s)", [list(values)]
+        return
+    for batch in batched(values, 900):
+        yield f"{column} IN ({', '.join(['%s'] * len(batch))})", batch
+
+
 def update_each(model: type[Model], changes: dict[int, dict[str, Any]]) -> None:
     """Set each row's ``changes[pk]``, with one ``UPDATE … WHERE pk IN (…)`` per distinct set of
     values. Rows changed alike in a batch (the same step, due at the same time) cost one

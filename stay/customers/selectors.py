@@ -13,10 +13,11 @@ from .models import ConsentRecord, Customer, Identity, IdentityKind
 
 
 def customer_get(*, store: Store, customer_id: int) -> Customer:
-    try:
-        return Customer.objects.get(store=store, pk=customer_id)
-    except Customer.DoesNotExist:
-        raise NotFound(f"no customer {customer_id}") from None
+    found = select(Customer, "store_id = %s AND id = %s", [store.pk, customer_id])
+    if not found:
+        raise NotFound(f"no customer {customer_id}")
+    found[0].store = store  # the caller's own, not read again
+    return found[0]
 
 
 def identity_find(*, store: Store, kind: str, value: str) -> Identity | None:

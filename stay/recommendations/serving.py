@@ -6,6 +6,7 @@ Never recommended: gift cards, deleted or inactive products, products with no va
 on a "new" list, anything the shopper has bought. Before a store's first training, the list is
 its best sellers."""
 
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,17 +14,19 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
-from django.db.models import Exists, F, OuterRef, Q, Sum, Value
+from django.db import connection
+from django.db.models import F, Sum, Value
 from django.db.models.functions import Concat, Lower, Replace
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from stay.catalog.models import Product, Variant
+from stay.catalog.models import Product, ProductStatus, Variant
+from stay.core.db import in_lists
 from stay.core.errors import InvalidInput, NotFound
 from stay.core.models import Store
 from stay.customers.models import Customer
 from stay.giftcards.models import GiftCard
-from stay.orders.models import OrderLine
+from stay.orders.models import Order, OrderLine
 
 from .models import RecommendationSettings
 from .training import load_csr, model_path
@@ -123,15 +126,18 @@ class Pick:
 
 
 def bought_by(customer_ids: list[int]) -> dict[int, set[str]]:
-    """The products each customer ordered (cancelled orders aside), in one query."""
+    """The products each customer ordered (cancelled orders aside), in one statement."""
     found: dict[int, set[str]] = {pk: set() for pk in customer_ids}
-    rows = (
-        OrderLine.objects.filter(order__customer_id__in=customer_ids, order__cancelled_at__isnull=True)
-        .exclude(product_platform_id="")
-        .values_list("order__customer_id", "product_platform_id")
-    )
-    for customer_id, product in rows:
-        found[customer_id].add(product)
+    lines, orders = OrderLine._meta.db_table, Order._meta.db_table
+    with connection.cursor() as cursor:
+        for among, params in in_lists("o.customer_id", customer_ids):
+            cursor.execute(
+                f"SELECT o.customer_id, l.product_platform_id FROM {lines} l JOIN {orders} o ON o.id = l.order_id "  # noqa: S608 (names from the models, values as parameters)
+                f"WHERE {among} AND o.cancelled_at IS NULL AND l.product_platform_id <> ''",
+                params,
+            )
+            for customer_id, product in cursor.fetchall():
+                found[customer_id].add(product)
     return found
 
 
@@ -240,28 +246,35 @@ def _best_sellers(store: Store, days: int = 90, n: int = 250) -> list[str]:
 
 
 def _buyable(store: Store, ids: list[str]) -> dict[str, Item]:
-    """The products of ``ids`` that may be recommended now, in one read by the catalogue's
-    (store, platform id) key with a variant to buy (the hot path of every list; no model
-    instances, no ordering)."""
-    excluded = set(
-        RecommendationSettings.objects.filter(store=store).values_list("excluded_tags", flat=True).first() or []
-    )
-    buyable = Variant.objects.filter(
-        Q(inventory_quantity__gt=0) | Q(inventory_tracked=False), product=OuterRef("pk"), deleted_at__isnull=True
-    )
-    rows = (
-        Product.objects.filter(
-            Exists(buyable),
-            store=store,
-            platform_id__in=ids,
-            deleted_at__isnull=True,
-            is_gift_card=False,
-            status="active",
-        )
-        .order_by()
-        .values_list("platform_id", "title", "handle", "tags")
-    )
-    return {pid: Item(pid, title, handle) for pid, title, handle, tags in rows if not excluded & set(tags or [])}
+    """The products of ``ids`` that may be recommended now, read by the catalogue's (store,
+    platform id) key with whether a variant can be bought, and the store's excluded tags, in
+    one statement."""
+    products, variants = Product._meta.db_table, Variant._meta.db_table
+    settings = RecommendationSettings._meta.db_table
+    found: dict[str, Item] = {}
+    with connection.cursor() as cursor:
+        for among, params in in_lists("p.platform_id", ids):
+            # The variants are probed per product through their index: without the OFFSET,
+            # PostgreSQL hashed every variant of the store first (1.4 ms for 3,846; bench/recs.py).
+            cursor.execute(
+                f"SELECT p.platform_id, p.title, p.handle, p.tags, "  # noqa: S608 (names from the models, values as parameters)
+                f"(SELECT s.excluded_tags FROM {settings} s WHERE s.store_id = p.store_id) "
+                f"FROM {products} p WHERE p.store_id = %s AND {among} "
+                f"AND p.deleted_at IS NULL AND NOT p.is_gift_card AND p.status = %s "
+                f"AND EXISTS (SELECT 1 FROM {variants} v WHERE v.product_id = p.id AND v.deleted_at IS NULL "
+                f"AND (v.inventory_quantity > 0 OR NOT v.inventory_tracked) LIMIT 1 OFFSET 0)",
+                [store.pk, *params, ProductStatus.ACTIVE],
+            )
+            for pid, title, handle, tags, excluded in cursor.fetchall():
+                if not set(_json(excluded)) & set(_json(tags)):
+                    found[pid] = Item(pid, title, handle)
+    return found
+
+
+def _json(value: Any) -> list[str]:
+    """A JSON list column as the database driver hands it (text, or already loaded)."""
+    loaded = json.loads(value) if isinstance(value, str | bytes) else value
+    return loaded if isinstance(loaded, list) else []
 
 
 def search(*, store: Store, query: str, customer: Customer | None = None, limit: int = 20) -> list[Pick]:

@@ -4,11 +4,12 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from stay.core.db import batched
+from stay.core.db import batched, in_lists
 from stay.core.errors import InvalidInput
 from stay.core.models import Store
 from stay.core.ratelimit import rate_hit
@@ -241,15 +242,18 @@ def return_window_closes(order: Order) -> datetime | None:
 
 def returned_as_faulty(customer_ids: list[int]) -> dict[int, set[str]]:
     """The products each customer sent back as defective or not as described: recommendations
-    don't offer them again (registered with ``recommendations.serving``)."""
+    don't offer them again (registered with ``recommendations.serving``). Every list a shopper
+    is shown asks this, so it is one plain statement."""
     found: dict[int, set[str]] = {}
-    lines = (
-        ReturnLine.objects.filter(
-            ret__customer_id__in=customer_ids, reason__in=(Reason.DEFECTIVE, Reason.NOT_AS_DESCRIBED)
-        )
-        .exclude(order_line__product_platform_id="")
-        .values_list("ret__customer_id", "order_line__product_platform_id")
-    )
-    for customer_id, product in lines:
-        found.setdefault(customer_id, set()).add(product)
+    lines, returns, ordered = ReturnLine._meta.db_table, Return._meta.db_table, OrderLine._meta.db_table
+    with connection.cursor() as cursor:
+        for among, params in in_lists("r.customer_id", customer_ids):
+            cursor.execute(
+                f"SELECT r.customer_id, o.product_platform_id FROM {lines} l JOIN {returns} r ON r.id = l.ret_id "  # noqa: S608 (names from the models, values as parameters)
+                f"JOIN {ordered} o ON o.id = l.order_line_id WHERE {among} "
+                "AND l.reason IN (%s, %s) AND o.product_platform_id <> ''",
+                [*params, Reason.DEFECTIVE, Reason.NOT_AS_DESCRIBED],
+            )
+            for customer_id, product in cursor.fetchall():
+                found.setdefault(customer_id, set()).add(product)
     return found
