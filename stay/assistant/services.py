@@ -57,6 +57,7 @@ from stay.core.textmodel import encoder
 from stay.customers.inputs import CustomerInput
 from stay.customers.models import ConsentChannel, IdentityKind
 from stay.customers.services import consent_withdraw, customer_resolve
+from stay.flows.gate import outreach_settings
 from stay.flows.services import restock_request
 from stay.flows.subscriptions import subscription_request
 from stay.giftcards.codes import ALPHABET
@@ -70,9 +71,11 @@ from stay.loyalty.services import settings_for as loyalty_settings
 from stay.orders.models import Order, OrderEvent
 from stay.orders.platform import CANCEL_ORDER, platform_request
 from stay.orders.selectors import cancellable, status_text
+from stay.recommendations.serving import Pick, popular, recommend_for
 from stay.returns.messages import portal_url, status_url
-from stay.returns.models import Reason
-from stay.returns.selectors import returns_of_order
+from stay.returns.models import Reason, ReturnLine
+from stay.returns.models import Status as ReturnStatus
+from stay.returns.selectors import exchange_fits, returns_of_order
 
 from .engine import FORMAT as engine_format
 from .engine import Example, IntentEngine, Prediction, built_in_examples
@@ -816,7 +819,10 @@ def _refund_status(reply: _Reply, order: Order) -> Answer:
         )
     if not lines:
         lines.append(_("There is no refund or return on order %(name)s yet.") % {"name": order.name})
-    return reply.answer("\n".join(lines), outcome=Outcome.ACTED, action="refund_status", order=order)
+    fits, links = _fits_too(reply, order)
+    if fits:
+        lines.append(fits)
+    return reply.answer("\n".join(lines), outcome=Outcome.ACTED, action="refund_status", order=order, links=links)
 
 
 def _returns(reply: _Reply, order: Order) -> Answer:
@@ -1076,6 +1082,54 @@ def _loyalty(reply: _Reply) -> Answer:
         % {"store": reply.store.name, "topics": _topics()},
         action="not_offered",
     )
+
+
+def _recommend(reply: _Reply) -> Answer:
+    """ "What would you recommend": a shopper the storefront vouched for (or an agent reading
+    first) gets their own list, anyone else the store's best sellers; each can be bought now
+    and is linked on the store's site (issue 22)."""
+    conversation = reply.ask.conversation
+    customer_id = conversation.customer_id if conversation is not None else None
+    if customer_id and (reply.ask.trusted or _chat_verified(conversation)):  # type: ignore[arg-type]
+        picks = recommend_for(store=reply.store, customer_ids=[customer_id], limit=3)[customer_id]
+        lead = _("Picked for you:")
+    else:
+        picks = popular(store=reply.store, limit=3)
+        lead = _("Our best sellers right now:")
+    if not picks:
+        return _from_help_centre(reply) or reply.answer(
+            _("I have nothing to suggest right now. I can help with %(topics)s.") % {"topics": _topics()},
+            action="nothing_to_recommend",
+        )
+    text, links = _picks_text(reply.store, picks)
+    return reply.answer(f"{lead}\n{text}", action="recommended", links=links)
+
+
+def _picks_text(store: Store, picks: list[Pick]) -> tuple[str, list[tuple[str, str]]]:
+    """One line per product (its title, why, its page), and the links for the chat's buttons."""
+    shop_url = outreach_settings(store).shop_url
+    lines, links = [], []
+    for pick in picks:
+        link = pick.product.link(shop_url)
+        lines.append(f"- {pick.product.title} ({pick.reason_label})" + (f": {link}" if link else ""))
+        if link:
+            links.append((link, pick.product.title))
+    return "\n".join(lines), links
+
+
+def _fits_too(reply: _Reply, order: Order) -> tuple[str, list[tuple[str, str]]]:
+    """After a size exchange on ``order``: products bought with the new item, in the same size."""
+    lines = (
+        ReturnLine.objects.filter(ret__order=order, exchange_variant__isnull=False)
+        .exclude(ret__status=ReturnStatus.CANCELLED)
+        .select_related("exchange_variant")
+        .order_by("-id")
+    )
+    picks = exchange_fits(reply.store, lines)
+    if not picks:
+        return "", []
+    text, links = _picks_text(reply.store, picks)
+    return _("These fit you too:") + "\n" + text, links
 
 
 def _redeem(ask: Ask, language: str, reward_id: int) -> Answer:
@@ -1338,6 +1392,7 @@ HANDLERS = {
     "newsletter": _newsletter,
     "product_availability": _availability,
     "loyalty_points": _loyalty,
+    "recommend_products": _recommend,
     "gift_card_balance": _gift_card,
     "greeting": _greeting,
     "thanks": _thanks,

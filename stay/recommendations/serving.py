@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 from django.db import connection
-from django.db.models import F, Sum, Value
+from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import Concat, Lower, Replace
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -165,6 +165,39 @@ def recommend(
     products = _buyable(store, ranked)
     reason = "together" if personal else "popular"
     return [Pick(products[item], reason) for item in ranked if item in products][:limit]
+
+
+def popular(*, store: Store, limit: int = 10) -> list[Pick]:
+    """The store's best sellers that can be bought now, for a shopper Stay does not know."""
+    model = model_of(store)
+    ranked = _top(model, model.popularity, limit * 5) if model is not None else _best_sellers(store)
+    products = _buyable(store, ranked)
+    return [Pick(products[item], "popular") for item in ranked if item in products][:limit]
+
+
+# Option names that hold a size (a variant's options are the platform's, e.g. {"Size": "M"}).
+SIZE_OPTIONS = {"size", "shoe size", "사이즈", "크기", "치수"}
+
+
+def fits_too(*, store: Store, variant: Variant, limit: int = 3) -> list[Pick]:
+    """After a shopper exchanged into ``variant``: products bought together with it that can be
+    bought now in the same size ("these fit you too"). Without a size, what is bought with it."""
+    sizes = {name: value for name, value in (variant.options or {}).items() if name.strip().lower() in SIZE_OPTIONS}
+    product_id = Product.objects.filter(pk=variant.product_id).values_list("platform_id", flat=True).first()
+    if not product_id:
+        return []
+    picks = recommend(store=store, kind="bought_together", product_id=product_id, limit=MAX_LIMIT)
+    if not sizes:
+        return picks[:limit]
+    in_size = Variant.objects.filter(
+        Q(inventory_quantity__gt=0) | Q(inventory_tracked=False),
+        store=store,
+        product__platform_id__in=[pick.product.platform_id for pick in picks],
+        deleted_at__isnull=True,
+        **{f"options__{name}": value for name, value in sizes.items()},
+    ).values_list("product__platform_id", flat=True)
+    fitting = set(in_size)
+    return [pick for pick in picks if pick.product.platform_id in fitting][:limit]
 
 
 def recommend_for(

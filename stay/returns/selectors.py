@@ -1,5 +1,6 @@
 """Reads for returns: finding an order in the portal, what a stored line may get, and reports."""
 
+from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,6 +16,7 @@ from stay.core.models import Store
 from stay.core.ratelimit import rate_hit
 from stay.orders.models import Order, OrderLine
 from stay.orders.selectors import numbered
+from stay.recommendations.serving import SIZE_OPTIONS, Pick, fits_too
 
 from .models import OPEN_STATUSES, Outcome, Reason, Return, ReturnLine, Status, Verdict
 from .policy import Decision, decide, policy_for
@@ -257,3 +259,13 @@ def returned_as_faulty(customer_ids: list[int]) -> dict[int, set[str]]:
             for customer_id, product in cursor.fetchall():
                 found.setdefault(customer_id, set()).add(product)
     return found
+
+
+def exchange_fits(store: Store, lines: Iterable[ReturnLine], limit: int = 3) -> list[Pick]:
+    """After a size exchange among ``lines`` (the newest first): products bought with the new
+    item that can be bought in the same size ("these fit you too", issue 22); else nothing."""
+    for line in lines:
+        variant = line.exchange_variant
+        if variant is not None and any(name.strip().lower() in SIZE_OPTIONS for name in variant.options or {}):
+            return fits_too(store=store, variant=variant, limit=limit)
+    return []

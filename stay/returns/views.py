@@ -28,6 +28,7 @@ from . import selectors, services
 from .labels import label_response
 from .messages import order_of_portal_token, return_of_token, status_token, why_text
 from .models import STORE_FAULT, Outcome, Reason, Return, Status, Verdict
+from .selectors import exchange_fits
 from .services import Photo, Pick, Requester
 
 _SESSION = "returns"
@@ -235,6 +236,7 @@ def _return_of(store_slug: str, token: str) -> Return:
 def status(request: HttpRequest, store_slug: str, token: str) -> HttpResponse:
     ret = _return_of(store_slug, token)
     language = pick_language(request, ret.locale, ret.store.default_locale)
+    lines = list(ret.lines.select_related("order_line", "exchange_variant"))
     with translation.override(language):
         return render(
             request,
@@ -244,7 +246,11 @@ def status(request: HttpRequest, store_slug: str, token: str) -> HttpResponse:
                 "ret": ret,
                 "lang": language,
                 "token": token,
-                "lines": ret.lines.select_related("order_line", "exchange_variant"),
+                "lines": lines,
+                "fits": [
+                    (pick.product.title, pick.product.link(outreach_settings(ret.store).shop_url))
+                    for pick in exchange_fits(ret.store, lines)
+                ],
                 "why": why_text(ret) if ret.status == Status.REJECTED else "",
                 "steps": [(t.created_at, Status(t.to_status).label) for t in ret.transitions.filter(kind="status")],
             },

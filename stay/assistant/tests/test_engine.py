@@ -21,8 +21,8 @@ INTENTS = {
     "track_order", "delivery_info", "cancel_order", "change_order", "change_shipping_address", "return_item",
     "exchange_item", "refund_status", "return_policy", "damaged_or_defective", "wrong_or_missing_item",
     "gift_card_balance", "gift_card_help", "payment_issue", "payment_methods", "invoice", "place_order",
-    "account_help", "loyalty_points", "product_availability", "sizing_help", "newsletter", "feedback",
-    "complaint", "contact_human", "greeting", "thanks", "out_of_scope",
+    "account_help", "loyalty_points", "recommend_products", "product_availability", "sizing_help", "newsletter",
+    "feedback", "complaint", "contact_human", "greeting", "thanks", "out_of_scope",
 }  # fmt: skip
 
 

@@ -41,3 +41,23 @@ def test_the_exchange_step_offers_what_goes_with_the_item(client, shop: Shop):
     ).content.decode()
     assert "Exchange for another size or colour" in options
     assert "Or something that goes with it:" in options and "Merino Socks" in options
+
+
+def test_after_a_size_exchange_the_status_page_shows_what_fits_too(client, shop: Shop):
+    from django.urls import reverse
+
+    from stay.returns.messages import status_token
+
+    from .conftest import _product
+
+    pants = _product(shop.store, "P5", "Trail Pants", [("S", "60.00", 2), ("L", "60.00", 2)])
+    shell = _product(shop.store, "P6", "Rain Shell", [("L", "90.00", 0), ("M", "90.00", 3)])
+    shop.order((shop.jacket_s, 1), (pants["L"], 1), (shell["M"], 1), (shop.socks, 1))
+    order = shop.order((shop.jacket_m, 1))
+    train(shop.store)
+    line = line_of(order, shop.jacket_m)
+    ret = ask(order, Pick(line.pk, 1, "too_small", outcome="exchange", exchange_variant_id=shop.jacket_l.pk))
+    page = client.get(reverse("returns:status", args=[shop.store.slug, status_token(ret)])).content.decode()
+    fits = page[page.index('id="fits"') :]
+    assert "These fit you too" in fits and "Trail Pants" in fits
+    assert "Rain Shell" not in fits and "Merino Socks" not in fits  # none left in L; not her size
