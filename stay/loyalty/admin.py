@@ -47,9 +47,7 @@ class LoyaltySettingsAdmin(admin.ModelAdmin):
             (_("Points owed"), report["owed"]),
             (_("Ordered again"), rate),
         ]
-        return format_html(
-            "<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
-        )
+        return format_html("<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
 
 
 def _share(value: float | None) -> str:
