@@ -73,9 +73,8 @@ from stay.orders.platform import CANCEL_ORDER, platform_request
 from stay.orders.selectors import cancellable, status_text
 from stay.recommendations.serving import Pick, popular, recommend_for
 from stay.returns.messages import portal_url, status_url
-from stay.returns.models import Reason, ReturnLine
-from stay.returns.models import Status as ReturnStatus
-from stay.returns.selectors import exchange_fits, returns_of_order
+from stay.returns.models import Reason
+from stay.returns.selectors import order_exchange_fits, returns_of_order
 
 from .engine import FORMAT as engine_format
 from .engine import Example, IntentEngine, Prediction, built_in_examples
@@ -1089,8 +1088,8 @@ def _recommend(reply: _Reply) -> Answer:
     first) gets their own list, anyone else the store's best sellers; each can be bought now
     and is linked on the store's site (issue 22)."""
     conversation = reply.ask.conversation
-    customer_id = conversation.customer_id if conversation is not None else None
-    if customer_id and (reply.ask.trusted or _chat_verified(conversation)):  # type: ignore[arg-type]
+    if conversation is not None and conversation.customer_id and (reply.ask.trusted or _chat_verified(conversation)):
+        customer_id = conversation.customer_id
         picks = recommend_for(store=reply.store, customer_ids=[customer_id], limit=3)[customer_id]
         lead = _("Picked for you:")
     else:
@@ -1119,13 +1118,7 @@ def _picks_text(store: Store, picks: list[Pick]) -> tuple[str, list[tuple[str, s
 
 def _fits_too(reply: _Reply, order: Order) -> tuple[str, list[tuple[str, str]]]:
     """After a size exchange on ``order``: products bought with the new item, in the same size."""
-    lines = (
-        ReturnLine.objects.filter(ret__order=order, exchange_variant__isnull=False)
-        .exclude(ret__status=ReturnStatus.CANCELLED)
-        .select_related("exchange_variant")
-        .order_by("-id")
-    )
-    picks = exchange_fits(reply.store, lines)
+    picks = order_exchange_fits(order)
     if not picks:
         return "", []
     text, links = _picks_text(reply.store, picks)

@@ -3,7 +3,7 @@ list from the recommendations (their model once trained; the store's in-stock be
 before), never gift cards or what cannot be bought."""
 
 from stay.core.models import Store
-from stay.recommendations.serving import recommend_for
+from stay.recommendations.serving import linked, recommend_for
 
 
 def product_block(
@@ -11,7 +11,4 @@ def product_block(
 ) -> dict[int, list[tuple[str, str]]]:
     """Per customer, (title, link or "") in order."""
     picks = recommend_for(store=store, customer_ids=customer_ids, limit=limit)
-    return {
-        customer_id: [(pick.product.title, pick.product.link(shop_url)) for pick in mine]
-        for customer_id, mine in picks.items()
-    }
+    return {customer_id: linked(mine, shop_url) for customer_id, mine in picks.items()}

@@ -125,6 +125,11 @@ class Pick:
         return str(REASONS[self.reason])
 
 
+def linked(picks: list[Pick], shop_url: str) -> list[tuple[str, str]]:
+    """Each pick as (title, its page on the store's site or "")."""
+    return [(pick.product.title, pick.product.link(shop_url)) for pick in picks]
+
+
 def bought_by(customer_ids: list[int]) -> dict[int, set[str]]:
     """The products each customer ordered (cancelled orders aside), in one statement."""
     found: dict[int, set[str]] = {pk: set() for pk in customer_ids}
@@ -179,16 +184,23 @@ def popular(*, store: Store, limit: int = 10) -> list[Pick]:
 SIZE_OPTIONS = {"size", "shoe size", "사이즈", "크기", "치수"}
 
 
-def fits_too(*, store: Store, variant: Variant, limit: int = 3) -> list[Pick]:
+def size_of(variant: Variant) -> dict[str, str]:
+    """The variant's size options ({} for a product without sizes)."""
+    return {name: value for name, value in (variant.options or {}).items() if name.strip().lower() in SIZE_OPTIONS}
+
+
+def fits_too(*, store: Store, variant: Variant, customer_id: int | None = None, limit: int = 3) -> list[Pick]:
     """After a shopper exchanged into ``variant``: products bought together with it that can be
-    bought now in the same size ("these fit you too"). Without a size, what is bought with it."""
-    sizes = {name: value for name, value in (variant.options or {}).items() if name.strip().lower() in SIZE_OPTIONS}
+    bought now in the same size ("these fit you too"), never one they sent back as faulty.
+    Nothing for a variant without a size."""
+    sizes = size_of(variant)
     product_id = Product.objects.filter(pk=variant.product_id).values_list("platform_id", flat=True).first()
-    if not product_id:
+    if not sizes or not product_id:
         return []
     picks = recommend(store=store, kind="bought_together", product_id=product_id, limit=MAX_LIMIT)
-    if not sizes:
-        return picks[:limit]
+    if customer_id is not None:
+        unwanted = unwanted_by([customer_id])[customer_id]
+        picks = [pick for pick in picks if pick.product.platform_id not in unwanted]
     in_size = Variant.objects.filter(
         Q(inventory_quantity__gt=0) | Q(inventory_tracked=False),
         store=store,

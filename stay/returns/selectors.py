@@ -16,7 +16,7 @@ from stay.core.models import Store
 from stay.core.ratelimit import rate_hit
 from stay.orders.models import Order, OrderLine
 from stay.orders.selectors import numbered
-from stay.recommendations.serving import SIZE_OPTIONS, Pick, fits_too
+from stay.recommendations.serving import Pick, fits_too, size_of
 
 from .models import OPEN_STATUSES, Outcome, Reason, Return, ReturnLine, Status, Verdict
 from .policy import Decision, decide, policy_for
@@ -261,11 +261,21 @@ def returned_as_faulty(customer_ids: list[int]) -> dict[int, set[str]]:
     return found
 
 
-def exchange_fits(store: Store, lines: Iterable[ReturnLine], limit: int = 3) -> list[Pick]:
-    """After a size exchange among ``lines`` (the newest first): products bought with the new
-    item that can be bought in the same size ("these fit you too", issue 22); else nothing."""
+def exchange_fits(store: Store, customer_id: int | None, lines: Iterable[ReturnLine], limit: int = 3) -> list[Pick]:
+    """After a size exchange among a shopper's return ``lines`` (the newest first): products
+    bought with the new item that they can buy in the same size ("these fit you too", issue 22)."""
     for line in lines:
-        variant = line.exchange_variant
-        if variant is not None and any(name.strip().lower() in SIZE_OPTIONS for name in variant.options or {}):
-            return fits_too(store=store, variant=variant, limit=limit)
+        if line.exchange_variant is not None and size_of(line.exchange_variant):
+            return fits_too(store=store, variant=line.exchange_variant, customer_id=customer_id, limit=limit)
     return []
+
+
+def order_exchange_fits(order: Order, limit: int = 3) -> list[Pick]:
+    """``exchange_fits`` for the newest size exchange of any live return of ``order``."""
+    lines = (
+        ReturnLine.objects.filter(ret__order=order, exchange_variant__isnull=False)
+        .exclude(ret__status=Status.CANCELLED)
+        .select_related("exchange_variant")
+        .order_by("-id")
+    )
+    return exchange_fits(order.store, order.customer_id, lines, limit=limit)

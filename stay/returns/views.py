@@ -22,7 +22,7 @@ from stay.core.i18n import pick_language
 from stay.core.models import Store
 from stay.flows.gate import outreach_settings
 from stay.orders.models import Order, OrderLine
-from stay.recommendations.serving import recommend
+from stay.recommendations.serving import linked, recommend
 
 from . import selectors, services
 from .labels import label_response
@@ -154,8 +154,7 @@ def _similar(store: Store, line: OrderLine, options: Any) -> list[tuple[str, str
         picks = recommend(store=store, kind="bought_together", product_id=line.product_platform_id, limit=3)
     except NotFound:
         return []
-    shop_url = outreach_settings(store).shop_url
-    return [(pick.product.title, pick.product.link(shop_url)) for pick in picks]
+    return linked(picks, outreach_settings(store).shop_url)
 
 
 @require_http_methods(["GET", "POST"])
@@ -247,10 +246,7 @@ def status(request: HttpRequest, store_slug: str, token: str) -> HttpResponse:
                 "lang": language,
                 "token": token,
                 "lines": lines,
-                "fits": [
-                    (pick.product.title, pick.product.link(outreach_settings(ret.store).shop_url))
-                    for pick in exchange_fits(ret.store, lines)
-                ],
+                "fits": linked(exchange_fits(ret.store, ret.customer_id, lines), outreach_settings(ret.store).shop_url),
                 "why": why_text(ret) if ret.status == Status.REJECTED else "",
                 "steps": [(t.created_at, Status(t.to_status).label) for t in ret.transitions.filter(kind="status")],
             },

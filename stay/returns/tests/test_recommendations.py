@@ -4,11 +4,15 @@ offers, after the item's other sizes and colours, what is bought together with i
 
 import pytest
 
+from django.urls import reverse
+
 from stay.recommendations.serving import recommend, recommend_for, search
 from stay.recommendations.training import train
+from stay.returns.messages import status_token
+from stay.returns.selectors import order_exchange_fits
 from stay.returns.services import Pick
 
-from .conftest import Shop, ask, line_of
+from .conftest import Shop, _product, ask, line_of
 from .test_portal import find
 
 pytestmark = pytest.mark.django_db
@@ -44,12 +48,6 @@ def test_the_exchange_step_offers_what_goes_with_the_item(client, shop: Shop):
 
 
 def test_after_a_size_exchange_the_status_page_shows_what_fits_too(client, shop: Shop):
-    from django.urls import reverse
-
-    from stay.returns.messages import status_token
-
-    from .conftest import _product
-
     pants = _product(shop.store, "P5", "Trail Pants", [("S", "60.00", 2), ("L", "60.00", 2)])
     shell = _product(shop.store, "P6", "Rain Shell", [("L", "90.00", 0), ("M", "90.00", 3)])
     shop.order((shop.jacket_s, 1), (pants["L"], 1), (shell["M"], 1), (shop.socks, 1))
@@ -61,3 +59,20 @@ def test_after_a_size_exchange_the_status_page_shows_what_fits_too(client, shop:
     fits = page[page.index('id="fits"') :]
     assert "These fit you too" in fits and "Trail Pants" in fits
     assert "Rain Shell" not in fits and "Merino Socks" not in fits  # none left in L; not her size
+
+
+def test_what_fits_too_leaves_out_what_the_shopper_sent_back_as_faulty(shop: Shop):
+    pants = _product(shop.store, "P5", "Trail Pants", [("S", "60.00", 2), ("L", "60.00", 2)])
+    shorts = _product(shop.store, "P7", "Trail Shorts", [("L", "40.00", 4)])
+    shop.order((shop.jacket_s, 1), (pants["L"], 1), (shorts["L"], 1), email="jun@example.com")
+    earlier = shop.order((pants["L"], 1))  # Mina's own pants, which came apart
+    ask(earlier, Pick(line_of(earlier, pants["L"]).pk, 1, "defective"))
+    order = shop.order((shop.jacket_m, 1))
+    train(shop.store)
+    ask(
+        order,
+        Pick(
+            line_of(order, shop.jacket_m).pk, 1, "too_small", outcome="exchange", exchange_variant_id=shop.jacket_l.pk
+        ),
+    )
+    assert [pick.product.title for pick in order_exchange_fits(order)] == ["Trail Shorts"]
