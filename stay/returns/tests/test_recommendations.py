@@ -3,7 +3,6 @@
 offers, after the item's other sizes and colours, what is bought together with it."""
 
 import pytest
-
 from django.urls import reverse
 
 from stay.recommendations.serving import recommend, recommend_for, search
