@@ -8,14 +8,19 @@ Accepted shapes:
 - JSON lines: one resource per line.
 - A resource is an order, product, customer or checkout as Shopify's REST API returns it,
   optionally wrapped (``{"order": {...}}``); bare ones are recognised by their fields.
-- CSV: one row per order line; see ``CSV_COLUMNS`` (docs/import.md).
+- CSV: one row per order line; see ``CSV_COLUMNS`` (docs/import.md). Another program's export
+  is read by naming its headers (``columns``: Stay's column → the file's header).
+
+Any of these may be gzipped (``orders.csv.gz``).
 """
 
 import csv
+import gzip
 import json
 import logging
+import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -46,8 +51,11 @@ CSV_COLUMNS = [
     "email",
     "phone",
     "customer_name",
+    "customer_id",
     "currency",
     "sku",
+    "product_id",
+    "variant_id",
     "shipping",
     "tax",
     "discount",
@@ -210,6 +218,8 @@ def _csv_order(store: Store, key: str, rows: list[tuple[int, dict[str, str]]]) -
                 quantity=int(quantity),
                 unit_price=amount(row, "unit_price", line),
                 sku=(row.get("sku") or "").strip(),
+                product_platform_id=(row.get("product_id") or "").strip(),
+                variant_platform_id=(row.get("variant_id") or "").strip(),
             )
         )
     shipping, tax = amount(first, "shipping", first_line), amount(first, "tax", first_line)
@@ -217,9 +227,12 @@ def _csv_order(store: Store, key: str, rows: list[tuple[int, dict[str, str]]]) -
     subtotal = sum((ln.unit_price * ln.quantity for ln in lines), Decimal("0"))
     tags = tuple(t.strip() for t in (first.get("tags") or "").split(",") if t.strip())
     email, phone = (first.get("email") or "").strip(), (first.get("phone") or "").strip()
+    platform_id = (first.get("customer_id") or "").strip()
     customer = (
-        CustomerInput(email=email, phone=phone, name=(first.get("customer_name") or "").strip())
-        if (email or phone)
+        CustomerInput(
+            platform_id=platform_id, email=email, phone=phone, name=(first.get("customer_name") or "").strip()
+        )
+        if (email or phone or platform_id)
         else None
     )
     return OrderInput(
@@ -249,17 +262,45 @@ def _csv_record(store: Store, key: str, rows: list[tuple[int, dict[str, str]]]) 
     return Record(rows[0][0], "csv-order", _csv_order(store, key, rows))
 
 
-def read_csv(text: str, store: Store) -> Iterator[Record | InvalidInput]:
+def parse_columns(text: str) -> dict[str, str]:
+    """``order=Invoice,placed_at=InvoiceDate`` → ``{"order": "Invoice", ...}``: which of the
+    file's headers holds each of Stay's columns."""
+    columns: dict[str, str] = {}
+    for pair in filter(None, (p.strip() for p in text.split(","))):
+        ours, sep, theirs = (part.strip() for part in pair.partition("="))
+        if not sep or not ours or not theirs:
+            raise InvalidInput(f"--columns: {pair!r} is not COLUMN=HEADER (e.g. order=Invoice)")
+        if ours not in CSV_COLUMNS:
+            raise InvalidInput(f"--columns: {ours!r} is not one of Stay's columns ({', '.join(CSV_COLUMNS)})")
+        if ours in columns:
+            raise InvalidInput(f"--columns: {ours!r} is named twice")
+        columns[ours] = theirs
+    return columns
+
+
+def read_csv(text: str, store: Store, columns: Mapping[str, str] | None = None) -> Iterator[Record | InvalidInput]:
     reader = csv.DictReader(text.splitlines())
     header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in CSV_REQUIRED if c not in header]
+    absent = [theirs for theirs in (columns or {}).values() if theirs not in header]
+    if absent:
+        raise InvalidInput(
+            f"line 1: the CSV has no column {', '.join(map(repr, absent))} (its header: {', '.join(header)})"
+        )
+    # Where each of Stay's columns is read from: the header --columns names, or its own name.
+    source = {ours: (columns or {}).get(ours, ours) for ours in CSV_COLUMNS}
+    source = {ours: theirs for ours, theirs in source.items() if theirs in header}
+    missing = [c for c in CSV_REQUIRED if c not in source]
     if missing:
-        raise InvalidInput(f"line 1: the CSV header lacks {', '.join(missing)} (columns: {', '.join(CSV_COLUMNS)})")
+        raise InvalidInput(
+            f"line 1: the CSV header lacks {', '.join(missing)} (columns: {', '.join(CSV_COLUMNS)}; "
+            "another program's headers are named with --columns order=Invoice,...)"
+        )
     reader.fieldnames = header
     groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
-    for row in reader:
+    for raw in reader:
         line = reader.line_num
-        key = (row.get("order") or "").strip().lstrip("#")
+        row = {ours: raw.get(theirs) or "" for ours, theirs in source.items()}
+        key = row["order"].strip().lstrip("#")
         if not key:
             yield InvalidInput(f"line {line}: order is empty")
             continue
@@ -268,16 +309,24 @@ def read_csv(text: str, store: Store) -> Iterator[Record | InvalidInput]:
         yield _safe(_csv_record, store, key, rows)
 
 
-def records(path: Path, store: Store, fmt: str = "auto") -> list[Record | InvalidInput]:
+def records(
+    path: Path, store: Store, fmt: str = "auto", columns: Mapping[str, str] | None = None
+) -> list[Record | InvalidInput]:
+    zipped = path.suffix.lower() == ".gz"
     if fmt == "auto":
-        suffix = path.suffix.lower()
+        suffix = (path.with_suffix("") if zipped else path).suffix.lower()
         fmt = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(suffix, "json")
+    if columns and fmt != "csv":
+        raise InvalidInput("--columns names a CSV's headers; this file is read as " + fmt)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = gzip.decompress(path.read_bytes()) if zipped else path.read_bytes()
+        text = raw.decode("utf-8-sig")
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise InvalidInput(f"{path} ends in .gz but is not gzip: {exc}") from None
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"{path} is not UTF-8 text: {exc}") from None
     if fmt == "csv":
-        return list(read_csv(text, store))
+        return list(read_csv(text, store, columns))
     if fmt == "jsonl":
         return list(read_jsonl(text))
     return list(read_json(text))
@@ -291,10 +340,16 @@ def apply(record: Record, store: Store, actor: str) -> None:
 
 
 def import_file(
-    path: Path, *, store: Store, fmt: str = "auto", actor: str = "import", on_record: Callable[[], None] | None = None
+    path: Path,
+    *,
+    store: Store,
+    fmt: str = "auto",
+    columns: Mapping[str, str] | None = None,
+    actor: str = "import",
+    on_record: Callable[[], None] | None = None,
 ) -> ImportResult:
     result = ImportResult()
-    items = records(path, store, fmt)
+    items = records(path, store, fmt, columns)
     # Products first, so that order lines find their variants.
     items.sort(key=lambda r: 0 if isinstance(r, Record) and r.kind == "product" else 1)
     for item in items:

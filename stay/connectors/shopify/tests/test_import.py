@@ -1,3 +1,4 @@
+import gzip
 import json
 
 import pytest
@@ -92,6 +93,68 @@ def test_csv_without_the_needed_columns(tmp_path, store):
     path = tmp_path / "bad.csv"
     path.write_text("order,email\n1,a@example.com\n")
     with pytest.raises(CommandError, match="header lacks placed_at, title, quantity, unit_price"):
+        run(path)
+
+
+# Online Retail II's own header and rows (a cancellation, a line without a customer).
+RETAIL = """Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country
+489434,85048,15CM CHRISTMAS GLASS BALL 20 LIGHTS,12,2009-12-01 07:45:00,6.95,13085.0,United Kingdom
+489434,79323P,PINK CHERRY LIGHTS,12,2009-12-01 07:45:00,6.75,13085.0,United Kingdom
+489435,22350,CAT BOWL ,12,2009-12-01 07:46:00,2.55,13085.0,United Kingdom
+C489449,22087,PAPER BUNTING WHITE LACE,-12,2009-12-01 10:33:00,2.95,16321.0,Australia
+489436,21871,SAVE THE PLANET MUG,24,2009-12-01 09:06:00,1.25,,United Kingdom
+"""
+RETAIL_COLUMNS = (
+    "order=Invoice,placed_at=InvoiceDate,title=Description,quantity=Quantity,unit_price=Price,"
+    "customer_id=Customer ID,product_id=StockCode,sku=StockCode"
+)
+
+
+def test_another_programs_csv_gzipped_with_its_headers_named(tmp_path, store, capsys):
+    path = tmp_path / "online_retail.csv.gz"
+    path.write_bytes(gzip.compress(RETAIL.encode()))
+    with pytest.raises(CommandError, match="1 record"):
+        run(path, "--columns", RETAIL_COLUMNS)
+    captured = capsys.readouterr()
+    assert "line 5: quantity '-12' is not a whole number above 0" in captured.err
+    assert "Imported 3 orders" in captured.out
+    first = Order.objects.get(name="#489434")
+    assert [(ln.product_platform_id, ln.sku) for ln in first.lines.order_by("pk")] == [
+        ("85048", "85048"),
+        ("79323P", "79323P"),
+    ]
+    assert str(first.total) == "164.40" and first.placed_at.isoformat() == "2009-12-01T07:45:00+00:00"
+    # Both invoices of shopper 13085.0 are one customer, found again by their platform id.
+    assert Order.objects.get(name="#489435").customer == first.customer
+    assert first.customer.identities.get().value == "13085.0"
+    assert Order.objects.get(name="#489436").customer is None
+    with pytest.raises(CommandError):
+        run(path, "--columns", RETAIL_COLUMNS)  # again: nothing new, the cancellation still refused
+    assert Order.objects.count() == 3 and Customer.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("columns", "error"),
+    [
+        ("order", "'order' is not COLUMN=HEADER"),
+        ("invoice=Invoice", "'invoice' is not one of Stay's columns"),
+        ("order=Invoice,order=Invoice", "'order' is named twice"),
+        ("order=Factura", "the CSV has no column 'Factura'"),
+        ("order=Invoice", "header lacks placed_at, title, quantity, unit_price"),
+    ],
+)
+def test_columns_that_cannot_be_read_are_named(tmp_path, store, columns, error):
+    path = tmp_path / "retail.csv"
+    path.write_text(RETAIL)
+    with pytest.raises(CommandError, match=error):
+        run(path, "--columns", columns)
+    assert not Order.objects.exists()
+
+
+def test_a_gz_file_that_is_not_gzip(tmp_path, store):
+    path = tmp_path / "orders.csv.gz"
+    path.write_text(CSV)
+    with pytest.raises(CommandError, match=r"ends in \.gz but is not gzip"):
         run(path)
 
 

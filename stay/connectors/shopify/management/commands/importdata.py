@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from stay.connectors.shopify.importer import CSV_COLUMNS, import_file
+from stay.connectors.shopify.importer import CSV_COLUMNS, import_file, parse_columns
 from stay.core.errors import StayError
 from stay.core.models import Store
 
@@ -24,11 +24,22 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--store", default="", help="Slug of the store to fill (needed if several exist).")
         parser.add_argument("--format", default="auto", choices=["auto", "json", "jsonl", "csv"])
+        parser.add_argument(
+            "--columns",
+            default="",
+            help="For another program's CSV: which of its headers holds each of Stay's columns, "
+            "e.g. order=Invoice,placed_at=InvoiceDate,title=Description,quantity=Quantity,unit_price=Price,"
+            "customer_id='Customer ID',product_id=StockCode. Unnamed columns are read by their own name.",
+        )
 
     def handle(self, *args, **o):  # type: ignore[no-untyped-def]
         path: Path = o["file"]
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
+        try:
+            columns = parse_columns(o["columns"])
+        except StayError as exc:
+            raise CommandError(str(exc)) from exc
         stores = Store.objects.filter(slug=o["store"]) if o["store"] else Store.objects.all()
         found = list(stores[:2])
         if not found:
@@ -37,7 +48,7 @@ class Command(BaseCommand):
             raise CommandError("several stores exist: name one with --store SLUG")
         bar = tqdm(unit=" records", file=sys.stderr, desc=path.name, disable=None)
         try:
-            result = import_file(path, store=found[0], fmt=o["format"], on_record=bar.update)
+            result = import_file(path, store=found[0], fmt=o["format"], columns=columns, on_record=bar.update)
         except StayError as exc:
             raise CommandError(f"{path}: {exc}") from exc
         finally:
