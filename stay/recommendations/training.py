@@ -28,11 +28,14 @@ def model_path(store: Store) -> Path:
     return Path(folder) / f"store-{store.pk}.npz"
 
 
-def history_of(store: Store) -> History:
-    """Each customer's orders as baskets of product ids, oldest first."""
+def history_of(store: Store, before: datetime | None = None) -> History:
+    """Each customer's orders (placed before ``before``, if given) as baskets of product ids,
+    oldest first."""
+    kept = OrderLine.objects.filter(order__store=store, order__cancelled_at__isnull=True, is_gift_card=False)
+    if before is not None:
+        kept = kept.filter(order__placed_at__lt=before)
     lines = (
-        OrderLine.objects.filter(order__store=store, order__cancelled_at__isnull=True, is_gift_card=False)
-        .exclude(order__customer__isnull=True)
+        kept.exclude(order__customer__isnull=True)
         .exclude(product_platform_id="")
         .values_list("order__customer_id", "order__placed_at", "order_id", "product_platform_id")
         .order_by("order__placed_at", "order_id")
@@ -55,10 +58,11 @@ class Trained:
     path: Path
 
 
-def train(store: Store) -> Trained | None:
-    """Fit and swap in the store's model; None when it has no orders to learn from yet."""
+def train(store: Store, before: datetime | None = None) -> Trained | None:
+    """Fit and swap in the store's model; None when it has no orders to learn from yet.
+    ``before`` leaves out later orders: to measure the served model against what came after."""
     started = time.perf_counter()
-    history = history_of(store)
+    history = history_of(store, before)
     if not history:
         return None
     mine = Neighbourhood()

@@ -11,7 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -179,6 +179,17 @@ def test_the_command_trains_every_store(store, shoppers, capsys):
     call_command("recommendations", "train")
     assert "summit: 4 customers, 5 products" in capsys.readouterr().out  # the gift card is not one
     assert model_of(store) is not None
+
+
+def test_trained_before_a_day_learns_only_from_earlier_orders(store, shoppers, capsys):
+    """What the served model is measured with: trained on the orders before a day, ranked
+    against what came after (bench/recs.py --serve)."""
+    before = (timezone.now() - timedelta(days=4)).date().isoformat()
+    call_command("recommendations", "train", "--before", before)
+    assert "summit: 3 customers, 5 products" in capsys.readouterr().out  # dee's only order is later
+    assert shoppers["dee"].pk not in model_of(store).customers
+    with pytest.raises(CommandError, match="--before 'yesterday': a date like 2010-10-01"):
+        call_command("recommendations", "train", "--before", "yesterday")
 
 
 def test_many_shoppers_at_once_in_a_fixed_number_of_queries(store, shoppers):

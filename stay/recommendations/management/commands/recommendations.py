@@ -1,9 +1,11 @@
 """``stay recommendations eval FILE.csv --split DATE``: the issue 22 protocol on an invoice file
 (Online Retail II's columns), for every baseline or the one named. ``stay recommendations
-train [--store SLUG]``: train from the stores' orders now (the nightly job does it too)."""
+train [--store SLUG] [--before DATE]``: train from the stores' orders now (the nightly job does
+it too); ``--before`` learns only from earlier orders, to measure the served model against the
+orders that came after."""
 
 from argparse import ArgumentParser
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -26,15 +28,14 @@ class Command(BaseCommand):
         ev.add_argument("--model", choices=names, help="one model (default: every baseline)")
         tr = sub.add_parser("train", help="Train from the stores' orders and swap the new models in.")
         tr.add_argument("--store", default="", help="one store (slug); default: every store")
+        tr.add_argument("--before", help="learn only from orders placed before this day (YYYY-MM-DD, UTC)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "train":
-            self.train(options["store"])
+            before = _day(options["before"], "--before") if options["before"] else None
+            self.train(options["store"], before.replace(tzinfo=UTC) if before else None)
             return
-        try:
-            split = datetime.strptime(options["split"], "%Y-%m-%d")
-        except ValueError:
-            raise CommandError(f"--split {options['split']!r}: a date like 2010-10-01 is needed") from None
+        split = _day(options["split"], "--split")
         try:
             baskets = read_baskets(options["file"])
         except (OSError, ValueError) as exc:
@@ -50,12 +51,12 @@ class Command(BaseCommand):
             if options["model"] in (None, model.name):
                 self.stdout.write(evaluate(model(), data).line())
 
-    def train(self, slug: str) -> None:
+    def train(self, slug: str, before: datetime | None) -> None:
         stores = Store.objects.filter(slug=slug) if slug else Store.objects.all()
         if slug and not stores:
             raise CommandError(f"no store {slug!r}")
         for store in stores:
-            trained = train(store)
+            trained = train(store, before)
             if trained is None:
                 self.stdout.write(f"{store.slug}: no orders with a customer yet; nothing to learn from")
             else:
@@ -63,3 +64,10 @@ class Command(BaseCommand):
                     f"{store.slug}: {trained.customers:,} customers, {trained.products:,} products, "
                     f"trained in {trained.seconds:.1f} s -> {trained.path}"
                 )
+
+
+def _day(value: str, option: str) -> datetime:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d")
+    except ValueError:
+        raise CommandError(f"{option} {value!r}: a date like 2010-10-01 is needed") from None
