@@ -129,7 +129,7 @@ class Report:
 
     def line(self) -> str:
         return (
-            f"{self.name:<16} NDCG@10 {self.ndcg:.3f}  Recall@10 {self.recall:.3f}  | new items: NDCG@10 "
+            f"{self.name:<20} NDCG@10 {self.ndcg:.3f}  Recall@10 {self.recall:.3f}  | new items: NDCG@10 "
             f"{self.new_ndcg:.3f}  Recall@10 {self.new_recall:.3f} ({self.new_shoppers} shoppers) | train "
             f"{self.train_seconds:.1f} s, per request p50 {self.p50_ms:.2f} ms p99 {self.p99_ms:.2f} ms"
         )

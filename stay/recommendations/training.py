@@ -1,6 +1,6 @@
 """Training from the store's own orders: each customer's orders are their baskets of products
 (gift cards and cancelled orders left out), fitted with the best model measured so far
-(``baselines.Neighbourhood``, ADR 0018) and the item-to-item model for "bought together", and
+(``baselines.TunedNeighbourhood``, ADR 0018) and the item-to-item model for "bought together", and
 written whole to one file that is then swapped in (``os.replace``): a process serving the old
 file keeps serving it until it sees the new one, and never waits for training."""
 
@@ -18,7 +18,7 @@ from scipy import sparse
 from stay.core.models import Store
 from stay.orders.models import OrderLine
 
-from .baselines import CoOccurrence, Neighbourhood
+from .baselines import CoOccurrence, TunedNeighbourhood
 from .evaluation import Basket, History
 
 
@@ -65,7 +65,7 @@ def train(store: Store, before: datetime | None = None) -> Trained | None:
     history = history_of(store, before)
     if not history:
         return None
-    mine = Neighbourhood()
+    mine = TunedNeighbourhood()
     mine.fit(history)
     together = CoOccurrence()
     together.fit(history)

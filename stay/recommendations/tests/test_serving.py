@@ -91,7 +91,8 @@ def test_trained_from_the_orders_for_you_new_and_bought_together(store, shoppers
     assert train(store).customers == 4
     cy = shoppers["cy"]
     mine = recommend(store=store, kind="for_you", customer=cy, limit=3)
-    assert keys(mine)[:2] == ["gas", "stove"] and mine[0].reason == "again"  # their own first
+    # their own first (which of the two leads is the crowd's call: here everyone is a neighbour)
+    assert set(keys(mine)[:2]) == {"gas", "stove"} and {p.reason for p in mine[:2]} == {"again"}
     fresh = recommend(store=store, kind="new", customer=cy, limit=5)
     assert not {"gas", "stove"} & set(keys(fresh)) and "card" not in keys(fresh)  # never a gift card
     assert set(keys(fresh)) == {"tent", "pegs", "mug"} and {p.reason for p in fresh} == {"like_you"}
@@ -127,7 +128,7 @@ def test_the_api_with_a_token_and_with_the_storefronts_signature(store, shoppers
     cy = shoppers["cy"]
     mine = api.get(f"/api/v1/recommendations?kind=for_you&customer_id={cy.pk}&limit=2")
     assert mine.status_code == 200
-    assert [p["product_id"] for p in mine.json()] == ["gas", "stove"] and mine.json()[0]["reason"] == "again"
+    assert {p["product_id"] for p in mine.json()} == {"gas", "stove"} and mine.json()[0]["reason"] == "again"
     together = api.get("/api/v1/recommendations?kind=bought_together&product_id=tent")
     assert together.json()[0]["product_id"] == "pegs"
     assert api.get("/api/v1/recommendations?kind=for_you").status_code == 400  # whose?
@@ -209,7 +210,7 @@ def test_many_shoppers_at_once_in_a_fixed_number_of_queries(store, shoppers):
         counts.append(len(queries))
     # shoppers the model knows; with some it does not (their best sellers, and gift-card givers)
     assert counts[0] == counts[1] and counts[2] == counts[3] <= 6
-    assert keys(picks[shoppers["cy"].pk]) == ["gas", "stove"] and len(picks) == 44
+    assert set(keys(picks[shoppers["cy"].pk])) == {"gas", "stove"} and len(picks) == 44
 
 
 def test_a_gift_cards_recipient_starts_from_what_the_giver_buys(store, shop, shoppers):
