@@ -162,9 +162,9 @@ def decayed(
     group the mean of its baskets decayed by ``within``, the groups decayed by ``across``."""
     groups = [baskets[max(0, end - group) : end] for end in range(len(baskets), 0, -group)]  # newest first
     vector: dict[int, float] = {}
-    for age, group in enumerate(groups):
-        for position, basket in enumerate(group):
-            weight = across**age * within ** (len(group) - 1 - position) / len(group)
+    for age, members in enumerate(groups):
+        for position, basket in enumerate(members):
+            weight = across**age * within ** (len(members) - 1 - position) / len(members)
             for item in basket.items:
                 vector[index[item]] = vector.get(index[item], 0.0) + weight
     return {col: value / len(groups) for col, value in vector.items()}
