@@ -14,14 +14,13 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
-from django.db import connection
 from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import Concat, Lower, Replace
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stay.catalog.models import Product, ProductStatus, Variant
-from stay.core.db import in_lists
+from stay.core.db import hot_cursor, in_lists
 from stay.core.errors import InvalidInput, NotFound
 from stay.core.models import Store
 from stay.customers.models import Customer
@@ -134,7 +133,7 @@ def bought_by(customer_ids: list[int]) -> dict[int, set[str]]:
     """The products each customer ordered (cancelled orders aside), in one statement."""
     found: dict[int, set[str]] = {pk: set() for pk in customer_ids}
     lines, orders = OrderLine._meta.db_table, Order._meta.db_table
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         for among, params in in_lists("o.customer_id", customer_ids):
             cursor.execute(
                 f"SELECT o.customer_id, l.product_platform_id FROM {lines} l JOIN {orders} o ON o.id = l.order_id "  # noqa: S608 (names from the models, values as parameters)
@@ -297,7 +296,7 @@ def _buyable(store: Store, ids: list[str]) -> dict[str, Item]:
     products, variants = Product._meta.db_table, Variant._meta.db_table
     settings = RecommendationSettings._meta.db_table
     found: dict[str, Item] = {}
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         for among, params in in_lists("p.platform_id", ids):
             # The variants are probed per product through their index: without the OFFSET,
             # PostgreSQL hashed every variant of the store first (1.4 ms for 3,846; bench/recs.py).

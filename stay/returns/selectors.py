@@ -5,12 +5,11 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from stay.core.db import batched, in_lists
+from stay.core.db import batched, hot_cursor, in_lists
 from stay.core.errors import InvalidInput
 from stay.core.models import Store
 from stay.core.ratelimit import rate_hit
@@ -248,7 +247,7 @@ def returned_as_faulty(customer_ids: list[int]) -> dict[int, set[str]]:
     is shown asks this, so it is one plain statement."""
     found: dict[int, set[str]] = {}
     lines, returns, ordered = ReturnLine._meta.db_table, Return._meta.db_table, OrderLine._meta.db_table
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         for among, params in in_lists("r.customer_id", customer_ids):
             cursor.execute(
                 f"SELECT r.customer_id, o.product_platform_id FROM {lines} l JOIN {returns} r ON r.id = l.ret_id "  # noqa: S608 (names from the models, values as parameters)

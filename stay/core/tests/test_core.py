@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from stay.core import events
+from stay.core.db import select
 from stay.core.models import ApiToken, Store, hash_token
 from stay.core.tasks import _sweepers, enqueue_on_commit, register_sweeper, sweep_now, task
 
@@ -157,6 +158,22 @@ def test_database_settings_hold_up_under_a_web_process_and_a_worker():
         cursor.execute("PRAGMA synchronous")
         assert cursor.fetchone()[0] == 1  # NORMAL
     assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+@pytest.mark.django_db
+def test_the_hottest_statements_are_planned_once_and_the_orm_has_no_parameter_limit(store):
+    """On PostgreSQL the lean statements are prepared from their 5th use on a connection, so
+    they are planned once (ADR 0018). The ORM keeps client-side binding: binding all of it on
+    the server crashed a cascade delete of 6,000 orders (more than 65,535 parameters)."""
+    for _ in range(6):
+        assert select(Store, "id = %s", [store.pk])[0].slug == store.slug
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("core_store" in statement and "$1" in statement for statement in prepared), prepared
+    assert not Store.objects.filter(pk__in=range(-70_000, 0)).exists()
 
 
 def test_queue_backend_is_chosen_by_settings():
