@@ -30,6 +30,17 @@ def test_revoked_token_is_refused(store, api_user):
     assert Client(headers={"Authorization": f"Bearer {raw}"}).get("/api/v1/orders").status_code == 401
 
 
+def test_a_deactivated_users_token_is_refused_and_a_stores_token_reads_its_store(store, api_user, shop):
+    other = store_create(name="Other", slug="other", webhook_secret="other-secret-123")
+    _, raw = api_token_create(username=api_user.username, store=other)
+    bound = Client(headers={"Authorization": f"Bearer {raw}"})
+    assert bound.get("/api/v1/orders").json()["count"] == 0  # the other store's orders: none
+    assert bound.get("/api/v1/orders", {"store": store.slug}).status_code in (403, 404)
+    api_user.is_active = False
+    api_user.save()
+    assert bound.get("/api/v1/orders").status_code == 401
+
+
 def test_customer_search(api, shop, store):
     for q in ["jon@example.com", "JON@EXAMPLE.COM", "+1 613 555 1199", "(613) 555-1199", "snow", "#1001", "1001"]:
         body = api.get("/api/v1/customers", {"q": q}).json()
