@@ -72,7 +72,7 @@ def train(store: Store, before: datetime | None = None) -> Trained | None:
     path = model_path(store)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
-    blend, follows = shortlist(mine.blend.tocsr(), mine.vectors.tocsr()), together.follows.tocsr()
+    blend, follows = shortlist(mine.blend.tocsr(), mine.vectors.tocsr()), shortlist(together.follows.tocsr())
     arrays: dict[str, Any] = {
         "items": np.array(mine.items),
         "customers": np.array(sorted(mine.customers, key=mine.customers.__getitem__), dtype=np.int64),
@@ -88,17 +88,21 @@ def train(store: Store, before: datetime | None = None) -> Trained | None:
 KEEP, KEEP_NEW = 200, 100
 
 
-def shortlist(scores: sparse.csr_matrix, bought: sparse.csr_matrix) -> sparse.csr_matrix:
-    """Each customer's best ``KEEP`` items and best ``KEEP_NEW`` they never bought, the rest
-    dropped: what a list of up to 50 can draw on, "for you" or "new", in a fraction of the
-    memory (a neighbourhood's blend is nearly dense)."""
+def shortlist(scores: sparse.csr_matrix, bought: sparse.csr_matrix | None = None) -> sparse.csr_matrix:
+    """Each row's best ``KEEP`` items and, given what each customer ``bought``, the best
+    ``KEEP_NEW`` they never bought; the rest dropped. That is what a list of up to 50 can draw
+    on ("for you", "new", "bought together"), in a fraction of the memory: a neighbourhood's
+    blend is nearly dense, and Online Retail II's items follow one another 3.5 million ways
+    (41 MB; 8 MB kept)."""
     rows, cols, values = [], [], []
     for row in range(scores.shape[0]):
         start, end = scores.indptr[row], scores.indptr[row + 1]
         items, weights = scores.indices[start:end], scores.data[start:end]
-        owned = np.isin(items, bought.indices[bought.indptr[row] : bought.indptr[row + 1]])
-        chosen = set(_best(items, weights, KEEP)) | set(_best(items[~owned], weights[~owned], KEEP_NEW))
-        kept = [n for n, item in enumerate(items) if item in chosen]
+        chosen = set(_best(items, weights, KEEP))
+        if bought is not None:
+            owned = np.isin(items, bought.indices[bought.indptr[row] : bought.indptr[row + 1]])
+            chosen |= set(_best(items[~owned], weights[~owned], KEEP_NEW))
+        kept = np.flatnonzero(np.isin(items, np.fromiter(chosen, dtype=items.dtype, count=len(chosen))))
         rows += [row] * len(kept)
         cols += list(items[kept])
         values += list(weights[kept])
