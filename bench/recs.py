@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from stay.recommendations.baselines import BASELINES  # noqa: E402
-from stay.recommendations.evaluation import evaluate, read_baskets, split_at  # noqa: E402
+from stay.recommendations.evaluation import evaluate, read_baskets, read_titles, split_at  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "online_retail_II_2009_2010.csv.gz"
 
@@ -134,7 +134,7 @@ def serve(data, file: str, split: datetime) -> None:  # type: ignore[no-untyped-
     began = time.perf_counter()
     model = serving.model_of(store)
     assert model is not None
-    held = sum(m.data.nbytes + m.indices.nbytes + m.indptr.nbytes for m in (model.blend, model.follows))
+    held = sum(m.data.nbytes + m.indices.nbytes + m.indptr.nbytes for m in (model.blend, model.explore, model.follows))
     print(
         f"model loaded in {(time.perf_counter() - began) * 1000:.0f} ms; its arrays hold {held / 2**20:.1f} MB "
         f"(the file {trained.path.stat().st_size / 2**20:.1f} MB); the process grew {rss_mb() - before:.0f} MB "
@@ -201,8 +201,8 @@ def main() -> None:
     parser.add_argument("--serve", action="store_true", help="also the served path on PostgreSQL")
     args = parser.parse_args()
     started = time.perf_counter()
-    baskets = read_baskets(args.file)
-    data = split_at(baskets, datetime.strptime(args.split, "%Y-%m-%d"))
+    baskets, titles = read_baskets(args.file), read_titles(args.file)
+    data = split_at(baskets, datetime.strptime(args.split, "%Y-%m-%d"), titles)
     items = len({i for history in data.history.values() for b in history for i in b.items})
     print(
         f"{len(baskets):,} baskets read in {time.perf_counter() - started:.1f} s; {len(data.history):,} shoppers "
@@ -225,7 +225,7 @@ def main() -> None:
     )
     # Where the tuned settings were chosen: only the training period, split again.
     split = datetime.strptime(args.split, "%Y-%m-%d")
-    inside = split_at([b for b in baskets if b.at < split], datetime.strptime(args.validation, "%Y-%m-%d"))
+    inside = split_at([b for b in baskets if b.at < split], datetime.strptime(args.validation, "%Y-%m-%d"), titles)
     with threadpool_limits(limits=1):
         for model in BASELINES[-2:]:
             report = evaluate(model(), inside)

@@ -9,17 +9,20 @@
   never bought before (shoppers left with none are dropped), lists without items already
   bought;
 - the time to train, and per request p50/p99.
+
+A model may also read each item's name (the file's most common Description of the stock code).
 """
 
 import csv
 import gzip
 import math
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Any, Protocol
 
 COLUMNS = ("Invoice", "StockCode", "Quantity", "InvoiceDate", "Price", "Customer ID")
 DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M")
@@ -39,7 +42,7 @@ History = dict[str, list[Basket]]  # each customer's baskets, oldest first
 class Recommender(Protocol):
     name: str
 
-    def fit(self, history: History) -> None: ...
+    def fit(self, history: History, titles: Mapping[str, str] | None = None) -> None: ...
 
     def rank(self, customer: str, k: int, exclude: frozenset[str] = frozenset()) -> list[str]: ...
 
@@ -60,16 +63,30 @@ def _number(value: str, name: str, line: int) -> float:
         raise ValueError(f"line {line}: {name} {value!r} is not a number") from None
 
 
+def _open(path: str | Path) -> IO[str]:
+    opener: Any = gzip.open if str(path).endswith(".gz") else open
+    return opener(path, "rt", encoding="utf-8", errors="replace", newline="")
+
+
 def read_baskets(path: str | Path) -> list[Basket]:
     """The file's baskets under the protocol's filters. A malformed file is a ValueError that
     names the line to fix."""
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
+    with _open(path) as handle:
         reader = csv.DictReader(handle)
         missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
             raise ValueError(f"line 1: the header lacks {', '.join(missing)} (columns: {', '.join(COLUMNS)})")
         return list(_baskets(reader))
+
+
+def read_titles(path: str | Path) -> dict[str, str]:
+    """Each stock code's name: its most common Description in the file."""
+    names: dict[str, Counter[str]] = {}
+    with _open(path) as handle:
+        for row in csv.DictReader(handle):
+            if title := (row.get("Description") or "").strip():
+                names.setdefault((row.get("StockCode") or "").strip(), Counter())[title] += 1
+    return {code: counts.most_common(1)[0][0] for code, counts in names.items()}
 
 
 def _baskets(rows: Iterable[dict[str, str]]) -> Iterator[Basket]:
@@ -91,9 +108,10 @@ def _baskets(rows: Iterable[dict[str, str]]) -> Iterator[Basket]:
 class Split:
     history: History  # before the split
     targets: dict[str, frozenset[str]]  # each test shopper's next basket
+    titles: Mapping[str, str] = field(default_factory=dict)  # each item's name, where known
 
 
-def split_at(baskets: Iterable[Basket], at: datetime) -> Split:
+def split_at(baskets: Iterable[Basket], at: datetime, titles: Mapping[str, str] | None = None) -> Split:
     history: History = {}
     later: dict[str, list[Basket]] = {}
     for basket in baskets:
@@ -101,7 +119,7 @@ def split_at(baskets: Iterable[Basket], at: datetime) -> Split:
     for baskets_of in (*history.values(), *later.values()):
         baskets_of.sort(key=lambda b: (b.at, b.invoice))
     targets = {customer: found[0].items for customer, found in later.items() if customer in history}
-    return Split(history=history, targets=targets)
+    return Split(history=history, targets=targets, titles=titles or {})
 
 
 def ndcg_at(ranked: list[str], target: frozenset[str], k: int = 10) -> float:
@@ -137,7 +155,7 @@ class Report:
 
 def evaluate(recommender: Recommender, split: Split, k: int = 10) -> Report:
     started = time.perf_counter()
-    recommender.fit(split.history)
+    recommender.fit(split.history, split.titles)
     trained = time.perf_counter() - started
     ndcgs, recalls, new_ndcgs, new_recalls, took = [], [], [], [], []
     for customer, target in split.targets.items():

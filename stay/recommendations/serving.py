@@ -65,6 +65,8 @@ class Model:
         self.customers = {int(pk): n for n, pk in enumerate(files["customers"])}
         self.popularity = np.asarray(files["popularity"], dtype=float)
         self.blend = load_csr(files, "blend")
+        # A model trained before lists of new items had their own scores: the blend serves them.
+        self.explore = load_csr(files, "explore") if "explore_data" in files.files else self.blend
         self.follows = load_csr(files, "follows")
 
     def scores(self, kind: str, customer_id: int | None, product: str | None) -> tuple[Any, bool]:
@@ -77,7 +79,8 @@ class Model:
         row = self.customers.get(customer_id) if customer_id is not None else None
         if row is None:
             return self.popularity, False
-        return self.blend[row].toarray().ravel() + 1e-6 * self.popularity, True
+        chosen = self.explore if kind == "new" else self.blend
+        return chosen[row].toarray().ravel() + 1e-6 * self.popularity, True
 
 
 _loaded: dict[int, tuple[int, Model]] = {}

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from stay.recommendations.baselines import CoOccurrence, Neighbourhood, Popularity, Repurchase
-from stay.recommendations.evaluation import evaluate, ndcg_at, read_baskets, recall_at, split_at
+from stay.recommendations.baselines import CoOccurrence, Neighbourhood, Popularity, Repurchase, TunedNeighbourhood
+from stay.recommendations.evaluation import Basket, evaluate, ndcg_at, read_baskets, recall_at, split_at
 
 HEADER = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
 LINES = [
@@ -79,6 +79,22 @@ def test_the_baselines_rank_as_they_should(split):
     near = Neighbourhood(neighbours=1)
     near.fit(split.history)
     assert near.rank("cy", 3)[0] == "B"
+
+
+def test_a_new_items_list_leans_on_the_names_of_what_the_shopper_buys():
+    """ann's neighbour bo bought a polka-dot cup and a retrospot mug as often: their votes tie.
+    The mug's name shares words with ann's retrospot bag, so with the names it comes first."""
+    at = datetime(2010, 1, 4)
+    history = {
+        "ann": [Basket("ann", at, "1", frozenset({"A"}))],
+        "bo": [Basket("bo", at, "2", frozenset({"A", "B", "C"}))],
+    }
+    titles = {"A": "RED RETROSPOT BAG", "B": "BLUE POLKADOT CUP", "C": "RED RETROSPOT MUG"}
+    for names, first in ((None, "B"), (titles, "C")):
+        tuned = TunedNeighbourhood(neighbours=1)
+        tuned.fit(history, names)
+        assert tuned.rank("ann", 2, exclude=frozenset({"A"})) == [first, "BC".replace(first, "")]
+        assert tuned.rank("ann", 1) == ["A"]  # "for you" is not swayed: their own first
 
 
 def test_the_evaluation_by_hand(split):

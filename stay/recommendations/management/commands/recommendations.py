@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from stay.core.models import Store
 from stay.recommendations.baselines import BASELINES
-from stay.recommendations.evaluation import evaluate, read_baskets, split_at
+from stay.recommendations.evaluation import evaluate, read_baskets, read_titles, split_at
 from stay.recommendations.training import train
 
 
@@ -37,10 +37,10 @@ class Command(BaseCommand):
             return
         split = _day(options["split"], "--split")
         try:
-            baskets = read_baskets(options["file"])
+            baskets, titles = read_baskets(options["file"]), read_titles(options["file"])
         except (OSError, ValueError) as exc:
             raise CommandError(f"{options['file']}: {exc}") from exc
-        data = split_at(baskets, split)
+        data = split_at(baskets, split, titles)
         if not data.targets:
             raise CommandError("no shopper has a basket on both sides of --split: choose another date")
         self.stdout.write(
