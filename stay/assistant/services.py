@@ -567,7 +567,8 @@ def _record(ask: Ask, answer: Answer, latency: int) -> int:
 
 def _topics() -> str:
     return _(
-        "your order's status, returns and exchanges, cancelling an order, gift card balances, or our help articles"
+        "your order's status, returns and exchanges, cancelling an order, gift card balances, product suggestions, "
+        "or our help articles"
     )
 
 
