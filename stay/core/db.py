@@ -104,7 +104,7 @@ def update(obj: Model, fields: list[str]) -> None:
 
 def hot_cursor() -> Any:
     """A cursor for the hottest statements (the lean helpers here, the API's token, the
-    recommendations' and balances' reads). On PostgreSQL its parameters are bound on the
+    recommendations' and returns' plain reads). On PostgreSQL its parameters are bound on the
     server, so psycopg prepares a statement from its 5th use on a connection and PostgreSQL
     stops planning it each time: planning was 0.27 ms of a 0.43 ms statement (ADR 0018).
     The ORM keeps Django's client-side binding, which has no limit of 65,535 parameters (a
