@@ -189,6 +189,29 @@ def serve(data, file: str, split: datetime) -> None:  # type: ignore[no-untyped-
     )
 
 
+def shares(split, at: datetime) -> str:  # type: ignore[no-untyped-def]
+    """What the next baskets hold: items the shopper bought before, items first sold in the
+    60 days before the split, items never sold before it; and the mean basket size."""
+    from datetime import timedelta
+
+    first: dict[str, datetime] = {}
+    for history in split.history.values():
+        for basket in history:
+            for item in basket.items:
+                first[item] = min(first.get(item, basket.at), basket.at)
+    total = again = recent = unseen = 0
+    for customer, target in split.targets.items():
+        bought = frozenset().union(*(b.items for b in split.history[customer]))
+        total += len(target)
+        again += len(target & bought)
+        unseen += sum(1 for i in target - bought if i not in first)
+        recent += sum(1 for i in target - bought if i in first and first[i] >= at - timedelta(days=60))
+    return (
+        f"bought before {again / total:.0%}, first sold in the last 60 days {recent / total:.1%}, "
+        f"never sold before {unseen / total:.1%}; {total / len(split.targets):.1f} items a basket"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--file", default=str(DATA))
@@ -230,6 +253,8 @@ def main() -> None:
         for model in BASELINES[-2:]:
             report = evaluate(model(), inside)
             print(f"validation ({args.validation}, inside the training period): {report.line()}")
+    print(f"next baskets after {args.validation}: {shares(inside, datetime.strptime(args.validation, '%Y-%m-%d'))}")
+    print(f"next baskets after {args.split}: {shares(data, split)}")
     if args.serve:
         with threadpool_limits(limits=1):
             serve(data, args.file, datetime.strptime(args.split, "%Y-%m-%d"))
