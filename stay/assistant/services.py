@@ -28,7 +28,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -667,7 +666,7 @@ def _team_back_at(store: Store) -> str | None:
     opens = sla.next_opening(store, now)
     if opens <= now:
         return None
-    local = timezone.localtime(opens, ZoneInfo(store.timezone or "UTC"))
+    local = timezone.localtime(opens, store.zone)
     # Translators: a date format (Django's date syntax): the day and time the team is back.
     return formats.date_format(local, _("D j M, H:i"))
 
@@ -695,7 +694,7 @@ def handoff_ack(*, conversation: Conversation, message: Message) -> str | None:
         if away is not None:
             parts.append(_("Our team is away right now and will reply here from %(when)s.") % {"when": away})
         elif due is not None and due > timezone.now():
-            local = timezone.localtime(due, ZoneInfo(store.timezone or "UTC"))
+            local = timezone.localtime(due, store.zone)
             parts.append(
                 _("A person on our team will reply here by %(time)s at the latest.")
                 % {"time": formats.time_format(local, "H:i")}

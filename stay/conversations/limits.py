@@ -9,7 +9,6 @@ agent may do none of it (API tokens included): staff without a profile act as ad
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
@@ -102,7 +101,7 @@ def actors_of(user: AbstractBaseUser) -> list[str]:
 
 def store_day_start(store: Store, now: datetime | None = None) -> datetime:
     """Midnight today in the store's time zone: where "a day" of an agent's limits starts."""
-    local = (now or timezone.now()).astimezone(ZoneInfo(store.timezone))
+    local = (now or timezone.now()).astimezone(store.zone)
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 

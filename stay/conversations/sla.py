@@ -1,7 +1,6 @@
 """Service-level targets counted in business hours."""
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
@@ -62,7 +61,7 @@ def add_business_minutes(
     hours = opening_hours(store) if hours is None else hours
     if not hours:
         return start + timedelta(minutes=minutes)
-    tz = ZoneInfo(store.timezone or "UTC")
+    tz = store.zone
     cursor = start.astimezone(tz)
     left = timedelta(minutes=minutes)
     for _ in range(400):  # at most about a year of days; every open day consumes some time

@@ -53,6 +53,11 @@ class Store(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The store's time zone: the day a date means to the store and its shoppers."""
+        return zoneinfo.ZoneInfo(self.timezone or "UTC")
+
 
 def hash_token(raw: str) -> str:
     # API tokens are 256-bit random strings: a plain SHA-256 is enough (no dictionary to

@@ -3,7 +3,6 @@ Each runs as a one-step flow, so the gate, the holdout, attribution and metrics 
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -61,7 +60,7 @@ def campaign_create(
     now = timezone.now()
     send_at = send_at or now
     if timezone.is_naive(send_at):  # a time without its zone is the store's local time
-        send_at = timezone.make_aware(send_at, ZoneInfo(store.timezone))
+        send_at = timezone.make_aware(send_at, store.zone)
     if send_at < now - timedelta(minutes=5):
         raise InvalidInput("send_at: a time in the future (or none, to send now)", code="send_at_past")
     audience = list(segment_customers(store=store, segment=segment).values_list("pk", flat=True))

@@ -13,7 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -437,7 +436,7 @@ def values_of(store: Store, shop_url: str, enrolments: list[Enrolment]) -> dict[
     card_ids = {e.context["card_id"] for e in enrolments if "card_id" in e.context}
     cards = GiftCard.objects.select_related("buyer").in_bulk(list(card_ids))
     base = (shop_url or "").rstrip("/")
-    zone = ZoneInfo(store.timezone or "UTC")
+    zone = store.zone
     for enrolment in enrolments:
         values: dict[str, str] = {}
         variant = variants.get(enrolment.context.get("variant_id", 0))

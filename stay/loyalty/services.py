@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from functools import partial
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
@@ -612,7 +611,7 @@ def birthdays_due(*, today: date | None = None) -> int:
     a year (29 February counts on 28 February in other years). Returns how many were given."""
     given = 0
     for settings in LoyaltySettings.objects.filter(enabled=True, birthday_points__gt=0).select_related("store"):
-        day = today or timezone.localdate(timezone.now(), ZoneInfo(settings.store.timezone or "UTC"))
+        day = today or timezone.localdate(timezone.now(), settings.store.zone)
         days = [(day.month, day.day)]
         if (day.month, day.day) == (2, 28) and not _leap(day.year):
             days.append((2, 29))

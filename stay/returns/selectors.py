@@ -20,7 +20,7 @@ from stay.recommendations.serving import Pick, fits_too, size_of
 from .models import OPEN_STATUSES, Outcome, Reason, Return, ReturnLine, Status, Verdict
 from .policy import Decision, decide, policy_for
 from .receipts import order_of_receipt
-from .services import History, Option, delivered_on, facts_for, options_for, returnable_quantities, store_zone
+from .services import History, Option, delivered_on, facts_for, options_for, returnable_quantities
 
 ZERO = Decimal("0.00")
 # A client may try this many look-ups in 10 minutes, and one order number this many in an hour.
@@ -227,7 +227,7 @@ def return_window_closes(order: Order) -> datetime | None:
         return None
     policy = policy_for(order.store)
     history = History(0, 0, 0)
-    today = timezone.localdate(timezone.now(), store_zone(order))
+    today = timezone.localdate(timezone.now(), order.store.zone)
     deadlines = [
         decide(
             policy, facts_for(order, line, Reason.CHANGED_MIND, gift=order.is_gift, history=history, today=today)
@@ -238,7 +238,7 @@ def return_window_closes(order: Order) -> datetime | None:
     last = max((d for d in deadlines if d is not None), default=None)
     if last is None:
         return None
-    return datetime.combine(last + timedelta(days=1), time.min, tzinfo=store_zone(order))
+    return datetime.combine(last + timedelta(days=1), time.min, tzinfo=order.store.zone)
 
 
 def returned_as_faulty(customer_ids: list[int]) -> dict[int, set[str]]:

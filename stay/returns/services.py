@@ -8,7 +8,6 @@ so a repeat does it once.
 """
 
 import logging
-import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -141,11 +140,7 @@ def returnable_quantities(order: Order) -> dict[int, int]:
 
 def delivered_on(order: Order) -> date | None:
     days = [d for f in order.fulfilments.all() if (d := f.delivered_at or f.shipped_at) is not None]
-    return timezone.localdate(max(days), store_zone(order)) if days else None
-
-
-def store_zone(order: Order) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(order.store.timezone or "UTC")
+    return timezone.localdate(max(days), order.store.zone) if days else None
 
 
 @dataclass(frozen=True)
@@ -170,7 +165,7 @@ def facts_for(order: Order, line: OrderLine, reason: str, *, gift: bool, history
     return Facts(
         reason=reason,
         unit_value=line_paid(line, 1),
-        placed_on=timezone.localdate(order.placed_at, store_zone(order)),
+        placed_on=timezone.localdate(order.placed_at, order.store.zone),
         delivered_on=delivered_on(order),
         today=today,
         gift=gift,
@@ -269,7 +264,7 @@ def return_preview(
     *, order: Order, picks: list[Pick], gift: bool, customer: Customer | None = None, today: date | None = None
 ) -> list[LinePreview]:
     """What each picked line may get under the store's rules, with values; writes nothing."""
-    today = today or timezone.localdate(timezone.now(), store_zone(order))
+    today = today or timezone.localdate(timezone.now(), order.store.zone)
     lines = _lines_of(order, picks)
     _check_picks(order, picks, lines)
     policy = policy_for(order.store)
