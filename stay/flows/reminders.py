@@ -4,6 +4,7 @@ service message, not marketing: it is sent whatever the gate would say."""
 
 import logging
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -47,13 +48,15 @@ def consent_reminders_due(now: datetime | None = None, *, limit: int = 1000) -> 
         phones = contacts_of(customer_ids=due, kinds=[IdentityKind.PHONE, IdentityKind.WHATSAPP])
         for customer in Customer.objects.filter(pk__in=due, merged_into__isnull=True).select_related("store")[:limit]:
             phone = phones.get(customer.pk)
-            if shopper_place(customer.store, customer.timezone, phone.value if phone else "").country != "KR":
+            place = shopper_place(customer.store, customer.timezone, phone.value if phone else "")
+            if place.country != "KR":
                 continue
-            told += _remind(customer, channel, current[customer.pk])
+            told += _remind(customer, channel, current[customer.pk], place.zones[0])
     return told
 
 
-def _remind(customer: Customer, channel: str, record: ConsentRecord) -> int:
+def _remind(customer: Customer, channel: str, record: ConsentRecord, zone: ZoneInfo) -> int:
+    """``zone``: the shopper's, so the day they agreed is the day they remember."""
     store = customer.store
     with override(customer.locale or store.default_locale or "ko"):
         label = ConsentChannel(channel).label
@@ -62,7 +65,7 @@ def _remind(customer: Customer, channel: str, record: ConsentRecord) -> int:
             "On %(date)s you agreed to receive news and offers from %(store)s by %(channel)s, and you still do. "
             "To change this at any time, free of charge: %(url)s"
         ) % {
-            "date": record.occurred_at.date().isoformat(),
+            "date": timezone.localdate(record.occurred_at, zone).isoformat(),
             "store": store.name,
             "channel": label,
             "url": preferences_url(customer),

@@ -50,7 +50,8 @@ def test_the_warning_and_the_last_chance_go_through_the_gate(
     warn(ends - timedelta(days=29), django_capture_on_commit_callbacks)
     advance(ends - timedelta(days=29), django_capture_on_commit_callbacks)
     [warning] = Message.objects.filter(conversation__customer=mina, purpose=Purpose.MARKETING)
-    assert warning.meta["subject"] == f"Your 288 points expire on {ends.date().isoformat()}"
+    on = timezone.localdate(ends, store.zone)  # the store's day (New York), not UTC's
+    assert warning.meta["subject"] == f"Your 288 points expire on {on.isoformat()}"
     assert "any purchase keeps them" in warning.text and "/r/" in warning.text  # the account page, tracked
     assert "Unsubscribe: " in warning.text and "List-Unsubscribe" in warning.meta["headers"]
 

@@ -38,10 +38,21 @@ def test_every_two_years_a_shopper_in_korea_is_told(
         assert consent_reminders_due() == 0  # once per two years
     [mail] = [m for m in outbox.unique() if m["To"] == "old@example.com"]
     body = mail.get_content()
-    assert long_ago.date().isoformat() in body and "/u/" in body
+    assert timezone.localdate(long_ago, kr_store.zone).isoformat() in body and "/u/" in body
     assert ConsentReminder.objects.get().customer == old
     later = datetime.now(UTC) + timedelta(days=731)
     assert consent_reminders_due(later) == 2  # two years on: both again (the new one now due too)
+
+
+def test_the_day_of_consent_is_the_shoppers_day_not_utcs(kr_store, mailbox, outbox, django_capture_on_commit_callbacks):
+    """20:00 UTC on 1 January is 05:00 on 2 January in Seoul: the shopper agreed on the 2nd."""
+    mailbox.store = kr_store
+    mailbox.save()
+    subscribed(kr_store, email="early@example.com", at=datetime(2024, 1, 1, 20, 0, tzinfo=UTC))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert consent_reminders_due(datetime(2026, 1, 5, tzinfo=UTC)) == 1
+    [mail] = [m for m in outbox.unique() if m["To"] == "early@example.com"]
+    assert "2024-01-02" in mail.get_content()
 
 
 def test_an_opt_out_recorded_by_an_agent_or_the_api_is_confirmed_to_the_shopper(
