@@ -241,16 +241,17 @@ def main() -> None:
             reports.append(report)
     best = max(reports, key=lambda r: r.ndcg)
     new = max(reports, key=lambda r: r.new_ndcg)
+    served = reports[-1]  # the tuned neighbourhood: what training writes and the API serves
     print(
         f"targets (issue 22): NDCG@10 >= 0.33 -> {best.ndcg:.3f} ({best.name}); new items >= 0.08 -> "
-        f"{new.new_ndcg:.3f} ({new.name}); p99 <= 5 ms -> {max(r.p99_ms for r in reports):.2f} ms (slowest); "
-        f"training <= 60 s -> {max(r.train_seconds for r in reports):.1f} s (slowest)"
+        f"{new.new_ndcg:.3f} ({new.name}); p99 <= 5 ms -> {served.p99_ms:.2f} ms ({served.name}, the last "
+        f"step; --serve times the whole request); training <= 60 s -> {served.train_seconds:.1f} s"
     )
     # Where the tuned settings were chosen: only the training period, split again.
     split = datetime.strptime(args.split, "%Y-%m-%d")
     inside = split_at([b for b in baskets if b.at < split], datetime.strptime(args.validation, "%Y-%m-%d"), titles)
     with threadpool_limits(limits=1):
-        for model in BASELINES[-2:]:
+        for model in BASELINES[-3:]:
             report = evaluate(model(), inside)
             print(f"validation ({args.validation}, inside the training period): {report.line()}")
     print(f"next baskets after {args.validation}: {shares(inside, datetime.strptime(args.validation, '%Y-%m-%d'))}")

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from stay.recommendations.baselines import CoOccurrence, Neighbourhood, Popularity, Repurchase, TunedNeighbourhood
+from stay.recommendations.baselines import (
+    CoOccurrence,
+    Neighbourhood,
+    Popularity,
+    Repurchase,
+    TunedNeighbourhood,
+    UserPopularity,
+)
 from stay.recommendations.evaluation import Basket, evaluate, ndcg_at, read_baskets, recall_at, split_at
 
 HEADER = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
@@ -79,6 +86,21 @@ def test_the_baselines_rank_as_they_should(split):
     near = Neighbourhood(neighbours=1)
     near.fit(split.history)
     assert near.rank("cy", 3)[0] == "B"
+
+
+def test_up_cf_by_hand(split):
+    """cy bought B. ann ({A, B}) has one item in common: 1 / (1^0.5 * 2^0.5); cy themself 1.
+    The votes are each one's share of their last basket: A 0.707 (ann's), B 0.707 + 1."""
+    model = UserPopularity(recent=1, locality=1, asymmetry=0.5)
+    model.fit(split.history)
+    scores = model.scores(model.customers["cy"])
+    assert scores[model.index["A"]] == pytest.approx(1 / math.sqrt(2), abs=1e-5)
+    assert scores[model.index["B"]] == pytest.approx(1 + 1 / math.sqrt(2), abs=1e-5)
+    assert model.rank("cy", 2) == ["B", "A"]
+    assert model.rank("cy", 2, exclude=frozenset({"B"})) == ["A", "C"]  # C: popularity only
+    squared = UserPopularity(recent=1, locality=2, asymmetry=0.5)  # the locality sharpens the votes
+    squared.fit(split.history)
+    assert squared.scores(squared.customers["cy"])[squared.index["A"]] == pytest.approx(0.5, abs=1e-5)
 
 
 def test_a_new_items_list_leans_on_the_names_of_what_the_shopper_buys():
