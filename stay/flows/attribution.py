@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 
 from stay.conversations.models import Delivery
+from stay.core.events import publish
 from stay.customers.models import ConsentRecord, ConsentState
 from stay.orders.models import Order
 
@@ -57,7 +58,7 @@ def order_attribute(order_id: int) -> Conversion | None:
         return None
     try:
         with transaction.atomic():
-            return Conversion.objects.create(
+            conversion = Conversion.objects.create(
                 store=order.store,
                 order=order,
                 customer_id=order.customer_id,
@@ -66,6 +67,8 @@ def order_attribute(order_id: int) -> Conversion | None:
                 touch="click" if click is not None else "message",
                 revenue=order.total,
             )
+            publish("order.attributed", order_id=order.pk, flow_id=last.flow_id)
+            return conversion
     except IntegrityError:  # credited meanwhile by another delivery of the event
         return None
 

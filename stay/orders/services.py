@@ -66,6 +66,8 @@ _ORDER_FIELDS = (
 )
 # Changes worth a line in the order's (and so the customer's) timeline.
 _WATCHED = ("financial_status", "fulfillment_status", "cancelled_at", "closed_at")
+# What the figures of a customer's orders read: a change to one is published (order.updated).
+_COUNTED = ("customer_id", "placed_at", "total", "cancelled_at")
 
 
 def _validate(data: OrderInput) -> None:
@@ -122,7 +124,7 @@ def _order_upsert(store: Store, data: OrderInput, actor: str) -> tuple[Order, bo
         currency=data.currency.upper(),
     )
     created = order is None
-    before = {} if order is None else {name: getattr(order, name) for name in _WATCHED}
+    before = {} if order is None else {name: getattr(order, name) for name in {*_WATCHED, *_COUNTED}}
     previous_customer_id = None if order is None else order.customer_id
     if order is None:
         order = insert(Order(store=store, platform_id=data.platform_id, **values))
@@ -152,6 +154,8 @@ def _order_upsert(store: Store, data: OrderInput, actor: str) -> tuple[Order, bo
             OrderEvent.objects.create(order=order, kind="updated", actor=actor, data=changes)
         if "cancelled_at" in changes and order.cancelled_at:
             publish("order.cancelled", order_id=order.pk)
+        if any(before[n] != getattr(order, n) for n in _COUNTED):
+            publish("order.updated", order_id=order.pk, previous_customer_id=previous_customer_id)
     if data.financial_status == "paid" and before.get("financial_status") != "paid":
         publish("order.paid", order_id=order.pk, gift_cards=any(line.is_gift_card for line in data.lines))
 
