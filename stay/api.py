@@ -13,6 +13,7 @@ from stay.core.auth import ApiTokenAuth
 from stay.flows.api import campaigns_router, flows_router
 from stay.flows.api import router as subscriptions_router
 from stay.giftcards.api import router as giftcards_router
+from stay.insights.api import router as insights_router
 from stay.loyalty.api import router as loyalty_router
 from stay.orders.api import customers_router, orders_router
 from stay.recommendations.api import router as recommendations_router
@@ -49,3 +50,4 @@ api.add_router("/v1/assistant", assistant_router)
 api.add_router("/v1/flows", flows_router)
 api.add_router("/v1/campaigns", campaigns_router)
 api.add_router("/v1/subscriptions", subscriptions_router)
+api.add_router("/v1/insights", insights_router)

@@ -35,6 +35,7 @@ urlpatterns = [
     path("returns/", include("stay.returns.urls")),
     path("account/", include("stay.account.urls")),
     path("help/", include("stay.helpcentre.urls")),
+    path("insights/", include("stay.insights.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("healthz", health, name="health"),

@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "stay.console",
     "stay.account",
     "stay.demo",
+    "stay.insights",
 ]
 
 MIDDLEWARE = [

@@ -248,10 +248,10 @@ def test_paid_for_cards_survive_a_process_dying_right_after_the_commit(store, mo
     assert entry.status == "pending" and entry.subscriber.endswith("gift_cards_for_order")
 
     OutboxEntry.objects.update(next_try_at=timezone.now() - timedelta(hours=1))
-    # The sweep finds it (and the order's other durable event, its attribution to outreach);
-    # the job runs inline in tests.
+    # The sweep finds it (and the order's other durable events: its attribution to outreach,
+    # the insights' recount of its buyer); the job runs inline in tests.
     pending = OutboxEntry.objects.filter(status="pending").count()
-    assert sweep_now()["events"] == pending == 2
+    assert sweep_now()["events"] == pending == 3
     card = GiftCard.objects.get(source="order")
     assert card.balance == Decimal("100.00")
     entry.refresh_from_db()

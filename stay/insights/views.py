@@ -1,0 +1,153 @@
+"""The insights pages in the console: retention now (issue 23). Every chart has its numbers
+beside it, and every figure a CSV of its own."""
+
+import csv
+from datetime import date
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from stay.console.views import agent_required, current_store
+from stay.core.money import money_text
+from stay.customers.models import IdentityKind
+from stay.customers.selectors import contacts_of
+
+from . import charts, selectors
+from .models import Buyer, Source
+from .selectors import Segment
+
+MONTHS = (6, 12, 24)
+
+
+def _months(request: HttpRequest) -> int:
+    raw = request.GET.get("months", "12")
+    return int(raw) if raw.isdigit() and int(raw) in MONTHS else 12
+
+
+def _source(request: HttpRequest) -> str:
+    raw = request.GET.get("source", "")
+    return raw if raw in Source.values else ""
+
+
+def _label(month: date) -> str:
+    return month.strftime("%Y-%m")
+
+
+@agent_required
+@require_GET
+def retention(request: HttpRequest) -> HttpResponse:
+    store = current_store(request)
+    months, source = _months(request), _source(request)
+    repeat = selectors.repeat_rate(store=store, months=months)
+    second = selectors.second_order(store=store)
+    rows = selectors.cohorts(store=store, months=months, source=source)
+    standing = selectors.segments(store=store)
+    first = selectors.first_orders(store=store)
+    labels = {key: str(label) for key, label in Segment.LABELS.items()}
+    moves = sorted(
+        ((labels.get(was, _("Not a buyer yet")), labels[now], n) for (was, now), n in standing.moves.items()),
+        key=lambda move: -move[2],
+    )
+    context: dict[str, Any] = {
+        "store": store,
+        "months": months,
+        "month_choices": MONTHS,
+        "source": source,
+        "sources": Source.choices,
+        "repeat": repeat,
+        "repeat_chart": charts.line(
+            [_label(p.month) for p in repeat], {_("Repeat-purchase rate"): [p.rate for p in repeat]}
+        ),
+        "second": second,
+        "second_chart": charts.line(
+            [str(day) for day in second.within], {_("Ordered again"): list(second.within.values())}
+        )
+        if second.again
+        else None,
+        "cohorts": rows,
+        "width": max((len(r.shares) for r in rows), default=0),
+        "segments": [(s, labels[s.segment], money_text(s.spent, store.currency)) for s in standing.sizes],
+        "segments_chart": charts.bars(
+            [labels[s.segment] for s in standing.sizes], [s.customers for s in standing.sizes]
+        ),
+        "moves": moves,
+        "first": first,
+        "first_average": money_text(first.average, store.currency) if first.average is not None else "",
+        "first_recipients": money_text(first.recipients_average, store.currency)
+        if first.recipients_average is not None
+        else "",
+    }
+    return render(request, "insights/retention.html", context)
+
+
+@agent_required
+@require_GET
+def segment(request: HttpRequest, name: str) -> HttpResponse:
+    """A segment's customers, most valuable first (the first 500; the CSV has them all)."""
+    if name not in Segment.ORDER:
+        raise Http404(_("No such segment."))
+    store = current_store(request)
+    ids = selectors.segment_members(store=store, segment=name)
+    shown = ids if request.GET.get("format") == "csv" else ids[:500]
+    buyers = Buyer.objects.select_related("customer").in_bulk(shown, field_name="customer_id")
+    emails = contacts_of(customer_ids=shown, kinds=[IdentityKind.EMAIL])
+    phones = contacts_of(customer_ids=shown, kinds=[IdentityKind.PHONE])
+    people = [
+        (buyers[pk], getattr(emails.get(pk), "value", ""), getattr(phones.get(pk), "value", ""))
+        for pk in shown
+        if pk in buyers
+    ]
+    if request.GET.get("format") == "csv":
+        return _csv(
+            f"segment-{name}.csv",
+            [_("customer id"), _("name"), _("email"), _("phone"), _("orders"), _("spent"), _("last order")],
+            [
+                (b.customer_id, b.customer.name, email, phone, b.orders, b.spent, b.last_order_at.date().isoformat())
+                for b, email, phone in people
+            ],
+        )
+    context = {"store": store, "name": name, "label": Segment.LABELS[name], "people": people, "total": len(ids)}
+    return render(request, "insights/segment.html", context)
+
+
+@agent_required
+@require_GET
+def figure_csv(request: HttpRequest, figure: str) -> HttpResponse:
+    """Each chart's numbers as a CSV."""
+    store = current_store(request)
+    months, source = _months(request), _source(request)
+    if figure == "repeat-rate":
+        points = selectors.repeat_rate(store=store, months=months)
+        return _csv(
+            "repeat-rate.csv",
+            [_("month"), _("buyers"), _("with two orders or more"), _("rate")],
+            [(_label(p.month), p.buyers, p.repeat, f"{p.rate:.4f}") for p in points],
+        )
+    if figure == "second-order":
+        second = selectors.second_order(store=store)
+        return _csv("second-order.csv", [_("days"), _("ordered again")], [(d, f"{s:.4f}") for d, s in second.curve])
+    if figure == "cohorts":
+        rows = selectors.cohorts(store=store, months=months, source=source)
+        width = max((len(r.shares) for r in rows), default=0)
+        header = [_("first order"), _("customers")] + [str(k) for k in range(1, width + 1)]
+        return _csv("cohorts.csv", header, [[_label(r.month), r.size, *(f"{s:.4f}" for s in r.shares)] for r in rows])
+    if figure == "segments":
+        standing = selectors.segments(store=store)
+        return _csv(
+            "segments.csv",
+            [_("segment"), _("customers"), _("spent")],
+            [(s.segment, s.customers, s.spent) for s in standing.sizes],
+        )
+    raise Http404(_("No such figure."))
+
+
+def _csv(filename: str, header: list[str], rows: Any) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
