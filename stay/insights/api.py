@@ -13,6 +13,7 @@ from stay.core.errors import InvalidInput
 
 from . import selectors
 from .models import Source
+from .staffing import plan
 
 router = Router(tags=["insights"])
 
@@ -73,3 +74,20 @@ def first_orders(request: HttpRequest, store: str | None = None) -> dict[str, An
 
 def _money(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
+
+
+@router.get("/staffing", summary="The agents a queue needs for a service level (Erlang C, or Erlang A with patience)")
+def staffing(
+    request: HttpRequest,
+    per_hour: float,
+    handle_minutes: float,
+    target: float = 0.8,
+    answer_seconds: float = 60,
+    patience_minutes: float = 0,
+    concurrency: int = 1,
+    abandon_most: float = 0.05,
+) -> dict[str, Any]:
+    """``per_hour`` contacts an hour of ``handle_minutes`` each; ``target`` of them answered
+    within ``answer_seconds``; shoppers give up after ``patience_minutes`` on average (0: never);
+    an agent works ``concurrency`` chats at once; at most ``abandon_most`` may give up."""
+    return plan(per_hour, handle_minutes, target, answer_seconds, patience_minutes, concurrency, abandon_most)

@@ -3,6 +3,7 @@ browser, the page's content security policy stays strict, and each chart's numbe
 on the page as a table and a CSV."""
 
 import base64
+import math
 from collections.abc import Sequence
 
 import pygal
@@ -45,6 +46,7 @@ def line(labels: Sequence[str], series: dict[str, Sequence[float | None]], *, pe
         value_formatter=(lambda v: f"{v:.0%}") if percent else (lambda v: f"{v:,.0f}"),
         range=(0, 1) if percent else None,
         include_x_axis=True,
+        truncate_label=-1,
     )
     chart.x_labels = list(labels)
     for name, values in series.items():
@@ -54,8 +56,17 @@ def line(labels: Sequence[str], series: dict[str, Sequence[float | None]], *, pe
 
 def bars(labels: Sequence[str], values: Sequence[float]) -> str:
     """Horizontal bars, one per label (counts)."""
+    step = max(1, math.ceil(max(values, default=0) / 5))
     chart = pygal.HorizontalBar(
-        js=[], style=STYLE, width=720, height=40 + 36 * len(labels), show_legend=False, print_values=True
+        js=[],
+        style=STYLE,
+        width=720,
+        height=60 + 36 * len(labels),
+        show_legend=False,
+        print_values=True,
+        truncate_label=-1,
+        value_formatter=lambda v: f"{v:,.0f}",
+        y_labels=list(range(0, step * 6, step)),
     )
     chart.x_labels = list(labels)
     chart.add("", list(values))

@@ -6,5 +6,6 @@ app_name = "insights"
 urlpatterns = [
     path("", views.retention, name="retention"),
     path("segments/<slug:name>", views.segment, name="segment"),
+    path("staffing", views.staffing, name="staffing"),
     path("<slug:figure>.csv", views.figure_csv, name="csv"),
 ]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from stay.console.views import agent_required, current_store
+from stay.core.errors import InvalidInput
 from stay.core.money import money_text
 from stay.customers.models import IdentityKind
 from stay.customers.selectors import contacts_of
@@ -18,6 +19,7 @@ from stay.customers.selectors import contacts_of
 from . import charts, selectors
 from .models import Buyer, Source
 from .selectors import Segment
+from .staffing import plan
 
 MONTHS = (6, 12, 24)
 
@@ -151,3 +153,49 @@ def _csv(filename: str, header: list[str], rows: Any) -> HttpResponse:
     writer.writerow(header)
     writer.writerows(rows)
     return response
+
+
+STAFFING_FIELDS = {  # name: (default, what it is)
+    "per_hour": 30.0,
+    "handle_minutes": 8.0,
+    "target": 0.8,
+    "answer_seconds": 60.0,
+    "patience_minutes": 3.0,
+    "concurrency": 2.0,
+    "abandon_most": 0.05,
+}
+
+
+@agent_required
+@require_GET
+def staffing(request: HttpRequest) -> HttpResponse:
+    """How many agents a queue needs (Erlang C, or Erlang A when shoppers give up), and what
+    if there were 30% more orders or the assistant answered 10% more."""
+    values: dict[str, float] = {}
+    error = ""
+    for name, default in STAFFING_FIELDS.items():
+        raw = request.GET.get(name, "").strip()
+        try:
+            values[name] = float(raw) if raw else default
+        except ValueError:
+            error = _("%(field)s: a number, e.g. %(example)s") % {"field": name, "example": default}
+            values[name] = default
+    rows = []
+    if not error:
+        cases = ((_("As entered"), 1.0), (_("Orders +30%"), 1.3), (_("The assistant answers 10% more"), 0.9))
+        try:
+            for label, factor in cases:
+                found = plan(
+                    values["per_hour"] * factor,
+                    values["handle_minutes"],
+                    values["target"],
+                    values["answer_seconds"],
+                    values["patience_minutes"],
+                    int(values["concurrency"]),
+                    values["abandon_most"],
+                )
+                rows.append((label, values["per_hour"] * factor, found))
+        except InvalidInput as exc:
+            error, rows = str(exc), []
+    context = {"values": values, "rows": rows, "error": error}
+    return render(request, "insights/staffing.html", context, status=400 if error else 200)

@@ -90,3 +90,24 @@ def test_the_api_gives_each_figure_and_says_what_to_fix(shop, api):
     assert bad.status_code == 400 and "source: one of referral" in bad.json()["detail"]
     assert api.get("/api/v1/insights/repeat-rate?months=0").status_code == 400
     assert buyer("eve").source == "gift"
+
+
+def test_the_staffing_page_works_out_agents_and_what_ifs(agent):
+    page = agent.get("/insights/staffing?per_hour=60&handle_minutes=5&patience_minutes=0&concurrency=1&target=0.8")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count("<tr>") == 4  # the head and three cases: as entered, +30% orders, 10% more by the assistant
+    # 7 agents answer 78% in 60 s, short of 80% (test_staffing): 8; 78 an hour need 9; 54, 7.
+    assert [cell.split("</strong>")[0] for cell in html.split("<strong>")[1:]] == ["8", "9", "7"]
+    bad = agent.get("/insights/staffing?per_hour=lots")
+    assert bad.status_code == 400 and "per_hour: a number" in bad.content.decode()
+    worse = agent.get("/insights/staffing?target=2")
+    assert worse.status_code == 400 and "target: a share between 0 and 1" in worse.content.decode()
+
+
+def test_the_staffing_api(api):
+    found = api.get("/api/v1/insights/staffing?per_hour=40&handle_minutes=3&answer_seconds=20&target=0.6").json()
+    assert (found["agents"], found["servers"]) == (3, 3)  # 60.2% in 20 s with 3 (test_staffing by hand)
+    assert found["answered_in_time"] == pytest.approx(0.6023, abs=1e-4)
+    refused = api.get("/api/v1/insights/staffing?per_hour=100000&handle_minutes=600")
+    assert refused.status_code == 400 and "at most 500 busy at once" in refused.json()["detail"]

@@ -1,0 +1,35 @@
+"""In Chromium, as a lead would: the insights page draws its charts (images the strict content
+security policy lets through), on a desktop and a phone screen, and the staffing form works."""
+
+import os
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from stay.console.tests.test_browser import log_in
+
+pytestmark = pytest.mark.usefixtures("browser_ready")
+
+
+def test_the_charts_are_drawn_and_fit_a_phone(page: Page, asgi_server, shop, agent_user):
+    log_in(page, asgi_server, "alex", "agent-pass")
+    page.get_by_role("link", name="Insights").click()
+    expect(page.get_by_role("heading", name="Repeat-purchase rate")).to_be_visible()
+    charts = page.locator("img.chart")
+    expect(charts).to_have_count(3)
+    for n in range(3):  # each image decoded: the policy did not block it
+        assert charts.nth(n).evaluate("img => img.complete && img.naturalWidth > 0")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1  # nothing pushed off the side
+    if os.environ.get("STAY_SHOTS"):
+        page.screenshot(path=os.path.join(os.environ["STAY_SHOTS"], "insights-phone.png"), full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.screenshot(path=os.path.join(os.environ["STAY_SHOTS"], "insights.png"), full_page=True)
+
+    page.get_by_role("link", name="Staffing: how many people a queue needs").click()
+    page.get_by_label("Contacts an hour").fill("60")
+    page.get_by_label("Minutes each takes").fill("5")
+    page.get_by_label("Shoppers give up after minutes (0: never)").fill("0")
+    page.get_by_label("Chats at once per agent").fill("1")
+    page.get_by_role("button", name="Work it out").click()
+    expect(page.locator("tbody tr").first.locator("strong")).to_have_text("8")
