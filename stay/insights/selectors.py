@@ -13,12 +13,15 @@ from typing import Any
 
 import numpy as np
 from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from statsmodels.duration.survfunc import SurvfuncRight
 
 from stay.core.models import Store
+from stay.orders.models import Order
 
+from .forecast import Forecast, forecast
 from .models import Buyer, BuyerMonth, Source
 
 
@@ -269,3 +272,33 @@ def first_orders(*, store: Store) -> FirstOrders:
         return None if value is None else Decimal(value).quantize(Decimal("0.01"))
 
     return FirstOrders(found["n"], money(found["avg"]), found["gifts"], money(found["gifts_avg"]))
+
+
+# --- Orders a day, and ahead ----------------------------------------------------------------
+
+
+def daily_orders(*, store: Store, days: int = 182, today: date | None = None) -> dict[date, float]:
+    """Orders placed each day of the store's calendar (cancelled ones left out) over the last
+    ``days`` up to yesterday: the series the forecast learns from (one grouped query)."""
+    end = _today(store, today)
+    rows = (
+        Order.objects.filter(
+            store=store,
+            cancelled_at__isnull=True,
+            placed_at__gte=_start_of(store, end - timedelta(days=days)),
+            placed_at__lt=_start_of(store, end),
+        )
+        .annotate(day=TruncDate("placed_at", tzinfo=store.zone))
+        .values("day")
+        .annotate(n=Count("id"))
+    )
+    return {row["day"]: float(row["n"]) for row in rows}
+
+
+def orders_ahead(*, store: Store, days: int = 28, today: date | None = None) -> Forecast | None:
+    """The next ``days`` of orders, by the model whose backtests on the store's last three
+    periods erred least; None until there are 20 weeks of orders to learn and test on."""
+    series = daily_orders(store=store, today=today)
+    if not series or (max(series) - min(series)).days < 20 * 7:
+        return None
+    return forecast(series, _today(store, today) - timedelta(days=1), days)

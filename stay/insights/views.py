@@ -8,6 +8,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
 
 from stay.console.views import agent_required, current_store
@@ -197,5 +198,20 @@ def staffing(request: HttpRequest) -> HttpResponse:
                 rows.append((label, values["per_hour"] * factor, found))
         except InvalidInput as exc:
             error, rows = str(exc), []
-    context = {"values": values, "rows": rows, "error": error}
+    ahead = selectors.orders_ahead(store=current_store(request))
+    context: dict[str, Any] = {"values": values, "rows": rows, "error": error, "ahead": ahead}
+    if ahead is not None:
+        context["ahead_model"] = MODEL_NAMES[ahead.model]
+        context["ahead_rows"] = list(zip(ahead.days, ahead.values, strict=True))
+        context["ahead_chart"] = charts.line(
+            [day.strftime("%m-%d") for day in ahead.days], {_("Orders"): ahead.values}, percent=False
+        )
     return render(request, "insights/staffing.html", context, status=400 if error else 200)
+
+
+MODEL_NAMES = {
+    "naive": _lazy("the same weekday last week"),
+    "profile": _lazy("the last 8 weeks' weekday pattern"),
+    "growth": _lazy("the last 8 weeks' weekday pattern, carried by the recent growth"),
+    "ets": _lazy("exponential smoothing (Holt-Winters)"),
+}

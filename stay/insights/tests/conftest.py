@@ -19,8 +19,8 @@ def buyer(who):
     return Buyer.objects.get(customer__in=Order.objects.filter(email=f"{who}@example.com").values("customer"))
 
 
-def order(store, who, day, total, *, number, cancelled=False):
-    placed = datetime(*day, 12, 0, tzinfo=UTC)
+def order(store, who, day, total, *, number, cancelled=False, hour=12):
+    placed = datetime(*day, hour, 0, tzinfo=UTC)
     data = OrderInput(
         platform_id=str(number),
         name=f"#{number}",

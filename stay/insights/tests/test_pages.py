@@ -99,6 +99,7 @@ def test_the_staffing_page_works_out_agents_and_what_ifs(agent):
     assert html.count("<tr>") == 4  # the head and three cases: as entered, +30% orders, 10% more by the assistant
     # 7 agents answer 78% in 60 s, short of 80% (test_staffing): 8; 78 an hour need 9; 54, 7.
     assert [cell.split("</strong>")[0] for cell in html.split("<strong>")[1:]] == ["8", "9", "7"]
+    assert "A forecast needs 20 weeks of orders." in html  # this store has none
     bad = agent.get("/insights/staffing?per_hour=lots")
     assert bad.status_code == 400 and "per_hour: a number" in bad.content.decode()
     worse = agent.get("/insights/staffing?target=2")
