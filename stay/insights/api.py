@@ -8,11 +8,13 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router
 
+from stay.conversations.models import Channel
 from stay.core.api import request_store
 from stay.core.errors import InvalidInput
 
-from . import selectors
+from . import selectors, service
 from .models import Source
+from .scorecard import scorecard
 from .staffing import plan
 
 router = Router(tags=["insights"])
@@ -91,3 +93,81 @@ def staffing(
     within ``answer_seconds``; shoppers give up after ``patience_minutes`` on average (0: never);
     an agent works ``concurrency`` chats at once; at most ``abandon_most`` may give up."""
     return plan(per_hour, handle_minutes, target, answer_seconds, patience_minutes, concurrency, abandon_most)
+
+
+@router.get("/service", summary="Service per channel, the backlog, contacts by hour and intent, returns, gift cards")
+def service_figures(
+    request: HttpRequest, days: int = 30, channel: str = "", agent_id: int | None = None, store: str | None = None
+) -> dict[str, Any]:
+    """The period is the last ``days`` (1-366); ``channel`` and ``agent_id`` narrow it.
+    Times are in minutes (first response) and hours (resolution): median and p90."""
+    if not 1 <= days <= 366:
+        raise InvalidInput("days: a whole number from 1 to 366")
+    if channel and channel not in Channel.values:
+        raise InvalidInput(f"channel: one of {', '.join(Channel.values)}")
+    period = service.last_days(request_store(request, store), days, channel=channel, agent_id=agent_id)
+    returned = service.returns(period)
+    return {
+        "start": period.start,
+        "end": period.end,
+        "channels": [
+            {
+                "channel": row.channel or None,
+                "conversations": row.conversations,
+                "first_response_minutes": {
+                    "median": row.first_response_minutes[0],
+                    "p90": row.first_response_minutes[1],
+                },
+                "resolution_hours": {"median": row.resolution_hours[0], "p90": row.resolution_hours[1]},
+                "csat": row.csat,
+                "csat_answers": row.csat_answers,
+                "late_first_responses": row.breaches,
+                "by_assistant": row.by_assistant,
+            }
+            for row in service.channels(period)
+        ],
+        "backlog": [
+            {"age": label, "conversations": n}
+            for label, n in service.backlog(period.store, channel=channel, agent_id=agent_id)
+        ],
+        "contacts_by_hour": service.contacts_by_hour(period),
+        "intents": [{"intent": i, "messages": n, "handed_off": h} for i, n, h in service.intents(period)],
+        "returns": {
+            "orders": returned.orders,
+            "returns": returned.returns,
+            "rate": returned.rate,
+            "reasons": dict(returned.reasons),
+            "outcomes": dict(returned.outcomes),
+            "lines_kept": returned.kept,
+        },
+        "gift_cards": [
+            {
+                "currency": c.currency,
+                "gift_cards": str(c.gift_cards),
+                "store_credit": str(c.credit),
+                "breakage": str(c.breakage),
+            }
+            for c in service.gift_cards(period)
+        ],
+    }
+
+
+def _spread(pair: tuple[float | None, float | None]) -> dict[str, float | None]:
+    return {"median": pair[0], "p90": pair[1]}
+
+
+@router.get("/scorecard", summary="The store's customer-experience scorecard, from what is set up and used")
+def scorecard_points(request: HttpRequest, store: str | None = None) -> list[dict[str, Any]]:
+    """Each point: ``live`` (used in the last 30 days), ``unused`` (set up only) or
+    ``missing``; what was found; where to fix it; the survey's figure where it gave one."""
+    return [
+        {
+            "point": p.key,
+            "label": str(p.label),
+            "state": p.state,
+            "found": p.found,
+            "fix": p.fix,
+            "survey": str(p.survey),
+        }
+        for p in scorecard(request_store(request, store))
+    ]

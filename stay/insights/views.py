@@ -5,6 +5,7 @@ import csv
 from datetime import date
 from typing import Any
 
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -12,13 +13,17 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
 
 from stay.console.views import agent_required, current_store
+from stay.conversations.models import Agent, Channel, Role
 from stay.core.errors import InvalidInput
 from stay.core.money import money_text
 from stay.customers.models import IdentityKind
 from stay.customers.selectors import contacts_of
+from stay.returns.models import Outcome as ReturnOutcome
+from stay.returns.models import Reason
 
-from . import charts, selectors
+from . import charts, selectors, service
 from .models import Buyer, Source
+from .scorecard import LIVE, scorecard
 from .selectors import Segment
 from .staffing import plan
 
@@ -215,3 +220,121 @@ MODEL_NAMES = {
     "growth": _lazy("the last 8 weeks' weekday pattern, carried by the recent growth"),
     "ets": _lazy("exponential smoothing (Holt-Winters)"),
 }
+
+
+PERIODS = (1, 7, 30, 90)
+
+
+def _period(request: HttpRequest) -> service.Period:
+    store = current_store(request)
+    raw = request.GET.get("days", "30")
+    days = int(raw) if raw.isdigit() and int(raw) in PERIODS else 30
+    channel = request.GET.get("channel", "")
+    agent = request.GET.get("agent", "")
+    return service.last_days(
+        store,
+        days,
+        channel=channel if channel in Channel.values else "",
+        agent_id=int(agent) if agent.isdigit() else None,
+    )
+
+
+def _minutes(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if value < 60:
+        return _("%(n)s min") % {"n": f"{value:.0f}"}
+    return _("%(n)s h") % {"n": f"{value / 60:.1f}"}
+
+
+@agent_required
+@require_GET
+def service_page(request: HttpRequest) -> HttpResponse:
+    """Is the service holding up: per channel, the backlog, when shoppers write, about what,
+    returns and gift cards; for a period, a channel, an agent."""
+    period = _period(request)
+    store = period.store
+    rows = service.channels(period)
+    names = dict(Channel.choices)
+    table = [
+        (
+            str(names.get(row.channel, _("All channels"))),
+            row,
+            _minutes(row.first_response_minutes[0]),
+            _minutes(row.first_response_minutes[1]),
+            _minutes(row.resolution_hours[0] * 60 if row.resolution_hours[0] is not None else None),
+            _minutes(row.resolution_hours[1] * 60 if row.resolution_hours[1] is not None else None),
+        )
+        for row in rows
+    ]
+    hours = service.contacts_by_hour(period)
+    agents = Agent.objects.filter(Q(stores=store) | Q(role=Role.ADMIN)).select_related("user").distinct()
+    returned = service.returns(period)
+    context: dict[str, Any] = {
+        "store": store,
+        "period": period,
+        "days": (period.end - period.start).days,
+        "periods": PERIODS,
+        "channels": Channel.choices,
+        "agents": agents.order_by("user__username"),
+        "table": table,
+        "backlog": service.backlog(store, channel=period.channel, agent_id=period.agent_id),
+        "hours_chart": charts.line(
+            [f"{h:02d}" for h in range(24)], {str(names[c]): hours[c] for c in sorted(hours)}, percent=False
+        )
+        if hours
+        else None,
+        "hours": [(str(names[c]), counts) for c, counts in sorted(hours.items())],
+        "intents": service.intents(period),
+        "returned": returned,
+        "reasons": [(str(dict(Reason.choices).get(r, r)), n) for r, n in returned.reasons],
+        "outcomes": [(str(dict(ReturnOutcome.choices).get(o, o)), n) for o, n in returned.outcomes],
+        "cards": [
+            (money_text(c.gift_cards, c.currency), money_text(c.credit, c.currency), money_text(c.breakage, c.currency))
+            for c in service.gift_cards(period)
+        ],
+    }
+    if request.GET.get("format") == "csv":
+        return _csv(
+            "service.csv",
+            [
+                _("channel"),
+                _("conversations"),
+                _("first response median (min)"),
+                _("first response p90 (min)"),
+                _("resolution median (h)"),
+                _("resolution p90 (h)"),
+                _("satisfaction"),
+                _("answers"),
+                _("late"),
+                _("by the assistant"),
+            ],
+            [
+                (
+                    r.channel or "all",
+                    r.conversations,
+                    *_fmt(r.first_response_minutes),
+                    *_fmt(r.resolution_hours),
+                    "" if r.csat is None else f"{r.csat:.2f}",
+                    r.csat_answers,
+                    r.breaches,
+                    r.by_assistant,
+                )
+                for r in rows
+            ],
+        )
+    return render(request, "insights/service.html", context)
+
+
+def _fmt(pair: tuple[float | None, float | None]) -> tuple[str, str]:
+    return tuple("" if v is None else f"{v:.2f}" for v in pair)  # type: ignore[return-value]
+
+
+@agent_required
+@require_GET
+def scorecard_page(request: HttpRequest) -> HttpResponse:
+    """The store's customer-experience scorecard, from what is set up and used."""
+    store = current_store(request)
+    points = scorecard(store)
+    context = {"store": store, "points": points, "live": sum(p.state == LIVE for p in points)}
+    return render(request, "insights/scorecard.html", context)

@@ -26,7 +26,13 @@ def test_the_charts_are_drawn_and_fit_a_phone(page: Page, asgi_server, shop, age
         page.set_viewport_size({"width": 1280, "height": 800})
         page.screenshot(path=os.path.join(os.environ["STAY_SHOTS"], "insights.png"), full_page=True)
 
-    page.get_by_role("link", name="Staffing: how many people a queue needs").click()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_role("link", name="Service", exact=True).click()
+    expect(page.get_by_role("heading", name="Conversations opened in the period")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    if os.environ.get("STAY_SHOTS"):
+        page.screenshot(path=os.path.join(os.environ["STAY_SHOTS"], "service-phone.png"), full_page=True)
+    page.get_by_role("link", name="Staffing", exact=True).click()
     page.get_by_label("Contacts an hour").fill("60")
     page.get_by_label("Minutes each takes").fill("5")
     page.get_by_label("Shoppers give up after minutes (0: never)").fill("0")
