@@ -73,26 +73,17 @@ RETAIL_COLUMNS = (
 def serve(data, file: str, split: datetime) -> None:  # type: ignore[no-untyped-def]
     """The served path on PostgreSQL (see the module's text)."""
     import random
-    import tempfile
     from datetime import UTC
 
-    from ceiling import SERVER, fresh
+    from ceiling import django_on
 
-    fresh("stay_bench_recs")
-    os.environ["DATABASE_URL"] = f"{SERVER}/stay_bench_recs"
-    os.environ["STAY_DATA_DIR"] = tempfile.mkdtemp(prefix="stay-bench-recs-")
-    os.environ["STAY_LOG_LEVEL"] = "WARNING"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "stay.settings.base"
-    import django
-
-    django.setup()
+    django_on("stay_bench_recs")
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.core.management import CommandError, call_command
     from django.db import connection
     from django.test import Client
 
-    call_command("migrate", verbosity=0)
     from stay.catalog.models import Product, Variant
     from stay.core.services import api_token_create, store_create
     from stay.customers.models import Customer, Identity, IdentityKind

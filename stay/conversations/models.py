@@ -174,6 +174,8 @@ class Conversation(models.Model):
             models.Index(fields=["assignee", "status", "-last_message_at", "-id"], name="conv_assignee_recent"),
             models.Index(fields=["store", "channel", "status", "-last_message_at", "-id"], name="conv_channel_recent"),
             models.Index(fields=["customer", "-last_message_at"], name="conv_customer_recent"),
+            # The service figures read one period's conversations (insights.service).
+            models.Index(fields=["store", "created_at"], name="conv_store_created"),
         ]
 
     def __str__(self) -> str:

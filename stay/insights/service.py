@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, When
 from django.db.models.functions import ExtractHour
 from django.utils import timezone
 
@@ -22,6 +22,8 @@ from stay.giftcards.selectors import breakage, liability_at
 from stay.orders.models import Order
 from stay.returns.models import Outcome as ReturnOutcome
 from stay.returns.models import Return, ReturnLine
+
+from .selectors import Seconds
 
 
 @dataclass(frozen=True)
@@ -73,40 +75,38 @@ def channels(period: Period) -> list[ChannelRow]:
     now = timezone.now()
     person = Message.objects.filter(conversation=OuterRef("pk"), author_kind=AuthorKind.AGENT, direction=Direction.OUT)
     bot = Message.objects.filter(conversation=OuterRef("pk"), author_kind=AuthorKind.BOT, direction=Direction.OUT)
+    late = Q(first_response_due_at__isnull=False) & (
+        Q(first_response_at__gt=F("first_response_due_at"))
+        | Q(first_response_at__isnull=True, first_response_due_at__lt=now)
+    )
     rows = (
         period.conversations()
-        .annotate(bot=Exists(bot), person=Exists(person))
-        .values_list(
-            "channel",
-            "created_at",
-            "first_response_at",
-            "first_response_due_at",
-            "resolved_at",
-            "csat_score",
-            "bot",
-            "person",
+        .annotate(
+            first=Seconds(F("first_response_at"), F("created_at")),
+            solved=Seconds(F("resolved_at"), F("created_at")),
+            late=Case(When(late, then=True), default=False),
+            alone=Exists(bot) & ~Exists(person),
         )
-    )
+        .values_list("channel", "first", "solved", "csat_score", "late", "alone")
+        .order_by()
+    )  # numbers and flags from the database: nothing to parse per row
     grouped: dict[str, list[tuple[Any, ...]]] = {}
     for row in rows:
         grouped.setdefault(row[0], []).append(row)
     out = []
     for channel in [c for c in Channel.values if c in grouped] + [""]:
         found = [r for rs in grouped.values() for r in rs] if channel == "" else grouped[channel]
-        first = [(r[2] - r[1]).total_seconds() / 60 for r in found if r[2]]
-        solved = [(r[4] - r[1]).total_seconds() / 3600 for r in found if r[4]]
-        scores = [r[5] for r in found if r[5]]
-        late = sum(1 for r in found if r[3] and ((r[2] and r[2] > r[3]) or (not r[2] and r[3] < now)))
+        scores = [r[3] for r in found if r[3]]
         out.append(
             ChannelRow(
                 channel=channel,
                 conversations=len(found),
-                first_response_minutes=_percentiles(first),
-                resolution_hours=_percentiles(solved),
+                first_response_minutes=_percentiles([r[1] / 60 for r in found if r[1] is not None]),
+                resolution_hours=_percentiles([r[2] / 3600 for r in found if r[2] is not None]),
                 csat=sum(scores) / len(scores) if scores else None,
                 csat_answers=len(scores),
-                breaches=late,
-                by_assistant=sum(1 for r in found if r[6] and not r[7]),
+                breaches=sum(1 for r in found if r[4]),
+                by_assistant=sum(1 for r in found if r[5]),
             )
         )
     return out

@@ -210,6 +210,11 @@ if _database_url and not _database_url.startswith("sqlite"):
             "max_size": int(os.environ.get("STAY_DB_POOL_SIZE", "8")),
             "timeout": 20,
         },
+        # No JIT: it compiled 961 ms for the insights' service query of 1,031 ms (41,035
+        # conversations of a 1,000,000-conversation store: EXPLAIN ANALYZE on bench/insights.py's
+        # database, ADR 0019).
+        # Stay's statements are short; JIT pays off only for long analytical scans.
+        "options": "-c jit=off",
     }
     # The hottest statements (core.db.hot_cursor) are prepared from their 5th use on a
     # connection, so PostgreSQL plans them once: planning was 0.27 ms of a 0.43 ms statement

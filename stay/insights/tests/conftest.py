@@ -53,3 +53,11 @@ def shop(store, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         order(store, "eve", (2026, 6, 1), "200", number=10)  # the same order again, now its real total
     return store
+
+
+@pytest.fixture(autouse=True)
+def no_cached_forecast():
+    """The forecast is kept a day per store (selectors.orders_ahead): each test starts afresh."""
+    from django.core.cache import cache
+
+    cache.clear()

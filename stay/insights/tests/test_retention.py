@@ -119,6 +119,8 @@ def test_segments_and_who_moved(shop):
     assert june.moves == {("", Segment.NEW): 1, (Segment.NEW, Segment.ONE_TIME): 1}
     may = selectors.segments(store=shop, today=date(2026, 5, 15))
     assert may.moves[(Segment.NEW, Segment.RETURNING)] == 1
+    for name, (size, _spent) in sizes.items():  # the list and the count agree, segment by segment
+        assert len(selectors.segment_members(store=shop, segment=name, today=TODAY)) == size, name
     members = selectors.segment_members(store=shop, segment=Segment.ONE_TIME, today=TODAY)
     assert members == [buyer("bo").customer_id, buyer("fay").customer_id]
 
