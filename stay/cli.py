@@ -9,6 +9,8 @@ OPERATOR_COMMANDS = {
     "serve": ("serve", "Serve the web app (ASGI) and the background worker together."),
     "demo": ("demo", "Build the demo sports-and-outdoor store (deterministic from a seed)."),
     "import": ("importdata", "Backfill a store from Shopify-format JSON / JSON lines or an orders CSV."),
+    "replay": ("replay", "Push an orders CSV through the store's webhook endpoint at N times real time."),
+    "insights": ("insights", "Insights: rebuild recounts the buyers' summaries from the orders."),
     "createstore": ("createstore", "Connect a storefront and print its webhook URL."),
     "token": ("token", "Print a new API token for a user."),
     "ensureadmin": ("ensureadmin", "Create the admin user if there is none, and print its password."),
