@@ -24,11 +24,11 @@ from stay.customers.selectors import contacts_of
 from stay.returns.models import Outcome as ReturnOutcome
 from stay.returns.models import Reason
 
-from . import charts, selectors, service
+from . import charts, rush, selectors, service
 from .models import Buyer, Source
 from .scorecard import LIVE, scorecard
 from .selectors import Segment
-from .staffing import plan
+from .staffing import backlog_agents, plan
 
 MONTHS = (6, 12, 24)
 # How long a page's figures are kept before they are worked out again: retention moves by the
@@ -229,8 +229,12 @@ def staffing(request: HttpRequest) -> HttpResponse:
                 rows.append((label, values["per_hour"] * factor, found))
         except InvalidInput as exc:
             error, rows = str(exc), []
-    ahead = selectors.orders_ahead(store=current_store(request))
+    store = current_store(request)
+    ahead = selectors.orders_ahead(store=store)
     context: dict[str, Any] = {"values": values, "rows": rows, "error": error, "ahead": ahead}
+    if ahead is not None and not error:
+        days, _as_of = kept(("rush", store.pk), SERVICE_SECONDS * 30, lambda: rush.contacts_ahead(store=store))
+        context["rush"] = [(day, _peak(day, values)) for day in days or []]
     if ahead is not None:
         context["ahead_model"] = MODEL_NAMES[ahead.model]
         context["ahead_rows"] = list(zip(ahead.days, ahead.values, strict=True))
@@ -238,6 +242,37 @@ def staffing(request: HttpRequest) -> HttpResponse:
             [day.strftime("%m-%d") for day in ahead.days], {_("Orders"): ahead.values}, percent=False
         )
     return render(request, "insights/staffing.html", context, status=400 if error else 200)
+
+
+LIVE_CHANNELS = (Channel.WEBCHAT, Channel.WHATSAPP, Channel.SMS)  # answered as they come; e-mail is a backlog
+
+
+def _peak(day: rush.DayAhead, values: dict[str, float]) -> dict[str, Any]:
+    """The day's busiest hour of live contacts and the agents it needs (the form's service
+    level), and the people the day's e-mail needs to be answered within the day."""
+    live: dict[int, float] = {}
+    for (channel, at), contacts in day.by_hour.items():
+        if channel in LIVE_CHANNELS:
+            live[at] = live.get(at, 0.0) + contacts
+    hour: int | None = max(live, key=lambda at: live[at]) if live else None
+    busiest = live[hour] if hour is not None else 0.0
+    found = plan(
+        busiest,
+        values["handle_minutes"],
+        values["target"],
+        values["answer_seconds"],
+        values["patience_minutes"],
+        int(values["concurrency"]),
+        values["abandon_most"],
+    )
+    mail = sum(n for (channel, _hour), n in day.by_hour.items() if channel == Channel.EMAIL)
+    return {
+        "hour": hour,
+        "busiest": busiest,
+        "agents": found["agents"],
+        "email": mail,
+        "email_agents": backlog_agents(mail, values["handle_minutes"], 8),
+    }
 
 
 MODEL_NAMES = {
