@@ -217,16 +217,7 @@ def staffing(request: HttpRequest) -> HttpResponse:
         cases = ((_("As entered"), 1.0), (_("Orders +30%"), 1.3), (_("The assistant answers 10% more"), 0.9))
         try:
             for label, factor in cases:
-                found = plan(
-                    values["per_hour"] * factor,
-                    values["handle_minutes"],
-                    values["target"],
-                    values["answer_seconds"],
-                    values["patience_minutes"],
-                    int(values["concurrency"]),
-                    values["abandon_most"],
-                )
-                rows.append((label, values["per_hour"] * factor, found))
+                rows.append((label, values["per_hour"] * factor, _plan(values["per_hour"] * factor, values)))
         except InvalidInput as exc:
             error, rows = str(exc), []
     store = current_store(request)
@@ -244,6 +235,19 @@ def staffing(request: HttpRequest) -> HttpResponse:
     return render(request, "insights/staffing.html", context, status=400 if error else 200)
 
 
+def _plan(per_hour: float, values: dict[str, float]) -> dict[str, Any]:
+    """``per_hour`` contacts at the service level of the staffing form's ``values``."""
+    return plan(
+        per_hour,
+        values["handle_minutes"],
+        values["target"],
+        values["answer_seconds"],
+        values["patience_minutes"],
+        int(values["concurrency"]),
+        values["abandon_most"],
+    )
+
+
 LIVE_CHANNELS = (Channel.WEBCHAT, Channel.WHATSAPP, Channel.SMS)  # answered as they come; e-mail is a backlog
 
 
@@ -256,15 +260,7 @@ def _peak(day: rush.DayAhead, values: dict[str, float]) -> dict[str, Any]:
             live[at] = live.get(at, 0.0) + contacts
     hour: int | None = max(live, key=lambda at: live[at]) if live else None
     busiest = live[hour] if hour is not None else 0.0
-    found = plan(
-        busiest,
-        values["handle_minutes"],
-        values["target"],
-        values["answer_seconds"],
-        values["patience_minutes"],
-        int(values["concurrency"]),
-        values["abandon_most"],
-    )
+    found = _plan(busiest, values)
     mail = sum(n for (channel, _hour), n in day.by_hour.items() if channel == Channel.EMAIL)
     return {
         "hour": hour,

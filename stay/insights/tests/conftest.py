@@ -1,6 +1,6 @@
 """A small fixed store for the insights tests (its orders are in test_retention's docstring)."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -61,3 +61,15 @@ def no_cached_forecast():
     from django.core.cache import cache
 
     cache.clear()
+
+
+def weeks_of_orders(store, today, weeks=21):
+    """``weeks`` weeks of orders up to ``today``: 4 on Mondays, none on Saturdays, 2 on the
+    other days (14 a week), spread over seven shoppers."""
+    first = today - timedelta(weeks=weeks)
+    number = 0
+    for n in range((today - first).days):
+        day = first + timedelta(n)
+        for _ in range({0: 4, 5: 0}.get(day.weekday(), 2)):
+            number += 1
+            order(store, f"s{number % 7}", (day.year, day.month, day.day), "10", number=number)

@@ -59,16 +59,11 @@ def test_the_stores_orders_a_day_and_the_forecast_from_them(store):
     With 21 weeks of two orders each weekday but Saturday (and four on Mondays), the next
     days are forecast the same way; with less than 20 weeks there is no forecast."""
     from stay.insights.selectors import daily_orders, orders_ahead
-    from stay.insights.tests.conftest import order
+    from stay.insights.tests.conftest import order, weeks_of_orders
 
     today = date(2026, 6, 15)  # a Monday
     first = today - timedelta(weeks=21)
-    number = 0
-    for n in range((today - first).days):
-        day = first + timedelta(n)
-        for _ in range({0: 4, 5: 0}.get(day.weekday(), 2)):
-            number += 1
-            order(store, f"s{number % 7}", (day.year, day.month, day.day), "10", number=number)
+    weeks_of_orders(store, today)
     order(store, "late", (2026, 6, 9), "10", number=9001, cancelled=True)  # not counted
     order(store, "night", (2026, 5, 12), "10", number=9002, hour=2)  # Monday 22:00 in New York
     series = daily_orders(store=store, today=today)

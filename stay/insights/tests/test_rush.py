@@ -16,7 +16,7 @@ from stay.conversations.inputs import InboundMessage
 from stay.conversations.models import Conversation
 from stay.conversations.services import message_receive
 from stay.insights.rush import contact_lags, contacts_ahead
-from stay.insights.tests.conftest import order
+from stay.insights.tests.conftest import order, weeks_of_orders
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 6, 15)
@@ -35,13 +35,8 @@ def season(store):
 
 
 def build(store, today):
-    first = today - timedelta(weeks=21)
-    number = 0
-    for n in range((today - first).days):
-        day = first + timedelta(n)
-        for _ in range({0: 4, 5: 0}.get(day.weekday(), 2)):
-            number += 1
-            order(store, f"s{number % 7}", (day.year, day.month, day.day), "10", number=number)
+    weeks_of_orders(store, today)
+
     def on(days_ago: int, hour: int) -> datetime:
         day = today - timedelta(days=days_ago)
         return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
