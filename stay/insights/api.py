@@ -114,11 +114,8 @@ def service_figures(
             {
                 "channel": row.channel or None,
                 "conversations": row.conversations,
-                "first_response_minutes": {
-                    "median": row.first_response_minutes[0],
-                    "p90": row.first_response_minutes[1],
-                },
-                "resolution_hours": {"median": row.resolution_hours[0], "p90": row.resolution_hours[1]},
+                "first_response_minutes": _spread(row.first_response_minutes),
+                "resolution_hours": _spread(row.resolution_hours),
                 "csat": row.csat,
                 "csat_answers": row.csat_answers,
                 "late_first_responses": row.breaches,

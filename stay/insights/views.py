@@ -4,13 +4,15 @@ beside it, and every figure a CSV of its own."""
 import csv
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import wraps
 from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
@@ -48,14 +50,33 @@ def kept(parts: tuple[Any, ...], seconds: int, work: Callable[[], T]) -> tuple[T
     return found
 
 
+def _choice(request: HttpRequest, name: str, allowed: list[str], default: str) -> str:
+    """A filter's value from the query string; one that is not offered is refused by name."""
+    raw = request.GET.get(name, default)
+    if raw not in allowed:
+        raise InvalidInput(_("%(name)s: one of %(allowed)s") % {"name": name, "allowed": ", ".join(allowed)})
+    return raw
+
+
 def _months(request: HttpRequest) -> int:
-    raw = request.GET.get("months", "12")
-    return int(raw) if raw.isdigit() and int(raw) in MONTHS else 12
+    return int(_choice(request, "months", [str(m) for m in MONTHS], "12"))
 
 
 def _source(request: HttpRequest) -> str:
-    raw = request.GET.get("source", "")
-    return raw if raw in Source.values else ""
+    return _choice(request, "source", ["", *Source.values], "")
+
+
+def filters_checked(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page asked for with a filter it does not offer answers 400, saying which values are."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except InvalidInput as exc:
+            return HttpResponseBadRequest(f'<p class="error" role="alert">{escape(str(exc))}</p>')
+
+    return checked
 
 
 def _label(month: date) -> str:
@@ -64,6 +85,7 @@ def _label(month: date) -> str:
 
 @agent_required
 @require_GET
+@filters_checked
 def retention(request: HttpRequest) -> HttpResponse:
     store = current_store(request)
     months, source = _months(request), _source(request)
@@ -149,6 +171,7 @@ def segment(request: HttpRequest, name: str) -> HttpResponse:
 
 @agent_required
 @require_GET
+@filters_checked
 def figure_csv(request: HttpRequest, figure: str) -> HttpResponse:
     """Each chart's numbers as a CSV."""
     store = current_store(request)
@@ -284,16 +307,12 @@ PERIODS = (1, 7, 30, 90)
 
 def _period(request: HttpRequest) -> service.Period:
     store = current_store(request)
-    raw = request.GET.get("days", "30")
-    days = int(raw) if raw.isdigit() and int(raw) in PERIODS else 30
-    channel = request.GET.get("channel", "")
+    days = int(_choice(request, "days", [str(d) for d in PERIODS], "30"))
+    channel = _choice(request, "channel", ["", *Channel.values], "")
     agent = request.GET.get("agent", "")
-    return service.last_days(
-        store,
-        days,
-        channel=channel if channel in Channel.values else "",
-        agent_id=int(agent) if agent.isdigit() else None,
-    )
+    if agent and not agent.isdigit():
+        raise InvalidInput(_("agent: an agent's number from the list"))
+    return service.last_days(store, days, channel=channel, agent_id=int(agent) if agent else None)
 
 
 def _minutes(value: float | None) -> str:
@@ -306,6 +325,7 @@ def _minutes(value: float | None) -> str:
 
 @agent_required
 @require_GET
+@filters_checked
 def service_page(request: HttpRequest) -> HttpResponse:
     """Is the service holding up: per channel, the backlog, when shoppers write, about what,
     returns and gift cards; for a period, a channel, an agent."""

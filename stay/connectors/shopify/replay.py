@@ -90,7 +90,10 @@ def replay(
     result = Replayed()
     if not ordered:
         return result
-    send = post or httpx.Client(timeout=30).post
+    if post is None:
+        with httpx.Client(timeout=30) as client:
+            return replay(ordered, url=url, secret=secret, speed=speed, post=client.post, clock=clock, sleep=sleep)
+    send = post
     first, started = ordered[0].placed_at, clock()
     base = int(time.time() * 1000)  # order ids: unique for this run
     for n, order in enumerate(ordered, start=1):

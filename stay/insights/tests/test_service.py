@@ -149,7 +149,11 @@ def test_the_service_page_with_its_filters_and_csv(store, day, agent_user):
     chat = client.get("/insights/service?days=7&channel=webchat&format=csv").content.decode().splitlines()
     assert chat[0].startswith("channel,conversations,first response median (min)")
     assert chat[1].startswith("webchat,2,1.00,1.00,0.50,0.50,,0,1,1")
-    assert client.get("/insights/service?days=banana&channel=fax&agent=x").status_code == 200  # defaults
+    refused = client.get("/insights/service?days=banana")
+    assert refused.status_code == 400 and "days: one of 1, 7, 30, 90" in refused.content.decode()
+    assert client.get("/insights/service?channel=fax").status_code == 400
+    assert client.get("/insights/service?agent=x").status_code == 400
+    assert client.get("/insights/?source=tv").status_code == 400
 
 
 def test_the_service_api_and_what_it_refuses(store, day, api):

@@ -105,5 +105,7 @@ def test_a_season_replayed_over_real_http(live_server, tmp_path, capsys):
     assert sorted(o.total for o in orders) == [Decimal("30.60"), Decimal("164.40")]
     with pytest.raises(CommandError, match="--speed: a number above 0"):
         call_command("replay", str(file), "--speed", "0")
+    with pytest.raises(CommandError, match="is Stay serving there"):
+        call_command("replay", str(file), "--speed", "1e9", "--url", "http://127.0.0.1:9", "--columns", COLUMNS)
     with pytest.raises(CommandError, match="no such store"):
         call_command("replay", str(file), "--speed", "60", "--store", "nope")

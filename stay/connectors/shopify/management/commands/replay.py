@@ -4,6 +4,7 @@ webhook endpoint at N times real time (``connectors.shopify.replay``)."""
 from pathlib import Path
 from typing import Any
 
+import httpx
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from stay.connectors.shopify.importer import parse_columns, records
@@ -45,7 +46,10 @@ class Command(BaseCommand):
             orders = sorted(orders, key=lambda order: order.placed_at)[: options["limit"]]
         url = f"{options['url'].rstrip('/')}/webhooks/shopify/{store.slug}"
         self.stdout.write(f"replaying {len(orders):,} orders to {url} at {options['speed']:g}x")
-        done = replay(orders, url=url, secret=store.webhook_secret, speed=options["speed"])
+        try:
+            done = replay(orders, url=url, secret=store.webhook_secret, speed=options["speed"])
+        except httpx.HTTPError as exc:
+            raise CommandError(f"{url}: {exc} (is Stay serving there? --url names where)") from None
         for refusal in done.refused:
             self.stderr.write(refusal)
         self.stdout.write(
