@@ -216,3 +216,102 @@ def gift_cards(period: Period) -> list[Cards]:
         Cards(currency, kinds[Kind.GIFT_CARD], kinds[Kind.STORE_CREDIT], expired.get(currency, Decimal("0.00")))
         for currency, kinds in sorted(owed.items())
     ]
+
+
+LIVE_CHANNELS = (Channel.WEBCHAT, Channel.WHATSAPP, Channel.SMS)  # answered as they come; e-mail is a backlog
+WORKING_GAP = timedelta(minutes=30)  # an agent's replies this close together: one stretch of work
+SITTING_GAP = timedelta(minutes=15)  # a live chat whose messages are this close: one sitting
+SAMPLE = 20_000  # the most recent replies read
+LIVE_SAMPLE = 5_000  # the live conversations among them whose sittings are read
+
+
+@dataclass(frozen=True)
+class Handling:
+    """What a channel's contacts ask of people, measured on the most recent replies."""
+
+    channel: str
+    conversations: int  # with a person's reply, in the sample
+    replies: float  # a person's replies per such conversation
+    reply_minutes: float | None  # a person's time on one reply
+    minutes: float | None  # a person's time on one contact (live: how long the chat ran, side by side)
+    by_assistant: float  # the share of the channel's conversations answered by the assistant alone
+
+
+def handling(store: Store, *, days: int = 30) -> dict[str, Handling]:
+    """Handling time per channel over the last ``days``, from the agents' replies (Stay has no
+    timer on an agent's screen):
+
+    - one reply's time: the gap since the same agent's reply before, when under 30 minutes
+      (a stretch of work; the first reply of a stretch tells nothing);
+    - an e-mail's time: its replies times one reply's;
+    - a live chat's time: from a person's first reply to the last message of that sitting
+      (messages under 15 minutes apart), plus one reply's time, which came before it. Chats
+      run side by side, so this is the time a chat holds one of an agent's places.
+
+    With the share of conversations the assistant answered alone (``channels``)."""
+    period = last_days(store, days)
+    replies = list(
+        Message.objects.filter(
+            store=store,
+            author_kind=AuthorKind.AGENT,
+            direction=Direction.OUT,
+            created_at__gte=period.start,
+            created_at__lt=period.end,
+        )
+        .order_by("-created_at")
+        .values_list("author_id", "created_at", "channel", "conversation_id")[:SAMPLE]
+    )
+    replies.sort(key=lambda r: (r[0] or 0, r[1]))
+    gaps: dict[str, list[float]] = {}
+    per_conversation: dict[str, dict[int, int]] = {}
+    for n, (author, at, channel, conversation) in enumerate(replies):
+        per_conversation.setdefault(channel, {}).setdefault(conversation, 0)
+        per_conversation[channel][conversation] += 1
+        before = replies[n - 1] if n else None
+        if before is not None and before[0] == author and at - before[1] <= WORKING_GAP:
+            gaps.setdefault(channel, []).append((at - before[1]).total_seconds() / 60)
+    live = [c for ch in LIVE_CHANNELS for c in per_conversation.get(ch, {})]
+    sittings = _sittings(live[:LIVE_SAMPLE])
+    alone = {row.channel: row.by_assistant / row.conversations for row in channels(period) if row.conversations}
+    out = {}
+    for channel in Channel.values:
+        counted = per_conversation.get(channel, {})
+        reply = float(np.mean(gaps[channel])) if gaps.get(channel) else None
+        each = sum(counted.values()) / len(counted) if counted else 0.0
+        if reply is None:
+            minutes = None
+        elif channel in LIVE_CHANNELS:
+            spans = [sittings[c] for c in counted if c in sittings]
+            minutes = float(np.mean(spans)) + reply if spans else None
+        else:
+            minutes = each * reply
+        out[channel] = Handling(channel, len(counted), each, reply, minutes, alone.get(channel, 0.0))
+    return out
+
+
+def _sittings(conversations: list[int]) -> dict[int, float]:
+    """Per live conversation, the minutes from a person's first reply to the last message of
+    that sitting."""
+    spans: dict[int, float] = {}
+    rows = (
+        Message.objects.filter(conversation_id__in=conversations)
+        .exclude(direction=Direction.NOTE)
+        .order_by("conversation_id", "created_at")
+        .values_list("conversation_id", "created_at", "author_kind")
+    )
+    started: dict[int, tuple[datetime, datetime]] = {}  # conversation: (first reply, last in the sitting)
+    for conversation, at, author in rows.iterator(chunk_size=5000):
+        if conversation in spans:
+            continue  # the sitting is over
+        if conversation not in started:
+            if author == AuthorKind.AGENT:
+                started[conversation] = (at, at)
+            continue
+        first, last = started[conversation]
+        if at - last > SITTING_GAP:
+            spans[conversation] = (last - first).total_seconds() / 60
+        else:
+            started[conversation] = (first, at)
+    for conversation, (first, last) in started.items():
+        spans.setdefault(conversation, (last - first).total_seconds() / 60)
+    return spans

@@ -165,3 +165,39 @@ def test_the_service_api_and_what_it_refuses(store, day, api):
     bad = api.get("/api/v1/insights/service?channel=fax")
     assert bad.status_code == 400 and "channel: one of email" in bad.json()["detail"]
     assert api.get("/api/v1/insights/service?days=0").status_code == 400
+
+
+def test_handling_times_are_measured_from_the_agents_replies(store, agent_user):
+    """One agent, minutes from a start an hour ago: a chat (customer at 0; replies at 2, 6 and
+    10; the customer again at 8, and at 40, after the sitting), then e-mail replies at 20 and
+    200. Reply times: 4 and 4 in the chat, 10 for the first e-mail (the second starts a new
+    stretch). The chat held a place 2 to 10 (8) plus a reply's 4: 12 min; an e-mail took its
+    2 replies of 10. A second chat the assistant answered alone: half the chats."""
+    start = timezone.now() - timedelta(hours=4)
+    chat = opened(store, "webchat", "chat-1", 4)
+    mail = opened(store, "email", "ann@example.com", 4)
+    opened(store, "webchat", "chat-2", 3, first=1, by=AuthorKind.BOT)
+
+    def says(convo, minutes, kind=AuthorKind.AGENT):
+        message = Message.objects.create(
+            store=store,
+            conversation=convo,
+            channel=convo.channel,
+            direction=Direction.IN if kind == AuthorKind.CUSTOMER else Direction.OUT,
+            author_kind=kind,
+            author=agent_user if kind == AuthorKind.AGENT else None,
+            text="…",
+        )
+        Message.objects.filter(pk=message.pk).update(created_at=start + timedelta(minutes=minutes))
+
+    for minutes in (2, 6, 10):
+        says(chat, minutes)
+    says(chat, 8, AuthorKind.CUSTOMER)
+    says(chat, 40, AuthorKind.CUSTOMER)
+    says(mail, 20)
+    says(mail, 200)
+    found = service.handling(store)
+    assert found["webchat"].reply_minutes == pytest.approx(4) and found["webchat"].replies == 3
+    assert found["webchat"].minutes == pytest.approx(12) and found["webchat"].by_assistant == 0.5
+    assert found["email"].reply_minutes == pytest.approx(10) and found["email"].minutes == pytest.approx(20)
+    assert found["whatsapp"].minutes is None and found["whatsapp"].conversations == 0
