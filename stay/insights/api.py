@@ -12,7 +12,7 @@ from stay.conversations.models import Channel
 from stay.core.api import request_store
 from stay.core.errors import InvalidInput
 
-from . import selectors, service
+from . import plans, roster, selectors, service, services
 from .models import Source
 from .scorecard import scorecard
 from .staffing import plan
@@ -93,6 +93,54 @@ def staffing(
     within ``answer_seconds``; shoppers give up after ``patience_minutes`` on average (0: never);
     an agent works ``concurrency`` chats at once; at most ``abandon_most`` may give up."""
     return plan(per_hour, handle_minutes, target, answer_seconds, patience_minutes, concurrency, abandon_most)
+
+
+@router.get("/staffing/ahead", summary="The next four weeks: contacts, returns and the people they need, hour by hour")
+def staffing_ahead(request: HttpRequest, store: str | None = None) -> dict[str, Any]:
+    """The plan of the staffing page, against the store's roster. The service level takes the
+    staffing figures' parameters (``handle_minutes``, ``target``, ``answer_seconds``,
+    ``patience_minutes``, ``concurrency``, ``abandon_most``, ``email_minutes``,
+    ``return_minutes``); left out, the store's measured handling times and the page's
+    defaults. ``days`` is null while the store has under 20 weeks of orders."""
+    shop = request_store(request, store)
+    handling = plans.measured(shop)
+    level = plans.values(request.GET, plans.defaults(handling))
+    found = plans.ahead(shop, level, handling)
+    return {
+        "service_level": level,
+        "handling": {
+            channel: {"minutes": h.minutes, "reply_minutes": h.reply_minutes, "by_assistant": h.by_assistant}
+            for channel, h in handling.items()
+        },
+        "roster": roster.text_of(services.roster_of(shop)),
+        "backtest": None
+        if found is None or found.tested is None
+        else {
+            "start": found.tested.start,
+            "daily_error": found.tested.error,
+            "total_error": found.tested.total_error,
+            "forecast": found.tested.forecast,
+            "actual": found.tested.actual,
+        },
+        "days": None
+        if found is None
+        else [
+            {
+                "day": p.day.day,
+                "orders": p.day.orders,
+                "contacts": p.day.contacts,
+                "returns": p.day.returns,
+                "exchanges": p.day.exchanges,
+                "faults": p.day.faults,
+                "email_hours": p.email_hours,
+                "returns_hours": p.returns_hours,
+                "spare_hours": p.spare_hours,
+                "covered": p.covered,
+                "hours": [asdict(h) for h in p.hours],
+            }
+            for p in found.days
+        ],
+    }
 
 
 @router.get("/service", summary="Service per channel, the backlog, contacts by hour and intent, returns, gift cards")

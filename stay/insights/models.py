@@ -61,3 +61,20 @@ class BuyerMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.month:%Y-%m}: {self.orders}"
+
+
+class Roster(models.Model):
+    """The team's week as the lead typed it (``roster.parse`` reads it): the staffing plan is
+    compared with it hour by hour. One per store, replaced whole."""
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="+")
+    shifts = models.TextField(_("shifts"), blank=True, help_text=_("One a line: days, hours, people: Mon-Fri 09-18 3"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.CharField(_("updated by"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("roster")
+        verbose_name_plural = _("rosters")
+
+    def __str__(self) -> str:
+        return f"{self.store}: {self.shifts.count(chr(10)) + 1 if self.shifts else 0} shifts"

@@ -7,15 +7,21 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from stay.conversations.selectors import is_lead
+from stay.core.errors import NotAllowed
+from stay.core.models import Store
 from stay.customers.models import Customer
 from stay.flows.models import Conversion, Trigger
 from stay.giftcards.models import Kind
 from stay.orders.models import Order
 
-from .models import Buyer, BuyerMonth, Source
+from . import roster
+from .models import Buyer, BuyerMonth, Roster, Source
 
 ZERO = Decimal("0.00")
 
@@ -142,3 +148,23 @@ def _snapshot(customer_id: int) -> tuple[Any, ...]:
         BuyerMonth.objects.filter(customer_id=customer_id).values_list("month", "cohort", "orders", "spent")
     )
     return (buyer, tuple(months))
+
+
+def roster_set(*, store: Store, text: str, user: AbstractBaseUser) -> Roster:
+    """Replace the store's roster with the shifts in ``text`` (leads and admins); a line that
+    is not a shift is refused by its number and nothing changes."""
+    if not is_lead(user):
+        raise NotAllowed(_("Only a lead or an admin may change the roster."))
+    shifts = roster.parse(text)
+    with transaction.atomic():
+        found, _new = Roster.objects.select_for_update().get_or_create(store=store)
+        found.shifts = roster.text_of(shifts)
+        found.updated_by = user.get_username()
+        found.save()
+    return found
+
+
+def roster_of(store: Store) -> list[roster.Shift]:
+    """The store's shifts; none until a lead enters them."""
+    text = Roster.objects.filter(store=store).values_list("shifts", flat=True).first()
+    return roster.parse(text or "")

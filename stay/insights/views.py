@@ -3,51 +3,47 @@ beside it, and every figure a CSV of its own."""
 
 import csv
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    HttpResponseRedirect,
+    QueryDict,
+)
 from django.shortcuts import render
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from stay.console.views import agent_required, current_store
 from stay.conversations.models import Agent, Channel, Role
-from stay.core.errors import InvalidInput
+from stay.conversations.selectors import is_lead
+from stay.core.errors import InvalidInput, NotAllowed
 from stay.core.money import money_text
 from stay.customers.models import IdentityKind
 from stay.customers.selectors import contacts_of
 from stay.returns.models import Outcome as ReturnOutcome
 from stay.returns.models import Reason
 
-from . import charts, rush, selectors, service
+from . import charts, plans, roster, rush, selectors, service, services
 from .models import Buyer, Source
 from .scorecard import LIVE, scorecard
 from .selectors import Segment
-from .staffing import backlog_agents, plan
 
 MONTHS = (6, 12, 24)
 # How long a page's figures are kept before they are worked out again: retention moves by the
 # month, the service by the hour. At 1,000,000 orders and conversations the figures take
 # 0.5-0.7 s to work out (bench/insights.py, ADR 0019); kept, a page is drawn in a fraction.
 RETENTION_SECONDS, SERVICE_SECONDS = 600, 120
-T = TypeVar("T")
-
-
-def kept(parts: tuple[Any, ...], seconds: int, work: Callable[[], T]) -> tuple[T, datetime]:
-    """``work()``'s result and when it was worked out, kept ``seconds`` under ``parts``."""
-    key = "insights:" + ":".join(str(part) for part in parts)
-    found: tuple[T, datetime] | None = cache.get(key)
-    if found is None:
-        found = (work(), timezone.now())
-        cache.set(key, found, seconds)
-    return found
 
 
 def _choice(request: HttpRequest, name: str, allowed: list[str], default: str) -> str:
@@ -89,7 +85,7 @@ def _label(month: date) -> str:
 def retention(request: HttpRequest) -> HttpResponse:
     store = current_store(request)
     months, source = _months(request), _source(request)
-    (repeat, second, rows, standing, first), as_of = kept(
+    (repeat, second, rows, standing, first), as_of = plans.kept(
         ("retention", store.pk, months, source),
         RETENTION_SECONDS,
         lambda: (
@@ -210,88 +206,114 @@ def _csv(filename: str, header: list[str], rows: Any) -> HttpResponse:
     return response
 
 
-STAFFING_FIELDS = {  # name: (default, what it is)
-    "per_hour": 30.0,
-    "handle_minutes": 8.0,
-    "target": 0.8,
-    "answer_seconds": 60.0,
-    "patience_minutes": 3.0,
-    "concurrency": 2.0,
-    "abandon_most": 0.05,
-}
-
-
 @agent_required
 @require_GET
 def staffing(request: HttpRequest) -> HttpResponse:
-    """How many agents a queue needs (Erlang C, or Erlang A when shoppers give up), and what
-    if there were 30% more orders or the assistant answered 10% more."""
-    values: dict[str, float] = {}
-    error = ""
-    for name, default in STAFFING_FIELDS.items():
-        raw = request.GET.get(name, "").strip()
-        try:
-            values[name] = float(raw) if raw else default
-        except ValueError:
-            error = _("%(field)s: a number, e.g. %(example)s") % {"field": name, "example": default}
-            values[name] = default
-    rows = []
-    if not error:
-        cases = ((_("As entered"), 1.0), (_("Orders +30%"), 1.3), (_("The assistant answers 10% more"), 0.9))
-        try:
-            for label, factor in cases:
-                rows.append((label, values["per_hour"] * factor, _plan(values["per_hour"] * factor, values)))
-        except InvalidInput as exc:
-            error, rows = str(exc), []
+    return _staffing(request)
+
+
+def _staffing(request: HttpRequest, roster_text: str | None = None, roster_error: str = "") -> HttpResponse:
     store = current_store(request)
+    handling = plans.measured(store)
+    defaults = plans.defaults(handling)
+    rows: list[tuple[Any, float, dict[str, Any]]] = []
+    found: plans.Ahead | None = None
+    error = ""
+    try:
+        values = plans.values(request.GET, defaults)
+        cases = ((_("As entered"), 1.0), (_("Orders +30%"), 1.3), (_("The assistant answers 10% more"), 0.9))
+        for label, factor in cases:
+            rows.append((label, values["per_hour"] * factor, plans.queue(values["per_hour"] * factor, values)))
+        found = plans.ahead(store, values, handling)
+    except InvalidInput as exc:
+        error, rows, values = str(exc), [], defaults
+    if request.GET.get("format") == "csv" and not error:
+        return _plan_csv(found.days if found else [])
+    shifts = found.shifts if found else services.roster_of(store)
     ahead = selectors.orders_ahead(store=store)
-    context: dict[str, Any] = {"values": values, "rows": rows, "error": error, "ahead": ahead}
-    if ahead is not None and not error:
-        days, _as_of = kept(("rush", store.pk), SERVICE_SECONDS * 30, lambda: rush.contacts_ahead(store=store))
-        context["rush"] = [(day, _peak(day, values)) for day in days or []]
+    context: dict[str, Any] = {
+        "values": values,
+        "defaults": defaults,
+        "measured": [(str(dict(Channel.choices)[c]), h) for c, h in handling.items() if h.conversations],
+        "rows": rows,
+        "error": error,
+        "ahead": ahead,
+        "tested": found.tested if found else None,
+        "plans": [(p, _hours_text(p.short)) for p in found.days] if found else [],
+        "with_roster": bool(shifts),
+        "roster_text": roster.text_of(shifts) if roster_text is None else roster_text,
+        "roster_error": roster_error,
+        "may_edit": is_lead(request.user),  # type: ignore[arg-type]
+        "query": request.GET.urlencode(),
+    }
     if ahead is not None:
         context["ahead_model"] = MODEL_NAMES[ahead.model]
         context["ahead_rows"] = list(zip(ahead.days, ahead.values, strict=True))
         context["ahead_chart"] = charts.line(
             [day.strftime("%m-%d") for day in ahead.days], {_("Orders"): ahead.values}, percent=False
         )
-    return render(request, "insights/staffing.html", context, status=400 if error else 200)
+    return render(request, "insights/staffing.html", context, status=400 if error or roster_error else 200)
 
 
-def _plan(per_hour: float, values: dict[str, float]) -> dict[str, Any]:
-    """``per_hour`` contacts at the service level of the staffing form's ``values``."""
-    return plan(
-        per_hour,
-        values["handle_minutes"],
-        values["target"],
-        values["answer_seconds"],
-        values["patience_minutes"],
-        int(values["concurrency"]),
-        values["abandon_most"],
+@agent_required
+@require_POST
+def roster_save(request: HttpRequest) -> HttpResponse:
+    """The lead's roster, replaced whole; a line that is not a shift is shown with the page."""
+    text = request.POST.get("shifts", "")
+    try:
+        services.roster_set(store=current_store(request), text=text, user=request.user)  # type: ignore[arg-type]
+    except NotAllowed as exc:
+        return HttpResponseForbidden(escape(str(exc)))
+    except InvalidInput as exc:
+        request.GET = QueryDict()  # the page as first shown, with the text as typed
+        return _staffing(request, roster_text=text, roster_error=str(exc))
+    return HttpResponseRedirect(reverse("insights:staffing") + "#roster", status=303)
+
+
+def _hours_text(hours: list[rush.HourPlan]) -> str:
+    """Hours as ranges: 09-11, 14 (each short by how many at most)."""
+    parts: list[str] = []
+    run: list[rush.HourPlan] = []
+    for h in [*hours, None]:
+        if h is not None and run and h.hour == run[-1].hour + 1:
+            run.append(h)
+            continue
+        if run:
+            gap = max(r.agents - (r.on_duty or 0) for r in run)
+            span = f"{run[0].hour:02d}" if len(run) == 1 else f"{run[0].hour:02d}-{run[-1].hour + 1:02d}"
+            parts.append(_("%(hours)s (%(n)s short)") % {"hours": span, "n": gap})
+        run = [h] if h is not None else []
+    return ", ".join(parts)
+
+
+def _plan_csv(plans: list[rush.DayPlan]) -> HttpResponse:
+    """The four weeks hour by hour: the contacts that need a person, the agents they need and
+    the roster's people."""
+    return _csv(
+        "staffing.csv",
+        [
+            _("day"),
+            _("hour"),
+            _("live contacts"),
+            _("e-mails"),
+            _("agents needed"),
+            _("on the roster"),
+            _("short"),
+        ],
+        [
+            (
+                p.day.day.isoformat(),
+                f"{h.hour:02d}:00",
+                f"{h.live:.2f}",
+                f"{h.email:.2f}",
+                h.agents,
+                "" if h.on_duty is None else h.on_duty,
+                "" if h.on_duty is None else max(0, h.agents - h.on_duty),
+            )
+            for p in plans
+            for h in p.hours
+        ],
     )
-
-
-LIVE_CHANNELS = (Channel.WEBCHAT, Channel.WHATSAPP, Channel.SMS)  # answered as they come; e-mail is a backlog
-
-
-def _peak(day: rush.DayAhead, values: dict[str, float]) -> dict[str, Any]:
-    """The day's busiest hour of live contacts and the agents it needs (the form's service
-    level), and the people the day's e-mail needs to be answered within the day."""
-    live: dict[int, float] = {}
-    for (channel, at), contacts in day.by_hour.items():
-        if channel in LIVE_CHANNELS:
-            live[at] = live.get(at, 0.0) + contacts
-    hour: int | None = max(live, key=lambda at: live[at]) if live else None
-    busiest = live[hour] if hour is not None else 0.0
-    found = _plan(busiest, values)
-    mail = sum(n for (channel, _hour), n in day.by_hour.items() if channel == Channel.EMAIL)
-    return {
-        "hour": hour,
-        "busiest": busiest,
-        "agents": found["agents"],
-        "email": mail,
-        "email_agents": backlog_agents(mail, values["handle_minutes"], 8),
-    }
 
 
 MODEL_NAMES = {
@@ -331,7 +353,7 @@ def service_page(request: HttpRequest) -> HttpResponse:
     returns and gift cards; for a period, a channel, an agent."""
     period = _period(request)
     store = period.store
-    (rows, hours, returned, backlog, intents, cards), as_of = kept(
+    (rows, hours, returned, backlog, intents, cards), as_of = plans.kept(
         ("service", store.pk, (period.end - period.start).days, period.channel, period.agent_id),
         SERVICE_SECONDS,
         lambda: (

@@ -39,3 +39,19 @@ def test_the_charts_are_drawn_and_fit_a_phone(page: Page, asgi_server, shop, age
     page.get_by_label("Chats at once per agent").fill("1")
     page.get_by_role("button", name="Work it out").click()
     expect(page.locator("tbody tr").first.locator("strong")).to_have_text("8")
+
+
+def test_a_lead_types_the_roster(page: Page, asgi_server, store, lead_user):
+    """A line that is not a shift is named and the text kept to fix; then it saves."""
+    log_in(page, asgi_server, "lee", "lead-pass")
+    page.goto(f"{asgi_server.url}/insights/staffing")
+    shifts = page.get_by_label("Shifts")
+    shifts.fill("Mon-Fri 09-18 3\nSat 22-06 1")
+    page.get_by_role("button", name="Save the roster").click()
+    expect(page.get_by_role("alert")).to_contain_text("line 2: hours")
+    expect(shifts).to_have_value("Mon-Fri 09-18 3\nSat 22-06 1")
+    shifts.fill("Mon-Fri 09-18 3\nSat 22-24 1\n일 00-06 1")
+    page.get_by_role("button", name="Save the roster").click()
+    expect(shifts).to_have_value("Mon-Fri 09-18 3\nSat 22-24 1\nSun 00-06 1")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1

@@ -201,3 +201,12 @@ def test_handling_times_are_measured_from_the_agents_replies(store, agent_user):
     assert found["webchat"].minutes == pytest.approx(12) and found["webchat"].by_assistant == 0.5
     assert found["email"].reply_minutes == pytest.approx(10) and found["email"].minutes == pytest.approx(20)
     assert found["whatsapp"].minutes is None and found["whatsapp"].conversations == 0
+    from django.test import Client
+
+    client = Client()
+    client.force_login(agent_user)
+    html = client.get("/insights/staffing").content.decode()
+    assert 'name="handle_minutes" inputmode="decimal" value="12.0"' in html
+    assert 'name="email_minutes" inputmode="decimal" value="20.0"' in html
+    assert "a chat holds an agent's place 12.0 min, an e-mail takes 20.0 min" in html
+    assert client.get("/insights/staffing?email_minutes=0").status_code == 400
