@@ -155,6 +155,7 @@ def service_figures(
         raise InvalidInput(f"channel: one of {', '.join(Channel.values)}")
     period = service.last_days(request_store(request, store), days, channel=channel, agent_id=agent_id)
     returned = service.returns(period)
+    reached = service.outreach(period)
     return {
         "start": period.start,
         "end": period.end,
@@ -194,6 +195,13 @@ def service_figures(
             }
             for c in service.gift_cards(period)
         ],
+        "outreach": {
+            "channels": [asdict(row) for row in reached.channels],
+            "orders_credited": reached.orders,
+            "revenue_credited": str(reached.revenue),
+            "opt_outs": reached.opt_outs,
+        },
+        "loyalty": service.loyalty(period.store),
     }
 
 

@@ -7,23 +7,31 @@ queries; filters: period, channel, agent."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, When
+from django.db.models import Case, Count, Exists, F, Model, OuterRef, Q, QuerySet, Sum, When
 from django.db.models.functions import ExtractHour
 from django.utils import timezone
 
 from stay.assistant.models import Outcome, Turn
-from stay.conversations.models import AuthorKind, Channel, Conversation, Direction, Message, Status
+from stay.conversations.models import AuthorKind, Channel, Conversation, Delivery, Direction, Message, Status
 from stay.core.models import Store
+from stay.customers.models import ConsentRecord, ConsentState
+from stay.flows.models import Conversion
+from stay.flows.models import Outreach as FlowOutreach
+from stay.flows.models import Verdict as OutreachVerdict
 from stay.giftcards.models import Kind
 from stay.giftcards.selectors import breakage, liability_at
+from stay.loyalty.models import LoyaltySettings
+from stay.loyalty.selectors import programme_report
 from stay.orders.models import Order
 from stay.returns.models import Outcome as ReturnOutcome
 from stay.returns.models import Return, ReturnLine
 
 from .selectors import Seconds
+
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,11 @@ class Period:
     end: datetime
     channel: str = ""
     agent_id: int | None = None
+
+    def within(self, found: QuerySet[M], at: str = "created_at") -> QuerySet[M]:
+        """``found`` narrowed to the period by its ``at`` field, and to the period's channel."""
+        found = found.filter(**{f"{at}__gte": self.start, f"{at}__lt": self.end})
+        return found.filter(channel=self.channel) if self.channel else found
 
     def conversations(self) -> QuerySet[Conversation]:
         found = Conversation.objects.filter(
@@ -140,14 +153,7 @@ def backlog(store: Store, *, channel: str = "", agent_id: int | None = None) -> 
 
 def contacts_by_hour(period: Period) -> dict[str, list[int]]:
     """Messages from shoppers by hour of the store's day (0-23), per channel."""
-    found = Message.objects.filter(
-        store=period.store,
-        direction=Direction.IN,
-        created_at__gte=period.start,
-        created_at__lt=period.end,
-    )
-    if period.channel:
-        found = found.filter(channel=period.channel)
+    found = period.within(Message.objects.filter(store=period.store, direction=Direction.IN))
     if period.agent_id:
         found = found.filter(conversation__assignee_id=period.agent_id)
     grid: dict[str, list[int]] = {}
@@ -159,9 +165,7 @@ def contacts_by_hour(period: Period) -> dict[str, list[int]]:
 
 def intents(period: Period, top: int = 10) -> list[tuple[str, int, int]]:
     """The commonest intents the assistant read, each with how often it handed them over."""
-    turns = Turn.objects.filter(store=period.store, created_at__gte=period.start, created_at__lt=period.end)
-    if period.channel:
-        turns = turns.filter(channel=period.channel)
+    turns = period.within(Turn.objects.filter(store=period.store))
     rows = (
         turns.values("intent")
         .annotate(n=Count("pk"), handed=Count("pk", filter=Q(outcome=Outcome.HANDED_OFF)))
@@ -315,3 +319,54 @@ def _sittings(conversations: list[int]) -> dict[int, float]:
     for conversation, (first, last) in started.items():
         spans.setdefault(conversation, (last - first).total_seconds() / 60)
     return spans
+
+
+@dataclass(frozen=True)
+class OutreachRow:
+    channel: str
+    sent: int  # marketing messages the gate let through
+    delivered: int
+    clicked: int
+
+
+@dataclass(frozen=True)
+class OutreachFigures:
+    channels: list[OutreachRow]
+    orders: int  # orders credited to a message of the period's (flows.attribution)
+    revenue: Decimal
+    opt_outs: int  # shoppers who withdrew consent to marketing in the period
+
+
+def outreach(period: Period) -> OutreachFigures:
+    """The flows' messages decided in the period, per channel; the orders credited to them and
+    their revenue; and the opt-outs of the period (one grouped query each)."""
+    sent = period.within(FlowOutreach.objects.filter(store=period.store, verdict=OutreachVerdict.SENT), "decided_at")
+    rows = (
+        sent.values("channel")
+        .annotate(
+            n=Count("pk"),
+            delivered=Count("pk", filter=Q(message__delivery__in=[Delivery.SENT, Delivery.DELIVERED, Delivery.READ])),
+            clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
+        )
+        .order_by("channel")
+    )
+    credited = Conversion.objects.filter(store=period.store, outreach__in=sent).aggregate(
+        n=Count("pk"), revenue=Sum("revenue")
+    )
+    left = period.within(
+        ConsentRecord.objects.filter(customer__store=period.store, state=ConsentState.UNSUBSCRIBED), "occurred_at"
+    )
+    return OutreachFigures(
+        [OutreachRow(r["channel"], r["n"], r["delivered"], r["clicked"]) for r in rows],
+        credited["n"],
+        (credited["revenue"] or Decimal("0")).quantize(Decimal("0.01")),
+        left.values("customer").distinct().count(),
+    )
+
+
+def loyalty(store: Store) -> dict[str, Any] | None:
+    """The loyalty programme's report (members, points, members' repeat rate against everyone
+    else's), or None when the store runs no programme."""
+    if not LoyaltySettings.objects.filter(store=store, enabled=True).exists():
+        return None
+    return programme_report(store)

@@ -353,7 +353,7 @@ def service_page(request: HttpRequest) -> HttpResponse:
     returns and gift cards; for a period, a channel, an agent."""
     period = _period(request)
     store = period.store
-    (rows, hours, returned, backlog, intents, cards), as_of = plans.kept(
+    (rows, hours, returned, backlog, intents, cards, reached, members), as_of = plans.kept(
         ("service", store.pk, (period.end - period.start).days, period.channel, period.agent_id),
         SERVICE_SECONDS,
         lambda: (
@@ -363,6 +363,8 @@ def service_page(request: HttpRequest) -> HttpResponse:
             service.backlog(store, channel=period.channel, agent_id=period.agent_id),
             service.intents(period),
             service.gift_cards(period),
+            service.outreach(period),
+            service.loyalty(store),
         ),
     )
     names = dict(Channel.choices)
@@ -403,6 +405,10 @@ def service_page(request: HttpRequest) -> HttpResponse:
             (money_text(c.gift_cards, c.currency), money_text(c.credit, c.currency), money_text(c.breakage, c.currency))
             for c in cards
         ],
+        "reached": [(str(names.get(r.channel, r.channel)), r) for r in reached.channels],
+        "credited": reached,
+        "credited_revenue": money_text(reached.revenue, store.currency),
+        "members": members,
     }
     if request.GET.get("format") == "csv":
         return _csv(

@@ -210,3 +210,71 @@ def test_handling_times_are_measured_from_the_agents_replies(store, agent_user):
     assert 'name="email_minutes" inputmode="decimal" value="20.0"' in html
     assert "a chat holds an agent's place 12.0 min, an e-mail takes 20.0 min" in html
     assert client.get("/insights/staffing?email_minutes=0").status_code == 400
+
+
+def test_outreach_and_loyalty_for_the_period(store, day, agent_user, api):
+    """Three marketing messages: two e-mails this week (one delivered and clicked, one failed)
+    and an SMS 40 days ago. One order of 75 credited to the clicked e-mail; two opt-outs of
+    one shopper this week and one 40 days ago. The programme is on with no members yet."""
+    from stay.customers.models import ConsentChannel, ConsentRecord, ConsentState
+    from stay.flows.models import Conversion, Outreach, Verdict
+    from stay.insights.tests.conftest import order
+    from stay.loyalty.models import LoyaltySettings
+
+    now = timezone.now()
+    ann, bo = (c.customer for c in day[:2])
+
+    def sent(customer, channel, days_ago, *, delivery, clicked=False):
+        message = Message.objects.create(
+            store=store,
+            conversation=day[0],
+            channel=channel,
+            direction=Direction.OUT,
+            author_kind=AuthorKind.SYSTEM,
+            text="New tents",
+            delivery=delivery,
+        )
+        at = now - timedelta(days=days_ago)
+        return Outreach.objects.create(
+            store=store,
+            customer=customer,
+            channel=channel,
+            verdict=Verdict.SENT,
+            message=message,
+            decided_at=at,
+            clicked_at=at if clicked else None,
+        )
+
+    clicked = sent(ann, "email", 2, delivery="delivered", clicked=True)
+    sent(bo, "email", 3, delivery="failed")
+    sent(bo, "sms", 40, delivery="delivered")
+    bought = order(store, "ann", (now.year, now.month, now.day), "75", number=501)
+    Conversion.objects.create(store=store, order=bought, customer=ann, outreach=clicked, touch="click", revenue=75)
+    for who, days_ago in ((bo, 1), (bo, 2), (ann, 40)):
+        ConsentRecord.objects.create(
+            customer=who,
+            channel=ConsentChannel.EMAIL,
+            state=ConsentState.UNSUBSCRIBED,
+            occurred_at=now - timedelta(days=days_ago),
+            source="test",
+        )
+
+    week = service.last_days(store, 7)
+    found = service.outreach(week)
+    assert found.channels == [service.OutreachRow("email", 2, 1, 1)]
+    assert (found.orders, found.revenue, found.opt_outs) == (1, Decimal("75.00"), 1)
+    assert service.outreach(service.last_days(store, 90)).channels[1] == service.OutreachRow("sms", 1, 1, 0)
+    assert service.loyalty(store) is None  # no programme
+    LoyaltySettings.objects.create(store=store, enabled=True)
+    assert service.loyalty(store)["members"] == 0
+
+    from django.test import Client
+
+    client = Client()
+    client.force_login(agent_user)
+    html = client.get("/insights/service?days=7").content.decode()
+    assert "1 order credited to these messages, worth 75.00 USD" in html
+    assert "1 shopper opted out of marketing in the period" in html and "Repeat rate: members" in html
+    figures = api.get("/api/v1/insights/service?days=7").json()
+    assert figures["outreach"]["orders_credited"] == 1 and figures["outreach"]["revenue_credited"] == "75.00"
+    assert figures["loyalty"]["members"] == 0
