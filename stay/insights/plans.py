@@ -6,18 +6,15 @@ import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, TypeVar
 
-from django.core.cache import cache
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stay.conversations.models import Channel
 from stay.core.errors import InvalidInput
 from stay.core.models import Store
 
-from . import roster, rush, service, services
+from . import kept, roster, rush, service, services
 from .staffing import plan
 
 T = TypeVar("T")
@@ -32,21 +29,10 @@ FIELDS = {  # name: the default where the store has nothing measured
     "email_minutes": 6.0,
     "return_minutes": 6.0,
 }
-PLAN_SECONDS = 3600  # the contacts ahead, their backtest and the handling times: kept an hour
-
-
-def kept(parts: tuple[Any, ...], seconds: int, work: Callable[[], T]) -> tuple[T, datetime]:
-    """``work()``'s result and when it was worked out, kept ``seconds`` under ``parts``."""
-    key = "insights:" + ":".join(str(part) for part in parts)
-    found: tuple[T, datetime] | None = cache.get(key)
-    if found is None:
-        found = (work(), timezone.now())
-        cache.set(key, found, seconds)
-    return found
 
 
 def measured(store: Store) -> dict[str, service.Handling]:
-    found, _as_of = kept(("handling", store.pk), PLAN_SECONDS, lambda: service.handling(store))
+    found, _as_of = kept.handling(store)
     return found
 
 
@@ -116,10 +102,10 @@ class Ahead:
 def ahead(store: Store, level: dict[str, float], handling: dict[str, service.Handling]) -> Ahead | None:
     """The next four weeks hour by hour at ``level``, against the roster; None while there is
     too little history to forecast orders."""
-    days, _as_of = kept(("rush", store.pk), PLAN_SECONDS, lambda: rush.contacts_ahead(store=store))
+    days, _as_of = kept.contacts_ahead(store)
     if days is None:
         return None
-    tested, _as_of = kept(("rush-test", store.pk), PLAN_SECONDS, lambda: rush.backtest(store=store))
+    tested, _as_of = kept.backtest(store)
     shifts = services.roster_of(store)
     plans = rush.people_ahead(
         days,

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.db.models import Avg, Case, Count, DateTimeField, F, FloatField, Func, Max, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Round, TruncDate
@@ -352,10 +352,10 @@ def orders_ahead(*, store: Store, days: int = 28, today: date | None = None) -> 
     key = f"insights:ahead:{store.pk}:{day.isoformat()}:{days}"
     # Learned from the days up to yesterday: the same all day, so worked out once a day (the
     # backtests fit a dozen models: 0.3-0.8 s on a 1,000,000-order store, ADR 0019).
-    found: Forecast | str | None = cache.get(key)
+    found: Forecast | str | None = caches["insights"].get(key)
     if found is None:
         series = daily_orders(store=store, today=today)
         enough = bool(series) and (max(series) - min(series)).days >= 20 * 7
         found = forecast(series, day - timedelta(days=1), days) if enough else "too little history"
-        cache.set(key, found, 24 * 3600)
+        caches["insights"].set(key, found, 24 * 3600)
     return found if isinstance(found, Forecast) else None

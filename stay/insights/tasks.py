@@ -5,6 +5,7 @@ from huey import crontab
 from stay.core.models import Store
 from stay.core.tasks import periodic_task
 
+from . import kept
 from .services import buyers_rebuild
 
 log = logging.getLogger(__name__)
@@ -22,3 +23,12 @@ def rebuild_nightly() -> int:
             log.warning("insights: %s buyers of %s corrected by the nightly recount", done.corrected, store.slug)
         corrected += done.corrected
     return corrected
+
+
+@periodic_task(crontab(minute=f"*/{kept.WARM_MINUTES}"))
+def warm_pages() -> int:
+    """Work out each store's default insights pages ahead of the agents who open them."""
+    stores = list(Store.objects.all())
+    for store in stores:
+        kept.warm(store)
+    return len(stores)

@@ -34,16 +34,12 @@ from stay.customers.selectors import contacts_of
 from stay.returns.models import Outcome as ReturnOutcome
 from stay.returns.models import Reason
 
-from . import charts, plans, roster, rush, selectors, service, services
+from . import charts, kept, plans, roster, rush, selectors, service, services
 from .models import Buyer, Source
 from .scorecard import LIVE, scorecard
 from .selectors import Segment
 
 MONTHS = (6, 12, 24)
-# How long a page's figures are kept before they are worked out again: retention moves by the
-# month, the service by the hour. At 1,000,000 orders and conversations the figures take
-# 0.5-0.7 s to work out (bench/insights.py, ADR 0019); kept, a page is drawn in a fraction.
-RETENTION_SECONDS, SERVICE_SECONDS = 600, 120
 
 
 def _choice(request: HttpRequest, name: str, allowed: list[str], default: str) -> str:
@@ -55,7 +51,7 @@ def _choice(request: HttpRequest, name: str, allowed: list[str], default: str) -
 
 
 def _months(request: HttpRequest) -> int:
-    return int(_choice(request, "months", [str(m) for m in MONTHS], "12"))
+    return int(_choice(request, "months", [str(m) for m in MONTHS], str(kept.DEFAULT_MONTHS)))
 
 
 def _source(request: HttpRequest) -> str:
@@ -85,17 +81,7 @@ def _label(month: date) -> str:
 def retention(request: HttpRequest) -> HttpResponse:
     store = current_store(request)
     months, source = _months(request), _source(request)
-    (repeat, second, rows, standing, first), as_of = plans.kept(
-        ("retention", store.pk, months, source),
-        RETENTION_SECONDS,
-        lambda: (
-            selectors.repeat_rate(store=store, months=months),
-            selectors.second_order(store=store),
-            selectors.cohorts(store=store, months=months, source=source),
-            selectors.segments(store=store),
-            selectors.first_orders(store=store),
-        ),
-    )
+    (repeat, second, rows, standing, first), as_of = kept.retention(store, months, source)
     labels = {key: str(label) for key, label in Segment.LABELS.items()}
     moves = sorted(
         ((labels.get(was, _("Not a buyer yet")), labels[now], n) for (was, now), n in standing.moves.items()),
@@ -103,7 +89,7 @@ def retention(request: HttpRequest) -> HttpResponse:
     )
     context: dict[str, Any] = {
         "as_of": as_of,
-        "refresh_minutes": RETENTION_SECONDS // 60,
+        "refresh_minutes": kept.WARM_MINUTES,
         "store": store,
         "months": months,
         "month_choices": MONTHS,
@@ -329,7 +315,7 @@ PERIODS = (1, 7, 30, 90)
 
 def _period(request: HttpRequest) -> service.Period:
     store = current_store(request)
-    days = int(_choice(request, "days", [str(d) for d in PERIODS], "30"))
+    days = int(_choice(request, "days", [str(d) for d in PERIODS], str(kept.DEFAULT_DAYS)))
     channel = _choice(request, "channel", ["", *Channel.values], "")
     agent = request.GET.get("agent", "")
     if agent and not agent.isdigit():
@@ -353,20 +339,7 @@ def service_page(request: HttpRequest) -> HttpResponse:
     returns and gift cards; for a period, a channel, an agent."""
     period = _period(request)
     store = period.store
-    (rows, hours, returned, backlog, intents, cards, reached, members), as_of = plans.kept(
-        ("service", store.pk, (period.end - period.start).days, period.channel, period.agent_id),
-        SERVICE_SECONDS,
-        lambda: (
-            service.channels(period),
-            service.contacts_by_hour(period),
-            service.returns(period),
-            service.backlog(store, channel=period.channel, agent_id=period.agent_id),
-            service.intents(period),
-            service.gift_cards(period),
-            service.outreach(period),
-            service.loyalty(store),
-        ),
-    )
+    (rows, hours, returned, backlog, intents, cards, reached, members), as_of = kept.service_figures(period)
     names = dict(Channel.choices)
     table = [
         (
@@ -382,7 +355,7 @@ def service_page(request: HttpRequest) -> HttpResponse:
     agents = Agent.objects.filter(Q(stores=store) | Q(role=Role.ADMIN)).select_related("user").distinct()
     context: dict[str, Any] = {
         "as_of": as_of,
-        "refresh_minutes": SERVICE_SECONDS // 60,
+        "refresh_minutes": kept.WARM_MINUTES,
         "store": store,
         "period": period,
         "days": (period.end - period.start).days,

@@ -315,6 +315,15 @@ LOGGING = {
 # Webhooks look up their store (and its secret), and new conversations its SLA targets and
 # opening hours, once per this many seconds per process.
 STORE_CACHE_SECONDS = int(os.environ.get("STAY_STORE_CACHE_SECONDS", "10"))
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # The insights pages' figures: worked out by the worker, read by every web process.
+    "insights": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache" / "insights"),
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
 
 # Reverse proxies whose X-Forwarded-For is believed (stay.core.http.client_ip).
 TRUSTED_PROXIES = [p.strip() for p in os.environ.get("STAY_TRUSTED_PROXIES", "").split(",") if p.strip()]

@@ -13,6 +13,10 @@ if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
     # threads see the same database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATABASES["default"]["NAME"]).replace(".sqlite3", "-test.sqlite3")}
 CSAT_DELAY_SECONDS = 0
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "insights": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "insights"},
+}
 MEDIA_ROOT = DATA_DIR / "test-media"  # noqa: F405
 ASSISTANT_ANSWERS_BY_DEFAULT = False
 

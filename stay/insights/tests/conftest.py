@@ -58,9 +58,9 @@ def shop(store, django_capture_on_commit_callbacks):
 @pytest.fixture(autouse=True)
 def no_cached_forecast():
     """The forecast is kept a day per store (selectors.orders_ahead): each test starts afresh."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    caches["insights"].clear()
 
 
 def weeks_of_orders(store, today, weeks=21):

@@ -112,3 +112,22 @@ def test_the_staffing_api(api):
     assert found["answered_in_time"] == pytest.approx(0.6023, abs=1e-4)
     refused = api.get("/api/v1/insights/staffing?per_hour=100000&handle_minutes=600")
     assert refused.status_code == 400 and "at most 500 busy at once" in refused.json()["detail"]
+
+
+def test_the_worker_works_the_default_pages_out_ahead(shop, agent):
+    """After the worker's round, opening the default pages reads no summary or conversation:
+    their figures were worked out already, and the page says when."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from stay.insights.tasks import warm_pages
+
+    assert warm_pages.call_local() == 1
+    for path, table in (("/insights/", "insights_buyer"), ("/insights/service", "conversations_conversation")):
+        with CaptureQueriesContext(connection) as done:
+            page = agent.get(path)
+        assert page.status_code == 200 and "worked out again every 5 minutes" in page.content.decode()
+        assert not [q for q in done.captured_queries if table in q["sql"]], path
+    with CaptureQueriesContext(connection) as done:
+        agent.get("/insights/?months=24")  # not a default page: worked out on its first view
+    assert [q for q in done.captured_queries if "insights_buyer" in q["sql"]]

@@ -97,14 +97,14 @@ def test_the_staffing_page_compares_the_plan_with_the_roster(store, lead_user, a
 
 @pytest.mark.django_db
 def test_the_plan_ahead_as_json(store, lead_user, api):
-    from django.core.cache import cache
+    from django.core.cache import caches
     from django.utils import timezone
 
     from stay.insights.tests.test_rush import build
 
     assert api.get("/api/v1/insights/staffing/ahead").json()["days"] is None  # no history yet
     build(store, timezone.localdate(timezone.now(), store.zone))
-    cache.clear()  # the plan is kept an hour
+    caches["insights"].clear()  # the plan is kept an hour
     roster_set(store=store, text="Sat,Sun 10-16 2", user=lead_user)
     found = api.get("/api/v1/insights/staffing/ahead?email_minutes=12").json()
     assert found["roster"] == "Sat-Sun 10-16 2" and found["service_level"]["email_minutes"] == 12
