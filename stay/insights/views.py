@@ -26,8 +26,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from stay.console.views import agent_required, current_store
 from stay.conversations.models import Agent, Channel, Role
-from stay.conversations.selectors import is_lead
+from stay.conversations.selectors import is_lead, stores_of
 from stay.core.errors import InvalidInput, NotAllowed
+from stay.core.models import Store
 from stay.core.money import money_text
 from stay.customers.models import IdentityKind
 from stay.customers.selectors import contacts_of
@@ -353,6 +354,7 @@ def service_page(request: HttpRequest) -> HttpResponse:
         for row in rows
     ]
     agents = Agent.objects.filter(Q(stores=store) | Q(role=Role.ADMIN)).select_related("user").distinct()
+    allowed = stores_of(request.user)  # type: ignore[arg-type]
     context: dict[str, Any] = {
         "as_of": as_of,
         "refresh_minutes": kept.WARM_MINUTES,
@@ -362,6 +364,7 @@ def service_page(request: HttpRequest) -> HttpResponse:
         "periods": PERIODS,
         "channels": Channel.choices,
         "agents": agents.order_by("user__username"),
+        "stores": list((Store.objects.all() if allowed is None else allowed).order_by("name")),
         "table": table,
         "backlog": backlog,
         "hours_chart": charts.line(

@@ -156,6 +156,28 @@ def test_the_service_page_with_its_filters_and_csv(store, day, agent_user):
     assert client.get("/insights/?source=tv").status_code == 400
 
 
+def test_the_service_page_of_each_store_the_agent_works(store, day, agent_user, django_user_model):
+    """An agent given two stores picks one; the other's conversations are not counted, and a
+    store they were not given is not found."""
+    from django.test import Client
+
+    from stay.core.services import store_create
+
+    second = store_create(name="Second Shop", slug="second", webhook_secret="second-secret", currency="USD")
+    store_create(name="Not Theirs", slug="other", webhook_secret="other-secret", currency="USD")
+    agent_user.agent.stores.add(second)
+    opened(second, "webchat", "chat-9", 1, first=2)
+    client = Client()
+    client.force_login(agent_user)
+    html = client.get("/insights/service?store=second&days=7").content.decode()
+    assert '<option value="second" selected>Second Shop</option>' in html and "Not Theirs" not in html
+    assert "· Second Shop" in html and "<td>Web chat</td><td>1</td>" in html
+    assert client.get("/insights/service?store=other").status_code == 404
+    admin = Client()
+    admin.force_login(django_user_model.objects.create_superuser("root", "root@example.com", "x"))
+    assert "Not Theirs" in admin.get("/insights/service?store=other").content.decode()  # an admin sees every store
+
+
 def test_the_service_api_and_what_it_refuses(store, day, api):
     found = api.get("/api/v1/insights/service?days=7&channel=email").json()
     [email, every] = found["channels"]
