@@ -7,9 +7,12 @@ API and the admin can state one and the database answers it:
 - ``{"kind": "gift_recipients"}``: hold a gift card someone bought them and never ordered;
 - ``{"kind": "tier", "tiers": ["Gold"]}``: loyalty members of those tiers (no ``tiers``: of a
   tier with early access), for early access to a launch or a sale;
-- ``{"kind": "all"}``: every customer.
+- ``{"kind": "all"}``: every customer;
+- kinds the apps above register (``register_kind``), e.g. the insights' RFM segments:
+  ``{"kind": "rfm", "segment": "at_risk"}``.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -25,6 +28,17 @@ from stay.loyalty.selectors import members_of_tiers
 from stay.orders.models import Order
 
 KINDS = ("all", "bought", "one_order", "spent_over", "gift_recipients", "tier")
+# A kind an app above flows defines: the customers' ids (a query) for a store and the rule.
+Members = Callable[[Store, dict[str, Any]], QuerySet[Any]]
+_registered: dict[str, Members] = {}
+
+
+def register_kind(kind: str, members: Members) -> None:
+    _registered[kind] = members
+
+
+def kinds() -> tuple[str, ...]:
+    return KINDS + tuple(_registered)
 
 
 def _number(segment: dict[str, Any], name: str, default: Any = None) -> Decimal:
@@ -40,9 +54,11 @@ def _number(segment: dict[str, Any], name: str, default: Any = None) -> Decimal:
 def segment_customers(*, store: Store, segment: dict[str, Any]) -> QuerySet[Customer]:
     """The segment's customers (not merged away). Raises InvalidInput naming what to fix."""
     kind = segment.get("kind") if isinstance(segment, dict) else None
-    if kind not in KINDS:
-        raise InvalidInput(f"segment.kind must be one of {', '.join(KINDS)}", code="invalid_segment")
+    if kind not in kinds():
+        raise InvalidInput(f"segment.kind must be one of {', '.join(kinds())}", code="invalid_segment")
     customers = Customer.objects.filter(store=store, merged_into__isnull=True, erased_at__isnull=True)
+    if kind in _registered:
+        return customers.filter(pk__in=_registered[kind](store, segment))
     if kind == "bought":
         product = str(segment.get("product_id") or "").strip()
         if not product:

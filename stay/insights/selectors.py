@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from statsmodels.duration.survfunc import SurvfuncRight
 
+from stay.core.errors import InvalidInput
 from stay.core.models import Store
 from stay.orders.models import Order
 
@@ -272,9 +273,15 @@ def _day(value: date | str) -> date:
 
 
 def segment_members(*, store: Store, segment: str, today: date | None = None) -> list[int]:
-    """The ids of the customers in ``segment``, most valuable first: the segment's rules as
-    conditions on the buyers' summary (its index on the last order), counting every order
-    so far. ``today`` sets the calendar the months are counted in."""
+    """The ids of the customers in ``segment``, most valuable first."""
+    found = segment_buyers(store=store, segment=segment, today=today)
+    return list(found.order_by("-spent", "-customer_id").values_list("customer_id", flat=True))
+
+
+def segment_buyers(*, store: Store, segment: str, today: date | None = None) -> QuerySet[Buyer]:
+    """The buyers in ``segment``: the segment's rules as conditions on the buyers' summary
+    (its index on the last order), counting every order so far. ``today`` sets the calendar
+    the months are counted in."""
     this = _today(store, today).replace(day=1)
 
     def since(months_back: int) -> datetime:  # the start of the month ``months_back`` before this one
@@ -288,8 +295,16 @@ def segment_members(*, store: Store, segment: str, today: date | None = None) ->
         Segment.RETURNING: Q(orders=2, last_order_at__gte=since(5)),
         Segment.REGULAR: Q(orders__gte=3, last_order_at__gte=since(5)),
     }
-    found = Buyer.objects.filter(rules[segment], store=store, first_order_at__lt=since(-1))
-    return list(found.order_by("-spent", "-customer_id").values_list("customer_id", flat=True))
+    return Buyer.objects.filter(rules[segment], store=store, first_order_at__lt=since(-1))
+
+
+def rfm_audience(store: Store, rule: dict[str, Any]) -> QuerySet[Any]:
+    """A campaign's audience by segment (``flows.segments``): ``{"kind": "rfm", "segment":
+    "at_risk"}``, the customers the segment's page lists."""
+    name = rule.get("segment")
+    if name not in Segment.ORDER:
+        raise InvalidInput(f"segment.segment: one of {', '.join(Segment.ORDER)}", code="invalid_segment")
+    return segment_buyers(store=store, segment=name).values("customer_id")
 
 
 # --- The seed's claim: gift-card recipients' first order ----------------------------------

@@ -131,3 +131,30 @@ def test_the_worker_works_the_default_pages_out_ahead(shop, agent):
     with CaptureQueriesContext(connection) as done:
         agent.get("/insights/?months=24")  # not a default page: worked out on its first view
     assert [q for q in done.captured_queries if "insights_buyer" in q["sql"]]
+
+
+def test_a_segment_is_a_campaigns_audience(shop, api_for, lead_user):
+    """{"kind": "rfm", "segment": …} in a campaign's segment: the customers the segment's page
+    lists (ann and cy are at risk today); a segment that does not exist is refused by name."""
+    from stay.core.errors import InvalidInput
+    from stay.flows.segments import segment_customers
+
+    at_risk = {"kind": "rfm", "segment": Segment.AT_RISK}
+    found = set(segment_customers(store=shop, segment=at_risk).values_list("pk", flat=True))
+    assert found == {buyer("ann").customer_id, buyer("cy").customer_id}
+    with pytest.raises(InvalidInput, match=r"segment\.segment: one of new, one_time"):
+        segment_customers(store=shop, segment={"kind": "rfm", "segment": "vips"})
+    body = {
+        "name": "We miss you",
+        "segment": at_risk,
+        "channel": "email",
+        "messages": {"en": {"subject": "We miss you, {name}", "body": "Come back for 10% off."}},
+    }
+    api = api_for(lead_user)
+    created = api.post("/api/v1/campaigns", body, content_type="application/json")
+    assert created.status_code == 201, created.content
+    assert created.json()["audience"] == 2
+    refused = api.post(
+        "/api/v1/campaigns", {**body, "segment": {"kind": "rfm", "segment": "vips"}}, content_type="application/json"
+    )
+    assert refused.status_code == 400 and "segment.segment" in refused.json()["detail"]
