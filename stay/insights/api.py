@@ -100,7 +100,7 @@ def staffing_ahead(request: HttpRequest, store: str | None = None) -> dict[str, 
     """The plan of the staffing page, against the store's roster. The service level takes the
     staffing figures' parameters (``handle_minutes``, ``target``, ``answer_seconds``,
     ``patience_minutes``, ``concurrency``, ``abandon_most``, ``email_minutes``,
-    ``return_minutes``); left out, the store's measured handling times and the page's
+    ``return_minutes``, ``email_within_hours``); left out, the store's measured handling times and the page's
     defaults. ``days`` is null while the store has under 20 weeks of orders."""
     shop = request_store(request, store)
     handling = plans.measured(shop)
@@ -133,6 +133,7 @@ def staffing_ahead(request: HttpRequest, store: str | None = None) -> dict[str, 
                 "exchanges": p.day.exchanges,
                 "faults": p.day.faults,
                 "email_hours": p.email_hours,
+                "email_people": p.email_people,
                 "returns_hours": p.returns_hours,
                 "spare_hours": p.spare_hours,
                 "covered": p.covered,
@@ -156,6 +157,7 @@ def service_figures(
     period = service.last_days(request_store(request, store), days, channel=channel, agent_id=agent_id)
     returned = service.returns(period)
     reached = service.outreach(period)
+    asked = service.intents(period)
     return {
         "start": period.start,
         "end": period.end,
@@ -177,7 +179,8 @@ def service_figures(
             for label, n in service.backlog(period.store, channel=channel, agent_id=agent_id)
         ],
         "contacts_by_hour": service.contacts_by_hour(period),
-        "intents": [{"intent": i, "messages": n, "handed_off": h} for i, n, h in service.intents(period)],
+        "intents": [{"intent": i, "messages": n, "handed_off": h} for i, n, h in asked],
+        "intents_by_hour": service.intents_by_hour(period, [i for i, _n, _h in asked]),
         "returns": {
             "orders": returned.orders,
             "returns": returned.returns,
@@ -185,6 +188,8 @@ def service_figures(
             "reasons": dict(returned.reasons),
             "outcomes": dict(returned.outcomes),
             "lines_kept": returned.kept,
+            "exchange_share": returned.exchange_share,
+            "revenue_kept": {currency: str(v) for currency, v in returned.kept_value.items()},
         },
         "gift_cards": [
             {

@@ -28,6 +28,7 @@ FIELDS = {  # name: the default where the store has nothing measured
     "abandon_most": 0.05,
     "email_minutes": 6.0,
     "return_minutes": 6.0,
+    "email_within_hours": 8.0,
 }
 
 
@@ -64,6 +65,8 @@ def values(given: Mapping[str, str], default: dict[str, float]) -> dict[str, flo
     for name in ("email_minutes", "return_minutes"):
         if not 0 < out[name] <= 600:
             raise InvalidInput(_("%(field)s: more than 0, at most 600") % {"field": name})
+    if not 1 <= out["email_within_hours"] <= 72:
+        raise InvalidInput(_("%(field)s: 1 to 72 hours") % {"field": "email_within_hours"})
     queue(out["per_hour"], out)  # the queue's own checks, before any work
     return out
 
@@ -113,6 +116,7 @@ def ahead(store: Store, level: dict[str, float], handling: dict[str, service.Han
         email_minutes=level["email_minutes"],
         return_minutes=level["return_minutes"],
         alone={channel: h.by_assistant for channel, h in handling.items()},
+        email_within_hours=level["email_within_hours"],
         duty=roster.on_duty(shifts) if shifts else None,
     )
     return Ahead(plans, tested, shifts)

@@ -30,6 +30,7 @@ from stay.returns.models import Outcome, Reason, Return, ReturnLine
 
 from .selectors import _start_of, _today, daily_orders, orders_ahead
 from .service import LIVE_CHANNELS
+from .staffing import backlog_agents
 
 LAG_DAYS = 28
 RETURN_LAG_DAYS = 60
@@ -208,6 +209,7 @@ class DayPlan:
     hours: list[HourPlan]  # 0-23
     email_hours: float  # the people's hours the day's e-mail takes
     returns_hours: float  # and its return requests
+    email_people: int  # the people who answer the day's e-mail within the hours promised
 
     @property
     def busiest(self) -> HourPlan:
@@ -243,6 +245,7 @@ def people_ahead(
     email_minutes: float,
     return_minutes: float,
     alone: dict[str, float],
+    email_within_hours: float = 8,
     duty: dict[tuple[int, int], int] | None,
 ) -> list[DayPlan]:
     """Each coming day hour by hour: the live contacts that need a person (``alone``: the
@@ -269,5 +272,6 @@ def people_ahead(
             )
             for hour in range(24)
         ]
-        out.append(DayPlan(day, hours, sum(email) * email_minutes / 60, day.returns * return_minutes / 60))
+        people = backlog_agents(sum(email), email_minutes, email_within_hours, occupancy=OCCUPANCY)
+        out.append(DayPlan(day, hours, sum(email) * email_minutes / 60, day.returns * return_minutes / 60, people))
     return out

@@ -174,6 +174,17 @@ def intents(period: Period, top: int = 10) -> list[tuple[str, int, int]]:
     return [(row["intent"], row["n"], row["handed"]) for row in rows]
 
 
+def intents_by_hour(period: Period, intents: list[str]) -> dict[str, list[int]]:
+    """How many messages of each of ``intents`` the assistant read at each hour of the store's
+    day (0-23)."""
+    turns = period.within(Turn.objects.filter(store=period.store, intent__in=intents))
+    grid = {intent: [0] * 24 for intent in intents}
+    rows = turns.annotate(hour=ExtractHour("created_at", tzinfo=period.store.zone)).values("intent", "hour")
+    for row in rows.annotate(n=Count("pk")).order_by():
+        grid[row["intent"]][row["hour"]] += row["n"]
+    return grid
+
+
 @dataclass(frozen=True)
 class Returns:
     orders: int
@@ -181,10 +192,18 @@ class Returns:
     reasons: list[tuple[str, int]]
     outcomes: list[tuple[str, int]]
     kept: int  # lines ending in an exchange, shop-now credit or store credit: the sale kept
+    kept_value: dict[str, Decimal]  # what those lines sold for, per currency: the revenue kept
 
     @property
     def rate(self) -> float:
         return self.returns / self.orders if self.orders else 0.0
+
+    @property
+    def exchange_share(self) -> float:
+        """The share of lines with an outcome that ended in an exchange."""
+        decided = sum(n for _outcome, n in self.outcomes)
+        exchanged = sum(n for outcome, n in self.outcomes if outcome == ReturnOutcome.EXCHANGE)
+        return exchanged / decided if decided else 0.0
 
 
 def returns(period: Period) -> Returns:
@@ -194,12 +213,19 @@ def returns(period: Period) -> Returns:
     reasons = list(lines.values_list("reason").annotate(n=Count("pk")).order_by("-n"))
     outcomes = list(lines.exclude(outcome="").values_list("outcome").annotate(n=Count("pk")).order_by("-n"))
     keeping = {ReturnOutcome.EXCHANGE, ReturnOutcome.SHOP_NOW, ReturnOutcome.STORE_CREDIT}
+    value = (
+        lines.filter(outcome__in=keeping)
+        .values_list("ret__order__currency")
+        .annotate(v=Sum(F("quantity") * F("order_line__unit_price")))
+        .order_by()
+    )
     return Returns(
         orders=Order.objects.filter(store=period.store, placed_at__gte=period.start, placed_at__lt=period.end).count(),
         returns=asked.count(),
         reasons=reasons,
         outcomes=outcomes,
         kept=sum(n for outcome, n in outcomes if outcome in keeping),
+        kept_value={currency: Decimal(v).quantize(Decimal("0.01")) for currency, v in value},
     )
 
 

@@ -340,7 +340,9 @@ def service_page(request: HttpRequest) -> HttpResponse:
     returns and gift cards; for a period, a channel, an agent."""
     period = _period(request)
     store = period.store
-    (rows, hours, returned, backlog, intents, cards, reached, members), as_of = kept.service_figures(period)
+    (rows, hours, returned, backlog, intents, intent_hours, cards, reached, members), as_of = kept.service_figures(
+        period
+    )
     names = dict(Channel.choices)
     table = [
         (
@@ -374,6 +376,7 @@ def service_page(request: HttpRequest) -> HttpResponse:
         else None,
         "hours": [(str(names[c]), counts) for c, counts in sorted(hours.items())],
         "intents": intents,
+        "intent_hours": list(intent_hours.items()),
         "returned": returned,
         "reasons": [(str(dict(Reason.choices).get(r, r)), n) for r, n in returned.reasons],
         "outcomes": [(str(dict(ReturnOutcome.choices).get(o, o)), n) for o, n in returned.outcomes],
@@ -385,6 +388,7 @@ def service_page(request: HttpRequest) -> HttpResponse:
         "credited": reached,
         "credited_revenue": money_text(reached.revenue, store.currency),
         "members": members,
+        "kept_value": ", ".join(money_text(v, c) for c, v in sorted(returned.kept_value.items())),
     }
     if request.GET.get("format") == "csv":
         return _csv(

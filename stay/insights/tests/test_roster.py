@@ -112,5 +112,7 @@ def test_the_plan_ahead_as_json(store, lead_user, api):
     weekend = [d for d in found["days"] if date.fromisoformat(d["day"]).weekday() >= 5]
     assert all(d["hours"][12]["on_duty"] == 2 and d["hours"][9]["on_duty"] == 0 for d in weekend)
     assert found["backtest"] is None  # four weeks ago there were 17 weeks of orders: too few
+    assert all("email_people" in day for day in found["days"])
+    assert api.get("/api/v1/insights/staffing/ahead?email_within_hours=0").status_code == 400
     refused = api.get("/api/v1/insights/staffing/ahead?target=2")
     assert refused.status_code == 400 and "target" in refused.json()["detail"]

@@ -125,6 +125,11 @@ def test_the_people_a_day_needs_hour_by_hour_against_the_roster():
     assert found.busiest.hour == 14 and found.busiest.live == 2.5 and found.busiest.agents == 3
     assert [h.hour for h in found.short] == [14] and found.hours[9].agents == 0 and found.hours[9].email == 2
     assert found.email_hours == 1 and found.returns_hours == 1
+    assert found.email_people == 1  # an hour's work within 8 h
+    (hurried,) = people_ahead(
+        [day], agents_for=math.ceil, email_minutes=300, return_minutes=15, alone={}, duty=None, email_within_hours=2
+    )
+    assert hurried.email_people == 6  # 10 h of work within 2 h at 85%: 5.9 people
     assert found.spare_hours == pytest.approx(1.7) and found.covered is False
     (alone,) = people_ahead([day], agents_for=math.ceil, email_minutes=30, return_minutes=15, alone={}, duty=None)
     assert alone.busiest.agents == 4 and alone.short == [] and alone.spare_hours is None and alone.covered is None

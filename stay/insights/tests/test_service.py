@@ -98,6 +98,12 @@ def test_intents_with_how_often_they_were_handed_over(store, day):
             store=store, channel="webchat", language="en", intent=intent, confidence=0.9, outcome=outcome
         )
     assert service.intents(service.last_days(store, 1)) == [("order_status", 2, 1), ("refund_status", 1, 0)]
+    at = timezone.now().replace(hour=15, minute=0) - timedelta(days=1)  # 15:00 UTC: 11:00 in New York (or 10:00)
+    Turn.objects.filter(intent="refund_status").update(created_at=at)
+    hours = service.intents_by_hour(service.last_days(store, 7), ["order_status", "refund_status"])
+    local = at.astimezone(store.zone).hour
+    assert hours["refund_status"][local] == 1 and sum(hours["refund_status"]) == 1
+    assert sum(hours["order_status"]) == 2
 
 
 def test_gift_cards_owed_and_what_expired_unused(store):
@@ -134,6 +140,8 @@ def test_returns_rate_reasons_and_the_sales_kept(store, returns_shop):  # noqa: 
     assert found.rate == pytest.approx(1 / 3)
     assert dict(found.reasons) == {"too_small": 1, "defective": 1}
     assert dict(found.outcomes) == {"exchange": 1, "refund": 1}
+    assert found.exchange_share == 0.5
+    assert found.kept_value == {"USD": returns_shop.jacket_s.price.quantize(Decimal("0.01"))}  # one jacket kept
 
 
 def test_the_service_page_with_its_filters_and_csv(store, day, agent_user):
