@@ -23,6 +23,7 @@ class Report:
     p50_ms: float
     p95_ms: float
     per_language: dict[str, float] = field(default_factory=dict)
+    per_style: dict[str, tuple[float, int]] = field(default_factory=dict)  # accuracy, messages
     worst: list[tuple[str, float, list[tuple[str, int]]]] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -31,6 +32,7 @@ class Report:
             f"accuracy: {self.accuracy:.2%}",
             f"macro-F1: {self.macro_f1:.2%}",
             *(f"accuracy ({language}): {value:.2%}" for language, value in sorted(self.per_language.items())),
+            *(f"  written {style}: {value:.2%} of {n}" for style, (value, n) in sorted(self.per_style.items())),
             f"answered without a person: {self.answered_alone:.2%}",
             f"latency per message: p50 {self.p50_ms:.1f} ms, p95 {self.p95_ms:.1f} ms",
             "worst intents (F1, then what they were taken for):",
@@ -69,9 +71,12 @@ def evaluate(
     truth = [e.intent for e in examples]
     f1 = _f1_by_intent(truth, guessed)
     by_language: dict[str, list[bool]] = {}
+    by_style: dict[str, list[bool]] = {}
     for example, guess in zip(examples, guessed, strict=True):
         if example.language:
             by_language.setdefault(example.language, []).append(guess == example.intent)
+        if example.style:
+            by_style.setdefault(example.style, []).append(guess == example.intent)
     confusion: dict[str, Counter[str]] = {}
     for t, g in zip(truth, guessed, strict=True):
         if t != g:
@@ -85,6 +90,7 @@ def evaluate(
         p50_ms=float(np.percentile(latencies, 50) * 1000),
         p95_ms=float(np.percentile(latencies, 95) * 1000),
         per_language={k: sum(v) / len(v) for k, v in by_language.items()},
+        per_style={k: (sum(v) / len(v), len(v)) for k, v in by_style.items()},
         worst=[(i, f1.get(i, 0.0), confusion.get(i, Counter()).most_common(3)) for i in true_intents[:worst]],
     )
 

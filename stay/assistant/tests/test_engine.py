@@ -184,3 +184,37 @@ def test_a_trained_engine_is_saved_once_and_read_by_every_other_process(settings
     _, retrained = _Engines().trained(examples)
     assert retrained.trained_in != first.trained_in
     assert _Engines().trained(examples)[1].trained_in == retrained.trained_in
+
+
+def test_the_held_out_set_stays_held_out():
+    """Issue 24's set written as shoppers write: every intent it names is built in, both
+    languages alike, each message says how it is written, and none is a training or test
+    example once case, punctuation and spaces are dropped."""
+    import re
+
+    from stay.assistant.engine import HELD_OUT
+
+    def bare(text: str) -> str:
+        return re.sub(r"[\W_]+", "", text.lower())
+
+    held = read_examples(HELD_OUT)
+    known = {bare(e.text) for e in built_in_examples() + read_examples(TEST_SET)}
+    assert [e.text for e in held if bare(e.text) in known] == []
+    assert {e.intent for e in held} == {e.intent for e in built_in_examples()}
+    assert sum(e.language == "en" for e in held) == sum(e.language == "ko" for e in held) == len(held) // 2
+    assert all(e.style for e in held) and len({bare(e.text) for e in held}) == len(held)
+
+
+def test_eval_reports_the_held_out_set_beside_the_own_test_set(db, capsys, tmp_path, monkeypatch):
+    from stay.assistant.engine import HELD_OUT
+    from stay.assistant.management.commands import assistant as command
+
+    for name, path in (("TEST_SET", TEST_SET), ("HELD_OUT", HELD_OUT)):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        sample = tmp_path / path.name
+        sample.write_text("\n".join(lines[:1] + lines[1::20]), encoding="utf-8")
+        monkeypatch.setattr(command, name, sample)
+    call_command("assistant", "eval")
+    out = capsys.readouterr().out
+    assert out.count("== ") == 2 and "testset.csv" in out and "heldout.csv" in out
+    assert "written plain:" in out and "accuracy (ko):" in out.split("heldout.csv")[1]

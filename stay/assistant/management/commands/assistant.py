@@ -5,8 +5,9 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
-from stay.assistant.engine import TEST_SET, IntentEngine, few_shots, read_examples
+from stay.assistant.engine import HELD_OUT, TEST_SET, IntentEngine, few_shots, read_examples
 from stay.assistant.evaluation import evaluate
 from stay.assistant.services import engines, settings_for
 from stay.core.models import Store
@@ -23,7 +24,10 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         ev = sub.add_parser("eval", help="Accuracy, macro-F1, worst intents, share answered alone, latency.")
         ev.add_argument(
-            "file", nargs="?", default=str(TEST_SET), help="CSV with text,intent[,lang] (default: the shipped test set)"
+            "file",
+            nargs="?",
+            default="",
+            help="CSV with text,intent[,lang[,style]] (default: the shipped test set, then the held-out set)",
         )
         ev.add_argument("--store", default="", help="the store whose intents and threshold to use (slug)")
         be = sub.add_parser("bench", help="Train the intent engine on one CSV, measure it on another.")
@@ -48,8 +52,13 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
 
     def eval(self, path: str, slug: str) -> None:
-        examples = read_examples(path)
-        store = Store.objects.filter(slug=slug).first() if slug else Store.objects.order_by("id").first()
+        sets = [(name, read_examples(name)) for name in ([path] if path else [str(TEST_SET), str(HELD_OUT)])]
+        try:
+            store = Store.objects.filter(slug=slug).first() if slug else Store.objects.order_by("id").first()
+        except DatabaseError:  # no database yet (not migrated): the built-in engine, unless a store was named
+            if slug:
+                raise CommandError("no database yet: run `stay migrate` first, or leave out --store") from None
+            store = None
         if slug and store is None:
             raise CommandError(f"no store {slug!r}")
         started = time.perf_counter()
@@ -63,8 +72,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"models: {models()}; trained on {engine.examples} examples in {time.perf_counter() - started:.1f} s"
         )
-        report = evaluate(engine.predict, examples, threshold=threshold)
-        self.stdout.write("\n".join(report.lines()))
+        for name, examples in sets:
+            report = evaluate(engine.predict, examples, threshold=threshold)
+            self.stdout.write(f"\n== {name}\n" + "\n".join(report.lines()))
 
     def bench(self, options: dict[str, Any]) -> None:
         train, test = read_examples(options["train"]), read_examples(options["test"])
