@@ -218,3 +218,15 @@ def test_eval_reports_the_held_out_set_beside_the_own_test_set(db, capsys, tmp_p
     out = capsys.readouterr().out
     assert out.count("== ") == 2 and "testset.csv" in out and "heldout.csv" in out
     assert "written plain:" in out and "accuracy (ko):" in out.split("heldout.csv")[1]
+
+
+def test_a_korean_typo_keeps_most_of_its_letters():
+    """취쇼 for 취소: split into letters, they share ㅊ, ㅟ and ㅅ, so most character
+    n-grams still point to cancelling (issue 24: Korean typos)."""
+    from stay.assistant.engine import Ngrams, letters
+
+    assert letters("취소") == "\u110e\u1171\u1109\u1169" and letters("ABC") == "abc"
+    grams = Ngrams()
+    grams.fit_transform(["주문 취소해 주세요", "주문 변경해 주세요"])
+    typo, cancel, change = grams.chars.transform(["주뮨 취쇼요", "주문 취소해 주세요", "주문 변경해 주세요"]).toarray()
+    assert typo @ cancel > 1.5 * (typo @ change)  # by syllables: 1.33 times
