@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .engine import Example, IntentEngine, Prediction
+from .engine import Example, IntentEngine, Prediction, choices
 
 # Intents that always go to a person, whatever the confidence.
 TO_A_PERSON = frozenset({"contact_human", "complaint", "change_order", "change_shipping_address"})
@@ -24,6 +24,7 @@ class Report:
     p95_ms: float
     per_language: dict[str, float] = field(default_factory=dict)
     per_style: dict[str, tuple[float, int]] = field(default_factory=dict)  # accuracy, messages
+    asked: float = 0.0  # the share where the shopper is asked which of two intents they mean
     worst: list[tuple[str, float, list[tuple[str, int]]]] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -33,6 +34,7 @@ class Report:
             f"macro-F1: {self.macro_f1:.2%}",
             *(f"accuracy ({language}): {value:.2%}" for language, value in sorted(self.per_language.items())),
             *(f"  written {style}: {value:.2%} of {n}" for style, (value, n) in sorted(self.per_style.items())),
+            f"asked which of two they mean: {self.asked:.2%} (right when the intent is one of the two)",
             f"answered without a person: {self.answered_alone:.2%}",
             f"latency per message: p50 {self.p50_ms:.1f} ms, p95 {self.p95_ms:.1f} ms",
             "worst intents (F1, then what they were taken for):",
@@ -60,12 +62,15 @@ def evaluate(
     if not examples:
         raise ValueError("no examples to evaluate")
     predict(examples[0].text)  # warm up: the first call loads what is lazily loaded
-    guessed, latencies, alone = [], [], 0
+    guessed, latencies, alone, asked = [], [], 0, 0
     for example in examples:
         started = time.perf_counter()
         prediction = predict(example.text)
         latencies.append(time.perf_counter() - started)
-        guessed.append(prediction.intent)
+        pair = choices(prediction, threshold)
+        # A question counts as right when the intent is one of its two buttons (issue 24).
+        asked += pair is not None
+        guessed.append(example.intent if pair and example.intent in pair else prediction.intent)
         if prediction.confidence >= threshold and prediction.intent not in TO_A_PERSON | {"out_of_scope"}:
             alone += 1
     truth = [e.intent for e in examples]
@@ -91,6 +96,7 @@ def evaluate(
         p95_ms=float(np.percentile(latencies, 95) * 1000),
         per_language={k: sum(v) / len(v) for k, v in by_language.items()},
         per_style={k: (sum(v) / len(v), len(v)) for k, v in by_style.items()},
+        asked=asked / len(examples),
         worst=[(i, f1.get(i, 0.0), confusion.get(i, Counter()).most_common(3)) for i in true_intents[:worst]],
     )
 

@@ -36,7 +36,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
 from stay.catalog.models import Product, Variant
 from stay.conversations import sla
@@ -76,7 +76,7 @@ from stay.returns.models import Reason
 from stay.returns.selectors import order_exchange_fits, returns_of_order
 
 from .engine import FORMAT as engine_format
-from .engine import Example, IntentEngine, Prediction, built_in_examples
+from .engine import Example, IntentEngine, Prediction, built_in_examples, choices
 from .evaluation import TO_A_PERSON
 from .models import AssistantSettings, Intent, IntentExample, Outcome, Session, Turn
 from .verification import customers_order, proof_in, verified_order, without_proof
@@ -141,6 +141,7 @@ class Answer:
     order: Order | None = None
     # The links in ``text`` with the short words a chat shows for them: (url, label).
     links: list[tuple[str, str]] = field(default_factory=list)
+    choices: list[str] = field(default_factory=list)  # buttons a chat shows; each sends its words
     turn_id: int = 0
 
     def as_dict(self) -> dict[str, Any]:
@@ -155,6 +156,7 @@ class Answer:
             "handoff_reason": self.handoff_reason,
             "article": self.article.slug if self.article else None,
             "order": self.order.name if self.order else None,
+            "choices": self.choices,
         }
 
 
@@ -508,7 +510,10 @@ def _answer(ask: Ask, language: str, state: _State) -> Answer:
     # so is one who sends only an order number with an email, or only a card's code.
     unsure = prediction.confidence < threshold or prediction.intent == "out_of_scope"
     proof = proof_in(ask.text, region=ask.store.country)
-    if pending.get("await") == "order" and proof.any:
+    chosen = _chosen(ask.text, pending.get("intents") or []) if pending.get("await") == "choice" else None
+    if chosen:
+        reply.prediction = _sure(chosen)
+    elif pending.get("await") == "order" and proof.any:
         reply.prediction = _sure(pending["intent"])
     elif unsure and proof.complete:
         reply.prediction = _sure("track_order")
@@ -525,6 +530,9 @@ def _answer(ask: Ask, language: str, state: _State) -> Answer:
         return _handoff(
             reply, "upset", intent="complaint" if intent != "complaint" and _UPSET.search(ask.text) else intent
         )
+    pair = None if ask.trusted else choices(reply.prediction, threshold)
+    if pair is not None:
+        return _ask_between(reply, pair)
     if confidence < threshold or intent == "out_of_scope":
         return _miss(reply)
     state.data["misses"] = 0
@@ -590,6 +598,68 @@ def _miss(reply: _Reply) -> Answer:
     return reply.answer(
         text + " " + _("Or write “agent” to talk to a person."), outcome=Outcome.ASKED, action="rephrase"
     )
+
+
+INTENT_LABELS = {
+    "account_help": gettext_lazy("Help with my account"),
+    "cancel_order": gettext_lazy("Cancel my order"),
+    "change_order": gettext_lazy("Change what I ordered"),
+    "change_shipping_address": gettext_lazy("Change the delivery address"),
+    "complaint": gettext_lazy("Make a complaint"),
+    "contact_human": gettext_lazy("Talk to a person"),
+    "damaged_or_defective": gettext_lazy("It arrived damaged or faulty"),
+    "delivery_info": gettext_lazy("Delivery options and costs"),
+    "exchange_item": gettext_lazy("Exchange for another size or colour"),
+    "feedback": gettext_lazy("Give feedback"),
+    "gift_card_balance": gettext_lazy("My gift card's balance"),
+    "gift_card_help": gettext_lazy("Buying or using a gift card"),
+    "invoice": gettext_lazy("A receipt or invoice"),
+    "loyalty_points": gettext_lazy("My points and rewards"),
+    "newsletter": gettext_lazy("Emails and texts from the store"),
+    "payment_issue": gettext_lazy("A problem with a payment"),
+    "payment_methods": gettext_lazy("Ways to pay"),
+    "place_order": gettext_lazy("Placing an order"),
+    "product_availability": gettext_lazy("Whether something is in stock"),
+    "recommend_products": gettext_lazy("Product suggestions"),
+    "refund_status": gettext_lazy("Where my refund is"),
+    "return_item": gettext_lazy("Return something"),
+    "return_policy": gettext_lazy("The return and refund policy"),
+    "sizing_help": gettext_lazy("Help with sizes"),
+    "track_order": gettext_lazy("Where my order is"),
+    "wrong_or_missing_item": gettext_lazy("Something wrong or missing in my parcel"),
+}
+
+
+def intent_label(store: Store, intent: str) -> str:
+    """What a button offering ``intent`` says: the built-in label, else the store's intent's
+    description or name."""
+    if intent in INTENT_LABELS:
+        return str(INTENT_LABELS[intent])
+    custom = Intent.objects.filter(store=store, name=intent).values_list("description", flat=True).first()
+    return custom or intent.replace("_", " ")
+
+
+def _ask_between(reply: _Reply, pair: tuple[str, str]) -> Answer:
+    """One short question with two buttons, instead of a guess (issue 24)."""
+    labels = [intent_label(reply.store, intent) for intent in pair]
+    reply.state.data["pending"] = {"await": "choice", "intents": list(pair), "labels": labels}
+    text = _("Do you mean: 1. %(first)s, or 2. %(second)s? Reply 1 or 2.") % {
+        "first": labels[0],
+        "second": labels[1],
+    }
+    return reply.answer(text, outcome=Outcome.ASKED, action="choose", choices=labels)
+
+
+def _chosen(text: str, intents: list[str]) -> str | None:
+    """Which of the two offered intents the shopper's answer picks: 1 or 2, or a button's
+    words; None when they wrote something else (then it is read as a new message)."""
+    said = text.strip().rstrip(".!").strip().casefold()
+    if said in ("1", "2") and len(intents) == 2:
+        return intents[int(said) - 1]
+    for intent in intents:
+        if said == str(INTENT_LABELS.get(intent, intent)).casefold():
+            return intent
+    return None
 
 
 def _summary(reply: _Reply, reason: str, order: Order | None) -> str:

@@ -95,6 +95,7 @@ def message_answer(*, message_id: int) -> str:
                             meta={
                                 "assistant": {"intent": answer.intent, "confidence": round(answer.confidence, 3)},
                                 "links": [{"url": url, "label": label} for url, label in answer.links],
+                                "choices": answer.choices,
                             },
                         )
                     Turn.objects.filter(pk=answer.turn_id).update(reply=sent)

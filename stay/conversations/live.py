@@ -38,6 +38,8 @@ def message_view(message: Message) -> dict[str, Any]:
         # Short words for the links in the text ("Start your exchange"), and whether to offer
         # the shopper to continue by e-mail.
         "links": message.meta.get("links", []) if message.meta else [],
+        # Buttons the assistant offers ("Where my refund is"): each sends its words.
+        "choices": message.meta.get("choices", []) if message.meta else [],
         "offer_email": bool(message.meta and message.meta.get("offer_email")),
         "at": message.created_at.isoformat() if message.created_at else "",
     }

@@ -21,7 +21,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from stay.console.views import agent_required, current_store
@@ -304,10 +304,10 @@ def _plan_csv(plans: list[rush.DayPlan]) -> HttpResponse:
 
 
 MODEL_NAMES = {
-    "naive": _lazy("the same weekday last week"),
-    "profile": _lazy("the last 8 weeks' weekday pattern"),
-    "growth": _lazy("the last 8 weeks' weekday pattern, carried by the recent growth"),
-    "ets": _lazy("exponential smoothing (Holt-Winters)"),
+    "naive": gettext_lazy("the same weekday last week"),
+    "profile": gettext_lazy("the last 8 weeks' weekday pattern"),
+    "growth": gettext_lazy("the last 8 weeks' weekday pattern, carried by the recent growth"),
+    "ets": gettext_lazy("exponential smoothing (Holt-Winters)"),
 }
 
 

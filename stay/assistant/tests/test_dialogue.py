@@ -286,3 +286,42 @@ def test_the_assistant_promises_no_programme_the_store_lacks_and_cancels_itself(
     cancel = ask(helpdesk.store, "Please cancel my order")
     assert cancel.action == "verify" and "ask our assistant" not in cancel.text
     assert cancel.text.startswith("I can cancel an order that has not shipped yet.")
+
+
+def test_unsure_between_two_it_asks_with_two_buttons_and_goes_on_with_the_one_chosen(helpdesk):
+    """Issue 24: "does this come in navy?" is as much about stock as about delivery to the
+    engine (0.41 against 0.39): one short question with two buttons, not a guess. "2" (or a
+    button's words) then answers as the shopper meant; something else is a new message."""
+    conversation = sms_message(helpdesk.store, "does this come in navy?").conversation
+    asked = say(helpdesk.store, conversation, "Does this come in navy?")
+    assert asked.outcome == Outcome.ASKED and asked.action == "choose"
+    assert asked.choices == ["Delivery options and costs", "Whether something is in stock"]
+    assert "1. Delivery options and costs, or 2. Whether something is in stock? Reply 1 or 2." in asked.text
+    chosen = say(helpdesk.store, conversation, "2")
+    assert chosen.intent == "product_availability" and chosen.confidence == 1.0
+    again = say(helpdesk.store, conversation, "Does this come in navy?")
+    by_words = say(helpdesk.store, conversation, "delivery options and costs")
+    assert again.action == "choose" and by_words.intent == "delivery_info"
+    say(helpdesk.store, conversation, "Does this come in navy?")
+    assert say(helpdesk.store, conversation, "where is my order?").intent == "track_order"
+
+
+def test_the_question_speaks_korean(helpdesk):
+    answer = ask(helpdesk.store, "반품 배송비 제가 내야 하나요?")
+    assert answer.outcome == Outcome.ASKED and answer.choices == ["반품 및 환불 정책", "반품하기"]
+    assert "1 또는 2" in answer.text
+
+
+def test_every_button_label_is_translated():
+    """The labels were once marked with an alias the translation tools do not read, so they
+    stayed English on a Korean page (the insights' forecast names too)."""
+    from django.utils.translation import override
+
+    from stay.assistant.services import INTENT_LABELS
+    from stay.insights.views import MODEL_NAMES
+
+    for names in (INTENT_LABELS, MODEL_NAMES):
+        with override("ko"):
+            korean = {key: str(label) for key, label in names.items()}
+        with override("en"):
+            assert all(korean[key] != str(label) for key, label in names.items()), korean

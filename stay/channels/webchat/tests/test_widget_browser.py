@@ -118,3 +118,27 @@ def test_a_signed_in_shopper_is_offered_their_account_page(page: Page, asgi_serv
     expect(page.locator("#stay-chat .log")).to_be_visible()
     page.wait_for_timeout(1000)  # the connection's hello has come by now
     assert page.locator("#stay-chat a.account").count() == 0
+
+
+def test_the_assistants_two_choices_are_buttons_that_send_their_words(page: Page, asgi_server, chat_widget):
+    """Issue 24: when the assistant asks which of two things the shopper means, each is a
+    button; pressing one sends its words as the shopper's answer."""
+    open_chat(page, asgi_server)
+    conversation = first_message(page, "Does this come in navy?")
+    message_send(
+        conversation=conversation,
+        text="Do you mean: 1. Delivery options and costs, or 2. Whether something is in stock? Reply 1 or 2.",
+        author=None,
+        author_kind=AuthorKind.BOT,
+        meta={"choices": ["Delivery options and costs", "Whether something is in stock"]},
+    )
+    stock = page.locator("#stay-chat button.choice", has_text="Whether something is in stock")
+    expect(stock).to_be_visible(timeout=10_000)
+    expect(page.locator("#stay-chat button.choice")).to_have_count(2)
+    stock.click()
+    for _ in range(50):
+        if conversation.messages.filter(direction="in", text="Whether something is in stock").exists():
+            break
+        page.wait_for_timeout(100)
+    else:
+        raise AssertionError("the button's words were not sent")
