@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import AssistantSettings, Intent, IntentExample, Turn
 
@@ -30,3 +31,29 @@ class TurnAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
+
+
+class LabelledByAgent(admin.SimpleListFilter):
+    title = _("labelled by an agent")
+    parameter_name = "labelled"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        if self.value() == "yes":
+            return queryset.exclude(added_by="")
+        if self.value() == "no":
+            return queryset.filter(added_by="")
+        return queryset
+
+
+@admin.register(IntentExample)
+class IntentExampleAdmin(admin.ModelAdmin):
+    """The store's examples, to review what agents taught the assistant (issue 24): delete a
+    wrong one and the assistant unlearns it."""
+
+    list_display = ["text", "intent", "language", "added_by", "added_at"]
+    list_filter = [LabelledByAgent, "intent__store", "intent__name"]
+    search_fields = ["text", "intent__name"]
+    readonly_fields = ["added_by", "added_at", "from_turn"]

@@ -73,9 +73,17 @@ class Intent(models.Model):
 
 
 class IntentExample(models.Model):
+    """A store's example of an intent: typed in the admin, or a shopper's message an agent
+    labelled in the console (``from_turn``: what the assistant had read it as)."""
+
     intent = models.ForeignKey(Intent, on_delete=models.CASCADE, related_name="examples")
     text = models.CharField(_("text"), max_length=500)
     language = models.CharField(_("language"), max_length=2, blank=True)
+    added_by = models.CharField(_("labelled by"), max_length=150, blank=True)
+    added_at = models.DateTimeField(_("labelled at"), null=True, blank=True)
+    from_turn = models.ForeignKey(
+        "Turn", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("from the answer")
+    )
 
     class Meta:
         verbose_name = _("example")

@@ -156,3 +156,16 @@ def warm_up() -> None:
             engines.get(store)
     except Exception:
         log.exception("could not warm up the assistant")
+
+
+@task(retries=1, retry_delay=30)
+def train_store(store_id: int) -> int:
+    """Train a store's engine on its examples now (after an agent labelled a message), so the
+    next message is read with them and no shopper waits for the training. Saved in the data
+    directory, every other process reads it."""
+    from stay.core.models import Store
+
+    from .services import engines
+
+    store = Store.objects.filter(pk=store_id).first()
+    return engines.get(store).examples if store is not None else 0

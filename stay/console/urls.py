@@ -23,6 +23,7 @@ urlpatterns = [
     path("c/<int:pk>/points", views.points, name="points"),
     path("c/<int:pk>/consent", views.consent, name="consent"),
     path("c/<int:pk>/restock", views.restock, name="restock"),
+    path("c/<int:pk>/read-as", views.read_as, name="read_as"),
     path("files/<int:pk>", views.attachment, name="attachment"),
     path("c/<int:pk>/orders/<int:order_id>/return", returns.start, name="return_start"),
     path("returns/", returns.listing, name="returns"),

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_otp import user_has_device
 
+from stay.assistant.labels import intents_of, last_read, turn_relabel
 from stay.assistant.selectors import suggestion_for
 from stay.catalog.models import Variant
 from stay.channels.whatsapp.services import template_reply, templates_of
@@ -342,6 +343,8 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         "priorities": Priority.choices,
         "reply_channels": reply_channels or [(convo.channel, Channel(convo.channel).label)],
         "suggestion": suggestion_for(convo.pk),
+        "read": (read := last_read(conversation_id=convo.pk)),
+        "known_intents": intents_of(convo.store) if read else [],
         # After 24 hours of silence WhatsApp takes only an approved template.
         "whatsapp_templates": templates_of(convo.store_id) if Channel.WHATSAPP in dict(reply_channels) else [],
         **_panel_context(convo, request.user),
@@ -680,6 +683,29 @@ def consent(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponse(
         f'<div class="ok" role="status">{escape(message)}</div>'
         + render_to_string("console/_consent.html", context, request=request)
+    )
+
+
+@agent_required
+@require_POST
+def read_as(request: HttpRequest, pk: int) -> HttpResponse:
+    """The agent says what the shopper's message really asked: it becomes an example of that
+    intent for the store, and the assistant learns it (issue 24)."""
+    convo = _conversation(request, pk)
+    try:
+        example = turn_relabel(
+            user=request.user,  # type: ignore[arg-type]
+            store=convo.store,
+            turn_id=int(request.POST.get("turn") or 0),
+            intent=request.POST.get("intent", ""),
+        )
+    except NotFound:
+        return _error(_("That answer is not in this conversation."), status=404)
+    except StayError as exc:
+        return _refused(exc)
+    return _done(
+        _("The assistant will read “%(text)s” as %(intent)s from now on.")
+        % {"text": example.text, "intent": example.intent.name}
     )
 
 

@@ -1,0 +1,67 @@
+"""Learning from the store (issue 24): an agent says what a shopper's message really asked;
+it becomes the store's example of that intent, reviewable in the admin, and the store's engine
+is trained again in the background."""
+
+import pytest
+from django.test import Client
+
+from stay.assistant.engine import Example
+from stay.assistant.labels import intents_of, last_read, turn_relabel
+from stay.assistant.models import IntentExample, Turn
+from stay.assistant.services import engines
+from stay.core.errors import InvalidInput, NotFound
+
+from .conftest import receive_and_answer
+
+pytestmark = pytest.mark.django_db
+WORDS = "whats the deal with refunds, is it full money back"
+
+
+@pytest.fixture
+def read(helpdesk):
+    message = receive_and_answer(helpdesk.store, WORDS)
+    return Turn.objects.get(message=message)
+
+
+def test_an_agent_teaches_the_assistant_what_a_message_asked(
+    helpdesk, read, agent_user, django_capture_on_commit_callbacks
+):
+    assert last_read(conversation_id=read.conversation_id) == read
+    before = engines.get(helpdesk.store).examples
+    with django_capture_on_commit_callbacks(execute=True):  # the store's engine is trained again
+        example = turn_relabel(user=agent_user, store=helpdesk.store, turn_id=read.pk, intent="return_policy")
+    assert (example.text, example.intent.name, example.added_by, example.from_turn) == (
+        WORDS,
+        "return_policy",
+        agent_user.get_username(),
+        read,
+    )
+    assert Example(WORDS, "return_policy", "en") in engines.examples(helpdesk.store)
+    assert engines.get(helpdesk.store).examples == before + 1
+    # Labelled again, the example moves: one message teaches one intent.
+    turn_relabel(user=agent_user, store=helpdesk.store, turn_id=read.pk, intent="refund_status")
+    assert list(IntentExample.objects.values_list("intent__name", flat=True)) == ["refund_status"]
+
+
+def test_only_a_known_intent_and_only_an_agent_of_the_store(helpdesk, read, agent_user, django_user_model):
+    with pytest.raises(InvalidInput, match="intent: one of account_help, cancel_order"):
+        turn_relabel(user=agent_user, store=helpdesk.store, turn_id=read.pk, intent="gossip")
+    stranger = django_user_model.objects.create_user("visitor", password="x")
+    with pytest.raises(NotFound):
+        turn_relabel(user=stranger, store=helpdesk.store, turn_id=read.pk, intent="return_policy")
+    assert "return_policy" in intents_of(helpdesk.store) and "gossip" not in intents_of(helpdesk.store)
+    assert not IntentExample.objects.exists()
+
+
+def test_the_console_offers_it_beside_the_conversation(helpdesk, read, agent_user):
+    client = Client()
+    client.force_login(agent_user)
+    page = client.get(f"/console/c/{read.conversation_id}").content.decode()
+    assert f"The assistant read the shopper's last message as {read.intent}" in page
+    assert f'<input type="hidden" name="turn" value="{read.pk}">' in page
+    taught = client.post(f"/console/c/{read.conversation_id}/read-as", {"turn": read.pk, "intent": "invoice"})
+    assert taught.status_code == 200 and "from now on" in taught.content.decode()
+    refused = client.post(f"/console/c/{read.conversation_id}/read-as", {"turn": read.pk, "intent": "gossip"})
+    assert refused.status_code == 400 and "intent: one of" in refused.content.decode()
+    elsewhere = client.post(f"/console/c/{read.conversation_id}/read-as", {"turn": 999999, "intent": "return_policy"})
+    assert elsewhere.status_code == 404
