@@ -101,11 +101,12 @@ def staffing_ahead(request: HttpRequest, store: str | None = None) -> dict[str, 
     staffing figures' parameters (``handle_minutes``, ``target``, ``answer_seconds``,
     ``patience_minutes``, ``concurrency``, ``abandon_most``, ``email_minutes``,
     ``return_minutes``, ``email_within_hours``); left out, the store's measured handling times and the page's
-    defaults. ``days`` is null while the store has under 20 weeks of orders."""
+    defaults. ``what_if``: ``orders`` (30% more) or ``assistant`` (it answers 10% more).
+    ``days`` is null while the store has under 20 weeks of orders."""
     shop = request_store(request, store)
     handling = plans.measured(shop)
     level = plans.values(request.GET, plans.defaults(handling))
-    found = plans.ahead(shop, level, handling)
+    found = plans.ahead(shop, level, handling, request.GET.get("what_if", ""))
     return {
         "service_level": level,
         "handling": {

@@ -102,20 +102,32 @@ class Ahead:
     shifts: list[roster.Shift]
 
 
-def ahead(store: Store, level: dict[str, float], handling: dict[str, service.Handling]) -> Ahead | None:
-    """The next four weeks hour by hour at ``level``, against the roster; None while there is
-    too little history to forecast orders."""
+WHAT_IF = {  # name: (orders times, the people's share of contacts times)
+    "": (1.0, 1.0),
+    "orders": (1.3, 1.0),  # 30% more orders
+    "assistant": (1.0, 0.9),  # the assistant answers 10% more
+}
+
+
+def ahead(
+    store: Store, level: dict[str, float], handling: dict[str, service.Handling], what_if: str = ""
+) -> Ahead | None:
+    """The next four weeks hour by hour at ``level``, against the roster, as forecast or in one
+    of the ``WHAT_IF`` cases; None while there is too little history to forecast orders."""
+    if what_if not in WHAT_IF:
+        raise InvalidInput(_("what_if: one of orders, assistant (or nothing)"))
+    orders, people = WHAT_IF[what_if]
     days, _as_of = kept.contacts_ahead(store)
     if days is None:
         return None
     tested, _as_of = kept.backtest(store)
     shifts = services.roster_of(store)
     plans = rush.people_ahead(
-        days,
+        [day.scaled(orders) for day in days],
         agents_for=agents_for(level),
         email_minutes=level["email_minutes"],
         return_minutes=level["return_minutes"],
-        alone={channel: h.by_assistant for channel, h in handling.items()},
+        alone={channel: 1 - (1 - h.by_assistant) * people for channel, h in handling.items()},
         email_within_hours=level["email_within_hours"],
         duty=roster.on_duty(shifts) if shifts else None,
     )

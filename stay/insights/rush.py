@@ -122,6 +122,25 @@ class DayAhead:
     returns: float  # return requests
     exchanges: float  # of which asking for an exchange
     faults: float  # of which reporting a fault
+    from_orders: float = 0.0  # of the contacts, those the orders bring (the rest come anyway)
+
+    def scaled(self, orders: float) -> "DayAhead":
+        """The day if there were ``orders`` times as many orders: the contacts they bring and
+        the return requests grow with them; the other contacts do not."""
+        if orders == 1.0:
+            return self
+        contacts = self.contacts + self.from_orders * (orders - 1)
+        grow = contacts / self.contacts if self.contacts else 1.0
+        return DayAhead(
+            self.day,
+            self.orders * orders,
+            contacts,
+            {key: n * grow for key, n in self.by_hour.items()},
+            self.returns * orders,
+            self.exchanges * orders,
+            self.faults * orders,
+            self.from_orders * orders,
+        )
 
 
 def contacts_ahead(*, store: Store, days: int = 28, today: date | None = None) -> list[DayAhead] | None:
@@ -145,11 +164,12 @@ def contacts_ahead(*, store: Store, days: int = 28, today: date | None = None) -
 
     out = []
     for ahead in forecast.days:
-        contacts = brought(ahead, lags.per_order) + lags.other[ahead.weekday()]
+        from_orders = brought(ahead, lags.per_order)
+        contacts = from_orders + lags.other[ahead.weekday()]
         by_hour = {key: contacts * share for key, share in lags.hours.items()}
         returns = brought(ahead, lags.returns_per_order)
         kinds = (returns * lags.exchanges, returns * lags.faults)
-        out.append(DayAhead(ahead, expected[ahead], contacts, by_hour, returns, *kinds))
+        out.append(DayAhead(ahead, expected[ahead], contacts, by_hour, returns, *kinds, from_orders))
     return out
 
 

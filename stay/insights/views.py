@@ -211,9 +211,10 @@ def _staffing(request: HttpRequest, roster_text: str | None = None, roster_error
         cases = ((_("As entered"), 1.0), (_("Orders +30%"), 1.3), (_("The assistant answers 10% more"), 0.9))
         for label, factor in cases:
             rows.append((label, values["per_hour"] * factor, plans.queue(values["per_hour"] * factor, values)))
-        found = plans.ahead(store, values, handling)
+        what_if = _choice(request, "what_if", list(plans.WHAT_IF), "")
+        found = plans.ahead(store, values, handling, what_if)
     except InvalidInput as exc:
-        error, rows, values = str(exc), [], defaults
+        error, rows, values, what_if = str(exc), [], defaults, ""
     if request.GET.get("format") == "csv" and not error:
         return _plan_csv(found.days if found else [])
     shifts = found.shifts if found else services.roster_of(store)
@@ -232,6 +233,13 @@ def _staffing(request: HttpRequest, roster_text: str | None = None, roster_error
         "roster_error": roster_error,
         "may_edit": is_lead(request.user),  # type: ignore[arg-type]
         "query": request.GET.urlencode(),
+        "what_if": what_if,
+        "cases": [
+            ("", _("As forecast")),
+            ("orders", _("Orders +30%")),
+            ("assistant", _("The assistant answers 10% more")),
+        ],
+        "level_query": "&".join(f"{name}={values[name]}" for name in plans.FIELDS),
     }
     if ahead is not None:
         context["ahead_model"] = MODEL_NAMES[ahead.model]

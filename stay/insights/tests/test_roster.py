@@ -82,6 +82,8 @@ def test_the_staffing_page_compares_the_plan_with_the_roster(store, lead_user, a
     html = agent.get("/insights/staffing").content.decode()
     assert "On the roster then" in html and "Mon-Fri 09-17 1" in html
     assert 'name="shifts"' not in html  # an agent reads the roster; a lead edits it
+    assert "<strong>Orders +30%</strong>" in agent.get("/insights/staffing?what_if=orders").content.decode()
+    assert agent.get("/insights/staffing?what_if=x").status_code == 400
 
     rows = list(csv.DictReader(io.StringIO(agent.get("/insights/staffing?format=csv").content.decode())))
     assert len(rows) == 28 * 24
@@ -114,5 +116,8 @@ def test_the_plan_ahead_as_json(store, lead_user, api):
     assert found["backtest"] is None  # four weeks ago there were 17 weeks of orders: too few
     assert all("email_people" in day for day in found["days"])
     assert api.get("/api/v1/insights/staffing/ahead?email_within_hours=0").status_code == 400
+    more = api.get("/api/v1/insights/staffing/ahead?what_if=orders").json()
+    assert sum(d["contacts"] for d in more["days"]) > sum(d["contacts"] for d in found["days"])
+    assert api.get("/api/v1/insights/staffing/ahead?what_if=doubled").status_code == 400
     refused = api.get("/api/v1/insights/staffing/ahead?target=2")
     assert refused.status_code == 400 and "target" in refused.json()["detail"]

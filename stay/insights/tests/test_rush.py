@@ -149,3 +149,14 @@ def test_the_staffing_page_plans_the_coming_weeks(store, agent_user):
     html = client.get("/insights/staffing").content.decode()
     assert "Contacts in the next four weeks, and the people they need" in html
     assert html.count("<strong>") >= 28 + 3  # a plan for each of the 28 days, and the three cases above
+
+
+def test_what_if_there_were_30_percent_more_orders():
+    """6 contacts, 4 of them brought by orders: 30% more orders bring 1.2 more, 7.2 in all,
+    spread as before; return requests grow with the orders, the other contacts do not."""
+    day = DayAhead(TODAY, 40.0, 6.0, {("webchat", 14): 3.0, ("email", 9): 3.0}, 4.0, 2.0, 1.0, 4.0)
+    more = day.scaled(1.3)
+    assert more.contacts == pytest.approx(7.2) and more.orders == pytest.approx(52)
+    assert more.by_hour == pytest.approx({("webchat", 14): 3.6, ("email", 9): 3.6})
+    assert (more.returns, more.exchanges, more.faults, more.from_orders) == pytest.approx((5.2, 2.6, 1.3, 5.2))
+    assert day.scaled(1.0) is day
