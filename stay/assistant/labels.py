@@ -33,13 +33,18 @@ def last_read(*, conversation_id: int) -> Turn | None:
     )
 
 
-def turn_relabel(*, user: AbstractBaseUser, store: Store, turn_id: int, intent: str) -> IntentExample:
+def turn_relabel(
+    *, user: AbstractBaseUser, store: Store, turn_id: int, intent: str, conversation_id: int | None = None
+) -> IntentExample:
     """The message the assistant read in ``turn`` is an example of ``intent`` for ``store``
-    (labelled again: the example moves). Only an agent who may read the conversation; an
-    intent the store's assistant does not know is refused by name."""
+    (labelled again: the example moves). Only an agent who may read the conversation (and,
+    given ``conversation_id``, only a turn of that conversation); an intent the store's
+    assistant does not know is refused by name."""
     turn = Turn.objects.filter(store=store, pk=turn_id, message__isnull=False).select_related("message").first()
     if turn is None or turn.conversation_id is None or turn.message is None:
         raise NotFound(f"no answer {turn_id}")
+    if conversation_id is not None and turn.conversation_id != conversation_id:
+        raise NotFound(f"no answer {turn_id} in conversation {conversation_id}")
     conversation_access(user=user, store=store, conversation_id=turn.conversation_id)
     known = intents_of(store)
     if intent not in known:

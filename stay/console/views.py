@@ -698,6 +698,7 @@ def read_as(request: HttpRequest, pk: int) -> HttpResponse:
             store=convo.store,
             turn_id=int(request.POST.get("turn") or 0),
             intent=request.POST.get("intent", ""),
+            conversation_id=convo.pk,
         )
     except NotFound:
         return _error(_("That answer is not in this conversation."), status=404)

@@ -65,3 +65,6 @@ def test_the_console_offers_it_beside_the_conversation(helpdesk, read, agent_use
     assert refused.status_code == 400 and "intent: one of" in refused.content.decode()
     elsewhere = client.post(f"/console/c/{read.conversation_id}/read-as", {"turn": 999999, "intent": "return_policy"})
     assert elsewhere.status_code == 404
+    other = receive_and_answer(helpdesk.store, "where is my order", phone="+821055509999").conversation
+    crossed = client.post(f"/console/c/{other.pk}/read-as", {"turn": read.pk, "intent": "invoice"})
+    assert crossed.status_code == 404  # a turn of another conversation, through this one's page
