@@ -501,9 +501,7 @@ def _answer(ask: Ask, language: str, state: _State) -> Answer:
         if followed is not None:
             return followed
 
-    # The intent is in the words, not in the order number or address that came with them.
-    words = without_proof(_CODE.sub(" ", ask.text), region=ask.store.country)
-    prediction = engines.get(ask.store).predict(words or ask.text)
+    prediction = engines.get(ask.store).predict(intent_words(ask.text, region=ask.store.country))
     reply = _Reply(ask, language, prediction, state)
 
     # A shopper answering "which order?" or "which card?" is continuing, whatever the words;
@@ -545,6 +543,13 @@ def _answer(ask: Ask, language: str, state: _State) -> Answer:
     if handler is not None:
         return handler(reply)
     return _from_help_centre(reply) or _miss(reply)
+
+
+def intent_words(text: str, *, region: str) -> str:
+    """What is read for the intent: the words, without the gift card code, order number,
+    e-mail or phone that came with them (they say which, not what). The reply and the
+    evaluation both read this."""
+    return without_proof(_CODE.sub(" ", text), region=region) or text
 
 
 def _sure(intent: str) -> Prediction:

@@ -230,3 +230,13 @@ def test_a_korean_typo_keeps_most_of_its_letters():
     grams.fit_transform(["주문 취소해 주세요", "주문 변경해 주세요"])
     typo, cancel, change = grams.chars.transform(["주뮨 취쇼요", "주문 취소해 주세요", "주문 변경해 주세요"]).toarray()
     assert typo @ cancel > 1.5 * (typo @ change)  # by syllables: 1.33 times
+
+
+def test_the_evaluation_reads_a_message_as_the_reply_does():
+    """The order number, e-mail and phone say which, not what: the reply reads the words
+    around them, and so does `stay assistant eval` (issue 24: placeholders before scoring)."""
+    from stay.assistant.services import intent_words
+
+    assert intent_words("track my order #1043 please, mina@example.com", region="KR") == "track my order please,"
+    assert intent_words("주문번호 20231187 배송조회 좀 해주세요", region="KR") == "주문번호 배송조회 좀 해주세요"
+    assert intent_words("#1043", region="KR") == "#1043"  # nothing but the number: read as it is

@@ -9,7 +9,7 @@ from django.db import DatabaseError
 
 from stay.assistant.engine import HELD_OUT, TEST_SET, IntentEngine, few_shots, read_examples
 from stay.assistant.evaluation import evaluate
-from stay.assistant.services import engines, settings_for
+from stay.assistant.services import engines, intent_words, settings_for
 from stay.core.models import Store
 from stay.core.textmodel import models
 
@@ -72,8 +72,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"models: {models()}; trained on {engine.examples} examples in {time.perf_counter() - started:.1f} s"
         )
+        region = store.country if store is not None else "US"
         for name, examples in sets:
-            report = evaluate(engine.predict, examples, threshold=threshold)
+            report = evaluate(
+                lambda text: engine.predict(intent_words(text, region=region)), examples, threshold=threshold
+            )
             self.stdout.write(f"\n== {name}\n" + "\n".join(report.lines()))
 
     def bench(self, options: dict[str, Any]) -> None:
