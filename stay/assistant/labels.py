@@ -14,7 +14,7 @@ from stay.core.models import Store
 from stay.core.tasks import enqueue_on_commit
 
 from .models import Intent, IntentExample, Turn
-from .services import engines
+from .services import engines, intent_words
 from .tasks import train_store
 
 
@@ -49,7 +49,9 @@ def turn_relabel(
     known = intents_of(store)
     if intent not in known:
         raise InvalidInput(_("intent: one of %(known)s") % {"known": ", ".join(known)})
-    text = turn.message.text.strip()[:500]
+    # The words, as the engine reads them: a shopper's e-mail, phone or order number is not
+    # kept in the store's examples.
+    text = intent_words(turn.message.text, region=store.country).strip()[:500]
     if not text:
         raise InvalidInput(_("The message has no words to learn from."))
     with transaction.atomic():

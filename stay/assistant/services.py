@@ -508,7 +508,7 @@ def _answer(ask: Ask, language: str, state: _State) -> Answer:
     # so is one who sends only an order number with an email, or only a card's code.
     unsure = prediction.confidence < threshold or prediction.intent == "out_of_scope"
     proof = proof_in(ask.text, region=ask.store.country)
-    chosen = _chosen(ask.text, pending.get("intents") or []) if pending.get("await") == "choice" else None
+    chosen = _chosen(ask.text, pending) if pending.get("await") == "choice" else None
     if chosen:
         reply.prediction = _sure(chosen)
     elif pending.get("await") == "order" and proof.any:
@@ -655,14 +655,13 @@ def _ask_between(reply: _Reply, pair: tuple[str, str]) -> Answer:
     return reply.answer(text, outcome=Outcome.ASKED, action="choose", choices=labels)
 
 
-def _chosen(text: str, intents: list[str]) -> str | None:
-    """Which of the two offered intents the shopper's answer picks: 1 or 2, or a button's
-    words; None when they wrote something else (then it is read as a new message)."""
+def _chosen(text: str, pending: dict[str, Any]) -> str | None:
+    """Which of the two offered intents the shopper's answer picks: 1 or 2, or the words of
+    the button they pressed; None when they wrote something else (a new message)."""
     said = text.strip().rstrip(".!").strip().casefold()
-    if said in ("1", "2") and len(intents) == 2:
-        return intents[int(said) - 1]
-    for intent in intents:
-        if said == str(INTENT_LABELS.get(intent, intent)).casefold():
+    offered = list(zip(pending.get("intents") or [], pending.get("labels") or [], strict=False))
+    for number, (intent, label) in enumerate(offered, start=1):
+        if said in (str(number), label.casefold()):
             return intent
     return None
 

@@ -692,11 +692,14 @@ def read_as(request: HttpRequest, pk: int) -> HttpResponse:
     """The agent says what the shopper's message really asked: it becomes an example of that
     intent for the store, and the assistant learns it (issue 24)."""
     convo = _conversation(request, pk)
+    turn = request.POST.get("turn", "")
+    if not turn.isdigit():
+        return _error(_("turn: the number of the assistant's answer"))
     try:
         example = turn_relabel(
             user=request.user,  # type: ignore[arg-type]
             store=convo.store,
-            turn_id=int(request.POST.get("turn") or 0),
+            turn_id=int(turn),
             intent=request.POST.get("intent", ""),
             conversation_id=convo.pk,
         )

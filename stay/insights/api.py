@@ -12,7 +12,7 @@ from stay.conversations.models import Channel
 from stay.core.api import request_store
 from stay.core.errors import InvalidInput
 
-from . import plans, roster, selectors, service, services
+from . import kept, plans, roster, selectors, service, services
 from .models import Source
 from .scorecard import scorecard
 from .staffing import plan
@@ -100,8 +100,8 @@ def staffing_ahead(request: HttpRequest, store: str | None = None) -> dict[str, 
     """The plan of the staffing page, against the store's roster. The service level takes the
     staffing figures' parameters (``handle_minutes``, ``target``, ``answer_seconds``,
     ``patience_minutes``, ``concurrency``, ``abandon_most``, ``email_minutes``,
-    ``return_minutes``, ``email_within_hours``); left out, the store's measured handling times and the page's
-    defaults. ``what_if``: ``orders`` (30% more) or ``assistant`` (it answers 10% more).
+    ``return_minutes``, ``email_within_hours``); left out, the store's measured handling times
+    and the page's defaults. ``what_if``: ``orders`` (30% more) or ``assistant`` (it answers 10% more).
     ``days`` is null while the store has under 20 weeks of orders."""
     shop = request_store(request, store)
     handling = plans.measured(shop)
@@ -156,12 +156,12 @@ def service_figures(
     if channel and channel not in Channel.values:
         raise InvalidInput(f"channel: one of {', '.join(Channel.values)}")
     period = service.last_days(request_store(request, store), days, channel=channel, agent_id=agent_id)
-    returned = service.returns(period)
-    reached = service.outreach(period)
-    asked = service.intents(period)
+    # The page's figures, kept a few minutes (``as_of``: when they were worked out).
+    (rows, hours, returned, backlog, asked, intent_hours, cards, reached, members), as_of = kept.service_figures(period)
     return {
         "start": period.start,
         "end": period.end,
+        "as_of": as_of,
         "channels": [
             {
                 "channel": row.channel or None,
@@ -173,15 +173,12 @@ def service_figures(
                 "late_first_responses": row.breaches,
                 "by_assistant": row.by_assistant,
             }
-            for row in service.channels(period)
+            for row in rows
         ],
-        "backlog": [
-            {"age": label, "conversations": n}
-            for label, n in service.backlog(period.store, channel=channel, agent_id=agent_id)
-        ],
-        "contacts_by_hour": service.contacts_by_hour(period),
+        "backlog": [{"age": label, "conversations": n} for label, n in backlog],
+        "contacts_by_hour": hours,
         "intents": [{"intent": i, "messages": n, "handed_off": h} for i, n, h in asked],
-        "intents_by_hour": service.intents_by_hour(period, [i for i, _n, _h in asked]),
+        "intents_by_hour": intent_hours,
         "returns": {
             "orders": returned.orders,
             "returns": returned.returns,
@@ -199,7 +196,7 @@ def service_figures(
                 "store_credit": str(c.credit),
                 "breakage": str(c.breakage),
             }
-            for c in service.gift_cards(period)
+            for c in cards
         ],
         "outreach": {
             "channels": [asdict(row) for row in reached.channels],
@@ -207,7 +204,7 @@ def service_figures(
             "revenue_credited": str(reached.revenue),
             "opt_outs": reached.opt_outs,
         },
-        "loyalty": service.loyalty(period.store),
+        "loyalty": members,
     }
 
 

@@ -6,7 +6,7 @@ import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -17,7 +17,6 @@ from stay.core.models import Store
 from . import kept, roster, rush, service, services
 from .staffing import plan
 
-T = TypeVar("T")
 FIELDS = {  # name: the default where the store has nothing measured
     "per_hour": 30.0,
     "handle_minutes": 8.0,

@@ -17,7 +17,7 @@ own last months, applied to the orders forecast (issue 23's post-holiday rush).
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Subquery
@@ -122,7 +122,7 @@ class DayAhead:
     returns: float  # return requests
     exchanges: float  # of which asking for an exchange
     faults: float  # of which reporting a fault
-    from_orders: float = 0.0  # of the contacts, those the orders bring (the rest come anyway)
+    from_orders: float  # of the contacts, those the orders bring (the rest come anyway)
 
     def scaled(self, orders: float) -> "DayAhead":
         """The day if there were ``orders`` times as many orders: the contacts they bring and
@@ -131,15 +131,15 @@ class DayAhead:
             return self
         contacts = self.contacts + self.from_orders * (orders - 1)
         grow = contacts / self.contacts if self.contacts else 1.0
-        return DayAhead(
-            self.day,
-            self.orders * orders,
-            contacts,
-            {key: n * grow for key, n in self.by_hour.items()},
-            self.returns * orders,
-            self.exchanges * orders,
-            self.faults * orders,
-            self.from_orders * orders,
+        return replace(
+            self,
+            orders=self.orders * orders,
+            contacts=contacts,
+            by_hour={key: n * grow for key, n in self.by_hour.items()},
+            returns=self.returns * orders,
+            exchanges=self.exchanges * orders,
+            faults=self.faults * orders,
+            from_orders=self.from_orders * orders,
         )
 
 
@@ -223,6 +223,9 @@ class HourPlan:
     on_duty: int | None  # on the roster; None without one
 
 
+OCCUPANCY = 0.85  # the share of a rostered hour spent on backlog work
+
+
 @dataclass(frozen=True)
 class DayPlan:
     day: DayAhead
@@ -253,9 +256,6 @@ class DayPlan:
         e-mail and the returns."""
         spare = self.spare_hours
         return None if spare is None else not self.short and spare >= self.email_hours + self.returns_hours
-
-
-OCCUPANCY = 0.85  # the share of a rostered hour spent on backlog work
 
 
 def people_ahead(

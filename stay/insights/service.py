@@ -4,6 +4,7 @@ without a person, the backlog by age, contacts by hour of the day and by intent,
 gift cards. Each reads the conversations (or returns, or cards) of one period with one or two
 queries; filters: period, channel, agent."""
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -292,21 +293,20 @@ def handling(store: Store, *, days: int = 30) -> dict[str, Handling]:
         .values_list("author_id", "created_at", "channel", "conversation_id")[:SAMPLE]
     )
     replies.sort(key=lambda r: (r[0] or 0, r[1]))
-    gaps: dict[str, list[float]] = {}
-    per_conversation: dict[str, dict[int, int]] = {}
+    gaps: defaultdict[str, list[float]] = defaultdict(list)
+    per_conversation: defaultdict[str, Counter[int]] = defaultdict(Counter)
     for n, (author, at, channel, conversation) in enumerate(replies):
-        per_conversation.setdefault(channel, {}).setdefault(conversation, 0)
         per_conversation[channel][conversation] += 1
         before = replies[n - 1] if n else None
         if before is not None and before[0] == author and at - before[1] <= WORKING_GAP:
-            gaps.setdefault(channel, []).append((at - before[1]).total_seconds() / 60)
-    live = [c for ch in LIVE_CHANNELS for c in per_conversation.get(ch, {})]
+            gaps[channel].append((at - before[1]).total_seconds() / 60)
+    live = [c for ch in LIVE_CHANNELS for c in per_conversation[ch]]
     sittings = _sittings(live[:LIVE_SAMPLE])
     alone = {row.channel: row.by_assistant / row.conversations for row in channels(period) if row.conversations}
     out = {}
     for channel in Channel.values:
-        counted = per_conversation.get(channel, {})
-        reply = float(np.mean(gaps[channel])) if gaps.get(channel) else None
+        counted = per_conversation[channel]
+        reply = float(np.mean(gaps[channel])) if gaps[channel] else None
         each = sum(counted.values()) / len(counted) if counted else 0.0
         if reply is None:
             minutes = None

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Q
 from django.http import (
@@ -232,14 +233,13 @@ def _staffing(request: HttpRequest, roster_text: str | None = None, roster_error
         "roster_text": roster.text_of(shifts) if roster_text is None else roster_text,
         "roster_error": roster_error,
         "may_edit": is_lead(request.user),  # type: ignore[arg-type]
-        "query": request.GET.urlencode(),
         "what_if": what_if,
         "cases": [
             ("", _("As forecast")),
             ("orders", _("Orders +30%")),
             ("assistant", _("The assistant answers 10% more")),
         ],
-        "level_query": "&".join(f"{name}={values[name]}" for name in plans.FIELDS),
+        "level_query": urlencode({name: values[name] for name in plans.FIELDS}),
     }
     if ahead is not None:
         context["ahead_model"] = MODEL_NAMES[ahead.model]

@@ -314,14 +314,23 @@ def test_the_question_speaks_korean(helpdesk):
 
 def test_every_button_label_is_translated():
     """The labels were once marked with an alias the translation tools do not read, so they
-    stayed English on a Korean page (the insights' forecast names too)."""
+    stayed English on a Korean page."""
     from django.utils.translation import override
 
     from stay.assistant.services import INTENT_LABELS
-    from stay.insights.views import MODEL_NAMES
 
-    for names in (INTENT_LABELS, MODEL_NAMES):
-        with override("ko"):
-            korean = {key: str(label) for key, label in names.items()}
-        with override("en"):
-            assert all(korean[key] != str(label) for key, label in names.items()), korean
+    with override("ko"):
+        korean = {key: str(label) for key, label in INTENT_LABELS.items()}
+    with override("en"):
+        assert all(korean[key] != str(label) for key, label in INTENT_LABELS.items()), korean
+
+
+def test_a_button_of_the_stores_own_intent_picks_it():
+    """The answer is matched against the words the buttons showed (a store's own intent shows
+    its description), not against the built-in labels."""
+    from stay.assistant.services import _chosen
+
+    offered = {"intents": ["gift_wrap", "invoice"], "labels": ["Gift wrapping", "A receipt or invoice"]}
+    assert _chosen("gift wrapping!", offered) == "gift_wrap"
+    assert _chosen("2", offered) == "invoice" and _chosen("3", offered) is None
+    assert _chosen("where is my order", offered) is None

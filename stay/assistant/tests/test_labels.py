@@ -15,11 +15,12 @@ from .conftest import receive_and_answer
 
 pytestmark = pytest.mark.django_db
 WORDS = "whats the deal with refunds, is it full money back"
+SENT = WORDS + " mina@example.com +82 10 5550 1234"  # a shopper's e-mail and phone are not kept
 
 
 @pytest.fixture
 def read(helpdesk):
-    message = receive_and_answer(helpdesk.store, WORDS)
+    message = receive_and_answer(helpdesk.store, SENT)
     return Turn.objects.get(message=message)
 
 
@@ -63,6 +64,8 @@ def test_the_console_offers_it_beside_the_conversation(helpdesk, read, agent_use
     assert taught.status_code == 200 and "from now on" in taught.content.decode()
     refused = client.post(f"/console/c/{read.conversation_id}/read-as", {"turn": read.pk, "intent": "gossip"})
     assert refused.status_code == 400 and "intent: one of" in refused.content.decode()
+    garbled = client.post(f"/console/c/{read.conversation_id}/read-as", {"turn": "x1", "intent": "invoice"})
+    assert garbled.status_code == 400 and "turn:" in garbled.content.decode()
     elsewhere = client.post(f"/console/c/{read.conversation_id}/read-as", {"turn": 999999, "intent": "return_policy"})
     assert elsewhere.status_code == 404
     other = receive_and_answer(helpdesk.store, "where is my order", phone="+821055509999").conversation

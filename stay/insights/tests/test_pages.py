@@ -158,3 +158,15 @@ def test_a_segment_is_a_campaigns_audience(shop, api_for, lead_user):
         "/api/v1/campaigns", {**body, "segment": {"kind": "rfm", "segment": "vips"}}, content_type="application/json"
     )
     assert refused.status_code == 400 and "segment.segment" in refused.json()["detail"]
+
+
+def test_the_forecasts_names_are_translated():
+    """Once marked with an alias the translation tools do not read: English on a Korean page."""
+    from django.utils.translation import override
+
+    from stay.insights.views import MODEL_NAMES
+
+    with override("ko"):
+        korean = {key: str(name) for key, name in MODEL_NAMES.items()}
+    with override("en"):
+        assert all(korean[key] != str(name) for key, name in MODEL_NAMES.items()), korean

@@ -117,7 +117,8 @@ def test_the_people_a_day_needs_hour_by_hour_against_the_roster():
     """At 14:00, 3 chats (the assistant answers half alone) and 1 WhatsApp: 2.5 need a person,
     3 agents at one per contact; 2 e-mails at 09:00 of 30 minutes and 4 returns of 15: an hour
     each. The roster has 1 on at 14:00 (short by 2) and 2 at 09:00, spare: 2 h at 85%."""
-    day = DayAhead(TODAY, 40.0, 6.0, {("webchat", 14): 3.0, ("whatsapp", 14): 1.0, ("email", 9): 2.0}, 4.0, 2.0, 1.0)
+    by_hour = {("webchat", 14): 3.0, ("whatsapp", 14): 1.0, ("email", 9): 2.0}
+    day = DayAhead(TODAY, 40.0, 6.0, by_hour, 4.0, 2.0, 1.0, from_orders=4.0)
     duty = {(0, 14): 1, (0, 9): 2}
     (found,) = people_ahead(
         [day], agents_for=math.ceil, email_minutes=30, return_minutes=15, alone={"webchat": 0.5}, duty=duty
