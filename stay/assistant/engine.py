@@ -14,13 +14,17 @@ example in another script is left at zero, so it teaches that regression nothing
 """
 
 import csv
+import re
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -40,7 +44,7 @@ ENGLISH_NGRAM_WEIGHT = 0.5
 REGULARISATION = 100.0
 # Trained engines are saved (``services.save_engine``); change this when what an engine holds
 # or how it scores changes, so an engine saved by older code is never read.
-FORMAT = 5
+FORMAT = 6
 
 
 @dataclass(frozen=True)
@@ -82,10 +86,73 @@ def built_in_examples() -> list[Example]:
     return read_examples(BUILT_IN)
 
 
+# A number says how many, how much or which size, never what the shopper wants: every number
+# (265, 2, 50,000, 3.5) reads as one "0", so "265로 교환" and "250으로 교환" are the same words.
+_NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
+
+
+def plain(text: str) -> str:
+    """What the engine reads of a message: the text with each number as ``0``."""
+    return _NUMBER.sub("0", text)
+
+
 def letters(text: str) -> str:
     """``text`` lower-cased, with each Hangul syllable split into its letters (jamo): a typo
     changes one letter of a syllable (취쇼 for 취소), so most character n-grams survive it."""
     return unicodedata.normalize("NFD", text.lower())
+
+
+# A word of the message the examples never use is read as a common word of the examples one
+# letter away (취쇼 as 취소, 환뷸 as 환불, cancle as cancel): only a word of at least 5 letters
+# (Hangul counted in jamo), since shorter ones are too often another word, and only towards a
+# word at least 5 examples use, since rare ones are too often the wrong word (ADR 0020).
+SPELLING_MIN_LETTERS = 5
+SPELLING_COMMON = 5
+# Korean run together ("결제방법알려주세요") is read as the fewest known words, from 4 syllables.
+SPLIT_MIN_SYLLABLES = 4
+_WORD = re.compile(r"\w+")
+_JAMO = re.compile(r"[\u1100-\u11ff]+")
+
+
+class Spelling:
+    """The words of the examples, so that a shopper's typo or run-together Korean is read as
+    words the engine knows before the sentence model reads it."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        counts = Counter(word for text in texts for word in _WORD.findall(letters(text)))
+        self.known = frozenset(counts)
+        self.common = sorted(word for word, count in counts.items() if count >= SPELLING_COMMON)
+
+    def mend(self, text: str) -> str:
+        decomposed = unicodedata.normalize("NFD", text)
+        mended = _WORD.sub(lambda found: self._word(found.group()), decomposed)
+        return text if mended == decomposed else unicodedata.normalize("NFC", mended)
+
+    def _word(self, word: str) -> str:
+        lower = word.lower()
+        if lower in self.known or not lower.isalpha():
+            return word
+        if _JAMO.fullmatch(lower) and (pieces := self._split(lower)):
+            return " ".join(pieces)
+        if len(lower) < SPELLING_MIN_LETTERS:
+            return word
+        found = process.extractOne(lower, self.common, scorer=DamerauLevenshtein.distance, score_cutoff=1)
+        return found[0] if found else word
+
+    def _split(self, word: str) -> list[str]:
+        """The fewest known words that make ``word`` (in jamo), or none."""
+        syllables = unicodedata.normalize("NFC", word)
+        if len(syllables) < SPLIT_MIN_SYLLABLES:
+            return []
+        # fewest[i]: the fewest known words that make the first i syllables (None: no way).
+        fewest: list[list[str] | None] = [[], *([None] * len(syllables))]
+        for end in range(2, len(syllables) + 1):
+            for start in range(max(0, end - 8), end - 1):
+                piece, before = letters(syllables[start:end]), fewest[start]
+                now = fewest[end]
+                if before is not None and piece in self.known and (now is None or len(before) + 1 < len(now)):
+                    fewest[end] = [*before, piece]
+        return found if (found := fewest[-1]) and len(found) > 1 else []
 
 
 class Ngrams:
@@ -139,7 +206,8 @@ class IntentEngine:
             *examples,
             *(Example(intent.replace("_", " "), intent) for intent in sorted({e.intent for e in examples})),
         ]
-        texts, intents = [e.text for e in examples], [e.intent for e in examples]
+        texts, intents = [plain(e.text) for e in examples], [e.intent for e in examples]
+        self.spelling = Spelling(texts)
         self.ngrams = Ngrams()
         grams = self.ngrams.fit_transform(texts)
         self.head = Head(grams, embed(texts, query=True, remember=remember), intents, NGRAM_WEIGHT)
@@ -154,6 +222,7 @@ class IntentEngine:
         self.trained_in = time.perf_counter() - started
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        texts = [self.spelling.mend(plain(text)) for text in texts]
         grams = self.ngrams.transform(texts)
         english = english_encoder() if self.english_head else None
         latin = [i for i, text in enumerate(texts) if is_latin(text)] if english else []
