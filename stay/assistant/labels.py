@@ -13,9 +13,12 @@ from stay.core.errors import InvalidInput, NotFound
 from stay.core.models import Store
 from stay.core.tasks import enqueue_on_commit
 
-from .models import Intent, IntentExample, Turn
+from .models import Intent, IntentExample, Outcome, Turn
 from .services import engines, intent_words
 from .tasks import train_store
+
+# The assistant's readings an agent's answer teaches from: it gave the question to a person.
+HANDED_OVER = frozenset({Outcome.HANDED_OFF, Outcome.SUGGESTED, Outcome.SILENT})
 
 
 def intents_of(store: Store) -> list[str]:

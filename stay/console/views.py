@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_otp import user_has_device
 
-from stay.assistant.labels import intents_of, last_read, turn_relabel
+from stay.assistant.labels import HANDED_OVER, intents_of, last_read, turn_relabel
 from stay.assistant.selectors import suggestion_for
 from stay.catalog.models import Variant
 from stay.channels.whatsapp.services import template_reply, templates_of
@@ -345,6 +345,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         "suggestion": suggestion_for(convo.pk),
         "read": (read := last_read(conversation_id=convo.pk)),
         "known_intents": intents_of(convo.store) if read else [],
+        "taught_by_answer": HANDED_OVER,
         # After 24 hours of silence WhatsApp takes only an approved template.
         "whatsapp_templates": templates_of(convo.store_id) if Channel.WHATSAPP in dict(reply_channels) else [],
         **_panel_context(convo, request.user),
@@ -380,10 +381,28 @@ def _send(request: HttpRequest, convo: Conversation, text: str) -> Any:
     if request.POST.get("mode") == "note":
         return services.note_add(conversation=convo, text=text, author=user)
     message = services.message_send(conversation=convo, text=text, channel=request.POST.get("channel", ""), author=user)
+    _teach_from_answer(request, convo)
     then = request.POST.get("then", "")
     if then in Status.values and then != convo.status:
         services.conversation_set_status(conversation=convo, status=then, actor=user)
     return message
+
+
+def _teach_from_answer(request: HttpRequest, convo: Conversation) -> None:
+    """An answer to a question the assistant handed over says what it was about ("about" on
+    the reply form): the shopper's message becomes an example of that intent (issue 24)."""
+    about, turn = request.POST.get("about", ""), request.POST.get("turn", "")
+    if not about:
+        return
+    if not turn.isdigit():
+        raise InvalidInput(_("turn: the number of the assistant's answer"))
+    turn_relabel(
+        user=request.user,  # type: ignore[arg-type]
+        store=convo.store,
+        turn_id=int(turn),
+        intent=about,
+        conversation_id=convo.pk,
+    )
 
 
 @agent_required
@@ -394,6 +413,8 @@ def send(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         with transaction.atomic():  # the reply and "then resolve" together, or neither
             message = _send(request, convo, text)
+    except NotFound:
+        return _error(_("That answer is not in this conversation."), status=404)
     except (InvalidInput, Conflict) as exc:
         return _error(str(exc))
     return render(request, "console/_message.html", {"m": message, "c": convo, "fresh": True})

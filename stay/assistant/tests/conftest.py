@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from stay.assistant.models import AssistantSettings
 from stay.assistant.services import Ask, assistant_reply
+from stay.channels.sms.fake import FakeTwilio
+from stay.channels.sms.models import TwilioAccount
 from stay.conversations.inputs import InboundMessage
 from stay.conversations.models import Channel, Message
 from stay.conversations.services import message_receive
@@ -65,3 +67,20 @@ def receive_and_answer(store, text: str, phone: str = "+821055501234") -> Messag
     """As the SMS channel does it: file the message; the assistant answers after commit."""
     with TestCase.captureOnCommitCallbacks(execute=True):
         return sms_message(store, text, phone)
+
+
+SID = "AC" + "7" * 32
+
+
+@pytest.fixture
+def twilio(helpdesk):
+    """The store's SMS number, on a Twilio stand-in on loopback."""
+    with FakeTwilio(account_sid=SID, auth_token="tw-secret") as fake:
+        TwilioAccount.objects.create(
+            store=helpdesk.store,
+            account_sid=SID,
+            auth_token="tw-secret",
+            from_number="+15005550006",
+            api_base_url=fake.base_url,
+        )
+        yield fake

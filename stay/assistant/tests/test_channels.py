@@ -12,28 +12,13 @@ from django.utils import timezone
 from stay.assistant.models import AssistantSettings, Outcome, Turn
 from stay.assistant.selectors import suggestion_for
 from stay.assistant.tasks import message_answer, sweep_unanswered
-from stay.channels.sms.fake import FakeTwilio, incoming, signed_form
-from stay.channels.sms.models import TwilioAccount
+from stay.channels.sms.fake import incoming, signed_form
 from stay.conversations.models import AuthorKind, Direction, Message
 from stay.conversations.services import conversation_assign
 
-from .conftest import TRACKING, receive_and_answer, sms_message
+from .conftest import SID, TRACKING, receive_and_answer, sms_message
 
 pytestmark = pytest.mark.django_db
-SID = "AC" + "7" * 32
-
-
-@pytest.fixture
-def twilio(helpdesk):
-    with FakeTwilio(account_sid=SID, auth_token="tw-secret") as fake:
-        TwilioAccount.objects.create(
-            store=helpdesk.store,
-            account_sid=SID,
-            auth_token="tw-secret",
-            from_number="+15005550006",
-            api_base_url=fake.base_url,
-        )
-        yield fake
 
 
 def text_in(client, body: str, sid: str, sender: str = "+14155550123"):

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from stay.assistant.engine import Example
-from stay.assistant.labels import intents_of, last_read, turn_relabel
+from stay.assistant.labels import HANDED_OVER, intents_of, last_read, turn_relabel
 from stay.assistant.models import IntentExample, Turn
 from stay.assistant.services import engines
 from stay.core.errors import InvalidInput, NotFound
@@ -71,3 +71,28 @@ def test_the_console_offers_it_beside_the_conversation(helpdesk, read, agent_use
     other = receive_and_answer(helpdesk.store, "where is my order", phone="+821055509999").conversation
     crossed = client.post(f"/console/c/{other.pk}/read-as", {"turn": read.pk, "intent": "invoice"})
     assert crossed.status_code == 404  # a turn of another conversation, through this one's page
+
+
+def test_answering_a_handed_over_question_teaches_what_it_was_about(helpdesk, agent_user, twilio):
+    from stay.conversations.models import Message
+
+    message = receive_and_answer(helpdesk.store, "I want to speak to a human agent please")
+    handed = Turn.objects.get(message=message)
+    assert handed.outcome in HANDED_OVER
+    client = Client()
+    client.force_login(agent_user)
+    page = client.get(f"/console/c/{handed.conversation_id}").content.decode()
+    assert 'name="about"' in page and "It was about" in page
+    url = f"/console/c/{handed.conversation_id}/send"
+    sent = Message.objects.filter(conversation_id=handed.conversation_id).count()
+    # A wrong intent refuses the whole post: neither the reply nor the example.
+    refused = client.post(url, {"mode": "reply", "text": "Looking into it", "turn": handed.pk, "about": "gossip"})
+    assert refused.status_code == 400 and "intent: one of" in refused.content.decode()
+    assert Message.objects.filter(conversation_id=handed.conversation_id).count() == sent
+    answered = client.post(url, {"mode": "reply", "text": "Looking into it", "turn": handed.pk, "about": "track_order"})
+    assert answered.status_code == 200
+    example = IntentExample.objects.get(from_turn=handed)
+    assert (example.intent.name, example.added_by) == ("track_order", agent_user.get_username())
+    # Without "about", a reply teaches nothing.
+    client.post(url, {"mode": "reply", "text": "Found it", "turn": handed.pk, "about": ""})
+    assert IntentExample.objects.count() == 1
