@@ -5,6 +5,7 @@ import json
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.db.models import Min, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -12,7 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from stay.catalog.models import Variant
+from stay.catalog.models import Product, ProductStatus, Variant
 from stay.core.models import Store
 from stay.core.storefront import ChatEmbed
 
@@ -101,5 +102,13 @@ def storefront(request: HttpRequest) -> HttpResponse:
                 )
                 .select_related("product")
                 .first(),
+                "products": Product.objects.filter(
+                    store=widget.store, status=ProductStatus.ACTIVE, is_gift_card=False, deleted_at__isnull=True
+                )
+                .annotate(
+                    price=Min("variants__price", filter=Q(variants__deleted_at__isnull=True)),
+                    stock=Sum("variants__inventory_quantity", filter=Q(variants__deleted_at__isnull=True)),
+                )
+                .order_by("id")[:6],
             },
         )

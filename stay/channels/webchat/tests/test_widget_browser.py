@@ -142,3 +142,27 @@ def test_the_assistants_two_choices_are_buttons_that_send_their_words(page: Page
         page.wait_for_timeout(100)
     else:
         raise AssertionError("the button's words were not sent")
+
+
+def test_on_a_phone_the_launcher_is_on_screen_and_the_chat_takes_the_screen(page: Page, asgi_server, chat_widget):
+    """Issue 25: on a 390 by 844 phone the demo storefront pushed the chat button off the screen
+    (the page's long script tag widened it). The storefront shows the store's products."""
+    from decimal import Decimal
+
+    from stay.catalog.models import Product, Variant
+
+    jacket = Product.objects.create(store=chat_widget.store, platform_id="p1", title="Ridge Shell Jacket")
+    Variant.objects.create(
+        store=chat_widget.store, product=jacket, platform_id="v1", price=Decimal("189.00"), inventory_quantity=4
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{asgi_server.url}/channels/webchat/storefront")
+    expect(page.locator(".grid .card").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    launcher = page.locator("#stay-chat .open")
+    expect(launcher).to_be_visible()
+    box = launcher.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= 844
+    launcher.click()
+    chat = page.locator("#stay-chat .box").bounding_box()
+    assert chat is not None and chat["width"] == 390

@@ -40,7 +40,10 @@
     '.head button{background:none;border:0;color:#fff;font-size:20px;cursor:pointer}.log{flex:1;overflow-y:auto;padding:10px;display:flex;flex-direction:column;gap:6px}' +
     '.m{max-width:80%;padding:7px 10px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}.m.in{align-self:flex-end;background:#e8f1fb}.m.out{align-self:flex-start;background:#f1f3f4}.who{display:block;font-size:12px;color:#5f6368}' +
     '.m a{color:#0b57a4;text-decoration:underline;font-weight:600}.notice{font-size:13px;color:#555;background:#fff8e1;padding:8px;border-radius:8px}.orders{font-size:13px;color:#333;border:1px solid #ddd;border-radius:8px;padding:6px 8px}.account{display:block;font-size:13px;color:#0b57a4;font-weight:600;padding:4px 8px}' +
-    '.choice{display:block;margin-top:6px;padding:6px 10px;border:1px solid #0b6bcb;border-radius:8px;background:#fff;color:#0b6bcb;cursor:pointer;text-align:left}form{display:flex;gap:6px;padding:8px;border-top:1px solid #eee}input{flex:1;padding:8px;border:1px solid #ccc;border-radius:8px}form button{padding:8px 12px;border:0;border-radius:8px;background:#0b6bcb;color:#fff;cursor:pointer}';
+    '.choice{display:block;margin-top:6px;padding:6px 10px;border:1px solid #0b6bcb;border-radius:8px;background:#fff;color:#0b6bcb;cursor:pointer;text-align:left}form{display:flex;gap:6px;padding:8px;border-top:1px solid #eee}input{flex:1;padding:8px;border:1px solid #ccc;border-radius:8px}form button{padding:8px 12px;border:0;border-radius:8px;background:#0b6bcb;color:#fff;cursor:pointer}' +
+    // On a phone the launcher keeps clear of the screen's edges and notch, and the chat takes the screen.
+    '.open{right:max(16px,env(safe-area-inset-right));bottom:max(16px,env(safe-area-inset-bottom));max-width:calc(100vw - 32px)}' +
+    '@media (max-width:480px){.box{right:0;bottom:0;width:100vw;height:100vh;height:100dvh;border-radius:0}.head{border-radius:0}}';
   if (root.adoptedStyleSheets !== undefined && window.CSSStyleSheet && CSSStyleSheet.prototype.replaceSync) {
     var sheet = new CSSStyleSheet();
     sheet.replaceSync(css);
@@ -52,7 +55,7 @@
   }
   root.innerHTML +=
     '<button class="open" part="open"></button>' +
-    '<div class="box" role="dialog"><div class="head"><b class="title"></b><button class="close" aria-label=""></button></div>' +
+    '<div class="box" role="dialog" aria-labelledby="stay-chat-title"><div class="head"><b class="title" id="stay-chat-title"></b><button class="close" aria-label=""></button></div>' +
     '<div class="log" aria-live="polite"></div>' +
     '<form class="send"><input name="text" autocomplete="off"><button type="submit"></button></form></div>';
   var $ = function (sel) { return root.querySelector(sel); };
