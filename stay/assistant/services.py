@@ -41,6 +41,7 @@ from django.utils.translation import gettext_lazy, override
 from stay.catalog.models import Product, Variant
 from stay.conversations import sla
 from stay.conversations.models import (
+    HANDOFF_TAG,
     AuthorKind,
     Channel,
     Conversation,
@@ -83,7 +84,6 @@ from .verification import customers_order, proof_in, verified_order, without_pro
 
 log = logging.getLogger(__name__)
 
-HANDOFF_TAG = "assistant-handoff"
 MISSES_BEFORE_A_PERSON = 2
 NEEDS_ORDER = {
     "track_order",

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from stay.conversations.models import AuthorKind, Channel, Conversation, Direction, Message, Status
-from stay.conversations.services import message_send
+from stay.conversations.services import conversation_set_status, message_send
 from stay.core.errors import InvalidInput
 from stay.core.tasks import enqueue_on_commit, queue, register_sweeper, task
 
@@ -24,6 +24,9 @@ from .services import Ask, assistant_reply, handed_off, handoff_ack, settings_fo
 log = logging.getLogger(__name__)
 CHANNELS = (Channel.WEBCHAT, Channel.WHATSAPP, Channel.SMS, Channel.EMAIL)
 SWEEP_WITHIN = timedelta(minutes=15)
+# What the assistant answered without a person resolves the conversation (a greeting's answer
+# waits for the question that follows).
+ANSWERED_ALONE = frozenset({Outcome.ANSWERED, Outcome.ACTED})
 
 
 def answer_later(*, message_id: int) -> None:
@@ -99,6 +102,11 @@ def message_answer(*, message_id: int) -> str:
                             },
                         )
                     Turn.objects.filter(pk=answer.turn_id).update(reply=sent)
+                    if answer.outcome in ANSWERED_ALONE and answer.intent != "greeting":
+                        # Fully answered: out of the agents' queue until the shopper writes again.
+                        conversation_set_status(
+                            conversation=conversation, status=Status.RESOLVED, actor=None, by_assistant=True
+                        )
                 except InvalidInput as exc:
                     # The channel cannot send here (no number connected, the 24-hour window):
                     # the answer waits for the agent as a suggestion.

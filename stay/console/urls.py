@@ -7,6 +7,9 @@ app_name = "console"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("inbox/fresh", views.inbox_fresh, name="inbox_fresh"),
+    path("inbox/bulk", views.bulk, name="bulk"),
+    path("inbox/views", views.view_save, name="view_save"),
+    path("inbox/views/<int:view_id>/delete", views.view_delete, name="view_delete"),
     path("login", security.ConsoleLoginView.as_view(), name="login"),
     path("security", security.security, name="security"),
     path("logout", auth_views.LogoutView.as_view(next_page="console:login"), name="logout"),

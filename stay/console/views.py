@@ -175,19 +175,99 @@ def inbox(request: HttpRequest) -> HttpResponse:
     context = {
         "store": store,
         "since": max((c.last_message_at for c in rows), default=timezone.now()).isoformat(),
-        "rows": [(c, selectors.sla_state(c)) for c in rows],
+        "rows": selectors.inbox_rows(rows),
         "trouble": conversations_in_trouble(c.pk for c in rows),
         "next_cursor": cursor,
         "query": query.urlencode(),
         "f": f,
         "q": request.GET.get("q", ""),
         "counts": selectors.inbox_counts(store=store, user=request.user),  # type: ignore[arg-type]
+        # The assistant's handovers no one has taken, on top of the open queue's first page.
+        "handed_over": (
+            selectors.handed_over(store=store)
+            if f.view in ("all", "unassigned") and not f.status and not q and not request.GET.get("cursor")
+            else []
+        ),
         "channels": Channel.choices,
         "statuses": Status.choices,
+        "saved_views": selectors.saved_views(user=request.user, store=store),  # type: ignore[arg-type]
+        "filtered": bool(query.urlencode()),
     }
     if request.htmx and request.GET.get("cursor"):  # type: ignore[attr-defined]
         return render(request, "console/_rows.html", context)
     return render(request, "console/inbox.html", context)
+
+
+# At most this many conversations in one bulk action (a page of the inbox is 50).
+BULK_MOST = 100
+BULK_ACTIONS = ("assign_me", "unassign", "resolve", "tag")
+
+
+@agent_required
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Assign to me, unassign, resolve or tag the selected conversations: all of them or none
+    (one transaction); each goes through the same checks and functions as one at a time."""
+    user: Any = request.user
+    ids, action = request.POST.getlist("ids"), request.POST.get("action", "")
+    if action not in BULK_ACTIONS:
+        return _error(_("action: one of %(actions)s") % {"actions": ", ".join(BULK_ACTIONS)})
+    if not ids or not all(pk.isdigit() for pk in ids):
+        return _error(_("Select the conversations first."))
+    if len(ids) > BULK_MOST:
+        return _error(_("Select at most %(most)s conversations at a time.") % {"most": BULK_MOST})
+    tag = request.POST.get("tag", "").strip()
+    if action == "tag" and not tag:
+        return _error(_("tag: write the tag to add."))
+    try:
+        with transaction.atomic():
+            for pk in dict.fromkeys(int(pk) for pk in ids):
+                convo = _conversation(request, pk)
+                if action == "assign_me":
+                    services.conversation_assign(conversation=convo, assignee=user, actor=user)
+                elif action == "unassign":
+                    services.conversation_assign(conversation=convo, assignee=None, actor=user)
+                elif action == "resolve":
+                    services.conversation_set_status(conversation=convo, status=Status.RESOLVED, actor=user)
+                else:
+                    services.conversation_set_tags(conversation=convo, tags=[*convo.tags, tag], actor=user)
+    except Http404:
+        return _error(_("A selected conversation is not yours to change: nothing was changed."), status=404)
+    except (InvalidInput, Conflict) as exc:
+        return _error(str(exc))
+    response = _done(_("Done for %(count)s conversations.") % {"count": len(set(ids))})
+    response["HX-Refresh"] = "true"
+    return response
+
+
+@agent_required
+@require_POST
+def view_save(request: HttpRequest) -> HttpResponse:
+    """Keep the inbox's current filters under a name, in the agent's sidebar."""
+    try:
+        saved = services.saved_view_add(
+            user=request.user,  # type: ignore[arg-type]
+            store=current_store(request),
+            name=request.POST.get("name", ""),
+            query=request.POST.get("query", ""),
+        )
+    except InvalidInput as exc:
+        return _error(str(exc))
+    response = _done(_("Saved “%(name)s”.") % {"name": saved.name})
+    response["HX-Redirect"] = f"{reverse('console:inbox')}?{saved.query}"
+    return response
+
+
+@agent_required
+@require_POST
+def view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
+    try:
+        services.saved_view_delete(user=request.user, store=current_store(request), view_id=view_id)  # type: ignore[arg-type]
+    except NotFound:
+        return _error(_("No such view."), status=404)
+    response = _done(_("Deleted."))
+    response["HX-Refresh"] = "true"
+    return response
 
 
 @agent_required
@@ -208,7 +288,7 @@ def inbox_fresh(request: HttpRequest) -> HttpResponse:
     if not fresh:
         return HttpResponse(status=204)
     context = {
-        "rows": [(c, selectors.sla_state(c)) for c in fresh],
+        "rows": selectors.inbox_rows(fresh),
         "trouble": conversations_in_trouble(c.pk for c in fresh),
     }
     response = render(request, "console/_rows.html", context)

@@ -20,6 +20,10 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
 
 
+# The tag of a conversation the assistant handed to a person.
+HANDOFF_TAG = "assistant-handoff"
+
+
 class Status(models.TextChoices):
     OPEN = "open", _("Open")
     PENDING = "pending", _("Pending")
@@ -146,6 +150,9 @@ class Conversation(models.Model):
     resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    # Resolved by the assistant's answer: out of the agents' queue, counted in its own view,
+    # and open again when the shopper writes (issue 25).
+    answered_by_assistant = models.BooleanField(_("answered by the assistant"), default=False)
     csat_requested_at = models.DateTimeField(_("survey sent"), null=True, blank=True)
     csat_score = models.PositiveSmallIntegerField(_("satisfaction (1-5)"), null=True, blank=True)
     last_message_at = models.DateTimeField(_("last message"), db_index=True)
@@ -330,6 +337,24 @@ class ConversationEvent(EventBase):
     class Meta(EventBase.Meta):
         verbose_name = _("conversation event")
         verbose_name_plural = _("conversation events")
+
+
+class SavedView(models.Model):
+    """An agent's own inbox view: a name for a set of filters (issue 25)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filters"), max_length=400)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "store", "name"], name="saved_view_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Macro(models.Model):

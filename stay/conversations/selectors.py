@@ -5,12 +5,12 @@ import base64
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +20,7 @@ from stay.core.models import Store
 from stay.customers.identities import normalise_email, normalise_phone
 from stay.customers.models import IdentityKind
 
-from .models import Agent, Channel, Conversation, Direction, Message, Role, Status
+from .models import HANDOFF_TAG, Agent, AuthorKind, Channel, Conversation, Direction, Message, Role, SavedView, Status
 
 
 def agent_of(user: AbstractBaseUser) -> Agent | None:
@@ -87,7 +87,7 @@ def conversation_access(*, user: AbstractBaseUser, store: Store, conversation_id
 
 @dataclass(frozen=True)
 class InboxFilter:
-    view: str = "all"  # all | mine | unassigned
+    view: str = "all"  # all | mine | unassigned | answered (resolved by the assistant's answer)
     status: str = ""  # empty: open and pending; "all": every status
     channel: str = ""
     tag: str = ""
@@ -96,13 +96,21 @@ class InboxFilter:
     phone: str = ""
 
 
+def _tagged(tag: str) -> Q:
+    if connection.vendor == "postgresql":
+        return Q(tags__contains=[tag])
+    return Q(tags__icontains=f'"{tag}"')
+
+
 def inbox(*, store: Store, user: AbstractBaseUser | None, f: InboxFilter) -> QuerySet[Conversation]:
     qs = Conversation.objects.filter(store=store, merged_into__isnull=True)
     if f.view == "mine" and user is not None:
         qs = qs.filter(assignee_id=user.pk)
     elif f.view == "unassigned":
         qs = qs.filter(assignee__isnull=True)
-    if f.status == "all":
+    if f.view == "answered":
+        qs = qs.filter(status=Status.RESOLVED, answered_by_assistant=True)
+    elif f.status == "all":
         pass
     elif f.status:
         if f.status not in Status.values:
@@ -121,11 +129,7 @@ def inbox(*, store: Store, user: AbstractBaseUser | None, f: InboxFilter) -> Que
             )
         qs = qs.filter(channel=f.channel)
     if f.tag:
-        qs = (
-            qs.filter(tags__contains=[f.tag])
-            if connection.vendor == "postgresql"
-            else qs.filter(tags__icontains=f'"{f.tag}"')
-        )
+        qs = qs.filter(_tagged(f.tag))
     if f.customer_id:
         qs = qs.filter(customer_id=f.customer_id)
     if f.email:
@@ -167,15 +171,45 @@ def page(qs: QuerySet[Conversation], *, cursor: str = "", size: int = 50) -> tup
     return rows, encode_cursor(rows[-1]) if more and rows else ""
 
 
+# The assistant-answered view counts the last day.
+ANSWERED_COUNTED = timedelta(days=1)
+
+
 def inbox_counts(*, store: Store, user: AbstractBaseUser) -> dict[str, int]:
-    """How many conversations still need an answer in each view (open or pending)."""
-    live = Conversation.objects.filter(store=store, merged_into__isnull=True, status__in=[Status.OPEN, Status.PENDING])
-    counts = live.aggregate(
-        all=Count("id"),
-        mine=Count("id", filter=Q(assignee_id=user.pk)),
-        unassigned=Count("id", filter=Q(assignee__isnull=True)),
+    """How many conversations still need an answer in each view (open or pending), and how
+    many the assistant's answer resolved in the last day (one query)."""
+    live = Q(status__in=[Status.OPEN, Status.PENDING])
+    answered = Q(
+        status=Status.RESOLVED, answered_by_assistant=True, last_message_at__gte=timezone.now() - ANSWERED_COUNTED
+    )
+    counts = Conversation.objects.filter(live | answered, store=store, merged_into__isnull=True).aggregate(
+        all=Count("id", filter=live),
+        mine=Count("id", filter=live & Q(assignee_id=user.pk)),
+        unassigned=Count("id", filter=live & Q(assignee__isnull=True)),
+        answered=Count("id", filter=answered),
     )
     return {k: v or 0 for k, v in counts.items()}
+
+
+def saved_views(*, user: AbstractBaseUser, store: Store) -> list[SavedView]:
+    return list(SavedView.objects.filter(user_id=user.pk, store=store))
+
+
+def handed_over(*, store: Store, limit: int = 10) -> list[tuple[Conversation, str]]:
+    """Open conversations the assistant handed to a person that no one has taken yet, longest
+    waiting first, each with the first line of the assistant's summary: the top of the queue."""
+    waiting = list(
+        Conversation.objects.filter(store=store, merged_into__isnull=True, status=Status.OPEN, assignee__isnull=True)
+        .filter(_tagged(HANDOFF_TAG))
+        .select_related("customer")
+        .order_by("last_inbound_at", "id")[:limit]
+    )
+    notes = dict(
+        Message.objects.filter(conversation__in=waiting, author_kind=AuthorKind.BOT, direction=Direction.NOTE)
+        .order_by("conversation_id", "id")
+        .values_list("conversation_id", "text")
+    )  # the latest note of each wins
+    return [(c, " · ".join(notes.get(c.pk, "").split("\n")[:2])) for c in waiting]
 
 
 def timeline(conversation: Conversation, *, limit: int = 200) -> list[Message]:
@@ -199,17 +233,54 @@ def messages_of(conversation: Conversation, *, after_id: int = 0) -> QuerySet[Me
     )
 
 
+def sla_due(conversation: Conversation) -> datetime | None:
+    """When the SLA target still running falls due (first response, then resolution)."""
+    if conversation.status == Status.RESOLVED:
+        return None
+    if conversation.first_response_at is None:
+        return conversation.first_response_due_at
+    return conversation.resolution_due_at
+
+
 def sla_state(conversation: Conversation) -> str:
     """``breached``, ``due_soon`` (within an hour) or ``ok`` for the target still running."""
     now = timezone.now()
-    due = (
-        conversation.first_response_due_at if conversation.first_response_at is None else conversation.resolution_due_at
-    )
-    if conversation.status == Status.RESOLVED or due is None:
+    due = sla_due(conversation)
+    if due is None:
         return "ok"
     if due < now:
         return "breached"
     return "due_soon" if (due - now).total_seconds() < 3600 else "ok"
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    c: Conversation
+    sla: str  # ok | due_soon | breached
+    due: datetime | None
+    awaiting: bool  # the customer wrote last: someone owes them an answer
+
+
+def inbox_rows(conversations: Iterable[Conversation]) -> list[InboxRow]:
+    """The inbox's rows: each conversation with its SLA clock and whether the customer wrote
+    last (one query for the page)."""
+    conversations = list(conversations)
+    last: dict[tuple[int, str], int] = {
+        (row["conversation_id"], row["direction"]): row["last"]
+        for row in Message.objects.filter(conversation__in=conversations)
+        .exclude(direction=Direction.NOTE)
+        .values("conversation_id", "direction")
+        .annotate(last=Max("id"))
+    }
+    return [
+        InboxRow(
+            c=c,
+            sla=sla_state(c),
+            due=sla_due(c),
+            awaiting=last.get((c.pk, Direction.IN), 0) > last.get((c.pk, Direction.OUT), 0),
+        )
+        for c in conversations
+    ]
 
 
 def conversation_language(conversation: Conversation) -> str:

@@ -4,18 +4,19 @@ import logging
 import re
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import nh3
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from stay.core.db import atomic_with_retry, insert, select, update
-from stay.core.errors import Conflict, InvalidInput
+from stay.core.errors import Conflict, InvalidInput, NotFound
 from stay.core.events import publish
 from stay.core.models import Store
 from stay.core.tasks import enqueue_on_commit
@@ -38,6 +39,7 @@ from .models import (
     Message,
     Priority,
     Purpose,
+    SavedView,
     Status,
 )
 from .optout import CONFIRM_WITHIN, confirmation_text, confirmation_word, revocation_word, subscribed_text
@@ -127,12 +129,25 @@ def _open_conversation(store: Store, customer: Customer, data: InboundMessage, n
     return conversation
 
 
+# A conversation the assistant's answer resolved goes on when the shopper writes within this.
+ANSWERED_GOES_ON = timedelta(hours=24)
+
+
 def _conversation_for(store: Store, customer: Customer, data: InboundMessage) -> Conversation | None:
-    """The customer's conversation on this channel that is still going on, if any."""
+    """The customer's conversation on this channel that is still going on, if any: one not
+    resolved, or one the assistant's answer resolved lately (the shopper writing again opens
+    it again)."""
     found = select(
         Conversation,
-        "store_id = %s AND customer_id = %s AND channel = %s AND merged_into_id IS NULL AND status <> %s",
-        [store.pk, customer.pk, data.channel, Status.RESOLVED],
+        "store_id = %s AND customer_id = %s AND channel = %s AND merged_into_id IS NULL"
+        " AND (status <> %s OR (answered_by_assistant AND last_message_at >= %s))",
+        [
+            store.pk,
+            customer.pk,
+            data.channel,
+            Status.RESOLVED,
+            connection.ops.adapt_datetimefield_value(timezone.now() - ANSWERED_GOES_ON),
+        ],
         tail="ORDER BY last_message_at DESC, id DESC LIMIT 1",
     )
     return found[0] if found else None
@@ -250,7 +265,7 @@ def _receive(
         )
     elif conversation.status != Status.OPEN:
         _reopen(conversation, now)
-        fields += ["status", "snoozed_until", "resolved_at", "resolution_due_at"]
+        fields += ["status", "snoozed_until", "resolved_at", "resolution_due_at", "answered_by_assistant"]
     if not opened:  # a new conversation was stamped with this message when it was inserted
         update(conversation, fields)
     if data.channel in (Channel.SMS, Channel.WHATSAPP):
@@ -329,7 +344,7 @@ def _reopen(conversation: Conversation, now: datetime) -> None:
         _, resolution = sla.targets(conversation.store, conversation.priority)
         conversation.resolution_due_at = sla.add_business_minutes(conversation.store, now, resolution)
         conversation.resolved_at = None
-    conversation.status, conversation.snoozed_until = Status.OPEN, None
+    conversation.status, conversation.snoozed_until, conversation.answered_by_assistant = Status.OPEN, None, False
     ConversationEvent.objects.create(conversation=conversation, kind="reopened", actor="customer", data={"was": was})
 
 
@@ -423,8 +438,9 @@ def message_send(
         refused = _store_attachments(message, attachments)
         if refused:
             raise InvalidInput("; ".join(refused))
-        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now, preview=text[:200], updated_at=now)
-        conversation.last_message_at, conversation.preview = now, text[:200]
+        # The preview stays the shopper's last words: the inbox shows what they asked.
+        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now, updated_at=now)
+        conversation.last_message_at = now
         answers = author_kind in (AuthorKind.AGENT, AuthorKind.BOT) and not (meta or {}).get("survey")
         if answers and conversation.first_response_at is None:
             Conversation.objects.filter(pk=conversation.pk, first_response_at__isnull=True).update(
@@ -482,9 +498,13 @@ def conversation_set_status(
     status: str,
     actor: AbstractBaseUser | None,
     snoozed_until: datetime | None = None,
+    by_assistant: bool = False,
 ) -> Conversation:
     """Open, pending, snoozed until a time, or resolved. Resolving sends the satisfaction
-    survey on the conversation's channel after commit."""
+    survey on the conversation's channel after commit, except when the assistant's answer
+    resolves it (``by_assistant``): the shopper is not surveyed after every answer."""
+    if by_assistant and status != Status.RESOLVED:
+        raise InvalidInput("the assistant only resolves a conversation it answered")
     if status not in Status.values:
         raise InvalidInput(_("Status must be one of: %(choices)s.") % {"choices": ", ".join(Status.values)})
     now = timezone.now()
@@ -497,11 +517,12 @@ def conversation_set_status(
         raise Conflict(_("This conversation was merged into #%(id)s.") % {"id": conversation.merged_into_id})
     was = conversation.status
     conversation.status, conversation.snoozed_until = status, snoozed_until
-    fields = ["status", "snoozed_until", "updated_at"]
+    conversation.answered_by_assistant = by_assistant
+    fields = ["status", "snoozed_until", "answered_by_assistant", "updated_at"]
     if status == Status.RESOLVED and was != Status.RESOLVED:
         conversation.resolved_at = now
         fields.append("resolved_at")
-        if not conversation.merged_into_id:
+        if not conversation.merged_into_id and not by_assistant:
             transaction.on_commit(lambda: _schedule_survey(conversation.pk))
     elif status != Status.RESOLVED and conversation.resolved_at:
         conversation.resolved_at = None
@@ -510,7 +531,7 @@ def conversation_set_status(
     ConversationEvent.objects.create(
         conversation=conversation,
         kind="status_changed",
-        actor=actor_of(actor),
+        actor="assistant" if by_assistant else actor_of(actor),
         data={"from": was, "to": status, "until": snoozed_until.isoformat() if snoozed_until else None},
     )
     return conversation
@@ -612,3 +633,32 @@ def _schedule_survey(conversation_id: int) -> None:
         send_survey.schedule((conversation_id,), delay=settings.CSAT_DELAY_SECONDS)
     else:
         send_survey(conversation_id)
+
+
+# The filters a saved view keeps, and how many views an agent keeps per store.
+VIEW_FILTERS = ("view", "status", "channel", "tag", "q")
+SAVED_VIEWS_MOST = 20
+
+
+def saved_view_add(*, user: AbstractBaseUser, store: Store, name: str, query: str) -> SavedView:
+    """The agent's inbox filters (``query``, as in the inbox's address) kept under ``name``;
+    the same name again replaces them. Only the inbox's own filters are kept."""
+    name = " ".join(name.split())
+    if not name or len(name) > 60:
+        raise InvalidInput(_("name: 1 to 60 characters"))
+    kept = urlencode([(key, value) for key, value in parse_qsl(query) if key in VIEW_FILTERS and value])
+    if not kept:
+        raise InvalidInput(_("Choose a view, status, channel, tag or search to save first."))
+    with transaction.atomic():
+        mine = SavedView.objects.filter(user_id=user.pk, store=store)
+        if mine.count() >= SAVED_VIEWS_MOST and not mine.filter(name=name).exists():
+            raise InvalidInput(_("Keep at most %(most)s views: delete one first.") % {"most": SAVED_VIEWS_MOST})
+        found, _created = SavedView.objects.update_or_create(
+            user_id=user.pk, store=store, name=name, defaults={"query": kept[:400]}
+        )
+    return found
+
+
+def saved_view_delete(*, user: AbstractBaseUser, store: Store, view_id: int) -> None:
+    if not SavedView.objects.filter(user_id=user.pk, store=store, pk=view_id).delete()[0]:
+        raise NotFound(f"no saved view {view_id}")

@@ -132,3 +132,30 @@ def test_a_korean_conversation_stays_korean_for_an_order_number_and_an_email(hel
     # A shopper who clearly switches is answered in their new language.
     receive_and_answer(helpdesk.store, "Can you tell me when the jacket arrives please")
     assert Turn.objects.filter(conversation=conversation).latest("id").language == "en"
+
+
+def test_a_fully_answered_conversation_leaves_the_queue_until_the_shopper_writes_again(
+    helpdesk, mina_order, twilio, agent_user
+):
+    """Issue 25: what the assistant answered alone is resolved (no survey after an answer) and
+    counted in its own view; the shopper writing again opens the same conversation again."""
+    from stay.conversations.models import Conversation, Status
+    from stay.conversations.selectors import InboxFilter, inbox, inbox_counts
+
+    hello = receive_and_answer(helpdesk.store, "hello")
+    conversation = hello.conversation
+    conversation.refresh_from_db()
+    assert conversation.status == Status.OPEN  # a greeting's answer waits for the question
+    asked = receive_and_answer(helpdesk.store, f"where is my order {mina_order.name} mina@example.com")
+    assert asked.conversation_id == conversation.pk
+    conversation.refresh_from_db()
+    assert (conversation.status, conversation.answered_by_assistant) == (Status.RESOLVED, True)
+    assert conversation.csat_requested_at is None
+    assert conversation.events.filter(kind="status_changed", actor="assistant").exists()
+    assert list(inbox(store=helpdesk.store, user=None, f=InboxFilter(view="answered"))) == [conversation]
+    assert conversation not in inbox(store=helpdesk.store, user=None, f=InboxFilter())
+    assert inbox_counts(store=helpdesk.store, user=agent_user)["answered"] == 1
+    again = receive_and_answer(helpdesk.store, "I want to speak to a human")
+    assert again.conversation_id == conversation.pk
+    conversation = Conversation.objects.get(pk=conversation.pk)
+    assert (conversation.status, conversation.answered_by_assistant) == (Status.OPEN, False)  # handed over

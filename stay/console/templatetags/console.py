@@ -48,3 +48,19 @@ def consent_source(record: ConsentRecord) -> str:
 def outreach_reason(outreach: Outreach) -> str:
     """Why the gate decided as it did, as a person reads it."""
     return str(REASONS.get(outreach.reason, outreach.reason))
+
+
+@register.filter
+def gist(text: str) -> str:
+    """A message on one line, from its first words: what a row of the inbox shows of it (an
+    e-mail's "Hi," alone says nothing)."""
+    return " ".join((text or "").split())
+
+
+@register.filter
+def initials(name: str) -> str:
+    """Up to two letters for an avatar: "Mina Park" → "MP", "mina.park" → "MP", "김민아" → "김"."""
+    words = [word for word in (name or "").replace(".", " ").replace("_", " ").split() if word]
+    if not words:
+        return "?"
+    return "".join(word[0] for word in words[:2]).upper() if words[0].isascii() else words[0][0]

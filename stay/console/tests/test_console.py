@@ -27,7 +27,9 @@ def test_login_page_logs_in(client, agent_user, store):
 
 
 def test_inbox_lists_with_counts_and_few_queries(agent, conversation, django_assert_max_num_queries):
-    with django_assert_max_num_queries(12):
+    # The rows' SLA and who wrote last, the assistant's handovers on top and the agent's saved
+    # views: one query each.
+    with django_assert_max_num_queries(15):
         response = agent.get("/console/")
     assert response.status_code == 200
     page = response.content.decode()
@@ -264,3 +266,81 @@ def test_an_agent_works_only_the_stores_they_were_given(agent, agent_user, api_f
     assert token.get("/api/v1/conversations?store=summit-kr").status_code == 404
     assert token.get(f"/api/v1/conversations/{other.pk}?store=summit-kr").status_code == 404
     assert token.get("/api/v1/conversations?store=summit").status_code == 200
+
+
+def test_a_row_shows_what_the_customer_said_and_the_sla_clock(agent, conversation):
+    """Issue 25: the row's line was the last message of anyone, so after a reply the inbox
+    showed our own answer; it is the customer's last words, with who waits and the SLA."""
+    from stay.conversations.services import message_send
+
+    assert 'class="row sla-ok awaiting"' in agent.get("/console/").content.decode()
+    message_send(conversation=conversation, text="Thanks, looking into it now", author=None)
+    page = agent.get("/console/").content.decode()
+    row = page.split(f'id="row-{conversation.pk}"')[1].split("</tr>")[0]
+    assert "Where is my order #1001?" in row and "looking into it" not in row
+    assert "awaiting" not in page.split(f'id="row-{conversation.pk}"')[0].rsplit("<tr", 1)[1]
+    assert "SLA in" in row and 'class="ch ch-email"' in row
+
+
+def test_the_assistants_handovers_wait_on_top_with_its_summary(agent, conversation):
+    from stay.conversations.models import HANDOFF_TAG, AuthorKind
+    from stay.conversations.services import conversation_set_tags, note_add
+
+    assert "Handed over by the assistant" not in agent.get("/console/").content.decode()
+    note_add(
+        conversation=conversation,
+        text="Handed over by the assistant: the shopper asked for a person.\nIntent: contact_human (97%).\nOrder: -",
+        author=None,
+        author_kind=AuthorKind.BOT,
+    )
+    conversation_set_tags(conversation=conversation, tags=[HANDOFF_TAG], actor=None)
+    page = agent.get("/console/").content.decode()
+    block = page.split('class="handed-over card"')[1].split("</section>")[0]
+    assert "the shopper asked for a person. · Intent: contact_human (97%)." in block and "waiting" in block
+    assert "Handed over by the assistant" not in agent.get("/console/?view=mine").content.decode()
+    answered = agent.get("/console/?view=answered").content.decode()
+    assert "Answered by the assistant" in answered and 'id="row-' not in answered
+
+
+def test_bulk_assign_resolve_and_tag_all_or_none(agent, agent_user, store, mailbox):
+    from stay.core.services import store_create
+
+    for i in range(3):
+        raw = mail("order_question_qp").replace(b"Jamie.Lee@Example.com", f"b{i}@example.com".encode())
+        email_receive(raw=raw.replace(b"<CAF=q1x9mE4p@", f"<bulk{i}@".encode()))
+    ids = sorted(Conversation.objects.values_list("pk", flat=True))
+    assert "data-select-all" in agent.get("/console/").content.decode()
+    assert agent.post("/console/inbox/bulk", {"ids": ids, "action": "assign_me"}).status_code == 200
+    assert set(Conversation.objects.values_list("assignee_id", flat=True)) == {agent_user.pk}
+    tagged = agent.post("/console/inbox/bulk", {"ids": ids[:2], "action": "tag", "tag": "Rush"})
+    assert tagged.status_code == 200 and tagged["HX-Refresh"] == "true"
+    assert [c.tags for c in Conversation.objects.order_by("pk")] == [["rush"], ["rush"], []]
+    # Bad input is named; a conversation of another store refuses the whole action.
+    assert "action: one of" in agent.post("/console/inbox/bulk", {"ids": ids, "action": "delete"}).content.decode()
+    assert agent.post("/console/inbox/bulk", {"ids": ["x"], "action": "resolve"}).status_code == 400
+    assert agent.post("/console/inbox/bulk", {"ids": ids, "action": "tag"}).status_code == 400
+    other = store_create(name="Elsewhere", webhook_secret="s" * 32, slug="elsewhere", currency="USD")
+    theirs = Conversation.objects.create(store=other, customer=Conversation.objects.first().customer, channel="email",
+                                         last_message_at=Conversation.objects.first().last_message_at)  # fmt: skip
+    refused = agent.post("/console/inbox/bulk", {"ids": [*ids, theirs.pk], "action": "resolve"})
+    assert refused.status_code == 404
+    assert not Conversation.objects.filter(pk__in=ids, status=Status.RESOLVED).exists()
+    assert agent.post("/console/inbox/bulk", {"ids": ids, "action": "resolve"}).status_code == 200
+    assert Conversation.objects.filter(pk__in=ids, status=Status.RESOLVED).count() == 3
+
+
+def test_an_agent_keeps_named_views_of_the_inbox(agent, lead, store, conversation):
+    page = agent.get("/console/?channel=email").content.decode()
+    assert "Name this view" in page and 'name="query" value="channel=email"' in page
+    saved = agent.post("/console/inbox/views", {"name": "  Email  queue ", "query": "channel=email&cursor=x&evil=1"})
+    assert saved.status_code == 200 and saved["HX-Redirect"] == "/console/?channel=email"
+    assert 'href="?channel=email"' in agent.get("/console/").content.decode()
+    assert "Email queue" not in lead.get("/console/").content.decode()  # an agent's own
+    assert agent.post("/console/inbox/views", {"name": "", "query": "channel=email"}).status_code == 400
+    assert agent.post("/console/inbox/views", {"name": "x", "query": "cursor=1"}).status_code == 400
+    from stay.conversations.models import SavedView
+
+    view = SavedView.objects.get()
+    assert lead.post(f"/console/inbox/views/{view.pk}/delete").status_code == 404
+    assert agent.post(f"/console/inbox/views/{view.pk}/delete").status_code == 200
+    assert not SavedView.objects.exists()

@@ -114,6 +114,11 @@
     box.value = (box.value ? box.value.replace(/\s*$/, "\n") : "") + add.getAttribute("data-append");
     box.focus();
   });
+  // The inbox's "select all shown" box ticks every row's box for the bulk action.
+  document.addEventListener("change", function (event) {
+    if (!event.target.hasAttribute || !event.target.hasAttribute("data-select-all")) return;
+    document.querySelectorAll('#rows input[name="ids"]').forEach(function (box) { box.checked = event.target.checked; });
+  });
   document.addEventListener("change", function (event) {
     var select = event.target;
     if (select.hasAttribute("data-submit-on-change")) { select.form.submit(); return; }
@@ -161,6 +166,11 @@
       case "Enter":
         var row = rows()[current];
         if (row) window.location = row.dataset.href;
+        break;
+      case "x":
+        var picked = rows()[current];
+        var box = picked && picked.querySelector('input[name="ids"]');
+        if (box) box.checked = !box.checked;
         break;
       case "g": pendingG = true; break;
       default:
