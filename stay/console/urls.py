@@ -1,13 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import returns, security, views
+from . import customers, returns, security, views
 
 app_name = "console"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("inbox/fresh", views.inbox_fresh, name="inbox_fresh"),
     path("inbox/bulk", views.bulk, name="bulk"),
+    path("inbox/mine/new", views.mine_new, name="mine_new"),
     path("inbox/views", views.view_save, name="view_save"),
     path("inbox/views/<int:view_id>/delete", views.view_delete, name="view_delete"),
     path("login", security.ConsoleLoginView.as_view(), name="login"),
@@ -28,6 +29,8 @@ urlpatterns = [
     path("c/<int:pk>/restock", views.restock, name="restock"),
     path("c/<int:pk>/read-as", views.read_as, name="read_as"),
     path("files/<int:pk>", views.attachment, name="attachment"),
+    path("customers/<int:pk>", customers.page, name="customer"),
+    path("customers/<int:pk>/note", customers.note, name="customer_note"),
     path("c/<int:pk>/orders/<int:order_id>/return", returns.start, name="return_start"),
     path("returns/", returns.listing, name="returns"),
     path("returns/receive", returns.receive, name="receive"),

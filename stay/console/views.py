@@ -6,7 +6,7 @@ Every view goes through :func:`agent_required`, and every conversation through
 import re
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
@@ -16,7 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -156,6 +156,14 @@ def _inbox_filter(request: HttpRequest) -> tuple[str, selectors.InboxFilter]:
     )
 
 
+def _moment(text: str) -> datetime | None:
+    """A moment a page was given back (``since``), or None when it is not one."""
+    try:
+        return parse_datetime(text)
+    except ValueError:  # well-formed but impossible, e.g. month 13
+        return None
+
+
 # --- The inbox ----------------------------------------------------------------------------
 @agent_required
 @require_GET
@@ -272,11 +280,29 @@ def view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
 
 @agent_required
 @require_GET
+def mine_new(request: HttpRequest) -> HttpResponse:
+    """For the console's notifications: conversations assigned to me in which the customer
+    wrote after ``since`` (empty: start from now)."""
+    since = _moment(request.GET.get("since", "")) or timezone.now()
+    found = selectors.mine_since(user=request.user, store=current_store(request), since=since)  # type: ignore[arg-type]
+    return JsonResponse(
+        {
+            "since": max((c.last_inbound_at for c in found if c.last_inbound_at), default=since).isoformat(),
+            "conversations": [
+                {"id": c.pk, "customer": c.customer.name or _("(no name)"), "said": " ".join(c.preview.split())[:120]}
+                for c in found
+            ],
+        }
+    )
+
+
+@agent_required
+@require_GET
 def inbox_fresh(request: HttpRequest) -> HttpResponse:
     """Polled by the open inbox: conversations of its view with a message after ``since``, to
     put on top (204: none). The inbox shows a new conversation without a reload."""
     store = current_store(request)
-    since = parse_datetime(request.GET.get("since", ""))
+    since = _moment(request.GET.get("since", ""))
     if since is None:
         return _error(_("The inbox lost its place: reload the page."))
     q, f = _inbox_filter(request)

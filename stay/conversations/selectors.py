@@ -191,6 +191,17 @@ def inbox_counts(*, store: Store, user: AbstractBaseUser) -> dict[str, int]:
     return {k: v or 0 for k, v in counts.items()}
 
 
+def mine_since(*, user: AbstractBaseUser, store: Store, since: datetime, limit: int = 10) -> list[Conversation]:
+    """Open conversations assigned to ``user`` in which the customer wrote after ``since``."""
+    return list(
+        Conversation.objects.filter(
+            store=store, assignee_id=user.pk, status=Status.OPEN, last_inbound_at__gt=since, merged_into__isnull=True
+        )
+        .select_related("customer")
+        .order_by("-last_inbound_at")[:limit]
+    )
+
+
 def saved_views(*, user: AbstractBaseUser, store: Store) -> list[SavedView]:
     return list(SavedView.objects.filter(user_id=user.pk, store=store))
 

@@ -38,7 +38,11 @@ def test_the_console_has_no_serious_accessibility_violation(
     page.goto(f"{asgi_server.url}/console/c/{conversation.pk}")
     expect(page.locator("#panel")).to_contain_text("#1001")
     assert serious(page) == []
+    page.goto(f"{asgi_server.url}/console/customers/{conversation.customer_id}")
+    assert serious(page) == []
     page.emulate_media(color_scheme="dark")  # the same pages, dark: contrast holds there too
+    assert serious(page) == []
+    page.goto(f"{asgi_server.url}/console/c/{conversation.pk}")
     assert serious(page) == []
     page.goto(f"{asgi_server.url}/console/")
     assert serious(page) == []

@@ -78,3 +78,37 @@ def test_shopper_chats_with_the_widget_and_sees_the_answer_live(
 
     expect(page.locator("#stay-chat")).to_contain_text("Yes: 3,000 mm of waterproofing.", timeout=10_000)
     agent.context.close()
+
+
+def test_an_agent_switches_on_notifications_for_conversations_assigned_to_them(
+    page: Page, asgi_server, store, agent_user
+):
+    """Issue 25: with "Notify me" on, a message in a conversation assigned to me shows a
+    desktop notification (the browser's own; recorded here as the page makes it)."""
+    from stay.conversations.inputs import InboundMessage
+    from stay.conversations.services import conversation_assign, message_receive
+
+    def text_in(words: str):
+        data = InboundMessage(channel="sms", sender_kind="phone", sender="+14155550123", sender_name="Dana", text=words)
+        return message_receive(store=store, data=data)[0].conversation
+
+    conversation = text_in("hi, my order?")
+    conversation_assign(conversation=conversation, assignee=agent_user, actor=agent_user)
+    page.add_init_script(
+        "window.shown = [];"
+        "window.Notification = function (title, options) { window.shown.push([title, options.body]); return {}; };"
+        "window.Notification.permission = 'granted';"
+        "window.Notification.requestPermission = () => Promise.resolve('granted');"
+    )
+    page.clock.install()
+    log_in(page, asgi_server, "alex", "agent-pass")
+    page.get_by_role("button", name="Notify me").click()
+    expect(page.get_by_role("button", name="Notifying")).to_have_attribute("aria-pressed", "true")
+    page.wait_for_timeout(500)  # the first poll marks where "new" starts
+    assert text_in("are you there? it's the blue tent").pk == conversation.pk
+    for _ in range(20):
+        page.clock.run_for(16_000)
+        page.wait_for_timeout(100)
+        if page.evaluate("window.shown.length"):
+            break
+    assert page.evaluate("window.shown") == [[conversation.customer.name, "are you there? it's the blue tent"]]

@@ -183,3 +183,51 @@
     }
   });
 })();
+
+// Notifications (issue 25): switched on per browser, a desktop notification and a short tone
+// when a conversation assigned to me gets a message. Polls every 15 seconds while on.
+(function () {
+  "use strict";
+  var button = document.querySelector("[data-notify]");
+  if (!button || !("Notification" in window)) { if (button) button.hidden = true; return; }
+  var KEY = "stay-notify", since = "", timer = null;
+
+  function tone() {
+    try {
+      var audio = new (window.AudioContext || window.webkitAudioContext)();
+      var beep = audio.createOscillator(), gain = audio.createGain();
+      beep.frequency.value = 880; gain.gain.value = 0.08;
+      beep.connect(gain); gain.connect(audio.destination);
+      beep.start(); beep.stop(audio.currentTime + 0.15);
+    } catch (e) { /* no sound: the notification still shows */ }
+  }
+  function poll() {
+    fetch(button.getAttribute("data-notify") + (since ? "?since=" + encodeURIComponent(since) : ""), {credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (found) {
+        if (!found) return;
+        var first = !since;
+        since = found.since;
+        if (first) return;  // what arrived before switching on is not news
+        found.conversations.forEach(function (c) {
+          var note = new Notification(c.customer, {body: c.said, tag: "stay-" + c.id});
+          note.onclick = function () { window.focus(); window.location = "/console/c/" + c.id; };
+        });
+        if (found.conversations.length) tone();
+      })
+      .catch(function () { /* offline for a moment: the next poll tries again */ });
+  }
+  function show(on) {
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+    button.textContent = button.getAttribute(on ? "data-on" : "data-off");
+    if (on && !timer) { poll(); timer = setInterval(poll, 15000); }
+    if (!on && timer) { clearInterval(timer); timer = null; since = ""; }
+  }
+  button.addEventListener("click", function () {
+    if (localStorage.getItem(KEY) === "on") { localStorage.removeItem(KEY); show(false); return; }
+    Notification.requestPermission().then(function (answer) {
+      if (answer === "granted") { localStorage.setItem(KEY, "on"); show(true); }
+    });
+  });
+  show(localStorage.getItem(KEY) === "on" && Notification.permission === "granted");
+})();
