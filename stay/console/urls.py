@@ -16,6 +16,7 @@ urlpatterns = [
     path("logout", auth_views.LogoutView.as_view(next_page="console:login"), name="logout"),
     path("c/<int:pk>", views.conversation, name="conversation"),
     path("c/<int:pk>/messages", views.messages_since, name="messages"),
+    path("c/<int:pk>/presence", views.presence, name="presence"),
     path("c/<int:pk>/send", views.send, name="send"),
     path("c/<int:pk>/template", views.send_template, name="send_template"),
     path("c/<int:pk>/update", views.update, name="update"),

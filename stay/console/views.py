@@ -44,6 +44,7 @@ from stay.conversations.models import (
     Priority,
     Status,
 )
+from stay.conversations.presence import here
 from stay.conversations.search import conversation_search
 from stay.conversations.selectors import is_lead
 from stay.core.errors import Conflict, InvalidInput, NotFound, StayError
@@ -480,6 +481,22 @@ def messages_since(request: HttpRequest, pk: int) -> HttpResponse:
     response = render(request, "console/_new_messages.html", {"messages": new, "changed": changed, "c": convo})
     response["X-Stay-After"] = str(max([after, *(m.pk for m in new)]))
     return response
+
+
+@agent_required
+@require_GET
+def presence(request: HttpRequest, pk: int) -> HttpResponse:
+    """Polled by an open conversation page: says this agent is here (and typing, when the
+    reply box is being written in) and shows who else is."""
+    convo = _conversation(request, pk)
+    user: Any = request.user
+    others = here(
+        conversation_id=convo.pk,
+        username=user.get_username(),
+        name=user.get_full_name() or user.get_username(),
+        typing=request.GET.get("typing") == "1",
+    )
+    return render(request, "console/_presence.html", {"others": others})
 
 
 def _send(request: HttpRequest, convo: Conversation, text: str) -> Any:

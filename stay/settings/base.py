@@ -323,6 +323,12 @@ CACHES = {
         "LOCATION": str(DATA_DIR / "cache" / "insights"),
         "OPTIONS": {"MAX_ENTRIES": 2000},
     },
+    # Who has a conversation open in the console, read by every web process (seconds old).
+    "presence": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache" / "presence"),
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 
 # Reverse proxies whose X-Forwarded-For is believed (stay.core.http.client_ip).

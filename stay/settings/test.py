@@ -16,6 +16,7 @@ CSAT_DELAY_SECONDS = 0
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "insights": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "insights"},
+    "presence": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "presence"},
 }
 MEDIA_ROOT = DATA_DIR / "test-media"  # noqa: F405
 ASSISTANT_ANSWERS_BY_DEFAULT = False

@@ -112,3 +112,20 @@ def test_an_agent_switches_on_notifications_for_conversations_assigned_to_them(
         if page.evaluate("window.shown.length"):
             break
     assert page.evaluate("window.shown") == [[conversation.customer.name, "are you there? it's the blue tent"]]
+
+
+def test_two_agents_on_one_conversation_see_each_other_and_who_is_typing(
+    page: Page, browser, asgi_server, mailbox, agent_user, lead_user
+):
+    from django.core.cache import caches
+
+    caches["presence"].clear()
+    conversation = email_receive(raw=mail("order_question_qp")).message.conversation
+    log_in(page, asgi_server, "alex", "agent-pass")
+    page.goto(f"{asgi_server.url}/console/c/{conversation.pk}")
+    other = browser.new_context().new_page()
+    log_in(other, asgi_server, "lee", "lead-pass")
+    other.goto(f"{asgi_server.url}/console/c/{conversation.pk}")
+    expect(other.locator("#presence")).to_contain_text("Alex is viewing", timeout=10_000)
+    other.get_by_label("Message").fill("Checking with the warehouse")
+    expect(page.locator("#presence")).to_contain_text("Lee is typing a reply", timeout=10_000)

@@ -371,3 +371,16 @@ def test_the_customer_page_shows_contacts_consent_and_one_timeline_and_keeps_a_n
     theirs = Customer.objects.create(store=other, name="Not yours")
     assert agent.get(f"/console/customers/{theirs.pk}").status_code == 404
     assert agent.post(f"/console/customers/{theirs.pk}/note", {"note": "x"}).status_code == 404
+
+
+def test_agents_see_who_else_has_the_conversation_open_and_typing(agent, lead, conversation):
+    from django.core.cache import caches
+
+    caches["presence"].clear()  # what earlier tests' pages said of a conversation with this id
+    url = f"/console/c/{conversation.pk}/presence"
+    assert 'id="presence"' in agent.get(f"/console/c/{conversation.pk}").content.decode()
+    assert agent.get(url).content.decode().strip() == ""  # alone
+    assert "Alex is viewing" in lead.get(url).content.decode()
+    agent.get(url, {"typing": "1"})
+    assert "Alex is typing a reply" in lead.get(url).content.decode()
+    assert "Lee is viewing" in agent.get(url).content.decode()

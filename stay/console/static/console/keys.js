@@ -26,6 +26,12 @@
     if (timeline && event.detail.elt === timeline) event.detail.parameters.after = timeline.dataset.after;
     var rows = document.getElementById("rows");
     if (rows && event.detail.elt === rows) event.detail.parameters.since = rows.dataset.since;
+    // Presence: "typing" while the reply box has words written in the last few seconds.
+    if (event.detail.elt.id === "presence") event.detail.parameters.typing = Date.now() - lastTyped < 5000 ? "1" : "0";
+  });
+  var lastTyped = 0;
+  document.addEventListener("input", function (event) {
+    if (event.target.closest && event.target.closest("#reply") && event.target.value) lastTyped = Date.now();
   });
   // The inbox's poll puts conversations with something new on top: an older row of the same
   // conversation further down goes, and the list's place moves on.
