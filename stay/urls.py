@@ -9,6 +9,7 @@ from stay.channels.sms import views as sms_views
 from stay.channels.webchat import views as webchat_views
 from stay.channels.whatsapp import views as whatsapp_views
 from stay.connectors.shopify import webhooks as shopify_webhooks
+from stay.core.brand import brand_css
 from stay.core.health import readiness
 from stay.customers import views as customer_views
 from stay.flows import storefront as flow_storefront
@@ -39,6 +40,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("healthz", health, name="health"),
+    path("brand/<slug:store_slug>.css", brand_css, name="brand-css"),
     path("readyz", ready, name="ready"),
     path("webhooks/shopify/<slug:store_slug>", shopify_webhooks.receive, name="shopify-webhook"),
     path("channels/email/inbound", email_views.inbound, name="email-inbound"),

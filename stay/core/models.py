@@ -10,6 +10,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .brand import validate_brand_colour
+
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -43,6 +45,20 @@ class Store(models.Model):
         decimal_places=2,
         default=Decimal("10000000"),
         help_text=_("No refund, credit, gift card or payment may be larger than this, whoever asks."),
+    )
+    # The store's look on every shopper's page (chat, returns, gift cards, help centre): one setting.
+    brand_colour = models.CharField(
+        _("brand colour"),
+        max_length=7,
+        default="#0b6bcb",
+        validators=[
+            RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour as #rrggbb, e.g. #1f3a2d.")),
+            validate_brand_colour,
+        ],
+        help_text=_("Buttons and headings on the shopper's pages; white text must be readable on it."),
+    )
+    logo_url = models.URLField(
+        _("logo"), blank=True, help_text=_("An https address of the store's logo (about 160x40).")
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

@@ -179,7 +179,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        # https: for the store's logo on its own site or CDN (Store.logo_url).
+        "img-src": [SELF, "data:", "https:"],
         "connect-src": [SELF],  # the help centre adds the chat's websocket server (core/storefront.py)
         "frame-ancestors": [NONE],
         "form-action": [SELF],

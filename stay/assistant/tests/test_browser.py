@@ -38,6 +38,7 @@ def test_shopper_verifies_gets_tracking_then_a_person_with_the_summary(
     box.press("Enter")
     expect(chat).to_contain_text("send me its number and the email", timeout=30_000)
     expect(chat).to_contain_text("Assistant · automatic reply")  # the shopper knows it is not a person
+    expect(chat.locator(".typing")).to_have_count(0)  # the "typing" dots went with the answer
     expect(chat).not_to_contain_text("No one is online")  # the assistant is there: no email form
 
     box.fill(f"{order.name} mina@example.com")

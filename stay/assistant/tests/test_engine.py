@@ -263,3 +263,16 @@ def test_the_evaluation_reads_a_message_as_the_reply_does():
     assert intent_words("track my order #1043 please, mina@example.com", region="KR") == "track my order please,"
     assert intent_words("주문번호 20231187 배송조회 좀 해주세요", region="KR") == "주문번호 배송조회 좀 해주세요"
     assert intent_words("#1043", region="KR") == "#1043"  # nothing but the number: read as it is
+
+
+def test_the_chats_quick_replies_and_talk_to_a_person_are_read_as_meant_in_both_languages():
+    from django.utils import translation
+
+    from stay.channels.webchat.views import HUMAN_TEXT, QUICK_REPLIES
+
+    engine = IntentEngine(built_in_examples())
+    meant = ["track_order", "return_item", "gift_card_balance", "contact_human"]
+    for language in ("en", "ko"):
+        with translation.override(language):
+            texts = [str(words) for words in (*QUICK_REPLIES, HUMAN_TEXT)]
+        assert [engine.predict(text).intent for text in texts] == meant, (language, texts)

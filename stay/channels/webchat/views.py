@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from stay.catalog.models import Product, ProductStatus, Variant
@@ -33,6 +34,16 @@ def widget_embed(store: Store) -> ChatEmbed | None:
         return None
     ws = urlsplit(settings.WEBSOCKET_PUBLIC_URL)
     return ChatEmbed(script=f"{reverse('webchat-widget')}?key={key}", connects_to=f"{ws.scheme}://{ws.netloc}")
+
+
+# Quick replies for the commonest questions, offered before the first message, and what
+# "Talk to a person" sends: the assistant must read each as meant (a test checks, both languages).
+QUICK_REPLIES = (
+    gettext_lazy("Where is my order?"),
+    gettext_lazy("I want to return or exchange something"),
+    gettext_lazy("Check my gift card balance"),
+)
+HUMAN_TEXT = gettext_lazy("I'd like to talk to a person, please.")
 
 
 @require_GET
@@ -61,6 +72,10 @@ def widget_js(request: HttpRequest) -> HttpResponse:
                 "assistant": _("Assistant · automatic reply"),
                 "link": _("Open the link"),
                 "account": _("Your account: points, orders and returns"),
+                "human": _("Talk to a person"),
+                "human_text": str(HUMAN_TEXT),
+                "typing": _("Typing…"),
+                "quick": [str(words) for words in QUICK_REPLIES],
             }
     config = {
         "key": widget.public_key,
@@ -71,6 +86,9 @@ def widget_js(request: HttpRequest) -> HttpResponse:
         "account": settings.PUBLIC_URL + reverse("account:home", args=[widget.store.slug]),
         "texts": texts,
         "lang": _language(request),
+        # The store's look (Store.brand_colour, Store.logo_url), as on its other shopper's pages.
+        "colour": widget.store.brand_colour,
+        "logo": widget.store.logo_url,
     }
     response = render(request, "webchat/widget.js", {"config": json.dumps(config)}, content_type="text/javascript")
     response["Cache-Control"] = "public, max-age=300"

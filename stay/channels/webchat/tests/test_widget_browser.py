@@ -166,3 +166,25 @@ def test_on_a_phone_the_launcher_is_on_screen_and_the_chat_takes_the_screen(page
     launcher.click()
     chat = page.locator("#stay-chat .box").bounding_box()
     assert chat is not None and chat["width"] == 390
+
+
+def test_the_chat_wears_the_stores_colour_offers_quick_replies_and_a_person(page: Page, asgi_server, chat_widget):
+    """Issue 25: the store's colour, quick replies for the commonest questions before the
+    first message, and "Talk to a person" always in the chat's head."""
+    store = chat_widget.store
+    store.brand_colour = "#1f3a2d"
+    store.save()
+    open_chat(page, asgi_server)
+    head = page.locator("#stay-chat .head")
+    assert head.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(31, 58, 45)"
+    quick = page.locator("#stay-chat .quick button")
+    expect(quick).to_have_count(3)
+    quick.first.click()
+    expect(page.locator("#stay-chat .quick")).to_have_count(0)
+    for _ in range(50):
+        if Message.objects.filter(text="Where is my order?").exists():
+            break
+        page.wait_for_timeout(100)
+    assert Message.objects.filter(text="Where is my order?").exists()
+    page.locator("#stay-chat .human").click()
+    expect(page.locator("#stay-chat .log")).to_contain_text("I'd like to talk to a person, please.")

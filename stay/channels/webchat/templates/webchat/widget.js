@@ -33,14 +33,17 @@
   // Styles through a constructed stylesheet: pages with a strict Content-Security-Policy (Stay's
   // own help centre) allow it, where an inline <style> would be refused.
   var css =
-    ':host{all:initial}[hidden]{display:none!important}*{box-sizing:border-box;font:15px/1.4 system-ui,-apple-system,"Noto Sans KR",sans-serif}' +
-    '.open{position:fixed;right:20px;bottom:20px;border:0;border-radius:24px;padding:12px 18px;background:#0b6bcb;color:#fff;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.25);z-index:2147483000}' +
+    ':host{all:initial;--brand:' + config.colour + '}[hidden]{display:none!important}*{box-sizing:border-box;font:15px/1.4 system-ui,-apple-system,"Noto Sans KR",sans-serif}' +
+    '.open{position:fixed;right:20px;bottom:20px;border:0;border-radius:24px;padding:12px 18px;background:var(--brand);color:#fff;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.25);z-index:2147483000}' +
     '.box{position:fixed;right:20px;bottom:20px;width:min(360px,calc(100vw - 40px));height:min(520px,calc(100vh - 40px));background:#fff;border-radius:12px;box-shadow:0 4px 20px rgba(0,0,0,.25);display:none;flex-direction:column;z-index:2147483001}' +
-    '.box.on{display:flex}.head{display:flex;justify-content:space-between;align-items:center;padding:10px 14px;background:#0b6bcb;color:#fff;border-radius:12px 12px 0 0}' +
+    '.box.on{display:flex}.head{display:flex;justify-content:space-between;align-items:center;padding:10px 14px;background:var(--brand);color:#fff;border-radius:12px 12px 0 0}' +
     '.head button{background:none;border:0;color:#fff;font-size:20px;cursor:pointer}.log{flex:1;overflow-y:auto;padding:10px;display:flex;flex-direction:column;gap:6px}' +
     '.m{max-width:80%;padding:7px 10px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}.m.in{align-self:flex-end;background:#e8f1fb}.m.out{align-self:flex-start;background:#f1f3f4}.who{display:block;font-size:12px;color:#5f6368}' +
     '.m a{color:#0b57a4;text-decoration:underline;font-weight:600}.notice{font-size:13px;color:#555;background:#fff8e1;padding:8px;border-radius:8px}.orders{font-size:13px;color:#333;border:1px solid #ddd;border-radius:8px;padding:6px 8px}.account{display:block;font-size:13px;color:#0b57a4;font-weight:600;padding:4px 8px}' +
-    '.choice{display:block;margin-top:6px;padding:6px 10px;border:1px solid #0b6bcb;border-radius:8px;background:#fff;color:#0b6bcb;cursor:pointer;text-align:left}form{display:flex;gap:6px;padding:8px;border-top:1px solid #eee}input{flex:1;padding:8px;border:1px solid #ccc;border-radius:8px}form button{padding:8px 12px;border:0;border-radius:8px;background:#0b6bcb;color:#fff;cursor:pointer}' +
+    '.choice{display:block;margin-top:6px;padding:6px 10px;border:1px solid var(--brand);border-radius:8px;background:#fff;color:var(--brand);cursor:pointer;text-align:left}form{display:flex;gap:6px;padding:8px;border-top:1px solid #eee}input{flex:1;padding:8px;border:1px solid #ccc;border-radius:8px}form button{padding:8px 12px;border:0;border-radius:8px;background:var(--brand);color:#fff;cursor:pointer}' +
+    '.head img{max-height:24px;max-width:96px;margin-right:8px;vertical-align:middle}.human{font-size:12px!important;border:1px solid #fff8!important;border-radius:12px;padding:2px 8px;margin-left:auto;margin-right:8px}' +
+    '.quick{display:flex;flex-wrap:wrap;gap:6px}.quick button{padding:6px 10px;border:1px solid var(--brand);border-radius:16px;background:#fff;color:var(--brand);cursor:pointer;font-size:13px}' +
+    '.typing{align-self:flex-start;background:#f1f3f4;border-radius:10px;padding:7px 12px;color:#5f6368;letter-spacing:2px}' +
     // On a phone the launcher keeps clear of the screen's edges and notch, and the chat takes the screen.
     '.open{right:max(16px,env(safe-area-inset-right));bottom:max(16px,env(safe-area-inset-bottom));max-width:calc(100vw - 32px)}' +
     '@media (max-width:480px){.box{right:0;bottom:0;width:100vw;height:100vh;height:100dvh;border-radius:0}.head{border-radius:0}}';
@@ -55,7 +58,7 @@
   }
   root.innerHTML +=
     '<button class="open" part="open"></button>' +
-    '<div class="box" role="dialog" aria-labelledby="stay-chat-title"><div class="head"><b class="title" id="stay-chat-title"></b><button class="close" aria-label=""></button></div>' +
+    '<div class="box" role="dialog" aria-labelledby="stay-chat-title"><div class="head"><b class="title" id="stay-chat-title"></b><button class="human" type="button"></button><button class="close" aria-label=""></button></div>' +
     '<div class="log" aria-live="polite"></div>' +
     '<form class="send"><input name="text" autocomplete="off"><button type="submit"></button></form></div>';
   var $ = function (sel) { return root.querySelector(sel); };
@@ -66,9 +69,15 @@
     $(".close").setAttribute("aria-label", t.close);
     $(".send input").placeholder = t.placeholder;
     $(".send button").textContent = t.send;
+    $(".human").textContent = t.human;
     host.setAttribute("lang", lang);
   }
   label();
+  if (config.logo) {
+    var logo = document.createElement("img");
+    logo.src = config.logo; logo.alt = "";
+    $(".head").insertBefore(logo, $(".title"));
+  }
   function follow(text) {
     if (lang !== "ko" && config.texts.ko && /[\uac00-\ud7a3]/.test(text || "")) { lang = "ko"; t = config.texts.ko; label(); }
   }
@@ -118,10 +127,7 @@
       choice.type = "button";
       choice.className = "choice";
       choice.textContent = words;
-      choice.addEventListener("click", function () {
-        $(".send input").value = words;
-        $(".send").requestSubmit();
-      });
+      choice.addEventListener("click", function () { send(words); });
       item.appendChild(choice);
     });
     item.dataset.text = message.text;
@@ -130,6 +136,33 @@
     $(".log").appendChild(item);
     $(".log").scrollTop = $(".log").scrollHeight;
     return item;
+  }
+  var answers = false, typingTimer = null;
+  function typing(on) {
+    var dots = $(".typing");
+    if (dots) dots.remove();
+    clearTimeout(typingTimer);
+    if (!on || !answers) return;
+    dots = document.createElement("div");
+    dots.className = "typing"; dots.textContent = "•••"; dots.setAttribute("role", "status"); dots.setAttribute("aria-label", t.typing);
+    $(".log").appendChild(dots);
+    $(".log").scrollTop = $(".log").scrollHeight;
+    typingTimer = setTimeout(function () { typing(false); }, 20000);
+  }
+  function send(text) {
+    $(".send input").value = text;
+    $(".send").requestSubmit();
+  }
+  function quickReplies() {
+    var box = document.createElement("div");
+    box.className = "quick";
+    t.quick.forEach(function (words) {
+      var b = document.createElement("button");
+      b.type = "button"; b.textContent = words;
+      b.addEventListener("click", function () { box.remove(); send(words); });
+      box.appendChild(b);
+    });
+    $(".log").appendChild(box);
   }
   function notice(text, extra) {
     var item = document.createElement("div");
@@ -181,6 +214,8 @@
         showOrders(data.orders);
         showAccount(data.verified);
         data.messages.forEach(add);
+        answers = Boolean(data.assistant || data.agents_online);
+        if (!data.messages.length && !$(".quick")) quickReplies();
         if (!data.agents_online && !data.assistant) offerEmail();
         // What the shopper wrote while the connection was opening goes now.
         waiting.splice(0).forEach(function (frame) { socket.send(frame); });
@@ -194,6 +229,7 @@
             }
           }
         }
+        if (m.direction === "out") typing(false);
         add(m);
         if (m.offer_email) offerEmail();
       } else if (data.type === "ack") {
@@ -215,6 +251,8 @@
     $(".send input").focus();
   }
   $(".open").addEventListener("click", open);
+  // A person is always one click away.
+  $(".human").addEventListener("click", function () { send(t.human_text); });
   // A page's own button opens the chat: <button data-stay-chat-open>.
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-stay-chat-open]")) { event.preventDefault(); open(); }
@@ -231,6 +269,9 @@
     if (!text) return;
     var clientId = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
     pending[clientId] = add({direction: "in", text: text});
+    var quick = $(".quick");
+    if (quick) quick.remove();
+    typing(true);
     var frame = JSON.stringify({type: "message", text: text, client_id: clientId});
     if (socket && socket.readyState === 1 && visitor) socket.send(frame);
     else waiting.push(frame);
