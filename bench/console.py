@@ -11,8 +11,10 @@ printed: what each page weighs (HTML, CSS, scripts, as sent) and the server's ti
 first byte.
 
 It builds the demo store (`stay demo`) in a temporary SQLite database, serves it with
-`stay serve` (uvicorn and the worker, as `make run` does) and drives Debian's Chromium with
-Playwright, signed in as an agent.
+`stay serve --no-worker` (uvicorn as `make run` serves it, without the background worker: right
+after `stay demo` the worker trains the assistant and works out the insights for minutes, and
+on two cores the pages then wait for the processor, not for their own work) and drives
+Debian's Chromium with Playwright, signed in as a lead.
 """
 
 import argparse
@@ -77,7 +79,7 @@ def prepare(data_dir: str, env: dict[str, str]) -> int:
 
 def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
-        [sys.executable, "-m", "stay", "serve", "--port", str(port)],
+        [sys.executable, "-m", "stay", "serve", "--port", str(port), "--no-worker"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
