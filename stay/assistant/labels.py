@@ -43,7 +43,11 @@ def turn_relabel(
     (labelled again: the example moves). Only an agent who may read the conversation (and,
     given ``conversation_id``, only a turn of that conversation); an intent the store's
     assistant does not know is refused by name."""
-    turn = Turn.objects.filter(store=store, pk=turn_id, message__isnull=False).select_related("message").first()
+    turn = (
+        Turn.objects.filter(store=store, pk=turn_id, message__isnull=False)
+        .select_related("message", "conversation__customer")
+        .first()
+    )
     if turn is None or turn.conversation_id is None or turn.message is None:
         raise NotFound(f"no answer {turn_id}")
     if conversation_id is not None and turn.conversation_id != conversation_id:
@@ -52,9 +56,10 @@ def turn_relabel(
     known = intents_of(store)
     if intent not in known:
         raise InvalidInput(_("intent: one of %(known)s") % {"known": ", ".join(known)})
-    # The words, as the engine reads them: a shopper's e-mail, phone or order number is not
-    # kept in the store's examples.
-    text = intent_words(turn.message.text, region=store.country).strip()[:500]
+    # The words, as the engine reads them: a shopper's e-mail, phone, order number or name is
+    # not kept in the store's examples.
+    names = turn.conversation.customer.name if turn.conversation else ""
+    text = intent_words(turn.message.text, region=store.country, names=names).strip()[:500]
     if not text:
         raise InvalidInput(_("The message has no words to learn from."))
     with transaction.atomic():

@@ -501,7 +501,8 @@ def _answer(ask: Ask, language: str, state: _State) -> Answer:
         if followed is not None:
             return followed
 
-    prediction = engines.get(ask.store).predict(intent_words(ask.text, region=ask.store.country))
+    words = intent_words(ask.text, region=ask.store.country, names=_names_of(ask.conversation))
+    prediction = engines.get(ask.store).predict(words)
     reply = _Reply(ask, language, prediction, state)
 
     # A shopper answering "which order?" or "which card?" is continuing, whatever the words;
@@ -545,11 +546,19 @@ def _answer(ask: Ask, language: str, state: _State) -> Answer:
     return _from_help_centre(reply) or _miss(reply)
 
 
-def intent_words(text: str, *, region: str) -> str:
+def intent_words(text: str, *, region: str, names: str = "") -> str:
     """What is read for the intent: the words, without the gift card code, order number,
-    e-mail or phone that came with them (they say which, not what). The reply and the
-    evaluation both read this."""
-    return without_proof(_CODE.sub(" ", text), region=region) or text
+    e-mail or phone that came with them, nor the shopper's own name (``names``, as the store
+    knows it): they say which or who, not what. The reply, the evaluation and labelling all
+    read this."""
+    words = without_proof(_CODE.sub(" ", text), region=region)
+    for name in {part for part in names.split() if len(part) >= 2}:
+        words = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", words, flags=re.IGNORECASE)
+    return " ".join(words.split()) or text
+
+
+def _names_of(conversation: Conversation | None) -> str:
+    return conversation.customer.name if conversation is not None and conversation.customer_id else ""
 
 
 def _sure(intent: str) -> Prediction:

@@ -263,6 +263,13 @@ def test_the_evaluation_reads_a_message_as_the_reply_does():
     assert intent_words("track my order #1043 please, mina@example.com", region="KR") == "track my order please,"
     assert intent_words("주문번호 20231187 배송조회 좀 해주세요", region="KR") == "주문번호 배송조회 좀 해주세요"
     assert intent_words("#1043", region="KR") == "#1043"  # nothing but the number: read as it is
+    # The shopper's own name, as the store knows it, says who, not what: nor is it kept when
+    # an agent labels the message.
+    assert intent_words("hi this is mina PARK, where's my parcel", region="KR", names="Mina Park") == (
+        "hi this is , where's my parcel"
+    )
+    assert intent_words("김민아 입니다 환불 언제 돼요", region="KR", names="김민아") == "입니다 환불 언제 돼요"
+    assert intent_words("Parker here, order status", region="KR", names="Park") == "Parker here, order status"
 
 
 def test_the_chats_quick_replies_and_talk_to_a_person_are_read_as_meant_in_both_languages():
