@@ -129,3 +129,17 @@ def test_two_agents_on_one_conversation_see_each_other_and_who_is_typing(
     expect(other.locator("#presence")).to_contain_text("Alex is viewing", timeout=10_000)
     other.get_by_label("Message").fill("Checking with the warehouse")
     expect(page.locator("#presence")).to_contain_text("Lee is typing a reply", timeout=10_000)
+
+
+def test_on_a_wide_screen_a_conversation_opens_beside_the_list(page: Page, asgi_server, mailbox, agent_user):
+    conversation = email_receive(raw=mail("order_question_qp")).message.conversation
+    page.set_viewport_size({"width": 1600, "height": 900})
+    log_in(page, asgi_server, "alex", "agent-pass")
+    expect(page.locator("#pane")).to_contain_text("Choose a conversation")
+    page.locator(f"#row-{conversation.pk} td.who a").click()
+    expect(page.locator("#pane h1")).to_contain_text("Where is my order")
+    expect(page).to_have_url(re.compile(f"/console/c/{conversation.pk}$"))
+    expect(page.locator(f"#row-{conversation.pk}")).to_be_visible()  # the list stays beside it
+    page.locator("#pane textarea[name=text]").fill("On its way today.")
+    page.locator("#pane").get_by_role("button", name="Send", exact=True).click()
+    expect(page.locator("#pane #timeline")).to_contain_text("On its way today.")

@@ -171,7 +171,9 @@
       case "k": select(current - 1); break;
       case "Enter":
         var row = rows()[current];
-        if (row) window.location = row.dataset.href;
+        var link = row && row.querySelector("td.who a");
+        if (link) link.click();  // opens beside the list on a wide screen, else the page
+        else if (row) window.location = row.dataset.href;
         break;
       case "x":
         var picked = rows()[current];
@@ -236,4 +238,26 @@
     });
   });
   show(localStorage.getItem(KEY) === "on" && Notification.permission === "granted");
+})();
+
+// Two panes on a wide screen (issue 25): a conversation chosen in the list opens beside it,
+// with its own address (a reload or a shared link opens it whole).
+(function () {
+  "use strict";
+  var wide = window.matchMedia("(min-width: 1400px)");
+  function openHere(link, row) {
+    if (!window.htmx) return false;
+    htmx.ajax("GET", link, {target: "#pane", select: ".conversation", swap: "innerHTML"}).then(function () {
+      history.pushState({pane: link}, "", link);
+      document.querySelectorAll("#rows tr.open-here").forEach(function (r) { r.classList.remove("open-here"); });
+      if (row) row.classList.add("open-here");
+    });
+    return true;
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("#rows td.who a");
+    if (!link || !wide.matches || !document.getElementById("pane") || event.ctrlKey || event.metaKey) return;
+    if (openHere(link.getAttribute("href"), link.closest("tr"))) event.preventDefault();
+  });
+  window.addEventListener("popstate", function () { if (document.getElementById("pane")) window.location.reload(); });
 })();
