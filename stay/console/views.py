@@ -438,11 +438,17 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         for value, label in Channel.choices
         if Identity.objects.filter(customer=convo.customer, kind__in=services.CHANNEL_IDENTITY[Channel(value)]).exists()
     ]
+    # One timeline: messages, notes, and what was done (assignments, statuses, order actions),
+    # oldest first; the events within the span of the messages shown, or the latest ones.
+    since = timeline[0].created_at if timeline else None
+    entries = [("message", m.created_at, m) for m in timeline] + [
+        ("event", e.created_at, e) for e in events if since is None or e.created_at >= since
+    ]
+    entries.sort(key=lambda entry: entry[1])
     context = {
         "c": convo,
-        "messages": timeline,
+        "entries": entries,
         "last_id": max((m.pk for m in timeline), default=0),
-        "events": events,
         "sla": selectors.sla_state(convo),
         "macros": Macro.objects.filter(store=convo.store),
         "agents": get_user_model().objects.filter(agent__isnull=False, is_active=True).order_by("username"),
