@@ -546,12 +546,38 @@ def _answer(ask: Ask, language: str, state: _State) -> Answer:
     return _from_help_centre(reply) or _miss(reply)
 
 
+# A message of several lines (an e-mail) opens with a greeting and ends with a sign-off and a
+# name: they say nothing of what is wanted, and in a short message they outweigh it.
+_GREETING_LINE = re.compile(
+    r"^\s*(hi|hello|hey|dear\b.*|good (morning|afternoon|evening)\b.*|hi there|안녕하세요|안녕하십니까)[\s,.!~]*$", re.I
+)
+_SIGN_OFF_LINE = re.compile(
+    r"^\s*(thanks?( you)?( so much| in advance)?|many thanks|cheers|(best|kind|warm)( regards)?|regards|sincerely"
+    r"|감사합니다|고맙습니다)[\s,.!~]*$",
+    re.I,
+)
+
+
+def _body(text: str) -> str:
+    """``text`` without the greeting lines above it and the sign-off (with the name) below."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return text
+    while len(lines) > 1 and _GREETING_LINE.match(lines[0]):
+        lines.pop(0)
+    for at in range(len(lines) - 1, 0, -1):
+        if len(lines) - at <= 3 and _SIGN_OFF_LINE.match(lines[at]):
+            lines = lines[:at]
+            break
+    return "\n".join(lines)
+
+
 def intent_words(text: str, *, region: str, names: str = "") -> str:
-    """What is read for the intent: the words, without the gift card code, order number,
-    e-mail or phone that came with them, nor the shopper's own name (``names``, as the store
-    knows it): they say which or who, not what. The reply, the evaluation and labelling all
-    read this."""
-    words = without_proof(_CODE.sub(" ", text), region=region)
+    """What is read for the intent: the words, without an e-mail's greeting and sign-off, nor
+    the gift card code, order number, e-mail or phone that came with them, nor the shopper's
+    own name (``names``, as the store knows it): they say which or who, not what. The reply,
+    the evaluation and labelling all read this."""
+    words = without_proof(_CODE.sub(" ", _body(text)), region=region)
     for name in {part for part in names.split() if len(part) >= 2}:
         words = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", words, flags=re.IGNORECASE)
     return " ".join(words.split()) or text

@@ -270,6 +270,11 @@ def test_the_evaluation_reads_a_message_as_the_reply_does():
     )
     assert intent_words("김민아 입니다 환불 언제 돼요", region="KR", names="김민아") == "입니다 환불 언제 돼요"
     assert intent_words("Parker here, order status", region="KR", names="Park") == "Parker here, order status"
+    # An e-mail's greeting, sign-off and name say nothing of what is wanted.
+    mail = "Hi,\n\nMy tent hasn't arrived, could you check?\n\nThanks,\nJamie"
+    assert intent_words(mail, region="US") == "My tent hasn't arrived, could you check?"
+    assert intent_words("안녕하세요\n환불 언제 되나요?\n감사합니다\n김민아", region="KR") == "환불 언제 되나요?"
+    assert intent_words("Hi", region="US") == "Hi" and intent_words("hi\nthanks", region="US") == "thanks"
 
 
 def test_the_chats_quick_replies_and_talk_to_a_person_are_read_as_meant_in_both_languages():
