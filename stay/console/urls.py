@@ -31,7 +31,6 @@ urlpatterns = [
     path("c/<int:pk>/read-as", views.read_as, name="read_as"),
     path("files/<int:pk>", views.attachment, name="attachment"),
     path("customers/<int:pk>", customers.page, name="customer"),
-    path("customers/<int:pk>/note", customers.note, name="customer_note"),
     path("c/<int:pk>/orders/<int:order_id>/return", returns.start, name="return_start"),
     path("returns/", returns.listing, name="returns"),
     path("returns/receive", returns.receive, name="receive"),

@@ -15,7 +15,6 @@ from stay.core.db import atomic_with_retry, insert, is_stale, joins_transaction,
 from stay.core.errors import Conflict, InvalidInput
 from stay.core.events import publish
 from stay.core.models import Store
-from stay.core.privacy import audit
 
 from .identities import normalise_identity
 from .inputs import ConsentInput, CustomerInput
@@ -436,18 +435,6 @@ def customer_merge(*, survivor: Customer, merged: Customer, actor: str) -> Custo
     )
     publish("customer.merged", survivor_id=survivor.pk, merged_id=merged.pk)
     return survivor
-
-
-def customer_note_set(*, customer: Customer, note: str, actor: str) -> Customer:
-    """The team's note on the customer (agents read it beside every conversation)."""
-    note = note.strip()
-    if len(note) > 4000:
-        raise InvalidInput(_("note: at most 4,000 characters"))
-    if note != customer.note:
-        customer.note = note
-        customer.save(update_fields=["note", "updated_at"])
-        audit(store=customer.store_id, actor=actor, action="note", customer_id=customer.pk, via="console")
-    return customer
 
 
 @joins_transaction
