@@ -549,8 +549,11 @@ def _answer(ask: Ask, language: str, state: _State) -> Answer:
 # A message of several lines (an e-mail) opens with a greeting and ends with a sign-off and a
 # name: they say nothing of what is wanted, and in a short message they outweigh it.
 _GREETING_LINE = re.compile(
-    r"^\s*(hi|hello|hey|dear\b.*|good (morning|afternoon|evening)\b.*|hi there|안녕하세요|안녕하십니까)[\s,.!~]*$", re.I
+    r"^\s*(hi|hello|hey|hi there|dear\b[^,.!?]*|good (morning|afternoon|evening)\b[^,.!?]*|안녕하세요|안녕하십니까)"
+    r"[\s,.!~]*$",
+    re.I,
 )
+GREETING_MOST_WORDS = 4  # "Dear Summit Outdoor team," is a greeting; "Dear team, it never came" is not
 _SIGN_OFF_LINE = re.compile(
     r"^\s*(thanks?( you)?( so much| in advance)?|many thanks|cheers|(best|kind|warm)( regards)?|regards|sincerely"
     r"|감사합니다|고맙습니다)[\s,.!~]*$",
@@ -563,7 +566,7 @@ def _body(text: str) -> str:
     lines = [line for line in text.splitlines() if line.strip()]
     if len(lines) < 2:
         return text
-    while len(lines) > 1 and _GREETING_LINE.match(lines[0]):
+    while len(lines) > 1 and len(lines[0].split()) <= GREETING_MOST_WORDS and _GREETING_LINE.match(lines[0]):
         lines.pop(0)
     for at in range(len(lines) - 1, 0, -1):
         if len(lines) - at <= 3 and _SIGN_OFF_LINE.match(lines[at]):

@@ -81,6 +81,7 @@ class ConversationOut(Schema):
     resolution_due_at: datetime | None
     first_response_at: datetime | None
     resolved_at: datetime | None
+    answered_by_assistant: bool
     csat_score: int | None
     last_message_at: datetime
     created_at: datetime
@@ -113,6 +114,7 @@ class ConversationPage(Schema):
 
 
 class Filters(Schema):
+    view: str = "all"  # all | mine | unassigned | answered (resolved by the assistant's answer)
     status: str = ""
     channel: str = ""
     assignee: str = ""
@@ -130,6 +132,7 @@ def list_conversations(request: HttpRequest, filters: Query[Filters]) -> dict[st
     user = _agent(request)
     store = request_store(request, filters.store)
     f = selectors.InboxFilter(
+        view=filters.view,
         status=filters.status,
         channel=filters.channel,
         tag=filters.tag,

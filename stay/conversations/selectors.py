@@ -102,7 +102,15 @@ def _tagged(tag: str) -> Q:
     return Q(tags__icontains=f'"{tag}"')
 
 
+INBOX_VIEWS = ("all", "mine", "unassigned", "answered")
+
+
 def inbox(*, store: Store, user: AbstractBaseUser | None, f: InboxFilter) -> QuerySet[Conversation]:
+    if f.view not in INBOX_VIEWS:
+        raise InvalidInput(
+            _("There is no view “%(value)s”: choose one of %(choices)s.")
+            % {"value": f.view[:40], "choices": ", ".join(INBOX_VIEWS)}
+        )
     qs = Conversation.objects.filter(store=store, merged_into__isnull=True)
     if f.view == "mine" and user is not None:
         qs = qs.filter(assignee_id=user.pk)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -58,7 +58,10 @@ class Store(models.Model):
         help_text=_("Buttons and headings on the shopper's pages; white text must be readable on it."),
     )
     logo_url = models.URLField(
-        _("logo"), blank=True, help_text=_("An https address of the store's logo (about 160x40).")
+        _("logo"),
+        blank=True,
+        validators=[URLValidator(schemes=["https"], message=_("The logo's address must start with https://."))],
+        help_text=_("An https address of the store's logo (about 160x40)."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

@@ -135,7 +135,7 @@ def test_a_korean_conversation_stays_korean_for_an_order_number_and_an_email(hel
 
 
 def test_a_fully_answered_conversation_leaves_the_queue_until_the_shopper_writes_again(
-    helpdesk, mina_order, twilio, agent_user
+    helpdesk, mina_order, twilio, agent_user, api_for
 ):
     """Issue 25: what the assistant answered alone is resolved (no survey after an answer) and
     counted in its own view; the shopper writing again opens the same conversation again."""
@@ -155,6 +155,11 @@ def test_a_fully_answered_conversation_leaves_the_queue_until_the_shopper_writes
     assert list(inbox(store=helpdesk.store, user=None, f=InboxFilter(view="answered"))) == [conversation]
     assert conversation not in inbox(store=helpdesk.store, user=None, f=InboxFilter())
     assert inbox_counts(store=helpdesk.store, user=agent_user)["answered"] == 1
+    api = api_for(agent_user)  # the same view through the API
+    listed = api.get("/api/v1/conversations", {"view": "answered"}).json()["items"]
+    assert [(c["id"], c["answered_by_assistant"]) for c in listed] == [(conversation.pk, True)]
+    refused = api.get("/api/v1/conversations", {"view": "finished"})
+    assert refused.status_code == 400 and "There is no view" in refused.content.decode()
     again = receive_and_answer(helpdesk.store, "I want to speak to a human")
     assert again.conversation_id == conversation.pk
     conversation = Conversation.objects.get(pk=conversation.pk)

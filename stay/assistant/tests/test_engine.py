@@ -275,6 +275,9 @@ def test_the_evaluation_reads_a_message_as_the_reply_does():
     assert intent_words(mail, region="US") == "My tent hasn't arrived, could you check?"
     assert intent_words("안녕하세요\n환불 언제 되나요?\n감사합니다\n김민아", region="KR") == "환불 언제 되나요?"
     assert intent_words("Hi", region="US") == "Hi" and intent_words("hi\nthanks", region="US") == "thanks"
+    said = "Dear team, my tent never came\nThanks"
+    assert intent_words(said, region="US") == "Dear team, my tent never came"  # a greeting with words in it
+    assert intent_words("Dear Summit Outdoor team,\nwhere is my refund?", region="US") == "where is my refund?"
 
 
 def test_the_chats_quick_replies_and_talk_to_a_person_are_read_as_meant_in_both_languages():

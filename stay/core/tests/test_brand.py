@@ -15,6 +15,9 @@ def test_a_colour_white_text_cannot_be_read_on_is_refused(store):
         store.full_clean()
     store.brand_colour = "#1f3a2d"
     store.full_clean()
+    store.logo_url = "http://cdn.summit.example/logo.png"  # an https page would refuse it
+    with pytest.raises(ValidationError, match="must start with https"):
+        store.full_clean()
     assert round(white_contrast("#0b6bcb"), 1) == 5.3
 
 
