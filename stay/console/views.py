@@ -184,6 +184,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     context = {
         "store": store,
         "since": max((c.last_message_at for c in rows), default=timezone.now()).isoformat(),
+        "checked": timezone.now().isoformat(),
         "rows": selectors.inbox_rows(rows),
         "trouble": conversations_in_trouble(c.pk for c in rows),
         "next_cursor": cursor,
@@ -300,26 +301,41 @@ def mine_new(request: HttpRequest) -> HttpResponse:
 @agent_required
 @require_GET
 def inbox_fresh(request: HttpRequest) -> HttpResponse:
-    """Polled by the open inbox: conversations of its view with a message after ``since``, to
-    put on top (204: none). The inbox shows a new conversation without a reload."""
+    """Polled by the open inbox. Conversations of its view with a message after ``since`` go
+    on top; those changed otherwise after ``checked`` (assigned, resolved, tagged) are redrawn
+    in place, or taken out when they left the view. 204: nothing new."""
     store = current_store(request)
     since = _moment(request.GET.get("since", ""))
-    if since is None:
+    checked = _moment(request.GET.get("checked", "")) or since
+    if since is None or checked is None:
         return _error(_("The inbox lost its place: reload the page."))
+    now = timezone.now()
     q, f = _inbox_filter(request)
     try:
-        qs = selectors.inbox(store=store, user=request.user, f=f)  # type: ignore[arg-type]
-        fresh = list(conversation_search(store=store, q=q, base=qs).filter(last_message_at__gt=since)[:PAGE_SIZE])
+        qs = conversation_search(store=store, q=q, base=selectors.inbox(store=store, user=request.user, f=f))  # type: ignore[arg-type]
+        fresh = list(qs.filter(last_message_at__gt=since)[:PAGE_SIZE])
+        touched = set(selectors.changed_since(store=store, since=checked, limit=PAGE_SIZE)) - {c.pk for c in fresh}
+        changed = list(qs.filter(pk__in=touched)) if touched else []
     except InvalidInput as exc:
         return _error(str(exc))
-    if not fresh:
-        return HttpResponse(status=204)
-    context = {
-        "rows": selectors.inbox_rows(fresh),
-        "trouble": conversations_in_trouble(c.pk for c in fresh),
-    }
-    response = render(request, "console/_rows.html", context)
-    response["X-Stay-Since"] = max(c.last_message_at for c in fresh).isoformat()
+    gone = sorted(touched - {c.pk for c in changed})
+    response = (
+        render(
+            request,
+            "console/_rows.html",
+            {
+                "rows": selectors.inbox_rows(fresh + changed),
+                "changed": {c.pk for c in changed},
+                "gone": gone,
+                "trouble": conversations_in_trouble(c.pk for c in fresh + changed),
+            },
+        )
+        if fresh or touched
+        else HttpResponse(status=204)
+    )
+    if fresh:
+        response["X-Stay-Since"] = max(c.last_message_at for c in fresh).isoformat()
+    response["X-Stay-Checked"] = now.isoformat()
     return response
 
 
@@ -432,7 +448,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     who = services.actor_of(request.user)  # type: ignore[arg-type]
     audit(store=convo.store_id, actor=who, action="read", customer_id=convo.customer_id, via="console")
     timeline = selectors.timeline(convo)
-    events = ConversationEvent.objects.filter(conversation__customer_id=convo.customer_id).order_by("-created_at")[:50]
+    events = list(_events_of(convo).order_by("-created_at")[:50])
     reply_channels = [
         (value, label)
         for value, label in Channel.choices
@@ -446,14 +462,12 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     entries.sort(key=lambda entry: entry[1])
     context = {
-        "c": convo,
+        **_header_context(convo),
         "entries": entries,
         "last_id": max((m.pk for m in timeline), default=0),
-        "sla": selectors.sla_state(convo),
+        "last_event": max((e.pk for e in events), default=0),
+        "seen": convo.updated_at.isoformat(),
         "macros": Macro.objects.filter(store=convo.store),
-        "agents": get_user_model().objects.filter(agent__isnull=False, is_active=True).order_by("username"),
-        "statuses": Status.choices,
-        "priorities": Priority.choices,
         "reply_channels": reply_channels or [(convo.channel, Channel(convo.channel).label)],
         "suggestion": suggestion_for(convo.pk),
         "read": (read := last_read(conversation_id=convo.pk)),
@@ -469,12 +483,13 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
 @agent_required
 @require_GET
 def messages_since(request: HttpRequest, pk: int) -> HttpResponse:
-    """Polled every few seconds: the messages after ``after`` (nothing: 204, no swap)."""
+    """Polled every few seconds by an open conversation: the messages after ``after`` and the
+    events (assignments, statuses, order actions) after ``events``, in time order, and the
+    header again when the conversation changed after ``seen``, by whoever did it. Nothing new:
+    204, no swap."""
     convo = _conversation(request, pk)
-    try:
-        after = int(request.GET.get("after", "0"))
-    except ValueError:
-        after = 0
+    after, last_event = _number(request.GET.get("after")), _number(request.GET.get("events"))
+    seen = _moment(request.GET.get("seen", ""))
     new = list(selectors.messages_of(convo, after_id=after))
     # Replies whose delivery changed lately (sent, delivered, failed) are redrawn in place.
     changed = list(
@@ -482,11 +497,39 @@ def messages_since(request: HttpRequest, pk: int) -> HttpResponse:
             id__lte=after, direction=Direction.OUT, updated_at__gte=timezone.now() - timedelta(seconds=10)
         )
     )
-    if not new and not changed:
+    events = list(_events_of(convo).filter(pk__gt=last_event)) if "events" in request.GET else []
+    header = seen is not None and convo.updated_at > seen
+    if not new and not changed and not events and not header:
         return HttpResponse(status=204)
-    response = render(request, "console/_new_messages.html", {"messages": new, "changed": changed, "c": convo})
+    entries = sorted(
+        [("message", m) for m in new] + [("event", e) for e in events], key=lambda entry: entry[1].created_at
+    )
+    context = {**_header_context(convo), "entries": entries, "changed": changed, "header": header}
+    response = render(request, "console/_new_messages.html", context)
     response["X-Stay-After"] = str(max([after, *(m.pk for m in new)]))
+    response["X-Stay-Events"] = str(max([last_event, *(e.pk for e in events)]))
+    response["X-Stay-Seen"] = convo.updated_at.isoformat()
     return response
+
+
+def _number(text: str | None) -> int:
+    """A page's own bookkeeping number (the last id it shows); 0 when missing or not one."""
+    return int(text) if text and text.isdigit() else 0
+
+
+def _events_of(convo: Conversation) -> Any:
+    """What was done in this customer's conversations, shown in the conversation's timeline."""
+    return ConversationEvent.objects.filter(conversation__customer_id=convo.customer_id)
+
+
+def _header_context(convo: Conversation) -> dict[str, Any]:
+    return {
+        "c": convo,
+        "sla": selectors.sla_state(convo),
+        "agents": get_user_model().objects.filter(agent__isnull=False, is_active=True).order_by("username"),
+        "statuses": Status.choices,
+        "priorities": Priority.choices,
+    }
 
 
 @agent_required
@@ -581,17 +624,9 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
     except Http404:
         return _error(_("No such conversation."), status=404)
     convo.refresh_from_db()
-    return render(
-        request,
-        "console/_header.html",
-        {
-            "c": convo,
-            "sla": selectors.sla_state(convo),
-            "agents": get_user_model().objects.filter(agent__isnull=False, is_active=True).order_by("username"),
-            "statuses": Status.choices,
-            "priorities": Priority.choices,
-        },
-    )
+    response = render(request, "console/_header.html", _header_context(convo))
+    response["X-Stay-Seen"] = convo.updated_at.isoformat()  # the page's poll need not redraw it
+    return response
 
 
 def _update(request: HttpRequest, convo: Conversation) -> None:

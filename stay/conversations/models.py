@@ -183,6 +183,8 @@ class Conversation(models.Model):
             models.Index(fields=["customer", "-last_message_at"], name="conv_customer_recent"),
             # The service figures read one period's conversations (insights.service).
             models.Index(fields=["store", "created_at"], name="conv_store_created"),
+            # The open inbox asks every few seconds what changed (assignee, status, tags).
+            models.Index(fields=["store", "updated_at"], name="conv_store_updated"),
         ]
 
     def __str__(self) -> str:

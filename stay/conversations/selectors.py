@@ -210,6 +210,16 @@ def mine_since(*, user: AbstractBaseUser, store: Store, since: datetime, limit: 
     )
 
 
+def changed_since(*, store: Store, since: datetime, limit: int = 50) -> list[int]:
+    """Conversations of ``store`` changed after ``since`` (a message, an assignment, a status,
+    tags: anything that moves ``updated_at``), most recent first: what an open inbox redraws."""
+    return list(
+        Conversation.objects.filter(store=store, updated_at__gt=since)
+        .order_by("-updated_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
 def saved_views(*, user: AbstractBaseUser, store: Store) -> list[SavedView]:
     return list(SavedView.objects.filter(user_id=user.pk, store=store))
 

@@ -2,12 +2,17 @@
 (function () {
   "use strict";
 
-  // The timeline polls for messages after the last one it was given; a reply the agent just
-  // sent is already shown, so a second copy from the poll is dropped.
+  // The timeline polls for messages and events after the last ones it was given, and for the
+  // header when the conversation changed since it was drawn; a reply the agent just sent is
+  // already shown, so a second copy from the poll is dropped.
+  var KEPT = {"X-Stay-After": "after", "X-Stay-Events": "events", "X-Stay-Seen": "seen"};
   document.addEventListener("htmx:afterRequest", function (event) {
-    var after = event.detail.xhr && event.detail.xhr.getResponseHeader("X-Stay-After");
     var timeline = document.getElementById("timeline");
-    if (after && timeline) timeline.dataset.after = after;
+    if (!timeline || !event.detail.xhr) return;
+    Object.keys(KEPT).forEach(function (header) {
+      var value = event.detail.xhr.getResponseHeader(header);
+      if (value) timeline.dataset[KEPT[header]] = value;
+    });
   });
   document.addEventListener("htmx:afterSwap", function (event) {
     var timeline = document.getElementById("timeline");
@@ -23,9 +28,16 @@
   // The timeline's poll asks for what came after the last message it shows.
   document.addEventListener("htmx:configRequest", function (event) {
     var timeline = document.getElementById("timeline");
-    if (timeline && event.detail.elt === timeline) event.detail.parameters.after = timeline.dataset.after;
+    if (timeline && event.detail.elt === timeline) {
+      event.detail.parameters.after = timeline.dataset.after;
+      event.detail.parameters.events = timeline.dataset.events;
+      event.detail.parameters.seen = timeline.dataset.seen;
+    }
     var rows = document.getElementById("rows");
-    if (rows && event.detail.elt === rows) event.detail.parameters.since = rows.dataset.since;
+    if (rows && event.detail.elt === rows) {
+      event.detail.parameters.since = rows.dataset.since;
+      event.detail.parameters.checked = rows.dataset.checked;
+    }
     // Presence: "typing" while the reply box has words written in the last few seconds.
     if (event.detail.elt.id === "presence") event.detail.parameters.typing = Date.now() - lastTyped < 5000 ? "1" : "0";
   });
@@ -34,15 +46,35 @@
     if (event.target.closest && event.target.closest("#reply") && event.target.value) lastTyped = Date.now();
   });
   // The inbox's poll puts conversations with something new on top: an older row of the same
-  // conversation further down goes, and the list's place moves on.
+  // conversation further down goes, and the list's place moves on. A row only changed
+  // (assigned, resolved, tagged) takes the place of its old self; one that left the view goes.
   document.addEventListener("htmx:afterRequest", function (event) {
     var rows = document.getElementById("rows");
-    var since = event.detail.xhr && event.detail.xhr.getResponseHeader("X-Stay-Since");
-    if (rows && event.detail.elt === rows && since) rows.dataset.since = since;
+    if (!rows || event.detail.elt !== rows || !event.detail.xhr) return;
+    var since = event.detail.xhr.getResponseHeader("X-Stay-Since");
+    var checked = event.detail.xhr.getResponseHeader("X-Stay-Checked");
+    if (since) rows.dataset.since = since;
+    if (checked) rows.dataset.checked = checked;
   });
   document.addEventListener("htmx:afterSwap", function (event) {
     var rows = document.getElementById("rows");
     if (!rows || event.detail.target !== rows) return;
+    var sameAs = function (row) {
+      return Array.prototype.slice.call(rows.querySelectorAll("tr")).filter(function (r) { return r !== row && r.id === row.id; });
+    };
+    Array.prototype.slice.call(rows.querySelectorAll("tr.gone")).forEach(function (row) {
+      sameAs(row).forEach(function (r) { r.remove(); });
+      row.remove();
+    });
+    Array.prototype.slice.call(rows.querySelectorAll("tr.changed")).forEach(function (row) {
+      var old = sameAs(row)[0];
+      row.classList.remove("changed");
+      if (!old) return;
+      var box = old.querySelector('input[name="ids"]');  // what the agent picked stays picked
+      if (box && box.checked) row.querySelector('input[name="ids"]').checked = true;
+      if (old.classList.contains("selected")) row.classList.add("selected");
+      old.replaceWith(row);
+    });
     var seen = {};
     Array.prototype.slice.call(rows.querySelectorAll("tr.row")).forEach(function (row) {
       if (seen[row.id]) row.remove();
