@@ -33,7 +33,7 @@
   // Styles through a constructed stylesheet: pages with a strict Content-Security-Policy (Stay's
   // own help centre) allow it, where an inline <style> would be refused.
   var css =
-    ':host{all:initial;--brand:' + config.colour + '}[hidden]{display:none!important}*{box-sizing:border-box;font:15px/1.4 system-ui,-apple-system,"Noto Sans KR",sans-serif}' +
+    ':host{all:initial;--brand:' + config.colour + '}[hidden]{display:none!important}*{box-sizing:border-box;font:15px/1.4 system-ui,-apple-system,"Segoe UI","Apple SD Gothic Neo","Malgun Gothic","Noto Sans KR","Noto Sans CJK KR",sans-serif}' +
     '.open{position:fixed;right:20px;bottom:20px;border:0;border-radius:24px;padding:12px 18px;background:var(--brand);color:#fff;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.25);z-index:2147483000}' +
     '.box{position:fixed;right:20px;bottom:20px;width:min(360px,calc(100vw - 40px));height:min(520px,calc(100vh - 40px));background:#fff;border-radius:12px;box-shadow:0 4px 20px rgba(0,0,0,.25);display:none;flex-direction:column;z-index:2147483001}' +
     '.box.on{display:flex}.head{display:flex;justify-content:space-between;align-items:center;padding:10px 14px;background:var(--brand);color:#fff;border-radius:12px 12px 0 0}' +
