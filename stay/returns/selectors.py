@@ -20,7 +20,15 @@ from stay.recommendations.serving import Pick, fits_too, size_of
 from .models import OPEN_STATUSES, Outcome, Reason, Return, ReturnLine, Status, Verdict
 from .policy import Decision, decide, policy_for
 from .receipts import order_of_receipt
-from .services import History, Option, delivered_on, facts_for, options_for, returnable_quantities
+from .services import (
+    History,
+    Option,
+    delivered_on,
+    facts_for,
+    options_for,
+    returnable_quantities,
+    returned_quantities,
+)
 
 ZERO = Decimal("0.00")
 # A client may try this many look-ups in 10 minutes, and one order number this many in an hour.
@@ -188,13 +196,14 @@ def panel_returns(*, customer_id: int, orders: list[Order]) -> dict[str, Any]:
     """What an agent's order panel shows about returns: each order's returns with what can
     still be returned, and the customer's own (a gift's recipient returns orders not theirs)."""
     mine = returns_of_customer(customer_id=customer_id)
+    taken = returned_quantities(orders)  # one query for every order shown
     by_order: dict[int, list[Return]] = {}
     for ret in mine:
         by_order.setdefault(ret.order_id, []).append(ret)
     return {
         "by_order": by_order,
         "mine": [r for r in mine if r.order_id not in {o.pk for o in orders}],
-        "left": {o.pk: returnable_quantities(o) for o in orders},
+        "left": {o.pk: returnable_quantities(o, taken=taken) for o in orders},
     }
 
 

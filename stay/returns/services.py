@@ -16,7 +16,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, Sum, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -113,8 +113,8 @@ class LinePreview:
 def shipped_quantities(order: Order) -> dict[int, int]:
     """Units of each line that left the warehouse (what can come back)."""
     shipped: dict[int, int] = {}
-    fulfilments = list(order.fulfilments.prefetch_related("lines"))
-    for fulfilment in fulfilments:
+    prefetch_related_objects([order], "fulfilments__lines")  # nothing again when already fetched
+    for fulfilment in order.fulfilments.all():
         if fulfilment.status in ("cancelled", "failure", "error"):
             continue
         for item in fulfilment.lines.all():
@@ -125,16 +125,21 @@ def shipped_quantities(order: Order) -> dict[int, int]:
     return shipped
 
 
-def returned_quantities(order: Order, *, exclude: Return | None = None) -> dict[int, int]:
-    """Units of each line already in a return that is not rejected or cancelled."""
-    rows = ReturnLine.objects.filter(ret__order=order, ret__status__in=OPEN_STATUSES)
+def returned_quantities(order: Order | list[Order], *, exclude: Return | None = None) -> dict[int, int]:
+    """Units of each line (of one order, or of several at once) already in a return that is
+    not rejected or cancelled."""
+    orders = order if isinstance(order, list) else [order]
+    rows = ReturnLine.objects.filter(ret__order__in=orders, ret__status__in=OPEN_STATUSES)
     if exclude is not None:
         rows = rows.exclude(ret=exclude)
     return {r["order_line_id"]: r["n"] for r in rows.values("order_line_id").annotate(n=Sum("quantity"))}
 
 
-def returnable_quantities(order: Order) -> dict[int, int]:
-    shipped, taken = shipped_quantities(order), returned_quantities(order)
+def returnable_quantities(order: Order, *, taken: dict[int, int] | None = None) -> dict[int, int]:
+    """Units of each line that can still come back: shipped, less what open returns hold
+    (``taken``, when the caller read it for several orders at once)."""
+    shipped = shipped_quantities(order)
+    taken = returned_quantities(order) if taken is None else taken
     return {line_id: max(0, n - taken.get(line_id, 0)) for line_id, n in shipped.items()}
 
 
