@@ -6,7 +6,7 @@ Every view goes through :func:`agent_required`, and every conversation through
 import re
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
 
@@ -158,11 +158,15 @@ def _inbox_filter(request: HttpRequest) -> tuple[str, selectors.InboxFilter]:
 
 
 def _moment(text: str) -> datetime | None:
-    """A moment a page was given back (``since``), or None when it is not one."""
+    """A moment a page was given back (``since``), or None when it is not one. One without a
+    time zone is read as UTC: it is compared with the database's moments, which have one."""
     try:
-        return parse_datetime(text)
+        moment = parse_datetime(text)
     except ValueError:  # well-formed but impossible, e.g. month 13
         return None
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, UTC)
+    return moment
 
 
 # --- The inbox ----------------------------------------------------------------------------
@@ -514,7 +518,7 @@ def messages_since(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _number(text: str | None) -> int:
     """A page's own bookkeeping number (the last id it shows); 0 when missing or not one."""
-    return int(text) if text and text.isdigit() else 0
+    return int(text) if text and text.isascii() and text.isdigit() else 0  # not "²": int() refuses it
 
 
 def _events_of(convo: Conversation) -> Any:

@@ -95,3 +95,14 @@ def test_an_agent_sees_a_colleagues_changes_without_reloading(
     services.conversation_set_status(conversation=conversation, status=Status.RESOLVED, actor=lead_user)
     expect(page.locator("#header .meta")).to_contain_text("Resolved", timeout=10_000)
     expect(page.locator("#timeline .event").last).to_contain_text("Resolved")
+
+
+def test_a_polls_odd_bookkeeping_is_a_clear_answer_not_a_500(agent, conversation):
+    """A page's own numbers and moments come back from the browser and can be anything: a
+    digit that is not ASCII, a moment without a time zone. Neither may crash the poll."""
+    url = reverse("console:messages", args=[conversation.pk])
+    assert agent.get(url, {"after": "²", "events": "³"}).status_code in (200, 204)
+    naive = agent.get(url, {"after": "0", "events": "0", "seen": "2026-01-01T00:00:00"})
+    assert naive.status_code == 200  # an old moment: the header is drawn again
+    inbox = agent.get(reverse("console:inbox_fresh"), {"since": "2026-01-01T00:00:00", "checked": "2026-01-01"})
+    assert inbox.status_code == 200
