@@ -157,6 +157,10 @@ def _inbox_filter(request: HttpRequest) -> tuple[str, selectors.InboxFilter]:
     )
 
 
+# How long after a conversation's change is stamped its transaction may commit (see inbox_fresh).
+LATE_COMMIT = timedelta(seconds=3)
+
+
 def _moment(text: str) -> datetime | None:
     """A moment a page was given back (``since``), or None when it is not one. One without a
     time zone is read as UTC: it is compared with the database's moments, which have one."""
@@ -318,25 +322,24 @@ def inbox_fresh(request: HttpRequest) -> HttpResponse:
     try:
         qs = conversation_search(store=store, q=q, base=selectors.inbox(store=store, user=request.user, f=f))  # type: ignore[arg-type]
         fresh = list(qs.filter(last_message_at__gt=since)[:PAGE_SIZE])
-        touched = set(selectors.changed_since(store=store, since=checked, limit=PAGE_SIZE)) - {c.pk for c in fresh}
+        # A change is stamped when it is saved and seen when its transaction commits, a moment
+        # later: looking back a little further than the last poll misses none (a row redrawn
+        # twice looks the same).
+        touched = set(selectors.changed_since(store=store, since=checked - LATE_COMMIT, limit=PAGE_SIZE))
+        touched -= {c.pk for c in fresh}
         changed = list(qs.filter(pk__in=touched)) if touched else []
     except InvalidInput as exc:
         return _error(str(exc))
-    gone = sorted(touched - {c.pk for c in changed})
-    response = (
-        render(
-            request,
-            "console/_rows.html",
-            {
-                "rows": selectors.inbox_rows(fresh + changed),
-                "changed": {c.pk for c in changed},
-                "gone": gone,
-                "trouble": conversations_in_trouble(c.pk for c in fresh + changed),
-            },
-        )
-        if fresh or touched
-        else HttpResponse(status=204)
-    )
+    if fresh or touched:
+        context = {
+            "rows": selectors.inbox_rows(fresh + changed),
+            "changed": {c.pk for c in changed},
+            "gone": sorted(touched - {c.pk for c in changed}),
+            "trouble": conversations_in_trouble(c.pk for c in fresh + changed),
+        }
+        response = render(request, "console/_rows.html", context)
+    else:
+        response = HttpResponse(status=204)
     if fresh:
         response["X-Stay-Since"] = max(c.last_message_at for c in fresh).isoformat()
     response["X-Stay-Checked"] = now.isoformat()
