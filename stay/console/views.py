@@ -16,6 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -387,6 +388,9 @@ def _consent_context(customer: Customer) -> dict[str, Any]:
 def _panel_context(conversation: Conversation, user: Any) -> dict[str, Any]:
     customer = conversation.customer
     orders = orders_of_customer(customer=customer, limit=20)
+    # What the panel reads of every order (its store, the variants an exchange can be for, the
+    # fulfilments' lines), fetched for all of them at once rather than order by order.
+    prefetch_related_objects(orders, "store", "lines__variant__product__variants", "fulfilments__lines")
     mentioned = _mentioned_order(conversation, orders)
     returns = panel_returns(customer_id=customer.pk, orders=orders)
     calls = requests_of_orders(o.pk for o in orders)

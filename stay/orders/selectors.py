@@ -65,13 +65,8 @@ def customer_search(*, store: Store, q: str = "") -> QuerySet[Customer]:
 
 
 def orders_of_customer(*, customer: Customer, limit: int = 20) -> list[Order]:
-    """The customer's latest orders with what the agent's panel reads of each (lines, the
-    variants an exchange can be for, fulfilments and their lines) fetched in a few queries."""
     return list(
-        Order.objects.filter(customer=customer)
-        .select_related("store")
-        .prefetch_related("lines__variant__product__variants", "fulfilments__lines")
-        .order_by("-placed_at")[:limit]
+        Order.objects.filter(customer=customer).prefetch_related("lines", "fulfilments").order_by("-placed_at")[:limit]
     )
 
 

@@ -196,7 +196,7 @@ def panel_returns(*, customer_id: int, orders: list[Order]) -> dict[str, Any]:
     """What an agent's order panel shows about returns: each order's returns with what can
     still be returned, and the customer's own (a gift's recipient returns orders not theirs)."""
     mine = returns_of_customer(customer_id=customer_id)
-    taken = returned_quantities(orders)  # one query for every order shown
+    taken = returned_quantities(*orders)  # one query for every order shown
     by_order: dict[int, list[Return]] = {}
     for ret in mine:
         by_order.setdefault(ret.order_id, []).append(ret)

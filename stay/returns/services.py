@@ -125,10 +125,9 @@ def shipped_quantities(order: Order) -> dict[int, int]:
     return shipped
 
 
-def returned_quantities(order: Order | list[Order], *, exclude: Return | None = None) -> dict[int, int]:
-    """Units of each line (of one order, or of several at once) already in a return that is
-    not rejected or cancelled."""
-    orders = order if isinstance(order, list) else [order]
+def returned_quantities(*orders: Order, exclude: Return | None = None) -> dict[int, int]:
+    """Units of each line of these orders already in a return that is not rejected or
+    cancelled (line ids are unique across orders, so one mapping serves them all)."""
     rows = ReturnLine.objects.filter(ret__order__in=orders, ret__status__in=OPEN_STATUSES)
     if exclude is not None:
         rows = rows.exclude(ret=exclude)

@@ -395,7 +395,7 @@ def test_a_conversation_page_reads_each_order_in_few_queries(
     """The order panel's lines, exchange variants, fulfilments and open returns are fetched
     for all orders at once: another order costs only the platform's refund check (two queries
     through the connector), not a query per line, variant and fulfilment as before (282
-    queries for a demo customer with 20 orders; 96 now)."""
+    queries for a demo customer with 20 orders; 97 now)."""
     post_webhook("products/create", payload("products_create"))
 
     def another(n: int) -> None:
